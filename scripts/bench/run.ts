@@ -1,0 +1,31 @@
+/**
+ * `npm run bench [-- <id> ...]`: runs the benchmarks, prints their sections, and replaces
+ * those sections in docs/benchmarks.md (each between `<!-- bench:<id> -->` markers).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Bench, BenchResult } from './harness.ts';
+import { melBench } from './mel.ts';
+
+const BENCHES: Bench[] = [melBench];
+const DOC = 'docs/benchmarks.md';
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const selected = wanted.length > 0 ? BENCHES.filter((b) => wanted.includes(b.id)) : BENCHES;
+if (selected.length === 0) {
+  console.error(
+    `no such benchmark: ${wanted.join(', ')} (have: ${BENCHES.map((b) => b.id).join(', ')})`,
+  );
+  process.exit(2);
+}
+
+let doc = await readFile(DOC, 'utf8').catch(() => '# Benchmarks\n');
+for (const bench of selected) {
+  console.error(`running ${bench.id}…`);
+  const result: BenchResult = await bench.run();
+  const section = `<!-- bench:${result.id} -->\n## ${result.title}\n\n${result.body}\n<!-- /bench:${result.id} -->`;
+  console.log(`${section}\n`);
+  const pattern = new RegExp(`<!-- bench:${result.id} -->[\\s\\S]*?<!-- /bench:${result.id} -->`);
+  doc = pattern.test(doc) ? doc.replace(pattern, section) : `${doc.trimEnd()}\n\n${section}\n`;
+}
+await writeFile(DOC, doc);
+console.error(`updated ${DOC}`);

@@ -1,0 +1,8 @@
+export {
+  AbortedError,
+  type ErrorKind,
+  FacecastError,
+  type FacecastErrorOptions,
+  isFacecastError,
+  throwIfAborted,
+} from './errors.ts';

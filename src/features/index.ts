@@ -1,0 +1,15 @@
+export { RealPowerSpectrum } from './fft.ts';
+export { hzToMel, melToHz, slaneyMelFilterbank } from './filterbank.ts';
+export {
+  computeLogMel,
+  concatMel,
+  MEL_BANDS,
+  MEL_CONFIG,
+  MEL_FRAMES_PER_SECOND,
+  MelExtractor,
+  type MelExtractorOptions,
+  type MelFrames,
+  meydaPowerSpectrum,
+  type SpectrumEngine,
+} from './mel.ts';
+export { decodeNpy, encodeNpy, type NpyArray, readNpy, writeNpy } from './npy.ts';

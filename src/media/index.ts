@@ -1,0 +1,16 @@
+export { MediaError, type MediaErrorCode } from './errors.ts';
+export {
+  checkLocalInput,
+  DEFAULT_MAX_INPUT_BYTES,
+  ffmpegInputUrl,
+  LOCAL_ONLY_INPUT_OPTIONS,
+  type LocalInput,
+  type LocalInputOptions,
+} from './input.ts';
+export { type BinarySource, type FfmpegBinaries, locateFfmpeg } from './locate.ts';
+export {
+  type AudioStreamInfo,
+  type MediaInfo,
+  probeMedia,
+  type VideoStreamInfo,
+} from './probe.ts';

@@ -1,0 +1,24 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { locateFfmpeg } from '../../src/media/index.ts';
+
+const run = promisify(execFile);
+
+export const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
+export const fixture = (path: string): string => join(FIXTURES, path);
+
+/** A temporary folder removed by the returned cleanup. */
+export async function tempDir(
+  prefix = 'facecast-test-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Runs the project's ffmpeg with the given arguments (test material generation). */
+export async function ffmpeg(args: string[]): Promise<void> {
+  await run(locateFfmpeg().ffmpegPath, ['-v', 'error', '-y', ...args]);
+}
