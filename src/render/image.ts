@@ -13,14 +13,27 @@ export function createRgbImage(width: number, height: number): RgbImage {
   return { width, height, data: new Uint8Array(width * height * 3) };
 }
 
+/** An integer pixel rectangle. */
+export interface PixelRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 /**
- * Resamples `src` into `out` (any size): area averaging on each axis that shrinks, so
- * downscaling does not alias, and bilinear interpolation on each axis that grows. Pixel
- * centres map to pixel centres. Allocates only small per-axis tables.
+ * Resamples `region` of `src` (default: all of it) into `out` (any size): area averaging on
+ * each axis that shrinks, so downscaling does not alias, and bilinear interpolation on each
+ * axis that grows. Pixel centres map to pixel centres; the region may extend past the image
+ * (edge pixels repeat). Allocates only small per-axis tables.
  */
-export function resizeRgb(src: RgbImage, out: RgbImage): RgbImage {
-  const xs = axisTaps(src.width, out.width);
-  const ys = axisTaps(src.height, out.height);
+export function resizeRgb(
+  src: RgbImage,
+  out: RgbImage,
+  region: PixelRect = { x: 0, y: 0, width: src.width, height: src.height },
+): RgbImage {
+  const xs = axisTaps(region.width, out.width, region.x, src.width);
+  const ys = axisTaps(region.height, out.height, region.y, src.height);
   const row = new Float32Array(out.width * 3);
   const sd = src.data;
   const od = out.data;
@@ -60,8 +73,12 @@ interface Taps {
   weight: Float32Array;
 }
 
-/** Per output pixel, the source pixels and weights (box filter when shrinking, tent when growing). */
-function axisTaps(srcSize: number, outSize: number): Taps {
+/**
+ * Per output pixel, the source pixels and weights (box filter when shrinking, tent when
+ * growing) over a span of `srcSize` pixels starting at `offset`, clamped to [0, limit).
+ */
+function axisTaps(srcSize: number, outSize: number, offset: number, limit: number): Taps {
+  const clampIndex = (s: number) => Math.min(limit - 1, Math.max(0, s + offset));
   const scale = srcSize / outSize;
   const start = new Int32Array(outSize + 1);
   const index: number[] = [];
@@ -75,14 +92,17 @@ function axisTaps(srcSize: number, outSize: number): Taps {
       for (let s = Math.floor(a); s < Math.ceil(b); s++) {
         const overlap = Math.min(b, s + 1) - Math.max(a, s);
         if (overlap <= 0) continue;
-        index.push(Math.min(srcSize - 1, s));
+        index.push(clampIndex(s));
         weight.push(overlap / scale);
       }
     } else {
       const c = (i + 0.5) * scale - 0.5;
       const s0 = Math.floor(c);
       const f = c - s0;
-      index.push(Math.min(srcSize - 1, Math.max(0, s0)), Math.min(srcSize - 1, Math.max(0, s0 + 1)));
+      index.push(
+        clampIndex(Math.min(srcSize - 1, Math.max(0, s0))),
+        clampIndex(Math.min(srcSize - 1, Math.max(0, s0 + 1))),
+      );
       weight.push(1 - f, f);
     }
   }

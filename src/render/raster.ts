@@ -20,8 +20,8 @@ export class GeometryBuffer {
   readonly nocs: Float32Array;
   /** Opening parameters in mouth/eye interiors: u along, v across (0 upper lid/lip, 1 lower), opening height px. */
   readonly aux: Float32Array;
-  /** Row range [yMin, yMax] touched by depth-tested triangles this frame (for cheap clears). */
-  surfaceRows = { yMin: 0, yMax: -1 };
+  /** Row range [yMin, yMax] touched by depth-tested triangles since the last clear. */
+  readonly surfaceRows = { yMin: Number.MAX_SAFE_INTEGER, yMax: -1 };
 
   constructor(width: number, height: number) {
     this.width = width;
@@ -33,16 +33,30 @@ export class GeometryBuffer {
     this.nocs = new Float32Array(n * 3);
     this.aux = new Float32Array(n * 3);
   }
+
+  /** Resets depth and face coordinates where the last frame drew surface (cheaper than all). */
+  clearSurface(): void {
+    const { yMin, yMax } = this.surfaceRows;
+    if (yMax >= yMin) {
+      const a = yMin * this.width;
+      const b = (yMax + 1) * this.width;
+      this.depth.fill(Number.POSITIVE_INFINITY, a, b);
+      this.nocs.fill(0, a * 3, b * 3);
+    }
+    this.surfaceRows.yMin = Number.MAX_SAFE_INTEGER;
+    this.surfaceRows.yMax = -1;
+  }
 }
 
 const EPS = 1e-4;
 
 /**
- * Draws warp-only triangles (no depth test, no culling): writes the interpolated source
- * position and `label` for every covered pixel, and clears its face coordinates.
+ * Draws warp-only triangles (no depth test): writes the interpolated source position and
+ * `label` for every covered pixel. Draw them before the surface.
  *
  * @param tgt output positions, `stride` floats per vertex (x, y first)
  * @param src source positions, 2 floats per vertex
+ * @param onlySign draw only triangles whose signed area has this sign (0: all)
  */
 export function drawWarpTriangles(
   g: GeometryBuffer,
@@ -52,6 +66,7 @@ export function drawWarpTriangles(
   triangles: Uint32Array,
   triangleCount: number,
   label: number,
+  onlySign: number,
 ): void {
   const W = g.width;
   const H = g.height;
@@ -68,7 +83,7 @@ export function drawWarpTriangles(
     const x2 = tgt[i2 * stride] as number;
     const y2 = tgt[i2 * stride + 1] as number;
     const area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
-    if (area === 0 || !Number.isFinite(area)) continue;
+    if (area === 0 || !Number.isFinite(area) || area * onlySign < 0) continue;
     const inv = 1 / area;
     const sx0 = src[i0 * 2] as number;
     const sy0 = src[i0 * 2 + 1] as number;
@@ -170,9 +185,12 @@ export function drawSurfaceTriangles(g: GeometryBuffer, batch: SurfaceBatch): vo
     const ey1 = y1 - y0;
     const ex2 = x2 - x0;
     const ey2 = y2 - y0;
-    // Gradient of an attribute with values a0, a0 + d1, a0 + d2 at the three vertices.
-    const gx = (d1: number, d2: number) => (d1 * ey2 - d2 * ey1) * inv;
-    const gy = (d1: number, d2: number) => (d2 * ex1 - d1 * ex2) * inv;
+    // Gradient of an attribute with values a0, a0 + d1, a0 + d2 at the three vertices:
+    // d/dx = d1·kx1 + d2·kx2, d/dy = d1·ky1 + d2·ky2.
+    const kx1 = ey2 * inv;
+    const kx2 = -ey1 * inv;
+    const ky1 = -ex2 * inv;
+    const ky2 = ex1 * inv;
     const z0 = tgt[i0 * 3 + 2] as number;
     const dz1 = (tgt[i1 * 3 + 2] as number) - z0;
     const dz2 = (tgt[i2 * 3 + 2] as number) - z0;
@@ -191,18 +209,18 @@ export function drawSurfaceTriangles(g: GeometryBuffer, batch: SurfaceBatch): vo
     const dn12 = (nocs[i2 * 3 + 1] as number) - n01;
     const dn21 = (nocs[i1 * 3 + 2] as number) - n02;
     const dn22 = (nocs[i2 * 3 + 2] as number) - n02;
-    const zdx = gx(dz1, dz2);
-    const zdy = gy(dz1, dz2);
-    const sxdx = gx(dsx1, dsx2);
-    const sxdy = gy(dsx1, dsx2);
-    const sydx = gx(dsy1, dsy2);
-    const sydy = gy(dsy1, dsy2);
-    const n0dx = gx(dn01, dn02);
-    const n0dy = gy(dn01, dn02);
-    const n1dx = gx(dn11, dn12);
-    const n1dy = gy(dn11, dn12);
-    const n2dx = gx(dn21, dn22);
-    const n2dy = gy(dn21, dn22);
+    const zdx = dz1 * kx1 + dz2 * kx2;
+    const zdy = dz1 * ky1 + dz2 * ky2;
+    const sxdx = dsx1 * kx1 + dsx2 * kx2;
+    const sxdy = dsx1 * ky1 + dsx2 * ky2;
+    const sydx = dsy1 * kx1 + dsy2 * kx2;
+    const sydy = dsy1 * ky1 + dsy2 * ky2;
+    const n0dx = dn01 * kx1 + dn02 * kx2;
+    const n0dy = dn01 * ky1 + dn02 * ky2;
+    const n1dx = dn11 * kx1 + dn12 * kx2;
+    const n1dy = dn11 * ky1 + dn12 * ky2;
+    const n2dx = dn21 * kx1 + dn22 * kx2;
+    const n2dy = dn21 * ky1 + dn22 * ky2;
     let a00 = 0;
     let a01 = 0;
     let a02 = 0;
@@ -222,12 +240,12 @@ export function drawSurfaceTriangles(g: GeometryBuffer, batch: SurfaceBatch): vo
       const d12 = (aux[i2 * 3 + 1] as number) - a01;
       const d21 = (aux[i1 * 3 + 2] as number) - a02;
       const d22 = (aux[i2 * 3 + 2] as number) - a02;
-      a0dx = gx(d01, d02);
-      a0dy = gy(d01, d02);
-      a1dx = gx(d11, d12);
-      a1dy = gy(d11, d12);
-      a2dx = gx(d21, d22);
-      a2dy = gy(d21, d22);
+      a0dx = d01 * kx1 + d02 * kx2;
+      a0dy = d01 * ky1 + d02 * ky2;
+      a1dx = d11 * kx1 + d12 * kx2;
+      a1dy = d11 * ky1 + d12 * ky2;
+      a2dx = d21 * kx1 + d22 * kx2;
+      a2dy = d21 * ky1 + d22 * ky2;
     }
     const label = labels[t] as number;
     const yStart = Math.max(0, Math.ceil(Math.min(y0, y1, y2) - 0.5 - EPS));
