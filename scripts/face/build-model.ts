@@ -3,22 +3,29 @@
  *
  *   node --import tsx scripts/face/build-model.ts [--fixtures <dir>] [--out models/face]
  *
- * `--fixtures` defaults to $FACECAST_FIXTURES, else ../shared/fixtures. Writes
- * manifest.json, mesh.json, basis.f32 and the mesh's licence files. Deterministic: the same
+ * `--fixtures` defaults to $FACECAST_FIXTURES, else ../shared/fixtures; `--neutral` is the
+ * measured mean landmark shape and per-subject shapes (scripts/face/collect-neutral.ts).
+ * Writes manifest.json, mesh.json, basis.f32, identity.f32 and the mesh's licence files. Deterministic: the same
  * inputs give byte-identical outputs (sha256 in the manifest).
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ARKIT_BLENDSHAPES } from '../../src/controls/index.ts';
+import { rotationMatrix } from '../../src/face/index.ts';
 import { buildBasis, closeLips } from './basis.ts';
 import { readCanonicalMesh } from './mesh-source.ts';
+import { principalComponents } from './pca.ts';
 import { deriveSets, FACE_OVAL } from './regions.ts';
 
 const { values } = parseArgs({
-  options: { fixtures: { type: 'string' }, out: { type: 'string', default: 'models/face' } },
+  options: {
+    fixtures: { type: 'string' },
+    out: { type: 'string', default: 'models/face' },
+    neutral: { type: 'string', default: 'scripts/face/calibration/neutral-landmarks.json' },
+  },
 });
 const fixtures = resolve(values.fixtures ?? process.env.FACECAST_FIXTURES ?? '../shared/fixtures');
 const outDir = resolve(values.out as string);
@@ -26,16 +33,57 @@ const VERTICES = 468;
 
 const mesh = await readCanonicalMesh(join(fixtures, 'face'));
 
-// MediaPipe frame (x right, y up, z to the viewer) → facecast model frame: the camera frame
-// of a frontal, upright face (x right, y down, z away from the camera). A 180° turn about x.
-const canonical = new Float64Array(VERTICES * 3);
-for (let i = 0; i < VERTICES; i++) {
-  canonical[i * 3] = mesh.positions[i * 3] as number;
-  canonical[i * 3 + 1] = -(mesh.positions[i * 3 + 1] as number);
-  canonical[i * 3 + 2] = -(mesh.positions[i * 3 + 2] as number);
+// The neutral is the mean landmark shape measured by collect-neutral.ts (the detector's own
+// idea of a face: eyes more open, brows lower, chin shorter than MediaPipe's generic head),
+// turned by the mean head pose of the frames measured, so that the average person talking to
+// a camera is at pitch = yaw = roll = 0. Then the lips are closed to a 1 mm gap.
+const neutralFile = resolve(values.neutral as string);
+const measured = JSON.parse(await readFile(neutralFile, 'utf8')) as {
+  subjects: unknown[];
+  shapesFile: string;
+  meanPose: { pitch: number; yaw: number; roll: number };
+  meanXyz: number[];
+};
+if (measured.meanXyz.length !== VERTICES * 3)
+  throw new Error(`${neutralFile}: expected ${VERTICES * 3} values`);
+const turn = rotationMatrix(measured.meanPose.pitch, measured.meanPose.yaw, measured.meanPose.roll);
+const turned = (shape: ArrayLike<number>): Float64Array => {
+  const out = new Float64Array(VERTICES * 3);
+  for (let i = 0; i < VERTICES; i++) {
+    for (let a = 0; a < 3; a++) {
+      let sum = 0;
+      for (let b = 0; b < 3; b++) sum += (turn[a * 3 + b] as number) * (shape[i * 3 + b] as number);
+      out[i * 3 + a] = sum;
+    }
+  }
+  return out;
+};
+const open = turned(measured.meanXyz);
+
+// Identity basis: principal components of the subjects' shapes (turned the same way),
+// scaled by their standard deviation so a coefficient of 1 is one standard deviation.
+const shapeBytes = await readFile(join(dirname(neutralFile), measured.shapesFile));
+const shapeData = new Float32Array(
+  shapeBytes.buffer,
+  shapeBytes.byteOffset,
+  shapeBytes.byteLength / 4,
+);
+const subjectShapes: Float64Array[] = [];
+for (let k = 0; k < measured.subjects.length; k++) {
+  subjectShapes.push(turned(shapeData.subarray(k * VERTICES * 3, (k + 1) * VERTICES * 3)));
 }
-const LIP_CLOSING = 0.8;
-const neutral = closeLips(canonical, deriveSets(canonical), LIP_CLOSING);
+const IDENTITY_COMPONENTS = 10;
+const pca = principalComponents(subjectShapes, IDENTITY_COMPONENTS);
+const identity = new Float32Array(pca.vectors.length * VERTICES * 3);
+pca.vectors.forEach((u, j) => {
+  for (let d = 0; d < VERTICES * 3; d++)
+    identity[j * VERTICES * 3 + d] = (u[d] as number) * (pca.std[j] as number);
+});
+const identityBytes = Buffer.from(identity.buffer, identity.byteOffset, identity.byteLength);
+const gapCm = (open[14 * 3 + 1] as number) - (open[13 * 3 + 1] as number);
+const LIP_GAP_CM = 0.1;
+const lipClosing = gapCm > LIP_GAP_CM ? 1 - LIP_GAP_CM / gapCm : 0;
+const neutral = closeLips(open, deriveSets(open), lipClosing);
 const sets = deriveSets(neutral);
 const basis = buildBasis({ neutral, sets });
 
@@ -134,6 +182,22 @@ const manifest = {
       dtype: 'float32-le',
       shape: [ARKIT_BLENDSHAPES.length, VERTICES, 3],
     },
+    identity: {
+      path: 'identity.f32',
+      sha256: sha256(identityBytes),
+      dtype: 'float32-le',
+      shape: [pca.vectors.length, VERTICES, 3],
+    },
+  },
+  identity: {
+    method:
+      'principal components of the per-subject median landmark shapes measured by scripts/face/collect-neutral.ts, each scaled by its standard deviation',
+    subjects: measured.subjects.length,
+    stdCm: pca.std.map((v) => round(v, 5)),
+    explainedVariance: round(
+      pca.share.reduce((a, b) => a + b, 0),
+      4,
+    ),
   },
   basis: {
     method: 'procedural',
@@ -143,7 +207,7 @@ const manifest = {
   },
   source: {
     mesh: 'google/mediapipe @ 9d8807788567c01dbd998c0a3d0f730b9686912d: mediapipe/modules/face_geometry/data/geometry_pipeline_metadata_landmarks.pbtxt (positions, UVs, triangles), cross-checked against canonical_face_model.obj',
-    changes: `axes turned to x right, y down, z away; lips closed by ${LIP_CLOSING * 100} % of their gap; blendshape basis, vertex sets and fit weights added by facecast`,
+    changes: `axes turned to x right, y down, z away; neutral positions replaced by the mean detector landmark shape of ${measured.subjects.length} subjects (scripts/face/calibration/neutral-landmarks.json) turned to their mean head pose, lips then closed to a ${LIP_GAP_CM * 10} mm gap; blendshape basis, vertex sets and fit weights added by facecast`,
     license: 'Apache-2.0 (see LICENSE-mediapipe.txt and NOTICE)',
   },
 };
@@ -151,6 +215,7 @@ const manifest = {
 await mkdir(outDir, { recursive: true });
 await writeFile(join(outDir, 'mesh.json'), meshBytes);
 await writeFile(join(outDir, 'basis.f32'), basisBytes);
+await writeFile(join(outDir, 'identity.f32'), identityBytes);
 await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 const require = createRequire(import.meta.url);
 // The Apache-2.0 text as shipped by a package on disk (no network here); TypeScript's
@@ -167,7 +232,8 @@ geometry_pipeline_metadata_landmarks.pbtxt and canonical_face_model.obj.
 
 Changes made by facecast: coordinates turned to x right, y down, z away from the camera;
 the lips of the neutral shape closed; the ARKit-52 blendshape basis (basis.f32), the named
-vertex sets and the fitting weights (mesh.json) were added. They are generated by
+vertex sets and the fitting weights (mesh.json) and an identity basis (identity.f32,
+measured from detector landmarks of the fixture subjects) were added. They are generated by
 scripts/face/build-model.ts.
 `,
 );

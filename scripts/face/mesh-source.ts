@@ -118,3 +118,17 @@ async function crossCheckObj(
     }
   }
 }
+
+/**
+ * MediaPipe frame (x right, y up, z to the viewer) → facecast model frame: the camera frame
+ * of a frontal, upright face (x right, y down, z away from the camera). A 180° turn about x.
+ */
+export function toModelFrame(positions: Float64Array): Float64Array {
+  const out = new Float64Array(positions.length);
+  for (let i = 0; i < positions.length; i += 3) {
+    out[i] = positions[i] as number;
+    out[i + 1] = -(positions[i + 1] as number);
+    out[i + 2] = -(positions[i + 2] as number);
+  }
+  return out;
+}

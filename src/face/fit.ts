@@ -7,6 +7,13 @@ import { anglesFromRotation, deformVertices, type FacePose, rotationMatrix } fro
 export interface FitOptions {
   /** Neutral shape of this face (468 × 3, cm). Default: the model's neutral. */
   identity?: ArrayLike<number>;
+  /**
+   * Also fit the face's shape: identity coefficients over the model's identity basis
+   * (standard-normal prior), added to `identity`. Default false.
+   */
+  fitIdentity?: boolean;
+  /** Prior weight of the identity coefficients, cm² per unit². Default 0.01. */
+  identityPrior?: number;
   /** Start from this pose (e.g. the previous video frame) instead of the closed-form guess. */
   initialPose?: FacePose;
   /** Start the weights from these (ARKit order), e.g. the previous frame's. Default all 0. */
@@ -19,21 +26,28 @@ export interface FitOptions {
   iterations?: number;
 }
 
-export const FIT_DEFAULTS = Object.freeze({ regularization: 0.004, iterations: 12 });
+export const FIT_DEFAULTS = Object.freeze({
+  regularization: 0.004,
+  iterations: 12,
+  fitIdentity: false,
+  identityPrior: 0.01,
+});
 
 /** Result of fitting the model to 468 (or 478) landmarks. */
 export interface FaceFit {
   pose: FacePose;
-  /** 52 weights in [0, 1], ARKit order. */
+  /** 52 weights in [0, 1], ARKIT_BLENDSHAPES order. */
   weights: Float32Array;
+  /** The neutral shape used: `identity` option (or the model's neutral) + identity basis · coefficients. */
+  identity: Float32Array;
+  /** Identity coefficients (all 0 unless `fitIdentity`). */
+  identityCoefficients: Float32Array;
   /** 2-D distance between the fitted mesh and the landmarks, image pixels (fit-weighted vertices). */
   residual: { meanPx: number; rmsPx: number; maxPx: number };
 }
 
 const N = FACE_VERTEX_COUNT;
 const K = BLENDSHAPE_COUNT;
-/** Unknowns of the joint solve: 6 pose parameters, then the 52 weights. */
-const P = 6 + K;
 
 /**
  * Fits head pose (weak perspective) and the 52 ARKit weights (bounded to [0, 1]) to face
@@ -52,20 +66,37 @@ export class FaceFitter {
   /** Per vertex, the shapes whose delta there is non-zero. */
   readonly #vertexShapes: Uint8Array[];
   readonly #shape = new Float32Array(N * 3);
-  readonly #h = new Float64Array(P * P);
-  readonly #gradient = new Float64Array(P);
-  readonly #delta = new Float64Array(P);
-  readonly #lo = new Float64Array(P);
-  readonly #hi = new Float64Array(P);
-  readonly #stepFixed = new Uint8Array(P);
-  readonly #jx = new Float64Array(P);
-  readonly #jy = new Float64Array(P);
-  readonly #cols = new Int32Array(P);
-  readonly #qp = new BoxQp(P);
+  /** Unknowns of the joint solve: 6 pose parameters, the 52 weights, the identity coefficients. */
+  readonly #p: number;
+  readonly #j: number;
+  readonly #h: Float64Array;
+  readonly #gradient: Float64Array;
+  readonly #delta: Float64Array;
+  readonly #lo: Float64Array;
+  readonly #hi: Float64Array;
+  readonly #stepFixed: Uint8Array;
+  readonly #jx: Float64Array;
+  readonly #jy: Float64Array;
+  readonly #cols: Int32Array;
+  readonly #qp: BoxQp;
   readonly #fixedMask = new Uint8Array(K);
+  readonly #base = new Float32Array(N * 3);
 
   constructor(model: FaceModel) {
     this.model = model;
+    this.#j = model.identityCount;
+    const p = 6 + K + this.#j;
+    this.#p = p;
+    this.#h = new Float64Array(p * p);
+    this.#gradient = new Float64Array(p);
+    this.#delta = new Float64Array(p);
+    this.#lo = new Float64Array(p);
+    this.#hi = new Float64Array(p);
+    this.#stepFixed = new Uint8Array(p);
+    this.#jx = new Float64Array(p);
+    this.#jy = new Float64Array(p);
+    this.#cols = new Int32Array(p);
+    this.#qp = new BoxQp(p);
     this.#vertexShapes = [];
     for (let i = 0; i < N; i++) {
       const list: number[] = [];
@@ -82,9 +113,14 @@ export class FaceFitter {
   /** Fits pose and weights to `landmarks` (≥ 468 points × 3 values, image px; z is ignored). */
   fit(landmarks: ArrayLike<number>, options: FitOptions = {}): FaceFit {
     if (landmarks.length < N * 3) throw new RangeError(`need ${N} landmarks × 3 values`);
-    const identity = options.identity ?? this.model.neutral;
+    const base = options.identity ?? this.model.neutral;
     const regularization = options.regularization ?? FIT_DEFAULTS.regularization;
     const iterations = options.iterations ?? FIT_DEFAULTS.iterations;
+    const fitIdentity = (options.fitIdentity ?? FIT_DEFAULTS.fitIdentity) && this.#j > 0;
+    const identityPrior = options.identityPrior ?? FIT_DEFAULTS.identityPrior;
+    const alpha = new Float64Array(this.#j);
+    const identity = this.#base;
+    for (let d = 0; d < N * 3; d++) identity[d] = base[d] as number;
     const weights = new Float64Array(K);
     if (options.initialWeights)
       for (let k = 0; k < K; k++) weights[k] = options.initialWeights[k] ?? 0;
@@ -104,8 +140,9 @@ export class FaceFitter {
     const fixedMask = this.#fixedMask;
     fixedMask.fill(0);
     for (const k of options.fixedWeights?.keys() ?? []) fixedMask[k] = 1;
+    const solve = { regularization, fitIdentity, identityPrior, alpha, base };
     for (let it = 0; it < iterations; it++) {
-      const step = this.#step(landmarks, identity, pose, weights, regularization);
+      const step = this.#step(landmarks, identity, pose, weights, solve);
       if (step < 1e-6) break;
     }
     deformVertices(this.model, identity, weights, this.#shape);
@@ -113,6 +150,8 @@ export class FaceFitter {
     return {
       pose: { ...anglesFromRotation(pose.r), pxPerCm: pose.s, txPx: pose.tx, tyPx: pose.ty },
       weights: Float32Array.from(weights),
+      identity: Float32Array.from(identity),
+      identityCoefficients: Float32Array.from(alpha),
       residual,
     };
   }
@@ -175,18 +214,28 @@ export class FaceFitter {
   }
 
   /**
-   * One damped Gauss–Newton step on pose and weights together: the normal equations of the
-   * linearised 2-D residual (6 pose unknowns — rotation increment in the camera frame, scale,
-   * translation — and the 52 weights), solved as a box-constrained QP so every weight stays
-   * in [0, 1]. Returns the size of the step (max |Δweight| + |Δrotation|).
+   * One damped Gauss–Newton step on pose, weights (and identity coefficients) together: the
+   * normal equations of the linearised 2-D residual (6 pose unknowns — rotation increment in
+   * the camera frame, scale, translation — the 52 weights, the identity coefficients),
+   * solved as a box-constrained QP so every weight stays in [0, 1]. Updates `identity` in
+   * place when fitting it. Returns the size of the step (max |Δweight| + |Δrotation|).
    */
   #step(
     q: ArrayLike<number>,
-    identity: ArrayLike<number>,
+    identity: Float32Array,
     pose: PoseState,
     weights: Float64Array,
-    regularization: number,
+    solve: {
+      regularization: number;
+      fitIdentity: boolean;
+      identityPrior: number;
+      alpha: Float64Array;
+      base: ArrayLike<number>;
+    },
   ): number {
+    const P = this.#p;
+    const J = solve.fitIdentity ? this.#j : 0;
+    const idBasis = this.model.identityBasis;
     const basis = this.model.basis;
     const c = this.model.fitWeights;
     const shape = deformVertices(this.model, identity, weights, this.#shape);
@@ -237,6 +286,16 @@ export class FaceFitter {
         cols[count] = 6 + k;
         count++;
       }
+      for (let j = 0; j < J; j++) {
+        const o = (j * N + i) * 3;
+        const dx = idBasis[o] as number;
+        const dy = idBasis[o + 1] as number;
+        const dz = idBasis[o + 2] as number;
+        jx[count] = s * ((r[0] as number) * dx + (r[1] as number) * dy + (r[2] as number) * dz);
+        jy[count] = s * ((r[3] as number) * dx + (r[4] as number) * dy + (r[5] as number) * dz);
+        cols[count] = 6 + K + j;
+        count++;
+      }
       for (let a = 0; a < count; a++) {
         const ca = cols[a] as number;
         const ax = (jx[a] as number) * w;
@@ -251,11 +310,17 @@ export class FaceFitter {
     }
     // Ridge on the weights (in px², so the penalty is regularization cm² whatever the scale),
     // Levenberg damping on everything.
-    const ridge = regularization * s * s;
+    const ridge = solve.regularization * s * s;
     for (let k = 0; k < K; k++) {
       const d = (6 + k) * (P + 1);
       h[d] = (h[d] as number) + ridge;
       g[6 + k] = (g[6 + k] as number) - ridge * (weights[k] as number);
+    }
+    const prior = solve.identityPrior * s * s;
+    for (let j = 0; j < this.#j; j++) {
+      const d = (6 + K + j) * (P + 1);
+      h[d] = (h[d] as number) + prior;
+      g[6 + K + j] = (g[6 + K + j] as number) - prior * (solve.alpha[j] as number);
     }
     for (let a = 0; a < P; a++) h[a * (P + 1)] = (h[a * (P + 1)] as number) * 1.0001 + 1e-9;
     const delta = this.#delta;
@@ -273,6 +338,11 @@ export class FaceFitter {
       hi[6 + k] = 1 - (weights[k] as number);
       fixed[6 + k] = this.#fixedMask[k] as number;
     }
+    for (let j = 0; j < this.#j; j++) {
+      lo[6 + K + j] = Number.NEGATIVE_INFINITY;
+      hi[6 + K + j] = Number.POSITIVE_INFINITY;
+      fixed[6 + K + j] = solve.fitIdentity ? 0 : 1;
+    }
     this.#qp.solve(h, g, delta, lo, hi, fixed);
     applyRotation(pose.r, delta[0] as number, delta[1] as number, delta[2] as number);
     pose.s += delta[3] as number;
@@ -284,6 +354,19 @@ export class FaceFitter {
       const v = Math.min(1, Math.max(0, (weights[k] as number) + (delta[6 + k] as number)));
       size = Math.max(size, Math.abs(v - (weights[k] as number)));
       weights[k] = v;
+    }
+    if (solve.fitIdentity) {
+      for (let j = 0; j < this.#j; j++) {
+        const d = delta[6 + K + j] as number;
+        solve.alpha[j] = (solve.alpha[j] as number) + d;
+        size = Math.max(size, Math.abs(d) * 0.1);
+      }
+      for (let d = 0; d < N * 3; d++) {
+        let v = solve.base[d] as number;
+        for (let j = 0; j < this.#j; j++)
+          v += (solve.alpha[j] as number) * (idBasis[j * N * 3 + d] as number);
+        identity[d] = v;
+      }
     }
     return size;
   }

@@ -1,5 +1,37 @@
+export {
+  AVATAR_DEFAULTS,
+  type AvatarOptions,
+  buildAvatarProfile,
+  type CreateAvatarOptions,
+  type CreatedAvatar,
+  createAvatar,
+  interOcularPx,
+} from './avatar.ts';
 export { FaceError, type FaceErrorCode } from './errors.ts';
 export { type FaceFit, FaceFitter, FIT_DEFAULTS, type FitOptions, fitFace } from './fit.ts';
+export {
+  EYE_LOOK_FULL_RAD,
+  EYE_RADIUS_CM,
+  eyeLookWeights,
+  gazeFromLandmarks,
+  IRIS_REST_OFFSET_CM,
+} from './gaze.ts';
+export {
+  encodePng,
+  IMAGE_DEFAULTS,
+  type LoadImageOptions,
+  loadImage,
+  type NormalisedImage,
+} from './image.ts';
+export {
+  type DetectedBody,
+  type DetectedFace,
+  type Detection,
+  FaceLandmarker,
+  LANDMARKER_DEFAULTS,
+  type LandmarkerOptions,
+  type RgbImage,
+} from './landmarker.ts';
 export {
   DEFAULT_FACE_MODEL_DIR,
   FACE_VERTEX_COUNT,

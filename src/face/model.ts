@@ -75,6 +75,19 @@ export const faceModelManifestSchema = z.object({
       dtype: z.literal('float32-le'),
       shape: z.tuple([z.literal(BLENDSHAPE_COUNT), z.literal(FACE_VERTEX_COUNT), z.literal(3)]),
     }),
+    identity: z.object({
+      path: z.string(),
+      sha256,
+      dtype: z.literal('float32-le'),
+      shape: z.tuple([z.number().int().min(0), z.literal(FACE_VERTEX_COUNT), z.literal(3)]),
+    }),
+  }),
+  identity: z.object({
+    method: z.string(),
+    subjects: z.number().int().positive(),
+    /** Standard deviation of each component (norm over all 468 × 3 values), cm. */
+    stdCm: z.array(z.number().positive()),
+    explainedVariance: z.number().min(0).max(1),
   }),
   basis: z.object({
     method: z.enum(['procedural', 'fitted']),
@@ -129,6 +142,12 @@ export interface FaceModel {
   readonly sets: Readonly<Record<VertexSetName, Uint32Array>>;
   /** Triangle index sets: the triangles covering the mouth opening and each eye opening. */
   readonly triangleSets: Readonly<Record<TriangleSetName, Uint32Array>>;
+  /**
+   * Identity (face shape) basis, identityCount × 468 × 3 cm, scaled so that coefficients
+   * are standard normal: principal components of the measured subject shapes.
+   */
+  readonly identityBasis: Float32Array;
+  readonly identityCount: number;
   /** Per-vertex weights the fitter uses (face outline down-weighted). */
   readonly fitWeights: Float32Array;
   /** Distance between the eye centres of the neutral shape, cm. */
@@ -182,9 +201,10 @@ async function readFaceModel(dir: string): Promise<FaceModel> {
       throw fail(`${file.path} does not match its sha256 in the manifest`);
     return bytes;
   };
-  const [meshBytes, basisBytes] = await Promise.all([
+  const [meshBytes, basisBytes, identityBytes] = await Promise.all([
     read(manifest.files.mesh),
     read(manifest.files.basis),
+    read(manifest.files.identity),
   ]);
   let mesh: z.infer<typeof meshFileSchema>;
   try {
@@ -198,9 +218,12 @@ async function readFaceModel(dir: string): Promise<FaceModel> {
   const expected = BLENDSHAPE_COUNT * FACE_VERTEX_COUNT * 3 * 4;
   if (basisBytes.length !== expected)
     throw fail(`basis is ${basisBytes.length} bytes, not ${expected}`);
-  const basis = new Float32Array(BLENDSHAPE_COUNT * FACE_VERTEX_COUNT * 3);
-  const view = new DataView(basisBytes.buffer, basisBytes.byteOffset, basisBytes.byteLength);
-  for (let i = 0; i < basis.length; i++) basis[i] = view.getFloat32(i * 4, true);
+  const basis = readFloat32(basisBytes);
+  const identityCount = manifest.files.identity.shape[0];
+  if (identityBytes.length !== identityCount * FACE_VERTEX_COUNT * 3 * 4) {
+    throw fail('identity basis size differs from the manifest');
+  }
+  const identityBasis = readFloat32(identityBytes);
   const toSets = <K extends string>(record: Record<K, number[]>) =>
     Object.freeze(
       Object.fromEntries(
@@ -218,7 +241,16 @@ async function readFaceModel(dir: string): Promise<FaceModel> {
     blendshapes: ARKIT_BLENDSHAPES,
     sets: toSets(mesh.sets),
     triangleSets: toSets(mesh.triangleSets),
+    identityBasis,
+    identityCount,
     fitWeights: Float32Array.from(mesh.fitWeights),
     interOcularCm: manifest.interOcularCm,
   });
+}
+
+function readFloat32(bytes: Buffer): Float32Array {
+  const out = new Float32Array(bytes.length / 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
 }
