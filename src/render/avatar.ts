@@ -64,7 +64,8 @@ export function referenceFromAvatar(avatar: LoadedAvatar, image: RgbImage): Rend
     weights: avatar.weights,
     pose: profile.fit.pose,
     crop: profile.crop,
-    gaze: profile.fit.gaze,
+    // The photo's eyes are taken to look where Controls gaze 0 looks (at the camera): a
+    // single photo's gaze estimate is too noisy to turn the eyes against (see docs).
     ...(left && right ? { shoulders: { left, right } } : {}),
   };
 }
