@@ -320,11 +320,6 @@ export class Renderer {
         sourceLower[k * 2 + c] = src[(mouth.lower[k] as number) * 2 + c] as number;
       }
     }
-    const mouthWidth = distance2(
-      src,
-      mouth.upper[0] as number,
-      mouth.upper[mouth.upper.length - 1] as number,
-    );
     const style = mouthStyle(
       ref,
       this.width,
@@ -611,13 +606,6 @@ function pixelOffset(x: number, y: number, width: number, height: number): numbe
   const xi = Math.min(width - 1, Math.max(0, Math.floor(x)));
   const yi = Math.min(height - 1, Math.max(0, Math.floor(y)));
   return (yi * width + xi) * 3;
-}
-
-function distance2(p: Float32Array, a: number, b: number): number {
-  return Math.hypot(
-    (p[a * 2] as number) - (p[b * 2] as number),
-    (p[a * 2 + 1] as number) - (p[b * 2 + 1] as number),
-  );
 }
 
 function distance3(p: Float32Array, a: number, b: number): number {
