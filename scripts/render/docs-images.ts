@@ -6,9 +6,10 @@
  *       reference, disocclusion mask, face coordinates and part labels (columns)
  *   node --import tsx scripts/render/docs-images.ts talking
  *       docs/images/render-talking.png: a talking-photo strip (face crops of composites)
- *   node --import tsx scripts/render/docs-images.ts tracked --video <mp4> --controls <csv|json>
- *       docs/images/render-tracked.png: source video frames (top) and the same Controls
- *       rendered onto the avatar (bottom), mouth crops below each
+ *   node --import tsx scripts/render/docs-images.ts tracked --video <mp4> --controls <out.csv>
+ *       tracks the video (src/face trackVideo, what `facecast track` runs), writes its
+ *       Controls, and draws docs/images/render-tracked.png: source face, rendered face,
+ *       source mouth, rendered mouth (rows) for 8 frames (the most open and some closed)
  *
  * All use test/fixtures/avatars/s42 (override with --avatar <dir>).
  */
@@ -18,11 +19,18 @@ import sharp from 'sharp';
 import {
   type ControlsFrame,
   neutralFrame,
-  readControlsFile,
   setBlendshapeVector,
+  writeControlsFile,
 } from '../../src/controls/index.ts';
+import { trackVideo } from '../../src/face/index.ts';
 import { openVideoFrames } from '../../src/media/index.ts';
-import { createRenderer, type RgbImage, resizeRgb, visualiseMaps } from '../../src/render/index.ts';
+import {
+  createRenderer,
+  PART_LABELS,
+  type RgbImage,
+  resizeRgb,
+  visualiseMaps,
+} from '../../src/render/index.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -191,12 +199,17 @@ if (what === 'maps') {
   );
   await writeGrid(values.out ?? 'docs/images/render-talking.png', tiles, 8);
 } else if (what === 'tracked') {
-  if (!values.video || !values.controls) throw new Error('tracked needs --video and --controls');
-  const sequence = await readControlsFile(values.controls);
+  // Tracks the video with src/face (what `facecast track` runs), writes the Controls to
+  // --controls, renders them onto the avatar, and shows source and render side by side.
+  if (!values.video || !values.controls)
+    throw new Error('tracked needs --video and --controls <out.csv>');
+  const tracked = await trackVideo(values.video, { keepLandmarks: true });
+  await writeControlsFile(values.controls, tracked.sequence);
+  const sequence = tracked.sequence;
+  const landmarks = tracked.landmarks as Float32Array;
   const renderer = await createRenderer(values.avatar, { size: 512 });
-  const video = await openVideoFrames(values.video, { fps: 25 });
-  // Frames where the source mouth is most and least open, in time order, 8 in all.
   const jaw = sequence.frames.map((f) => f.blendshapes.jawOpen);
+  // 8 frames in time order: the 5 most open mouths and 3 closed ones, spread out.
   const order = jaw.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
   const picks = new Set<number>();
   const minGap = Math.max(3, Math.floor(jaw.length / 24));
@@ -213,23 +226,63 @@ if (what === 'maps') {
   take([...order].reverse(), 3);
   const wanted = [...picks].sort((a, b) => a - b);
   const source = new Map<number, RgbImage>();
-  for await (const f of video) {
+  for await (const f of await openVideoFrames(values.video, { fps: 25 })) {
     if (picks.has(f.frameIndex))
       source.set(f.frameIndex, { width: f.width, height: f.height, data: f.rgb });
     if (f.frameIndex >= (wanted[wanted.length - 1] as number)) break;
   }
-  const top: RgbImage[] = [];
-  const bottom: RgbImage[] = [];
+  const box = (xs: number[], ys: number[], pad: number) => {
+    const x0 = Math.min(...xs);
+    const y0 = Math.min(...ys);
+    const side = Math.max(Math.max(...xs) - x0, Math.max(...ys) - y0) * (1 + 2 * pad);
+    return {
+      x: Math.round((x0 + Math.max(...xs)) / 2 - side / 2),
+      y: Math.round((y0 + Math.max(...ys)) / 2 - side / 2),
+      side: Math.round(side),
+    };
+  };
+  const rows: RgbImage[][] = [[], [], [], []];
   for (const i of wanted) {
     const src = source.get(i);
     if (!src) continue;
-    const side = Math.min(src.width, src.height);
-    top.push(crop(src, (src.width - side) >> 1, (src.height - side) >> 1, side, side, 200, 200));
-    const rendered = renderer.render(sequence.frames[i] as ControlsFrame).composite;
-    bottom.push(crop(rendered, 0, 0, rendered.width, rendered.height, 200, 200));
+    const lm = (k: number, a: number) => landmarks[(i * 478 + k) * 3 + a] as number;
+    const all = Array.from({ length: 468 }, (_, k) => k);
+    const face = box(
+      all.map((k) => lm(k, 0)),
+      all.map((k) => lm(k, 1)),
+      0.12,
+    );
+    const lips = [61, 291, 0, 17, 13, 14, 78, 308];
+    const mouth = box(
+      lips.map((k) => lm(k, 0)),
+      lips.map((k) => lm(k, 1)),
+      0.25,
+    );
+    rows[0]?.push(crop(src, face.x, face.y, face.side, face.side, 200, 200));
+    rows[2]?.push(crop(src, mouth.x, mouth.y, mouth.side, mouth.side, 200, 200));
+    const { composite, maps } = renderer.render(sequence.frames[i] as ControlsFrame);
+    const image = copyImage(composite);
+    const xs: number[] = [];
+    const ys: number[] = [];
+    const faceXs: number[] = [];
+    const faceYs: number[] = [];
+    maps.labels.forEach((l, p) => {
+      if (l === PART_LABELS.lips || l === PART_LABELS.mouthInterior) {
+        xs.push(p % renderer.width);
+        ys.push(Math.floor(p / renderer.width));
+      }
+      if (l !== PART_LABELS.background && l !== PART_LABELS.body && p % 7 === 0) {
+        faceXs.push(p % renderer.width);
+        faceYs.push(Math.floor(p / renderer.width));
+      }
+    });
+    const rf = box(faceXs, faceYs, 0.12);
+    const rm = box(xs, ys, 0.25);
+    rows[1]?.push(crop(image, rf.x, rf.y, rf.side, rf.side, 200, 200));
+    rows[3]?.push(crop(image, rm.x, rm.y, rm.side, rm.side, 200, 200));
     console.log(`frame ${i}: jawOpen ${(jaw[i] as number).toFixed(2)}`);
   }
-  await writeGrid(values.out ?? 'docs/images/render-tracked.png', [...top, ...bottom], top.length);
+  await writeGrid(values.out ?? 'docs/images/render-tracked.png', rows.flat(), wanted.length);
 } else {
   console.error('usage: docs-images.ts maps | talking | tracked --video <mp4> --controls <file>');
   process.exit(2);

@@ -9,9 +9,9 @@ import type { GeometryBuffer } from './raster.ts';
  * the band keeps its size however far the jaw drops), a thinner lower band on the lower lip,
  * a dark cavity tinted by the lips, darker at the back and in the corners, and a tongue once
  * the mouth is open enough. Where the reference shows its own teeth (`teethInPhoto`), their
- * colour is used and the top of the opening is the reference's own pixels at their own
- * scale. While the mouth is open no wider than in the reference, the reference's own
- * interior is kept, so the reference frame reproduces the photo exactly.
+ * colour is used. While the mouth is open no wider than in the reference, the reference's
+ * own interior (its real teeth) is kept, fading to the drawn interior by 1.8× that
+ * opening, so the reference frame reproduces the photo exactly.
  */
 export interface MouthStyle {
   teethInPhoto: boolean;
@@ -19,10 +19,11 @@ export interface MouthStyle {
   openingPx: number;
   teeth: Float32Array;
   cavity: Float32Array;
+  /** Interior colour of a narrow opening (lit inner lips and tongue tip). */
+  shallow: Float32Array;
+  /** Colour of the inner edge of the lips, where the fill meets them. */
+  lipEdge: Float32Array;
   tongue: Float32Array;
-  /** Source (reference) positions of the upper and lower inner-lip points, 2 floats per point. */
-  sourceUpper: Float32Array;
-  sourceLower: Float32Array;
 }
 
 /** Per-frame mouth geometry. */
@@ -99,18 +100,23 @@ export function mouthStyle(
   const teeth = teethInPhoto
     ? Float32Array.from(teethSum.map((s) => Math.min(255, (s / bright) * 1.05)))
     : Float32Array.from([232, 224, 208].map((c) => c * light));
-  const cavity = Float32Array.from([0, 1, 2].map((c) => (lip[c] as number) * 0.22 + [6, 1, 2][c]!));
+  const cavity = Float32Array.from(
+    [0, 1, 2].map((c) => (lip[c] as number) * 0.32 + [10, 3, 4][c]!),
+  );
   const tongue = Float32Array.from(
     [0, 1, 2].map((c) => ((lip[c] as number) * 0.7 + [200, 95, 105][c]! * 0.3) * 0.72),
+  );
+  const shallow = Float32Array.from(
+    [0, 1, 2].map((c) => (lip[c] as number) * 0.5 + [10, 4, 6][c]!),
   );
   return {
     teethInPhoto,
     openingPx: gap / Math.max(1, columns),
     teeth,
     cavity,
+    shallow,
+    lipEdge: Float32Array.from([0, 1, 2].map((c) => (lip[c] as number) * 0.75)),
     tongue,
-    sourceUpper,
-    sourceLower,
   };
 }
 
@@ -129,7 +135,6 @@ export function smoothstep(e0: number, e1: number, x: number): number {
 export function fillMouth(
   g: GeometryBuffer,
   labels: Uint8Array,
-  reference: Uint8Array,
   warped: Uint8Array,
   composite: Uint8Array,
   style: MouthStyle,
@@ -139,10 +144,7 @@ export function fillMouth(
   const H = g.height;
   const aux = g.aux;
   const mw = Math.max(frame.widthPx, 1);
-  const { teeth, cavity, tongue, teethInPhoto } = style;
-  const su = style.sourceUpper;
-  const sl = style.sourceLower;
-  const columns = su.length / 2 - 1;
+  const { teeth, cavity, shallow, tongue, lipEdge } = style;
   const gaps = mw > 60;
   const y0 = Math.max(0, frame.y0);
   const y1 = Math.min(H - 1, frame.y1);
@@ -162,11 +164,13 @@ export function fillMouth(
 
       // Cavity: darkest in the middle of the opening and in the corners.
       const depth =
-        (0.5 + 0.5 * (1 - Math.sin(Math.PI * v) * (1 - cu * cu))) *
-        (1 - 0.45 * smoothstep(0.55, 1, cu));
-      let r = cavity[0]! * depth;
-      let gg = cavity[1]! * depth;
-      let b = cavity[2]! * depth;
+        (0.6 + 0.4 * (1 - Math.sin(Math.PI * v) * (1 - cu * cu))) *
+        (1 - 0.3 * smoothstep(0.6, 1, cu));
+      // A narrow opening lets light in (inner lips, the tongue just behind): not black.
+      const narrow = 1 - smoothstep(0.08 * mw, 0.35 * mw, h);
+      let r = (cavity[0]! + (shallow[0]! - cavity[0]!) * narrow) * depth;
+      let gg = (cavity[1]! + (shallow[1]! - cavity[1]!) * narrow) * depth;
+      let b = (cavity[2]! + (shallow[2]! - cavity[2]!) * narrow) * depth;
 
       // Tongue: an ellipse resting on the lower lip, seen once the mouth is open enough.
       const tu = (u - 0.5) / 0.3;
@@ -181,7 +185,7 @@ export function fillMouth(
       }
 
       // Teeth: visible in the middle of the mouth, fading into the dark corridor at the sides.
-      const sideMask = 1 - smoothstep(0.42, 0.72, cu);
+      const sideMask = 1 - smoothstep(0.55, 0.82, cu);
       const sideShade = 1 - 0.5 * smoothstep(0.05, 0.7, cu);
       let gapShade = 1;
       if (gaps) {
@@ -189,7 +193,7 @@ export function fillMouth(
         const d = Math.abs(t - Math.round(t));
         gapShade = 1 - 0.18 * (1 - smoothstep(0, 0.1, d));
       }
-      const lowH = Math.min(0.05 * mw, 0.2 * h) * (1 - 0.5 * cu * cu);
+      const lowH = Math.min(0.05 * mw, 0.3 * h) * (1 - 0.5 * cu * cu);
       const lowA = (1 - smoothstep(lowH - 0.7, lowH + 0.7, yBot)) * sideMask * 0.85;
       if (lowA > 0) {
         const s = 0.68 * sideShade * gapShade;
@@ -201,34 +205,15 @@ export function fillMouth(
       const upH = Math.min(0.12 * mw, 0.65 * h) * (1 - 0.35 * cu * cu);
       const upA = (1 - smoothstep(upH - 0.7, upH + 0.7, yTop)) * sideMask;
       if (upA > 0) {
-        const s = sideShade * gapShade * (0.68 + 0.32 * smoothstep(0, 0.4 * upH, yTop));
-        r += (teeth[0]! * s - r) * upA;
-        gg += (teeth[1]! * s - gg) * upA;
-        b += (teeth[2]! * s - b) * upA;
+        const gum = 0.68 + 0.32 * smoothstep(0, 0.4 * upH, yTop);
+        const tr = teeth[0]! * sideShade * gapShade * gum;
+        const tg = teeth[1]! * sideShade * gapShade * gum;
+        const tb = teeth[2]! * sideShade * gapShade * gum;
+        r += (tr - r) * upA;
+        gg += (tg - gg) * upA;
+        b += (tb - b) * upA;
       }
 
-      // The reference's own opening at this point along the mouth.
-      const fu = Math.min(columns, Math.max(0, u * columns));
-      const i = Math.min(columns - 1, fu | 0);
-      const f = fu - i;
-      const ux = su[i * 2]! + (su[i * 2 + 2]! - su[i * 2]!) * f;
-      const uy = su[i * 2 + 1]! + (su[i * 2 + 3]! - su[i * 2 + 1]!) * f;
-      const lx = sl[i * 2]! + (sl[i * 2 + 2]! - sl[i * 2]!) * f;
-      const ly = sl[i * 2 + 1]! + (sl[i * 2 + 3]! - sl[i * 2 + 1]!) * f;
-      const hs = Math.hypot(lx - ux, ly - uy);
-      if (teethInPhoto && hs > 1) {
-        // The top of the opening: the reference's own teeth, at their own scale.
-        const vs = yTop / hs;
-        const photoA = 1 - smoothstep(0.55, 0.9, vs);
-        if (photoA > 0) {
-          const xi = Math.min(W - 1, Math.max(0, Math.round(ux + (lx - ux) * vs - 0.5)));
-          const yi = Math.min(H - 1, Math.max(0, Math.round(uy + (ly - uy) * vs - 0.5)));
-          const o = (yi * W + xi) * 3;
-          r += (reference[o]! - r) * photoA;
-          gg += (reference[o + 1]! - gg) * photoA;
-          b += (reference[o + 2]! - b) * photoA;
-        }
-      }
       // No wider open than in the reference: its own interior (the plain warp).
       const rest = frame.rest;
       const q = p * 3;
@@ -237,11 +222,65 @@ export function fillMouth(
         gg += (warped[q + 1]! - gg) * rest;
         b += (warped[q + 2]! - b) * rest;
       }
-      // Anti-aliased lip line: fade into the warped lip edge over ~1.5 px.
-      const edge = smoothstep(0, 1.5, Math.min(yTop, yBot));
-      composite[q] = composite[q]! + (r - composite[q]!) * edge + 0.5;
-      composite[q + 1] = composite[q + 1]! + (gg - composite[q + 1]!) * edge + 0.5;
-      composite[q + 2] = composite[q + 2]! + (b - composite[q + 2]!) * edge + 0.5;
+      // Anti-aliased lip line: within ~1.2 px of the lips fade into the inner-lip colour (the
+      // plain warp there is the reference's lip seam stretched, a dark line), except at rest.
+      const edge = smoothstep(0, 1.2, Math.min(yTop, yBot));
+      const er = warped[q]! + (lipEdge[0]! - warped[q]!) * (1 - rest);
+      const eg = warped[q + 1]! + (lipEdge[1]! - warped[q + 1]!) * (1 - rest);
+      const eb = warped[q + 2]! + (lipEdge[2]! - warped[q + 2]!) * (1 - rest);
+      composite[q] = er + (r - er) * edge + 0.5;
+      composite[q + 1] = eg + (gg - eg) * edge + 0.5;
+      composite[q + 2] = eb + (b - eb) * edge + 0.5;
+    }
+  }
+  if (frame.rest < 1) liftLipSeam(labels, composite, W, x0, x1, y0, y1, lipEdge, 1 - frame.rest);
+}
+
+/**
+ * The reference's lips meet in a dark seam just outside its inner-lip contour; opening the
+ * mouth stretches that seam over the inner edge of both lips as a black rim. Lip pixels
+ * within 4 px of the opening that are darker than the inner-lip colour are lifted towards
+ * it, in proportion to how dark they are and to `amount` (how far the mouth is open beyond
+ * the reference).
+ */
+function liftLipSeam(
+  labels: Uint8Array,
+  composite: Uint8Array,
+  W: number,
+  x0: number,
+  x1: number,
+  y0: number,
+  y1: number,
+  lipEdge: Float32Array,
+  amount: number,
+): void {
+  const LIPS = PART_LABELS.lips;
+  const MOUTH = PART_LABELS.mouthInterior;
+  const edgeLuma = lumaOf(lipEdge);
+  const R = 4;
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      const p = y * W + x;
+      if (labels[p] !== LIPS) continue;
+      let best = R * R + 1;
+      for (let dy = -R; dy <= R; dy++) {
+        const yy = y + dy;
+        if (yy < y0 || yy > y1) continue;
+        for (let dx = -R; dx <= R; dx++) {
+          const xx = x + dx;
+          if (xx < x0 || xx > x1) continue;
+          if (labels[yy * W + xx] === MOUTH) best = Math.min(best, dx * dx + dy * dy);
+        }
+      }
+      if (best > R * R) continue;
+      const q = p * 3;
+      const luma = lumaOf([composite[q]!, composite[q + 1]!, composite[q + 2]!]);
+      const dark = Math.min(1, Math.max(0, (edgeLuma - luma) / (0.5 * edgeLuma)));
+      const a = amount * dark * (1 - smoothstep(2.5, 4, Math.sqrt(best)));
+      if (a <= 0) continue;
+      composite[q] = composite[q]! + (lipEdge[0]! - composite[q]!) * a + 0.5;
+      composite[q + 1] = composite[q + 1]! + (lipEdge[1]! - composite[q + 1]!) * a + 0.5;
+      composite[q + 2] = composite[q + 2]! + (lipEdge[2]! - composite[q + 2]!) * a + 0.5;
     }
   }
 }

@@ -478,15 +478,7 @@ export class Renderer {
       ref.mouth.openingPx > 0.5
         ? 1 - smoothstep(1.05, 1.8, middleOpening(tgt, t.mouth) / ref.mouth.openingPx)
         : 0;
-    fillMouth(
-      g,
-      maps.labels,
-      this.#reference.data,
-      maps.warped,
-      this.#composite.data,
-      ref.mouth,
-      this.#mouthFrame,
-    );
+    fillMouth(g, maps.labels, maps.warped, this.#composite.data, ref.mouth, this.#mouthFrame);
     const eyes = [t.leftEye, t.rightEye];
     for (let e = 0; e < 2; e++) {
       const strip = eyes[e] as OpeningStrip;
