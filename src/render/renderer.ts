@@ -148,6 +148,8 @@ export class Renderer {
   readonly #movingCount: number;
   /** Draw and shade the whole frame on the next render (new reference, or after overflow). */
   #fullNext = true;
+  #frameCount = 0;
+  #fullFrameCount = 0;
   #ref: ReferenceState | undefined;
   #closed = false;
 
@@ -428,6 +430,8 @@ export class Renderer {
     const overflow = this.#movedOutside();
     const full = this.#fullNext || overflow;
     this.#fullNext = overflow;
+    this.#frameCount++;
+    if (full) this.#fullFrameCount++;
     const skirt = this.#skirt;
     g.clearSurface();
     if (full) {
@@ -513,6 +517,26 @@ export class Renderer {
       );
     }
     return this.#output;
+  }
+
+  /**
+   * Counters for diagnostics: frames rendered, how many redrew the whole frame (first frame
+   * after a reference change, or motion past the static ring), and the fraction of the frame
+   * inside the static ring (what an ordinary frame redraws).
+   */
+  stats(): { frames: number; fullFrames: number; dynamicFraction: number } {
+    let pixels = 0;
+    for (let y = 0; y < this.height; y++) {
+      pixels += Math.max(
+        0,
+        (this.#spans[y * 2 + 1] as number) - (this.#spans[y * 2] as number) + 1,
+      );
+    }
+    return {
+      frames: this.#frameCount,
+      fullFrames: this.#fullFrameCount,
+      dynamicFraction: pixels / (this.width * this.height),
+    };
   }
 
   /** Releases the buffers; later calls throw RENDER_CLOSED. Idempotent. */
