@@ -4,8 +4,15 @@ import { audioCommand } from './commands/audio.ts';
 import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
+import { trackCommand } from './commands/track.ts';
 
-const COMMANDS: Command[] = [audioCommand, featuresCommand, controlsCommand, avatarCommand];
+const COMMANDS: Command[] = [
+  audioCommand,
+  featuresCommand,
+  controlsCommand,
+  avatarCommand,
+  trackCommand,
+];
 
 const HELP = `facecast — speech to a talking avatar
 

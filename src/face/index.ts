@@ -27,6 +27,7 @@ export {
   type DetectedBody,
   type DetectedFace,
   type Detection,
+  type DetectOptions,
   FaceLandmarker,
   LANDMARKER_DEFAULTS,
   type LandmarkerOptions,
