@@ -5,6 +5,7 @@ import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
 import { renderControlsCommand } from './commands/render-controls.ts';
+import { trackCommand } from './commands/track.ts';
 
 const COMMANDS: Command[] = [
   audioCommand,
@@ -12,6 +13,7 @@ const COMMANDS: Command[] = [
   controlsCommand,
   avatarCommand,
   renderControlsCommand,
+  trackCommand,
 ];
 
 const HELP = `facecast — speech to a talking avatar

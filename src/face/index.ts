@@ -27,11 +27,18 @@ export {
   type DetectedBody,
   type DetectedFace,
   type Detection,
+  type DetectOptions,
   FaceLandmarker,
   LANDMARKER_DEFAULTS,
   type LandmarkerOptions,
   type RgbImage,
 } from './landmarker.ts';
+export {
+  laggedCorrelation,
+  lipSyncCorrelation,
+  movingAverage3,
+  speechEnvelopeDb,
+} from './lipsync.ts';
 export {
   DEFAULT_FACE_MODEL_DIR,
   FACE_VERTEX_COUNT,

@@ -31,6 +31,13 @@ export interface DetectedBody {
   keypoints: BodyKeypoint[];
 }
 
+/** Per-call options of {@link FaceLandmarker.detect}. */
+export interface DetectOptions {
+  /** Run the body model on this call (default: as loaded). The body model costs about as much as the face models. */
+  body?: boolean;
+  signal?: AbortSignal;
+}
+
 export interface Detection {
   /** Largest first. */
   faces: DetectedFace[];
@@ -287,16 +294,27 @@ export class FaceLandmarker {
    * Detects faces (largest first) and the body in an RGB image. Calls are serialised:
    * Human's models are not re-entrant.
    */
-  detect(image: RgbImage, options: { signal?: AbortSignal } = {}): Promise<Detection> {
+  detect(image: RgbImage, options: DetectOptions = {}): Promise<Detection> {
     if (this.#closed) {
       return Promise.reject(new FaceError('LANDMARKER_FAILED', 'landmarker is closed'));
     }
-    const run = this.#engine.queue.then(() => this.#detect(image, options.signal));
+    const config =
+      options.body === undefined
+        ? this.#config
+        : ({
+            ...this.#config,
+            body: { ...this.#config.body, enabled: options.body },
+          } as Partial<Config>);
+    const run = this.#engine.queue.then(() => this.#detect(image, config, options.signal));
     this.#engine.queue = run.catch(() => undefined);
     return run;
   }
 
-  async #detect(image: RgbImage, signal: AbortSignal | undefined): Promise<Detection> {
+  async #detect(
+    image: RgbImage,
+    config: Partial<Config>,
+    signal: AbortSignal | undefined,
+  ): Promise<Detection> {
     if (signal?.aborted) throw new AbortedError('face detection aborted', { cause: signal.reason });
     const { width, height, data } = image;
     if (data.length !== width * height * 3)
@@ -306,7 +324,7 @@ export class FaceLandmarker {
     const tensor = tf.tensor3d(data, [height, width, 3], 'int32');
     let result: Result;
     try {
-      result = await human.detect(tensor as never, this.#config);
+      result = await human.detect(tensor as never, config);
     } catch (cause) {
       throw new FaceError(
         'LANDMARKER_FAILED',

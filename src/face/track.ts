@@ -2,7 +2,7 @@ import type { ControlsSequence } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { openVideoFrames, type VideoFrames } from '../media/index.ts';
 import { FaceError } from './errors.ts';
-import { FaceLandmarker } from './landmarker.ts';
+import { type DetectedBody, FaceLandmarker } from './landmarker.ts';
 import { type FaceModel, LANDMARK_COUNT, loadFaceModel } from './model.ts';
 import { FaceTracker, type TrackedFrame, type TrackerSmoothing } from './tracker.ts';
 
@@ -12,6 +12,8 @@ export interface TrackVideoOptions {
   maxSize?: number;
   /** Keep every frame's 478 landmarks (in source-video pixels). Default false. */
   keepLandmarks?: boolean;
+  /** Run the body keypoint model on every n-th frame (held in between); 0 = never. Default 5. */
+  bodyEvery?: number;
   /** Smoothing override (false = raw per-frame fits). */
   smoothing?: TrackerSmoothing | false;
   /** A loaded landmarker to reuse (not closed); it should be loaded with `video: true`. */
@@ -22,7 +24,7 @@ export interface TrackVideoOptions {
   signal?: AbortSignal;
 }
 
-export const TRACK_DEFAULTS = Object.freeze({ maxSize: 512, keepLandmarks: false });
+export const TRACK_DEFAULTS = Object.freeze({ maxSize: 512, keepLandmarks: false, bodyEvery: 5 });
 
 export interface TrackResult {
   /** Controls at 25 fps, one per decoded frame. */
@@ -79,15 +81,18 @@ export async function trackVideo(
   const frames: TrackedFrame[] = [];
   const kept: (Float32Array | undefined)[] = [];
   let detectMs = 0;
+  let lastBody: DetectedBody | undefined;
   let fitMs = 0;
   try {
     for await (const frame of video) {
       throwIfAborted(options.signal);
       const t = performance.now();
+      const withBody = o.bodyEvery > 0 && frame.frameIndex % o.bodyEvery === 0;
       const detection = await landmarker.detect(
         { width: frame.width, height: frame.height, data: frame.rgb },
-        { signal: options.signal },
+        { signal: options.signal, body: withBody },
       );
+      if (detection.body) lastBody = detection.body;
       detectMs += performance.now() - t;
       const face = detection.faces[0];
       if (o.keepLandmarks) kept.push(face?.landmarks);
@@ -96,7 +101,7 @@ export async function trackVideo(
         ...tracker.process({
           frameIndex: frame.frameIndex,
           landmarks: face?.landmarks,
-          body: detection.body,
+          body: lastBody,
         }),
       );
       fitMs += performance.now() - t2;
