@@ -41,9 +41,12 @@ describe('a tracked video rendered onto a photo', () => {
     // Measured 0.90 (docs/architecture.md, "Render").
     expect(r).toBeGreaterThan(0.8);
     // The widest source openings give clearly larger rendered openings than the closed ones.
-    const order = faced.map(([g, a]) => [g as number, a as number]).sort((p, q) => p[0] - q[0]);
-    const closed = order.slice(0, 10).reduce((s, [, a]) => s + a, 0) / 10;
-    const open = order.slice(-10).reduce((s, [, a]) => s + a, 0) / 10;
+    const order = faced
+      .map(([g, a]) => ({ gap: g as number, area: a as number }))
+      .sort((p, q) => p.gap - q.gap);
+    const mean = (list: { area: number }[]) => list.reduce((s, o) => s + o.area, 0) / list.length;
+    const closed = mean(order.slice(0, 10));
+    const open = mean(order.slice(-10));
     expect(open).toBeGreaterThan(1.6 * closed);
   });
 });
