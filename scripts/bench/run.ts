@@ -3,11 +3,12 @@
  * those sections in docs/benchmarks.md (each between `<!-- bench:<id> -->` markers).
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { avatarBench, trackBench } from './face.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { melBench } from './mel.ts';
 import { renderBench } from './render.ts';
 
-const BENCHES: Bench[] = [melBench, renderBench];
+const BENCHES: Bench[] = [melBench, avatarBench, trackBench, renderBench];
 const DOC = 'docs/benchmarks.md';
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
