@@ -3,8 +3,16 @@ import type { Command, CommandContext } from './command.ts';
 import { audioCommand } from './commands/audio.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
+import { motionCommand } from './commands/motion.ts';
+import { ttsCommand } from './commands/tts.ts';
 
-const COMMANDS: Command[] = [audioCommand, featuresCommand, controlsCommand];
+const COMMANDS: Command[] = [
+  audioCommand,
+  featuresCommand,
+  controlsCommand,
+  motionCommand,
+  ttsCommand,
+];
 
 const HELP = `facecast — speech to a talking avatar
 
