@@ -5,8 +5,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Bench, BenchResult } from './harness.ts';
 import { melBench } from './mel.ts';
+import { motionBench } from './motion.ts';
 
-const BENCHES: Bench[] = [melBench];
+const BENCHES: Bench[] = [melBench, motionBench];
 const DOC = 'docs/benchmarks.md';
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
