@@ -1,15 +1,19 @@
 import { isFacecastError } from '../core/index.ts';
 import type { Command, CommandContext } from './command.ts';
 import { audioCommand } from './commands/audio.ts';
+import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
 import { motionCommand } from './commands/motion.ts';
+import { trackCommand } from './commands/track.ts';
 import { ttsCommand } from './commands/tts.ts';
 
 const COMMANDS: Command[] = [
   audioCommand,
   featuresCommand,
   controlsCommand,
+  avatarCommand,
+  trackCommand,
   motionCommand,
   ttsCommand,
 ];
