@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { BLENDSHAPE_INDEX, type BlendshapeName } from '../../src/controls/index.ts';
 import { readNpy } from '../../src/features/index.ts';
 import {
+  DEFAULT_MOTION_MODEL_DIR,
   lipAperture,
   MOTION_OUTPUT_COUNT,
   MotionCore,
@@ -325,7 +326,7 @@ const metrics = {
 };
 console.log(JSON.stringify(metrics, null, 1));
 if (values.write) {
-  const path = join(model.manifest.file ? (values.model ?? 'models/motion') : '', 'manifest.json');
+  const path = join(values.model ?? DEFAULT_MOTION_MODEL_DIR, 'manifest.json');
   const manifest = JSON.parse(await readFile(path, 'utf8'));
   manifest.metrics = metrics;
   await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);

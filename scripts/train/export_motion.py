@@ -40,7 +40,7 @@ class Step(torch.nn.Module):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--checkpoint", required=True)
-    p.add_argument("--train-info", required=True)
+    p.add_argument("--train-info", required=True, nargs="+", help="train.json of each training stage, in order")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--version", default="1.0.0")
     p.add_argument("--parity-mel", required=True)
@@ -96,8 +96,11 @@ def main():
     os.makedirs(os.path.dirname(a.parity_out), exist_ok=True)
     np.save(a.parity_out, expected.astype(np.float32))
 
-    with open(a.train_info) as f:
-        info = json.load(f)
+    stages = []
+    for info_path in a.train_info:
+        with open(info_path) as f:
+            stages.append(json.load(f))
+    info = stages[-1]
     data = open(path, "rb").read()
     dh = cfg["d"] // cfg["heads"]
     cache = [cfg["layers"], cfg["heads"], cfg["window"], dh]
@@ -138,21 +141,33 @@ def main():
             "outputs": N_OUT,
         },
         "training": {
-            "data": info["data"],
-            "real": info["real"],
-            "realWeight": info["real_weight"],
+            "data": sorted({d for st in stages for d in st["data"]}),
+            "real": sorted({d for st in stages for d in st["real"]}),
             "syntheticHours": round(info["train_hours"], 3),
-            "realMinutes": round(info["real_minutes"], 2),
-            "steps": info["steps"],
-            "epochs": round(info["epochs"], 2),
-            "wallMinutes": round(info["minutes"], 1),
+            "realMinutes": round(max(st["real_minutes"] for st in stages), 2),
+            "wallMinutes": round(sum(st["minutes"] for st in stages), 1),
+            "steps": sum(st["steps"] for st in stages),
+            "stages": [
+                {
+                    "init": st.get("init"),
+                    "realWeight": st["real_weight"],
+                    "steps": st["steps"],
+                    "epochs": round(st["epochs"], 2),
+                    "wallMinutes": round(st["minutes"], 1),
+                    "lr": st.get("lr"),
+                    "lipApertureLoss": st.get("aperture_loss", True),
+                    "closureBoost": st.get("closure_boost"),
+                    "sealCrossEntropyWeight": st.get("seal_weight"),
+                    "bestValLoss": round(st["best_val_loss"], 5),
+                }
+                for st in stages
+            ],
             "threads": info["threads"],
             "batch": info["batch"],
             "tokensPerSequence": info["tokens"],
             "seed": info["seed"],
-            "bestValLoss": round(info["best_val_loss"], 5),
             "torch": info["torch"],
-            "machine": "2-core shared CPU, no GPU",
+            "machine": "2-core CPU shared with other jobs (load average 8-13 during training), no GPU",
         },
         "parity": {
             "fixture": "test/fixtures/speech/jfk.wav",

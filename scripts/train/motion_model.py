@@ -25,6 +25,8 @@ CTX = 8  # mel frames per token
 HOP = 4  # mel frames per video frame
 DELAY = 2  # tokens of look-ahead
 N_BLEND = 52
+JAW_OPEN, MOUTH_CLOSE = 17, 18  # ARKit indices
+LIP_PARTING = (37, 38, 39, 40)  # mouthLowerDownLeft/Right, mouthUpperUpLeft/Right
 N_OUT = 59  # 52 blendshapes + head pitch/yaw/roll + 4 gaze angles
 MEL_SILENCE = math.log(1e-10)
 
@@ -101,7 +103,11 @@ class MotionNet(nn.Module):
 
     def head(self, x):
         y = self.out(self.norm(x))
-        return torch.cat([torch.sigmoid(y[..., :N_BLEND]), y[..., N_BLEND:]], dim=-1)
+        b = torch.sigmoid(y[..., :N_BLEND])
+        # ARKit's mouthClose closes the lips against the jaw's opening: the network predicts the
+        # seal fraction and mouthClose = seal * jawOpen, so sealing the lips is one saturating unit.
+        b = torch.cat([b[..., :MOUTH_CLOSE], b[..., MOUTH_CLOSE : MOUTH_CLOSE + 1] * b[..., JAW_OPEN : JAW_OPEN + 1], b[..., MOUTH_CLOSE + 1 :]], dim=-1)
+        return torch.cat([b, y[..., N_BLEND:]], dim=-1)
 
     def forward(self, tokens):
         x = self.embed(tokens)
@@ -136,6 +142,12 @@ class MotionNet(nn.Module):
         c = self.config
         shape = (c["layers"], c["heads"], c["window"], c["d"] // c["heads"])
         return torch.zeros(shape), torch.zeros(shape), torch.zeros(c["window"])
+
+
+def lip_aperture(y: torch.Tensor) -> torch.Tensor:
+    """Lip opening from ARKit weights (as src/motion/metrics.ts lipAperture): 0 = sealed."""
+    parting = sum(y[..., c] for c in LIP_PARTING) / 4
+    return F.relu(y[..., JAW_OPEN] - y[..., MOUTH_CLOSE]) + parting
 
 
 def tokens_from_mel(mel: torch.Tensor, first_token: int, count: int) -> torch.Tensor:

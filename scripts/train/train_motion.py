@@ -20,7 +20,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from motion_data import load_sessions, predict_session, sample_batch  # noqa: E402
-from motion_model import MotionNet, N_BLEND, N_OUT  # noqa: E402
+from motion_model import JAW_OPEN, MotionNet, N_BLEND, N_OUT, lip_aperture  # noqa: E402
 
 JAW = 17  # ARKit index of jawOpen
 IMPORTANT = {17: 3.0, 18: 2.0, 35: 1.5, 36: 1.5, 19: 1.5, 20: 1.5}  # jawOpen, mouthClose, press, funnel, pucker
@@ -44,6 +44,9 @@ def main():
     p.add_argument("--ffn", type=int, default=256)
     p.add_argument("--window", type=int, default=48)
     p.add_argument("--init", help="checkpoint to start from (fine-tuning)")
+    p.add_argument("--eval-every", type=int, default=200, help="steps between validations")
+    p.add_argument("--seal-weight", type=float, default=0.0, help="weight of a cross-entropy term on the lip-seal fraction")
+    p.add_argument("--closure-boost", type=float, default=4.0, help="extra aperture-loss weight where the truth's lips are closed")
     p.add_argument("--out", required=True)
     a = p.parse_args()
 
@@ -81,7 +84,11 @@ def main():
         weights[c] *= w
     weights[N_BLEND:] *= 0.3  # head/gaze: partly unpredictable from audio
     supervised = m.sum(0) > 0
-    weights = weights / weights[supervised].mean()
+    scale = weights[supervised].mean()
+    weights = weights / scale
+    # Lip aperture (what closes the mouth on /p b m/) gets its own term, like an important channel.
+    ap_var = lip_aperture(t).var()
+    aperture_weight = float(3.0 / ap_var.clamp_min(5e-3) / scale)
 
     p_train = np.array([s.frames for s in train], dtype=np.float64)
     p_train /= p_train.sum()
@@ -98,7 +105,8 @@ def main():
         if elapsed > budget:
             break
         frac = elapsed / budget
-        lr = a.lr * min(1.0, (step + 1) / 300) * (0.5 * (1 + math.cos(math.pi * frac)) * 0.95 + 0.05)
+        warmup = 300 if not a.init else 50
+        lr = a.lr * min(1.0, (step + 1) / warmup) * (0.5 * (1 + math.cos(math.pi * frac)) * 0.95 + 0.05)
         for g in opt.param_groups:
             g["lr"] = lr
         model.train()
@@ -107,13 +115,13 @@ def main():
             xr, yr, mr = sample_batch(real, p_real, n_real, a.tokens, rng)
             x, y, mk = torch.cat([x, xr]), torch.cat([y, yr]), torch.cat([mk, mr])
         out = model(x)
-        loss = masked_loss(out, y, mk, weights)
+        loss = masked_loss(out, y, mk, weights, aperture_weight, a.closure_boost, a.seal_weight)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
-        if step % 200 == 0:
+        if step % a.eval_every == 0:
             v = evaluate(model, val, weights)
             history.append({"step": step, "minutes": elapsed / 60, "lr": lr, "train_loss": loss.item(), **v})
             print(f"step {step} {elapsed / 60:.1f} min lr {lr:.2e} loss {loss.item():.4f} "
@@ -121,6 +129,13 @@ def main():
             if v["val_loss"] < best:
                 best = v["val_loss"]
                 torch.save({"model": model.state_dict(), "config": model.config, "step": step}, os.path.join(a.out, "checkpoint.pt"))
+    # A last validation at the end (short runs may not reach the periodic one).
+    v = evaluate(model, val, weights)
+    history.append({"step": step, "minutes": (time.time() - start) / 60, "final": True, **v})
+    print(f"final step {step}: val {v['val_loss']:.4f} jaw r {v['val_jaw_r']:.3f}", flush=True)
+    if v["val_loss"] < best:
+        best = v["val_loss"]
+        torch.save({"model": model.state_dict(), "config": model.config, "step": step}, os.path.join(a.out, "checkpoint.pt"))
     info = {
         "steps": step,
         "minutes": (time.time() - start) / 60,
@@ -132,6 +147,11 @@ def main():
         "data": a.data,
         "real": a.real,
         "real_weight": a.real_weight if real else 0,
+        "init": a.init,
+        "lr": a.lr,
+        "aperture_loss": True,
+        "seal_weight": a.seal_weight,
+        "closure_boost": a.closure_boost,
         "train_hours": sum(s.frames for s in train) / 25 / 3600,
         "real_minutes": sum(s.frames for s in real) / 25 / 60,
         "epochs": step * a.batch * a.tokens / max(1, sum(s.frames for s in train) + sum(s.frames for s in real)),
@@ -144,11 +164,27 @@ def main():
     print(f"done: {step} steps in {info['minutes']:.1f} min, best val loss {best:.4f}", flush=True)
 
 
-def masked_loss(out, y, mk, weights):
+def masked_loss(out, y, mk, weights, aperture_weight, closure_boost=4.0, seal_weight=0.0):
     err = (out - y) ** 2 * mk * weights
     vel = ((out[:, 1:] - out[:, :-1]) - (y[:, 1:] - y[:, :-1])) ** 2 * mk[:, 1:] * mk[:, :-1] * weights
     denom = mk.sum().clamp_min(1)
-    return (err.sum() + 2.0 * vel.sum()) / denom
+    # Aperture term, heavier where the truth has the lips (nearly) closed: closures are short,
+    # and an average-seeking regression would otherwise round them away.
+    ap_true = lip_aperture(y)
+    ap_mask = mk[..., JAW_OPEN]
+    ap_w = (1.0 + closure_boost * (ap_true < 0.03).float()) * ap_mask
+    ap = ((lip_aperture(out) - ap_true) ** 2 * ap_w).sum() * aperture_weight
+    total = err.sum() + 2.0 * vel.sum() + ap * N_OUT / 4
+    if seal_weight > 0:
+        # The seal fraction (mouthClose / jawOpen) as a probability, where the jaw is open enough
+        # for it to be defined: a calibrated "lips sealed" unit instead of a hedged regression.
+        jaw_t = y[..., JAW_OPEN]
+        defined = (jaw_t > 0.03).float() * ap_mask
+        seal_t = (y[..., JAW_OPEN + 1] / jaw_t.clamp_min(1e-3)).clamp(0, 1)
+        seal_p = (out[..., JAW_OPEN + 1] / out[..., JAW_OPEN].clamp_min(1e-4)).clamp(1e-4, 1 - 1e-4)
+        bce = -(seal_t * torch.log(seal_p) + (1 - seal_t) * torch.log(1 - seal_p))
+        total = total + seal_weight * (bce * defined).sum()
+    return total / denom
 
 
 def evaluate(model, sessions, weights):
