@@ -5,7 +5,9 @@ import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
 import { renderControlsCommand } from './commands/render-controls.ts';
+import { motionCommand } from './commands/motion.ts';
 import { trackCommand } from './commands/track.ts';
+import { ttsCommand } from './commands/tts.ts';
 
 const COMMANDS: Command[] = [
   audioCommand,
@@ -14,6 +16,8 @@ const COMMANDS: Command[] = [
   avatarCommand,
   renderControlsCommand,
   trackCommand,
+  motionCommand,
+  ttsCommand,
 ];
 
 const HELP = `facecast — speech to a talking avatar
