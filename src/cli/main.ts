@@ -4,8 +4,8 @@ import { audioCommand } from './commands/audio.ts';
 import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
-import { renderControlsCommand } from './commands/render-controls.ts';
 import { motionCommand } from './commands/motion.ts';
+import { renderControlsCommand } from './commands/render-controls.ts';
 import { trackCommand } from './commands/track.ts';
 import { ttsCommand } from './commands/tts.ts';
 
