@@ -16,7 +16,11 @@ export const sizePxSchema = z
   .max(MAX_SIZE_PX)
   .refine((n) => n % 2 === 0, 'must be even');
 
-export const seedSchema = z.number().int().min(0).max(2 ** 31 - 1);
+export const seedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
 
 /** Text to speak, with the TTS voice options. */
 export const textSpeechSchema = z

@@ -1,9 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { routePath } from 'hono/route';
 import type { z } from 'zod';
-import { ApiError } from './errors.ts';
 import { apiKeyAuth } from './auth.ts';
 import type { AppEnv, AppServices } from './context.ts';
+import { ApiError } from './errors.ts';
 import { toHttpError } from './on-error.ts';
 import { mountJobRoutes } from './routes/jobs.ts';
 import { mountSystemRoutes } from './routes/system.ts';

@@ -53,14 +53,24 @@ ${schemaList}
 
 function renderOperation(method: string, path: string, op: Json): string {
   const params = ((op.parameters ?? []) as Json[])
-    .map((p) => `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}</td><td>${esc((p.schema as Json | undefined)?.type ?? '')}</td><td>${esc(p.description ?? '')}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}</td><td>${esc((p.schema as Json | undefined)?.type ?? '')}</td><td>${esc(p.description ?? '')}</td></tr>`,
+    )
     .join('');
   const body = (op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined;
   const bodies = Object.entries(body ?? {})
     .map(([type, media]) => `<p>Body <code>${esc(type)}</code></p>${code(media.schema)}`)
     .join('');
   const responses = Object.entries((op.responses ?? {}) as Record<string, Json>)
-    .map(([status, r]) => `<tr><td>${esc(status)}</td><td>${esc(r.description ?? '')}</td><td>${Object.keys((r.content ?? {}) as Json).map(esc).join(', ')}</td></tr>`)
+    .map(
+      ([status, r]) =>
+        `<tr><td>${esc(status)}</td><td>${esc(r.description ?? '')}</td><td>${Object.keys(
+          (r.content ?? {}) as Json,
+        )
+          .map(esc)
+          .join(', ')}</td></tr>`,
+    )
     .join('');
   return `<div class="op"><div><span class="m ${esc(method)}">${esc(method)}</span> <code>${esc(path)}</code> — ${esc(op.summary ?? '')}</div>
 ${op.description ? `<p>${esc(op.description)}</p>` : ''}

@@ -43,3 +43,11 @@ export class ApiError extends FacecastError {
     super(code, kinds[code], message, options);
   }
 }
+
+/** The server's configuration (flags, `FACECAST_*` variables) is invalid. */
+export class ConfigError extends FacecastError {
+  override readonly name = 'ConfigError';
+  constructor(message: string, options?: FacecastErrorOptions) {
+    super('CONFIG_INVALID', 'input', message, options);
+  }
+}

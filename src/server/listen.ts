@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType, type WebSocketServerLike } from '@hono/node-server';
+import { type ServerType, serve, type WebSocketServerLike } from '@hono/node-server';
 import type { Hono } from 'hono';
 
 /** Anything with a Hono-style `fetch` (an app, or a router built on one). */

@@ -101,7 +101,13 @@ export class Registry {
     return this.#add(new Gauge(name, help, collect));
   }
   histogram(name: string, help: string, buckets: readonly number[]): Histogram {
-    return this.#add(new Histogram(name, help, [...buckets].sort((a, b) => a - b)));
+    return this.#add(
+      new Histogram(
+        name,
+        help,
+        [...buckets].sort((a, b) => a - b),
+      ),
+    );
   }
 
   /** The exposition text served at /metrics (`text/plain; version=0.0.4`). */

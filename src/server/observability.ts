@@ -61,10 +61,8 @@ export class ServerMetrics {
       'Seconds of video per second of wall time of the last finished job.',
       () => this.#lastRtf,
     );
-    this.registry.gauge(
-      'process_resident_memory_bytes',
-      'Resident set size.',
-      () => process.memoryUsage.rss(),
+    this.registry.gauge('process_resident_memory_bytes', 'Resident set size.', () =>
+      process.memoryUsage.rss(),
     );
     this.registry.gauge(
       'process_uptime_seconds',

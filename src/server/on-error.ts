@@ -1,7 +1,7 @@
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import { type ErrorKind, FacecastError, isFacecastError } from '../core/index.ts';
+import { type ErrorKind, type FacecastError, isFacecastError } from '../core/index.ts';
 import { ApiError } from './errors.ts';
 
 /** The body of every error response. */
@@ -62,7 +62,9 @@ function normalise(error: unknown): FacecastError | undefined {
   if (isFacecastError(error)) return error;
   if (error instanceof z.ZodError) {
     return new ApiError('VALIDATION_FAILED', z.prettifyError(error).replaceAll('\n', ' '), {
-      details: { issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+      details: {
+        issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      },
     });
   }
   if (error instanceof HTTPException) {

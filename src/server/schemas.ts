@@ -74,6 +74,9 @@ export const HealthSchema = z
 
 export const errorResponses = {
   400: { description: 'Bad input', content: { 'application/json': { schema: ErrorSchema } } },
-  401: { description: 'API key missing or wrong', content: { 'application/json': { schema: ErrorSchema } } },
+  401: {
+    description: 'API key missing or wrong',
+    content: { 'application/json': { schema: ErrorSchema } },
+  },
   404: { description: 'Not found', content: { 'application/json': { schema: ErrorSchema } } },
 } as const;

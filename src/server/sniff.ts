@@ -33,7 +33,8 @@ export const SNIFF_BYTES = 16;
  * sniffMedia(await readFirstBytes(path))?.kind === 'image'
  */
 export function sniffMedia(bytes: Uint8Array): Sniffed | undefined {
-  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return { kind: 'image', format: 'jpeg', mime: 'image/jpeg' };
+  if (startsWith(bytes, [0xff, 0xd8, 0xff]))
+    return { kind: 'image', format: 'jpeg', mime: 'image/jpeg' };
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) {
     return { kind: 'image', format: 'png', mime: 'image/png' };
   }

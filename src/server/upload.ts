@@ -18,7 +18,10 @@ export function isJson(c: Context): boolean {
  * Parses a multipart body and validates its fields. The body size is bounded by the route's
  * body-limit middleware before this runs.
  */
-export async function readMultipart<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+export async function readMultipart<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+): Promise<z.output<S>> {
   if (!isMultipart(c)) {
     throw new ApiError('UNSUPPORTED_CONTENT_TYPE', 'expected a multipart/form-data body');
   }
@@ -34,7 +37,8 @@ export async function readMultipart<S extends z.ZodType>(c: Context, schema: S):
 
 /** Parses a JSON body (INVALID_JSON when it is not JSON) and validates it. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  if (!isJson(c)) throw new ApiError('UNSUPPORTED_CONTENT_TYPE', 'expected an application/json body');
+  if (!isJson(c))
+    throw new ApiError('UNSUPPORTED_CONTENT_TYPE', 'expected an application/json body');
   let body: unknown;
   try {
     body = JSON.parse(await c.req.text());

@@ -91,7 +91,10 @@ const jobEvents = createRoute({
     'Each event carries the job (as GET /v1/jobs/{id}) as JSON. Event names: `progress` while queued or running (at most 10 per second; intermediate updates are coalesced), then exactly one of `succeeded`, `failed`, `canceled`, after which the stream ends. A comment line is sent every 15 s to keep proxies from closing an idle stream.',
   request: { params: JobIdParam },
   responses: {
-    200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+    200: {
+      description: 'An event stream',
+      content: { 'text/event-stream': { schema: z.string() } },
+    },
     ...errorResponses,
   },
 });
@@ -103,10 +106,22 @@ const jobOutput = createRoute({
   summary: 'The finished MP4 (H.264 + AAC); supports Range requests',
   request: { params: JobIdParam },
   responses: {
-    200: { description: 'The whole file', content: { 'video/mp4': { schema: z.string().openapi({ format: 'binary' }) } } },
-    206: { description: 'The requested byte range', content: { 'video/mp4': { schema: z.string().openapi({ format: 'binary' }) } } },
-    409: { description: 'The job has no output (not finished, failed or canceled)', content: { 'application/json': { schema: ErrorSchema } } },
-    416: { description: 'Range outside the file', content: { 'application/json': { schema: ErrorSchema } } },
+    200: {
+      description: 'The whole file',
+      content: { 'video/mp4': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    206: {
+      description: 'The requested byte range',
+      content: { 'video/mp4': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    409: {
+      description: 'The job has no output (not finished, failed or canceled)',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
+    416: {
+      description: 'Range outside the file',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
     ...errorResponses,
   },
 });
