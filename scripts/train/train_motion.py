@@ -33,16 +33,16 @@ def main():
     p.add_argument("--real-weight", type=float, default=0.15, help="share of batches' sequences from real data")
     p.add_argument("--val-sessions", type=int, default=60)
     p.add_argument("--minutes", type=float, default=90)
-    p.add_argument("--batch", type=int, default=24)
+    p.add_argument("--batch", type=int, default=32)
     p.add_argument("--tokens", type=int, default=160)
     p.add_argument("--lr", type=float, default=1.5e-3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--d", type=int, default=128)
+    p.add_argument("--d", type=int, default=64)
     p.add_argument("--layers", type=int, default=4)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--ffn", type=int, default=256)
-    p.add_argument("--window", type=int, default=64)
+    p.add_argument("--window", type=int, default=48)
     p.add_argument("--init", help="checkpoint to start from (fine-tuning)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
@@ -73,11 +73,15 @@ def main():
     t = torch.cat([s.targets for s in train[:400]])
     m = torch.cat([s.mask for s in train[:400]])
     var = ((t - (t * m).sum(0) / m.sum(0).clamp_min(1)) ** 2 * m).sum(0) / m.sum(0).clamp_min(1)
-    weights = 1.0 / var.clamp_min(2e-4)
+    # Variance floors keep near-constant channels (always 0 in synthetic speech) from dominating.
+    floor = torch.full((N_OUT,), 5e-3)
+    floor[N_BLEND:] = 1e-3
+    weights = 1.0 / torch.maximum(var, floor)
     for c, w in IMPORTANT.items():
         weights[c] *= w
     weights[N_BLEND:] *= 0.3  # head/gaze: partly unpredictable from audio
-    weights = weights / weights[:N_BLEND].mean()
+    supervised = m.sum(0) > 0
+    weights = weights / weights[supervised].mean()
 
     p_train = np.array([s.frames for s in train], dtype=np.float64)
     p_train /= p_train.sum()

@@ -4,7 +4,7 @@
  * reports phonemes.
  *
  * Coarticulation follows Cohen & Massaro's dominance model: each phoneme pulls every group of
- * mouth channels (jaw, lip closure, rounding, spreading, tongue) towards its own target with a
+ * mouth channels (jaw, lip closure and parting, rounding, spreading, tongue) towards its own target with a
  * dominance that is flat over the middle of the phoneme and decays exponentially outside it,
  * faster after than before (anticipation). Bilabials dominate lip closure strongly so the lips
  * seal even in fast speech; /h/ and the glottal stop dominate nothing and take their
@@ -37,14 +37,19 @@ export type Viseme = (typeof VISEMES)[number];
 
 type Group = 'jaw' | 'close' | 'round' | 'spread' | 'tongue';
 const GROUPS: Record<Group, BlendshapeName[]> = {
-  jaw: [
-    'jawOpen',
+  jaw: ['jawOpen'],
+  // Lip parting (lowerDown/upperUp) belongs with closure: sealed lips cannot part.
+  close: [
+    'mouthClose',
+    'mouthPressLeft',
+    'mouthPressRight',
+    'mouthRollLower',
+    'mouthRollUpper',
     'mouthLowerDownLeft',
     'mouthLowerDownRight',
     'mouthUpperUpLeft',
     'mouthUpperUpRight',
   ],
-  close: ['mouthClose', 'mouthPressLeft', 'mouthPressRight', 'mouthRollLower', 'mouthRollUpper'],
   round: ['mouthFunnel', 'mouthPucker', 'mouthShrugUpper', 'mouthShrugLower'],
   spread: ['mouthStretchLeft', 'mouthStretchRight', 'mouthSmileLeft', 'mouthSmileRight'],
   tongue: ['tongueOut'],
