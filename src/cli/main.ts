@@ -5,6 +5,8 @@ import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
 import { motionCommand } from './commands/motion.ts';
+import { renderCommand } from './commands/render.ts';
+import { serveCommand } from './commands/serve.ts';
 import { ttsCommand } from './commands/tts.ts';
 
 const COMMANDS: Command[] = [
@@ -14,6 +16,8 @@ const COMMANDS: Command[] = [
   avatarCommand,
   motionCommand,
   ttsCommand,
+  renderCommand,
+  serveCommand,
 ];
 
 const HELP = `facecast — speech to a talking avatar

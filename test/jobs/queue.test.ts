@@ -99,8 +99,9 @@ describe('JobQueue', () => {
     const gated = gatedRunner();
     const queue = await openQueue(dir, gated.runner);
     const seen: string[] = [];
-    const job = await queue.submit({ text: 'hello' }, async (paths) => {
+    const job = await queue.submit(async (paths) => {
       await writeFile(join(paths.inputDir, 'upload.bin'), 'x');
+      return { text: 'hello' };
     });
     queue.subscribe(job.id, (j) => seen.push(`${j.state}:${j.progress.stage}`));
     expect(JSON.parse(await readFile(join(dir, job.id, 'job.json'), 'utf8')).state).toBe('queued');
@@ -262,7 +263,7 @@ describe('JobQueue', () => {
     const dir = await newDir();
     const queue = await openQueue(dir, gatedRunner().runner);
     await expect(
-      queue.submit({ text: 'x' }, async () => {
+      queue.submit(async () => {
         throw new FacecastError('MEDIA_UNREADABLE', 'input', 'not audio');
       }),
     ).rejects.toMatchObject({ code: 'MEDIA_UNREADABLE' });
