@@ -115,7 +115,8 @@ export class JobQueue<I, R> {
    * Accepts a job. `input` is the job's input, or a function that builds it: it receives the
    * job's folders, puts the input files into `paths.inputDir` (validating them, and throwing
    * to refuse the job: its folder is then removed) and returns the input. The job file is
-   * written last: once this resolves, the job survives a crash.
+   * written last: once this resolves, the job survives a crash. Resolves with the job as
+   * accepted (a copy: the queue may already be running it).
    */
   async submit(input: I | ((paths: JobPaths) => Promise<I>)): Promise<JobRecord<I, R>> {
     this.#checkAccepting();
@@ -147,8 +148,9 @@ export class JobQueue<I, R> {
     this.#jobs.set(id, record);
     this.#waiting.push(id);
     this.#emit(record, undefined);
+    const accepted = structuredClone(record);
     this.#pump();
-    return record;
+    return accepted;
   }
 
   /** The job, or JOB_NOT_FOUND. */

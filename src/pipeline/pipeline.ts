@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobRunContext, JobRunner } from '../jobs/index.ts';
 import { MotionModel, type MotionModelOptions } from '../motion/index.ts';
@@ -116,7 +116,9 @@ export class VideoPipeline {
       {
         avatarDir: join(paths.inputDir, input.avatarDir),
         audioPath,
-        outPath: join(paths.dir, OUTPUT_FILE),
+        // Rendered inside the scratch folder (the encoder's partial files too), so a crash
+        // mid-render leaves nothing outside it; moved into place when complete.
+        outPath: join(paths.workDir, OUTPUT_FILE),
         sizePx: input.sizePx,
         seed: input.seed,
       },
@@ -132,7 +134,9 @@ export class VideoPipeline {
           }),
       },
     );
-    const { size } = await stat(result.outPath);
+    const outPath = join(paths.dir, OUTPUT_FILE);
+    await rename(result.outPath, outPath);
+    const { size } = await stat(outPath);
     return {
       file: OUTPUT_FILE,
       sizeBytes: size,

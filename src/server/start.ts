@@ -91,7 +91,8 @@ export async function startServer(
     });
     closers.push(() => jobs.close());
     const metrics = new ServerMetrics();
-    closers.push(async () => void metrics.watchJobs(jobs)());
+    const unwatch = metrics.watchJobs(jobs);
+    closers.push(async () => void unwatch());
     const services: AppServices = { jobs, avatars, tts: () => pipeline.tts(), metrics, uploadDir };
     const app = createApp(services, {
       apiKeys: config.apiKeys,

@@ -202,12 +202,15 @@ describe('JobQueue', () => {
     // The first queue is abandoned mid-run, as a killed process would leave it.
     const onDisk = JSON.parse(await readFile(join(dir, job.id, 'job.json'), 'utf8'));
     expect(onDisk.state).toBe('running');
+    // A job-file write the crash cut short.
+    await writeFile(join(dir, job.id, 'job.json.4242.tmp'), '{"format":"facecast.jo');
     const second = gatedRunner();
     const restarted = await openQueue(dir, second.runner);
     await until(() => second.started.length === 1);
     await second.open('survivor');
     const done = await waitState(restarted, job.id, 'succeeded');
     expect(done.attempts).toBe(2);
+    expect(existsSync(join(dir, job.id, 'job.json.4242.tmp'))).toBe(false);
   });
 
   it('fails a job interrupted more often than maxAttempts', async () => {

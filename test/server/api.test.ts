@@ -21,8 +21,11 @@ let cleanup: () => Promise<void>;
 let avatarId: string;
 let clipPath: string;
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies of known shape, checked by the assertions
+type Body = Record<string, any>;
+
 const api = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init);
-const json = async (res: Response) => (await res.json()) as Record<string, any>;
+const json = async (res: Response) => (await res.json()) as Body;
 
 function form(fields: Record<string, string | Blob>): FormData {
   const data = new FormData();
@@ -42,7 +45,7 @@ async function waitDone(jobId: string) {
   const res = await api(`/v1/jobs/${jobId}/events`);
   expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
   const events = await readSse(res);
-  return { events, last: JSON.parse(events.at(-1)?.data ?? '{}') as Record<string, any> };
+  return { events, last: JSON.parse(events.at(-1)?.data ?? '{}') as Body };
 }
 
 beforeAll(async () => {

@@ -67,6 +67,8 @@ Options:
   --out <file.mp4>   output file (written to a temporary name, renamed when complete)
   --size <px>        video size, ${MIN_SIZE_PX}–${MAX_SIZE_PX}, even (default ${DEFAULT_SIZE_PX}; square)
   --seed <n>         seed of the idle motion: blinks, sway (default 0)
+  --motion-model <dir>  a motion model folder (manifest.json + ONNX) instead of the shipped
+                     models/motion (also FACECAST_MOTION_MODEL_DIR)
   --json             no progress bar; print the result as JSON
   -h, --help
 
@@ -85,6 +87,7 @@ IMAGE_*, AUDIO_* (AUDIO_SILENT, AUDIO_TRUNCATED …), MEDIA_*, TTS_*.`,
         out: { type: 'string', short: 'o' },
         size: { type: 'string' },
         seed: { type: 'string' },
+        'motion-model': { type: 'string' },
       },
       { min: 0, max: 0 },
     );
@@ -107,7 +110,11 @@ IMAGE_*, AUDIO_* (AUDIO_SILENT, AUDIO_TRUNCATED …), MEDIA_*, TTS_*.`,
     try {
       bar.update(0, 'avatar');
       const avatarDir = await resolveAvatar(flags.image, join(work, 'avatar'), signal);
-      pipeline = await VideoPipeline.load({ signal });
+      const modelDir = values['motion-model'] ?? process.env.FACECAST_MOTION_MODEL_DIR;
+      pipeline = await VideoPipeline.load({
+        signal,
+        ...(modelDir ? { motion: { modelDir: resolve(modelDir) } } : {}),
+      });
       let audioPath: string;
       let expectedDurationMs: number;
       if (flags.text !== undefined) {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { resolveServerConfig, startServer } from '../../server/index.ts';
 import { type Command, numberFlag, parseCommandArgs } from '../command.ts';
 
@@ -19,6 +20,7 @@ Options (each also settable by an environment variable):
                         FACECAST_API_KEYS      comma-separated API keys (≥ 16 chars); unset = no auth
                         FACECAST_MAX_QUEUED, FACECAST_MAX_PHOTO_BYTES, FACECAST_MAX_AUDIO_BYTES,
                         FACECAST_MAX_AUDIO_MS, FACECAST_RETENTION_HOURS (see docs/architecture.md)
+                        FACECAST_MOTION_MODEL_DIR  a motion model folder instead of models/motion
   --json                print {"url": …} on start instead of a sentence
   -h, --help`,
   async run(context) {
@@ -47,7 +49,11 @@ Options (each also settable by an environment variable):
           : numberFlag(values.concurrency, 'concurrency', 1),
       clientDir: values['client-dir'],
     });
-    const server = await startServer(config, { signal: context.signal });
+    const modelDir = process.env.FACECAST_MOTION_MODEL_DIR;
+    const server = await startServer(config, {
+      signal: context.signal,
+      ...(modelDir ? { pipeline: { motion: { modelDir: resolve(modelDir) } } } : {}),
+    });
     const { waiting, running } = server.services.jobs.stats();
     if (values.json) {
       context.stdout.write(`${JSON.stringify({ url: server.url, jobs: { waiting, running } })}\n`);
