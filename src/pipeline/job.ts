@@ -69,7 +69,7 @@ export const stageTimingsSchema = z
     decode: z.number().nonnegative(),
     /** Log-mel features and the motion model. */
     motion: z.number().nonnegative(),
-    /** Warp-only rendering of every frame. */
+    /** Warp-only rendering (on the calling thread, or waiting for render workers). */
     render: z.number().nonnegative(),
     /** Waiting on the encoder (backpressure) plus finishing and muxing the MP4. */
     encode: z.number().nonnegative(),

@@ -15,6 +15,8 @@ export interface VideoPipelineOptions {
   tts?: TtsConfig;
   /** Longest speech accepted, ms. Default 1 hour. */
   maxDurationMs?: number;
+  /** Render worker threads per video; 0 (the default) renders on the calling thread. */
+  renderThreads?: number;
   signal?: AbortSignal;
 }
 
@@ -35,6 +37,7 @@ export class VideoPipeline {
   readonly motion: MotionModel;
   readonly #ttsConfig: TtsConfig;
   readonly #maxDurationMs: number | undefined;
+  readonly #renderThreads: number | undefined;
   #tts: Promise<TtsProvider> | undefined;
   #closing: Promise<void> | undefined;
 
@@ -42,6 +45,7 @@ export class VideoPipeline {
     this.motion = motion;
     this.#ttsConfig = options.tts ?? { provider: 'espeak' };
     this.#maxDurationMs = options.maxDurationMs;
+    this.#renderThreads = options.renderThreads;
   }
 
   static async load(options: VideoPipelineOptions = {}): Promise<VideoPipeline> {
@@ -70,6 +74,7 @@ export class VideoPipeline {
   ): Promise<RenderVideoResult> {
     return renderVideo(this.motion, request, {
       ...(this.#maxDurationMs ? { maxDurationMs: this.#maxDurationMs } : {}),
+      ...(this.#renderThreads === undefined ? {} : { renderThreads: this.#renderThreads }),
       ...options,
     });
   }

@@ -1,10 +1,10 @@
-import { openAudio, PIPELINE_SAMPLE_RATE } from '../audio/index.ts';
+import { type AudioReader, openAudio, PIPELINE_SAMPLE_RATE } from '../audio/index.ts';
 import { type ControlsFrame, FRAME_DURATION_MS } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { Mp4Writer } from '../media/index.ts';
 import type { MotionModel } from '../motion/index.ts';
-import { createRenderer } from '../render/index.ts';
 import { PipelineError } from './errors.ts';
+import { DEFAULT_RENDER_THREADS, type FrameRenderer, openFrameRenderer } from './frame-renderer.ts';
 import { DEFAULT_SIZE_PX, type StageTimings } from './job.ts';
 
 /** Samples of 16 kHz audio per 25 fps video frame. */
@@ -46,6 +46,8 @@ export interface RenderVideoOptions {
   expectedDurationMs?: number;
   /** Longest accepted audio, ms. Default 1 hour. */
   maxDurationMs?: number;
+  /** Worker threads that render frames; 0 (the default) renders on the calling thread. */
+  renderThreads?: number;
 }
 
 /** What {@link renderVideo} produced. */
@@ -79,29 +81,54 @@ export async function renderVideo(
   request: RenderVideoRequest,
   options: RenderVideoOptions = {},
 ): Promise<RenderVideoResult> {
+  throwIfAborted(options.signal);
+  const { signal } = options;
+  const startedMs = performance.now();
+  const renderer = await openFrameRenderer(request.avatarDir, {
+    sizePx: request.sizePx ?? DEFAULT_SIZE_PX,
+    threads: options.renderThreads ?? DEFAULT_RENDER_THREADS,
+    ...(signal ? { signal } : {}),
+  });
+  let writer: Mp4Writer | undefined;
+  try {
+    const reader = await openAudio(request.audioPath, {
+      signal,
+      ...(options.maxDurationMs ? { maxDurationMs: options.maxDurationMs } : {}),
+    });
+    writer = await Mp4Writer.open(request.outPath, {
+      width: renderer.width,
+      height: renderer.height,
+      audioPath: request.audioPath,
+      signal,
+    }).catch((error: unknown) => {
+      throw error instanceof Error && 'code' in error && error.code === 'ENCODE_BAD_OPTIONS'
+        ? new PipelineError('OUTPUT_NOT_WRITABLE', error.message, { cause: error })
+        : error;
+    });
+    const expectedMs = options.expectedDurationMs ?? reader.source.declaredDurationMs ?? 0;
+    return await streamFrames(motion, renderer, reader, writer, request, options, {
+      expectedMs,
+      startedMs,
+    });
+  } finally {
+    await renderer.close();
+    await writer?.close();
+  }
+}
+
+/** The streaming loop: audio chunks → motion → render → encoder, then the exact tail. */
+async function streamFrames(
+  motion: MotionModel,
+  renderer: FrameRenderer,
+  reader: AudioReader,
+  writer: Mp4Writer,
+  request: RenderVideoRequest,
+  options: RenderVideoOptions,
+  { expectedMs, startedMs }: { expectedMs: number; startedMs: number },
+): Promise<RenderVideoResult> {
   const { signal, onProgress } = options;
-  const started = performance.now();
   const timings = { decode: 0, motion: 0, render: 0, encode: 0 };
-  throwIfAborted(signal);
-  const renderer = await createRenderer(request.avatarDir, {
-    size: request.sizePx ?? DEFAULT_SIZE_PX,
-  });
-  const reader = await openAudio(request.audioPath, {
-    signal,
-    ...(options.maxDurationMs ? { maxDurationMs: options.maxDurationMs } : {}),
-  });
-  const expectedMs = options.expectedDurationMs ?? reader.source.declaredDurationMs ?? 0;
   let framesTotal = Math.max(1, Math.round(expectedMs / FRAME_DURATION_MS));
-  const writer = await Mp4Writer.open(request.outPath, {
-    width: renderer.width,
-    height: renderer.height,
-    audioPath: request.audioPath,
-    signal,
-  }).catch((error: unknown) => {
-    throw error instanceof Error && 'code' in error && error.code === 'ENCODE_BAD_OPTIONS'
-      ? new PipelineError('OUTPUT_NOT_WRITABLE', error.message, { cause: error })
-      : error;
-  });
   const stream = motion.createStream({ seed: request.seed ?? 0 });
   const pending: ControlsFrame[] = [];
   let samples = 0;
@@ -121,14 +148,28 @@ export async function renderVideo(
     });
   };
 
-  const emit = async (frame: ControlsFrame) => {
+  // Frames in flight to the renderer, oldest first; each is written before the next past
+  // `maxInFlight` is asked for, so memory stays at a few frames.
+  const inFlight: Promise<Uint8Array>[] = [];
+  let submitted = 0;
+  const writeOldest = async () => {
     let t = performance.now();
-    const { composite } = renderer.render(frame);
+    const rgb = await (inFlight.shift() as Promise<Uint8Array>);
     timings.render += performance.now() - t;
     t = performance.now();
-    await writer.writeFrame(composite.data, { signal });
+    await writer.writeFrame(rgb, { signal });
     timings.encode += performance.now() - t;
+  };
+  const emit = async (frame: ControlsFrame) => {
+    const t = performance.now();
+    const rendering = renderer.render(frame);
+    timings.render += performance.now() - t;
+    // A rejected frame is rethrown when it is awaited in order; don't report it twice.
+    rendering.catch(() => undefined);
+    inFlight.push(rendering);
+    submitted++;
     lastFrame = frame;
+    while (inFlight.length >= renderer.maxInFlight) await writeOldest();
   };
 
   try {
@@ -151,11 +192,12 @@ export async function renderVideo(
     pending.push(...(await stream.flush({ signal })).frames);
     timings.motion += performance.now() - t;
     framesTotal = Math.max(1, Math.round(samples / SAMPLES_PER_FRAME));
-    while (writer.framesWritten < framesTotal) {
+    while (submitted < framesTotal) {
       const frame = pending.shift() ?? lastFrame;
       if (!frame) throw new PipelineError('PIPELINE_BAD_OPTIONS', 'the audio produced no frames');
       await emit(frame);
     }
+    while (inFlight.length > 0) await writeOldest();
     report('finish', true);
     t = performance.now();
     const summary = await writer.finish({ signal });
@@ -168,10 +210,9 @@ export async function renderVideo(
       width: renderer.width,
       height: renderer.height,
       renderer: 'warp',
-      timingsMs: { ...timings, total: performance.now() - started },
+      timingsMs: { ...timings, total: performance.now() - startedMs },
     };
   } finally {
     stream.close();
-    await writer.close();
   }
 }
