@@ -7,6 +7,7 @@ import { featuresCommand } from './commands/features.ts';
 import { motionCommand } from './commands/motion.ts';
 import { renderCommand } from './commands/render.ts';
 import { serveCommand } from './commands/serve.ts';
+import { trackCommand } from './commands/track.ts';
 import { ttsCommand } from './commands/tts.ts';
 
 const COMMANDS: Command[] = [
@@ -14,6 +15,7 @@ const COMMANDS: Command[] = [
   featuresCommand,
   controlsCommand,
   avatarCommand,
+  trackCommand,
   motionCommand,
   ttsCommand,
   renderCommand,

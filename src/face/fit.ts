@@ -1,4 +1,4 @@
-import { BLENDSHAPE_COUNT } from '../controls/index.ts';
+import { ARKIT_BLENDSHAPES, BLENDSHAPE_COUNT, type BlendshapeName } from '../controls/index.ts';
 import { BoxQp } from './box-qp.ts';
 import { FACE_VERTEX_COUNT, type FaceModel } from './model.ts';
 import { anglesFromRotation, deformVertices, type FacePose, rotationMatrix } from './pose.ts';
@@ -20,7 +20,7 @@ export interface FitOptions {
   initialWeights?: ArrayLike<number>;
   /** Weights held at a given value instead of fitted (index in ARKit order → value in [0, 1]). */
   fixedWeights?: ReadonlyMap<number, number>;
-  /** Ridge penalty on the weights, in cm² per unit weight². Default 0.004. */
+  /** Ridge penalty on the weights, cm² per unit weight², times {@link FIT_SHAPE_PRIOR}. Default 0.004. */
   regularization?: number;
   /** Most Gauss–Newton steps (it stops earlier once a step is below 1e-6). Default 12. */
   iterations?: number;
@@ -45,6 +45,34 @@ export interface FaceFit {
   /** 2-D distance between the fitted mesh and the landmarks, image pixels (fit-weighted vertices). */
   residual: { meanPx: number; rmsPx: number; maxPx: number };
 }
+
+/**
+ * Per-shape multiplier of the ridge penalty: a prior on which shapes 2-D landmarks of a
+ * talking face can support. Shapes that move mostly in depth (jawForward, cheekPuff) or
+ * that a 468-point surface cannot show (tongueOut: there is no tongue in the mesh) would
+ * otherwise soak up detector noise and identity mismatch; they must explain much more to be
+ * used. 1 for the rest.
+ */
+export const FIT_SHAPE_PRIOR: Readonly<Partial<Record<BlendshapeName, number>>> = Object.freeze({
+  tongueOut: 1000,
+  jawForward: 20,
+  cheekPuff: 10,
+  noseSneerLeft: 4,
+  noseSneerRight: 4,
+  cheekSquintLeft: 4,
+  cheekSquintRight: 4,
+  mouthShrugLower: 3,
+  mouthShrugUpper: 3,
+  mouthDimpleLeft: 3,
+  mouthDimpleRight: 3,
+  mouthRollLower: 2,
+  mouthRollUpper: 2,
+  mouthPressLeft: 2,
+  mouthPressRight: 2,
+  mouthFrownLeft: 2,
+  mouthFrownRight: 2,
+});
+const PRIOR = Float64Array.from(ARKIT_BLENDSHAPES, (name) => FIT_SHAPE_PRIOR[name] ?? 1);
 
 const N = FACE_VERTEX_COUNT;
 const K = BLENDSHAPE_COUNT;
@@ -313,8 +341,9 @@ export class FaceFitter {
     const ridge = solve.regularization * s * s;
     for (let k = 0; k < K; k++) {
       const d = (6 + k) * (P + 1);
-      h[d] = (h[d] as number) + ridge;
-      g[6 + k] = (g[6 + k] as number) - ridge * (weights[k] as number);
+      const rk = ridge * (PRIOR[k] as number);
+      h[d] = (h[d] as number) + rk;
+      g[6 + k] = (g[6 + k] as number) - rk * (weights[k] as number);
     }
     const prior = solve.identityPrior * s * s;
     for (let j = 0; j < this.#j; j++) {

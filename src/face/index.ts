@@ -27,6 +27,7 @@ export {
   type DetectedBody,
   type DetectedFace,
   type Detection,
+  type DetectOptions,
   FaceLandmarker,
   LANDMARKER_DEFAULTS,
   type LandmarkerOptions,
@@ -46,6 +47,7 @@ export {
   VERTEX_SET_NAMES,
   type VertexSetName,
 } from './model.ts';
+export { OneEuroFilter, type OneEuroParams } from './one-euro.ts';
 export {
   anglesFromRotation,
   applyHeadDelta,
@@ -71,3 +73,13 @@ export {
   PROFILE_IMAGE_FILE,
   saveAvatarProfile,
 } from './profile.ts';
+export { TRACK_DEFAULTS, type TrackResult, type TrackVideoOptions, trackVideo } from './track.ts';
+export {
+  FaceTracker,
+  TRACKER_DEFAULTS,
+  TRACKER_SMOOTHING,
+  type TrackedFrame,
+  type TrackerInput,
+  type TrackerOptions,
+  type TrackerSmoothing,
+} from './tracker.ts';
