@@ -6,6 +6,7 @@ import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
 import { motionCommand } from './commands/motion.ts';
 import { renderCommand } from './commands/render.ts';
+import { renderControlsCommand } from './commands/render-controls.ts';
 import { serveCommand } from './commands/serve.ts';
 import { trackCommand } from './commands/track.ts';
 import { ttsCommand } from './commands/tts.ts';
@@ -18,6 +19,7 @@ const COMMANDS: Command[] = [
   trackCommand,
   motionCommand,
   ttsCommand,
+  renderControlsCommand,
   renderCommand,
   serveCommand,
 ];
