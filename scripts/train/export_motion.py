@@ -76,7 +76,7 @@ def main():
     # onnxruntime vs PyTorch: chunked streaming through the ONNX graph == full-sequence forward.
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     mel = torch.from_numpy(np.load(a.parity_mel)).float()
-    frames = int(np.ceil((mel.shape[0] - 1) * 160 / 640)) if mel.shape[0] > 1 else 1
+    frames = (mel.shape[0] - 1) // HOP + 1  # every frame whose instant is within the audio (as the runtime)
     tokens = tokens_from_mel(mel, 0, frames + DELAY)
     with torch.no_grad():
         expected = model(tokens[None])[0][DELAY:].numpy()

@@ -129,5 +129,5 @@ function look(w: Float64Array, index: number, angle: number): void {
 }
 
 function clamp(v: number, lo: number, hi: number): number {
-  return Number.isFinite(v) ? (v < lo ? lo : v > hi ? hi : v) : 0;
+  return Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : 0;
 }

@@ -121,6 +121,7 @@ export class MotionCore {
     return {
       framesEmitted: this.framesEmitted,
       melFramesReceived: this.#melReceived,
+      bufferedMelFrames: this.#mel.length / BANDS,
       modelRuns: this.#stepMs.count,
       meanRunMs: this.#stepMs.count ? this.#stepMs.total / this.#stepMs.count : 0,
       maxRunMs: this.#stepMs.max,
@@ -139,16 +140,20 @@ export class MotionCore {
   }
 
   #append(mel: Float32Array): void {
-    // Keep the frames the next token still needs: 4k - 7 onwards.
+    const merged = new Float32Array(this.#mel.length + mel.length);
+    merged.set(this.#mel, 0);
+    merged.set(mel, this.#mel.length);
+    this.#mel = merged;
+  }
+
+  /** Drops the mel frames no future token needs (token k reads frames 4k - 7 … 4k). */
+  #trim(): void {
     const keepFrom = Math.max(
       this.#melStart,
       MEL_HOP_PER_FRAME * this.#nextToken - (MEL_FRAMES_PER_TOKEN - 1),
     );
-    const kept = this.#mel.subarray((keepFrom - this.#melStart) * BANDS);
-    const merged = new Float32Array(kept.length + mel.length);
-    merged.set(kept, 0);
-    merged.set(mel, kept.length);
-    this.#mel = merged;
+    if (keepFrom === this.#melStart) return;
+    this.#mel = this.#mel.slice((keepFrom - this.#melStart) * BANDS);
     this.#melStart = keepFrom;
   }
 
@@ -194,6 +199,7 @@ export class MotionCore {
       this.#nextToken += n;
       done += n;
     }
+    this.#trim();
     return { data: out, firstFrame, frames: out.length / MOTION_OUTPUT_COUNT };
   }
 

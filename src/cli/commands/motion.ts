@@ -128,6 +128,7 @@ Options:
         executionProvider: model.executionProvider,
         model: `${model.manifest.name} ${model.manifest.version}`,
         elapsedMs: Math.round(elapsedMs),
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
         summary: summarize(result.sequence.frames),
       };
       if (json) writeJson(context, report);
