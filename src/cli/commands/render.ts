@@ -1,6 +1,6 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createAvatar, PROFILE_FILE } from '../../face/index.ts';
 import {
@@ -64,7 +64,8 @@ Options:
   --voice <id>       TTS voice, e.g. en-us, en-gb+f3, fr (GET /v1/voices on a server lists them)
   --language <tag>   TTS language when no voice is given (default en-us)
   --rate <x>         TTS speaking-rate multiplier, 0.5–2.5 (default 1)
-  --out <file.mp4>   output file (written to a temporary name, renamed when complete)
+  --out <file.mp4>   output file (its folder is created; written to a temporary name and
+                     renamed when complete)
   --size <px>        video size, ${MIN_SIZE_PX}–${MAX_SIZE_PX}, even (default ${DEFAULT_SIZE_PX}; square)
   --seed <n>         seed of the idle motion: blinks, sway (default 0)
   --threads <n>      render worker threads (default 0: render on the main thread, the fastest on
@@ -107,6 +108,7 @@ IMAGE_*, AUDIO_* (AUDIO_SILENT, AUDIO_TRUNCATED …), MEDIA_*, TTS_*.`,
     const flags = parsed.data;
     const { signal } = context;
     const bar = new ProgressBar(context.stderr, context.interactive && !values.json);
+    await mkdir(dirname(resolve(flags.out)), { recursive: true });
     const work = await mkdtemp(join(tmpdir(), 'facecast-render-'));
     const started = performance.now();
     let pipeline: VideoPipeline | undefined;

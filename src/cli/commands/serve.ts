@@ -5,7 +5,7 @@ import { type Command, numberFlag, parseCommandArgs } from '../command.ts';
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Run the HTTP API: avatars, video jobs (SSE progress, MP4 output), /docs',
-  usage: `Usage: facecast serve [--port 8080] [--host 127.0.0.1] [--data-dir facecast-data] [options]
+  usage: `Usage: facecast serve [--port 8080] [--host 127.0.0.1] [--data-dir data] [options]
 
 Serves the HTTP API (OpenAPI at /openapi.json, readable docs at /docs, /healthz, /metrics).
 Avatars and jobs live under the data folder; jobs accepted before a stop or crash resume on
@@ -14,7 +14,7 @@ the next start. Stops gracefully on SIGINT/SIGTERM (running jobs go back to the 
 Options (each also settable by an environment variable):
   --port <n>            FACECAST_PORT          TCP port, 0 = any free one (default 8080)
   --host <addr>         FACECAST_HOST          interface (default 127.0.0.1; 0.0.0.0 for the network)
-  --data-dir <dir>      FACECAST_DATA_DIR      avatars and jobs (default ./facecast-data)
+  --data-dir <dir>      FACECAST_DATA_DIR      avatars and jobs (default ./data)
   --concurrency <n>     FACECAST_CONCURRENCY   jobs rendered at once (default 1)
   --client-dir <dir>    FACECAST_CLIENT_DIR    static files served at / (the browser client)
                         FACECAST_API_KEYS      comma-separated API keys (≥ 16 chars); unset = no auth
