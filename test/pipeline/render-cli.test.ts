@@ -124,7 +124,7 @@ describe('facecast render', () => {
           '--out',
           join(dir, 'c.mp4'),
         ],
-        'AUDIO_NO_STREAM',
+        'MEDIA_UNREADABLE',
       ],
       [['--image', AVATAR, '--out', join(dir, 'd.mp4')], 'USAGE'],
       [['--image', AVATAR, '--audio', clip, '--text', 'hi', '--out', join(dir, 'e.mp4')], 'USAGE'],
