@@ -13,8 +13,13 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeAudioFile } from '../../src/audio/index.ts';
-import { FaceLandmarker, loadFaceModel, trackVideo } from '../../src/face/index.ts';
-import { computeLogMel, hzToMel, MEL_CONFIG, melToHz } from '../../src/features/index.ts';
+import {
+  FaceLandmarker,
+  lipSyncCorrelation,
+  loadFaceModel,
+  speechEnvelopeDb,
+  trackVideo,
+} from '../../src/face/index.ts';
 
 const { values, positionals } = parseArgs({
   options: { json: { type: 'boolean' } },
@@ -29,75 +34,6 @@ for (const input of inputs) {
       if (/\.(mp4|mpg|mov|mkv|webm|avi)$/i.test(f)) files.push(join(input, f));
     }
   } else files.push(input);
-}
-
-/** 200–4000 Hz band energy in dB per 40 ms video frame, from the project's own log-mel. */
-async function energyEnvelope(path: string, frames: number): Promise<Float64Array> {
-  const { samples } = await decodeAudioFile(path);
-  const mel = computeLogMel(samples);
-  const lo = hzToMel(MEL_CONFIG.fMinHz);
-  const hi = hzToMel(MEL_CONFIG.fMaxHz);
-  const bands: number[] = [];
-  for (let b = 0; b < MEL_CONFIG.bands; b++) {
-    const centre = melToHz(lo + ((b + 1) * (hi - lo)) / (MEL_CONFIG.bands + 1));
-    if (centre >= 200 && centre <= 4000) bands.push(b);
-  }
-  const out = new Float64Array(frames);
-  for (let f = 0; f < frames; f++) {
-    let power = 0;
-    let count = 0;
-    for (let h = f * 4; h < f * 4 + 4 && h < mel.frames; h++) {
-      for (const b of bands) power += Math.exp(mel.data[h * MEL_CONFIG.bands + b] as number);
-      count++;
-    }
-    out[f] = 10 * Math.log10(Math.max(power / Math.max(count, 1), 1e-10));
-  }
-  return out;
-}
-
-const smooth3 = (x: Float64Array) =>
-  x.map((_, i) => {
-    let s = 0;
-    let n = 0;
-    for (let j = i - 1; j <= i + 1; j++) {
-      if (j >= 0 && j < x.length && Number.isFinite(x[j] as number)) {
-        s += x[j] as number;
-        n++;
-      }
-    }
-    return n ? s / n : Number.NaN;
-  });
-
-/** Pearson r of x[t] and y[t + lag] over the frames where both are finite. */
-function correlation(x: Float64Array, y: Float64Array, lag: number): number {
-  const pairs: [number, number][] = [];
-  for (let t = 0; t < x.length; t++) {
-    const u = x[t] as number;
-    const v = y[t + lag];
-    if (v !== undefined && Number.isFinite(u) && Number.isFinite(v)) pairs.push([u, v]);
-  }
-  const n = pairs.length;
-  const mx = pairs.reduce((s, p) => s + p[0], 0) / n;
-  const my = pairs.reduce((s, p) => s + p[1], 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (const [u, v] of pairs) {
-    sxy += (u - mx) * (v - my);
-    sxx += (u - mx) ** 2;
-    syy += (v - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
-
-function bestLag(x: Float64Array, y: Float64Array): { r0: number; best: number; lag: number } {
-  let best = Number.NEGATIVE_INFINITY;
-  let at = 0;
-  for (let lag = -6; lag <= 6; lag++) {
-    const r = correlation(x, y, lag);
-    if (r > best) [best, at] = [r, lag];
-  }
-  return { r0: correlation(x, y, 0), best, lag: at };
 }
 
 const percentile = (x: number[], p: number) => {
@@ -123,10 +59,11 @@ for (const file of files) {
     const d = (a: number, b: number) => Math.hypot(p(a, 0) - p(b, 0), p(a, 1) - p(b, 1));
     gap[f] = (d(13, 14) + d(82, 87) + d(312, 317)) / 3 / d(33, 263);
   }
-  const energy = smooth3(await energyEnvelope(file, n));
+  const { samples } = await decodeAudioFile(file);
+  const energy = speechEnvelopeDb(samples, n);
   // Positive lag: the mouth measure at t is compared with the audio at t + lag.
-  const jawStats = bestLag(smooth3(jaw), energy);
-  const gapStats = bestLag(smooth3(gap), energy);
+  const jawStats = lipSyncCorrelation(jaw, energy);
+  const gapStats = lipSyncCorrelation(gap, energy);
   const faced = result.sequence.frames.filter((f) => f.faceFound);
   const jawValues = faced.map((f) => f.blendshapes.jawOpen);
   rows.push({

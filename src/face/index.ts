@@ -34,6 +34,12 @@ export {
   type RgbImage,
 } from './landmarker.ts';
 export {
+  laggedCorrelation,
+  lipSyncCorrelation,
+  movingAverage3,
+  speechEnvelopeDb,
+} from './lipsync.ts';
+export {
   DEFAULT_FACE_MODEL_DIR,
   FACE_VERTEX_COUNT,
   type FaceModel,

@@ -38,12 +38,13 @@ export interface TrackerOptions {
 }
 
 /**
- * Default smoothing. Blendshapes: 4 Hz at rest rising fast with speed, so lip closures and
- * blinks keep their timing; head and gaze: slower, landmark jitter shows most there.
+ * Default smoothing. Blendshapes: 6 Hz at rest, rising steeply with speed (beta 3 per
+ * unit/s), so syllables (3–7 Hz), lip closures and blinks keep their timing and height;
+ * head and gaze: slower, landmark jitter shows most there.
  */
 export const TRACKER_SMOOTHING: Readonly<TrackerSmoothing> = Object.freeze({
-  blendshapes: { minCutoffHz: 4, beta: 0.6, derivativeCutoffHz: 2 },
-  head: { minCutoffHz: 1.5, beta: 0.4, derivativeCutoffHz: 1 },
+  blendshapes: { minCutoffHz: 6, beta: 3, derivativeCutoffHz: 2 },
+  head: { minCutoffHz: 1.5, beta: 2, derivativeCutoffHz: 1 },
   gaze: { minCutoffHz: 2.5, beta: 0.3, derivativeCutoffHz: 1 },
 });
 
