@@ -25,7 +25,13 @@ import {
   GeometryBuffer,
   type SurfaceBatch,
 } from './raster.ts';
-import { HIDDEN_IN_SOURCE, packRgba, RIGHT_EYE_U_OFFSET, shadeFrame } from './shade.ts';
+import {
+  HIDDEN_IN_SOURCE,
+  packRgba,
+  RIGHT_EYE_U_OFFSET,
+  type ShadeInputs,
+  shadeFrame,
+} from './shade.ts';
 import { fitSimilarity, type Similarity, Skirt } from './skirt.ts';
 import { buildTopology, type OpeningStrip, type RenderTopology } from './topology.ts';
 
@@ -129,15 +135,21 @@ export class Renderer {
   readonly #maps: RenderMaps;
   readonly #gazeShift = new Float32Array(4);
   readonly #surface: SurfaceBatch;
-  readonly #strips: { strip: OpeningStrip; batch: SurfaceBatch }[];
+  readonly #strips: SurfaceBatch[];
+  readonly #shadeInputs: ShadeInputs;
+  readonly #output: RenderOutput;
   readonly #mouthFrame: MouthFrame = { widthPx: 0, rest: 0, x0: 0, x1: -1, y0: 0, y1: -1 };
   readonly #lashColor = new Float32Array(3);
   #surfaceLabels: Uint8Array;
   /** Per row, the pixel range that can change between frames (inside the static ring). */
   readonly #spans: Int32Array;
   readonly #staticRing: Uint32Array;
+  readonly #movingFirst: number;
+  readonly #movingCount: number;
   /** Draw and shade the whole frame on the next render (new reference, or after overflow). */
   #fullNext = true;
+  #frameCount = 0;
+  #fullFrameCount = 0;
   #ref: ReferenceState | undefined;
   #closed = false;
 
@@ -157,6 +169,9 @@ export class Renderer {
     this.#reference32 = new Uint32Array(width * height);
     this.#spans = new Int32Array(height * 2);
     this.#staticRing = this.#skirt.staticRing();
+    const moving = this.#skirt.movingVertices();
+    this.#movingFirst = moving.first;
+    this.#movingCount = moving.count;
     this.#bodyMask = new Uint8Array(width * height);
     this.#composite = createRgbImage(width, height);
     this.#maps = {
@@ -192,10 +207,19 @@ export class Renderer {
       depthBiasPx: 0,
     });
     this.#strips = [
-      { strip: t.mouth, batch: stripBatch(t.mouth, PART_LABELS.mouthInterior) },
-      { strip: t.leftEye, batch: stripBatch(t.leftEye, PART_LABELS.eyes) },
-      { strip: t.rightEye, batch: stripBatch(t.rightEye, PART_LABELS.eyes) },
+      stripBatch(t.mouth, PART_LABELS.mouthInterior),
+      stripBatch(t.leftEye, PART_LABELS.eyes),
+      stripBatch(t.rightEye, PART_LABELS.eyes),
     ];
+    this.#shadeInputs = {
+      reference32: this.#reference32,
+      bodyMask: this.#bodyMask,
+      gazeShiftPx: this.#gazeShift,
+      warped: this.#maps.warped,
+      labels: this.#maps.labels,
+      disocclusion: this.#maps.disocclusion,
+    };
+    this.#output = { composite: this.#composite, maps: this.#maps };
   }
 
   /**
@@ -406,6 +430,8 @@ export class Renderer {
     const overflow = this.#movedOutside();
     const full = this.#fullNext || overflow;
     this.#fullNext = overflow;
+    this.#frameCount++;
+    if (full) this.#fullFrameCount++;
     const skirt = this.#skirt;
     g.clearSurface();
     if (full) {
@@ -446,7 +472,8 @@ export class Renderer {
     );
     drawSurfaceTriangles(g, this.#surface);
     const biasPx = OPENING_DEPTH_BIAS_CM * pose.pxPerCm * ref.transform.kx;
-    for (const { batch } of this.#strips) {
+    for (let k = 0; k < this.#strips.length; k++) {
+      const batch = this.#strips[k] as SurfaceBatch;
       batch.depthBiasPx = biasPx;
       drawSurfaceTriangles(g, batch);
     }
@@ -460,18 +487,7 @@ export class Renderer {
     this.#gazeShift[2] = shift * Math.sin(gz.rightYaw - ref.gaze.rightYaw);
     this.#gazeShift[3] = shift * Math.sin(gz.rightPitch - ref.gaze.rightPitch);
     const maps = this.#maps;
-    shadeFrame(
-      g,
-      {
-        reference32: this.#reference32,
-        bodyMask: this.#bodyMask,
-        gazeShiftPx: this.#gazeShift,
-        warped: maps.warped,
-        labels: maps.labels,
-        disocclusion: maps.disocclusion,
-      },
-      full ? undefined : this.#spans,
-    );
+    shadeFrame(g, this.#shadeInputs, full ? undefined : this.#spans);
     this.#composite.data.set(maps.warped);
     mouthBounds(tgt, t.mouth, this.#mouthFrame);
     this.#mouthFrame.rest =
@@ -479,9 +495,8 @@ export class Renderer {
         ? 1 - smoothstep(1.05, 1.8, middleOpening(tgt, t.mouth) / ref.mouth.openingPx)
         : 0;
     fillMouth(g, maps.labels, maps.warped, this.#composite.data, ref.mouth, this.#mouthFrame);
-    const eyes = [t.leftEye, t.rightEye];
     for (let e = 0; e < 2; e++) {
-      const strip = eyes[e] as OpeningStrip;
+      const strip = e === 0 ? t.leftEye : t.rightEye;
       const opening = meanOpening(tgt, 3, strip);
       const ratio = opening / Math.max(0.5, ref.eyeOpening[e] as number);
       const alpha = Math.min(1, Math.max(0, (0.55 - ratio) / 0.55)) * 0.8;
@@ -501,7 +516,27 @@ export class Renderer {
         this.#lashColor,
       );
     }
-    return { composite: this.#composite, maps };
+    return this.#output;
+  }
+
+  /**
+   * Counters for diagnostics: frames rendered, how many redrew the whole frame (first frame
+   * after a reference change, or motion past the static ring), and the fraction of the frame
+   * inside the static ring (what an ordinary frame redraws).
+   */
+  stats(): { frames: number; fullFrames: number; dynamicFraction: number } {
+    let pixels = 0;
+    for (let y = 0; y < this.height; y++) {
+      pixels += Math.max(
+        0,
+        (this.#spans[y * 2 + 1] as number) - (this.#spans[y * 2] as number) + 1,
+      );
+    }
+    return {
+      frames: this.#frameCount,
+      fullFrames: this.#fullFrameCount,
+      dynamicFraction: pixels / (this.width * this.height),
+    };
   }
 
   /** Releases the buffers; later calls throw RENDER_CLOSED. Idempotent. */
@@ -512,20 +547,21 @@ export class Renderer {
 
   /** Whether a moving vertex (face or inner skirt ring) lies outside the dynamic spans. */
   #movedOutside(): boolean {
+    for (let i = 0; i < FACE_VERTEX_COUNT; i++) if (this.#outside(i)) return true;
+    const end = this.#movingFirst + this.#movingCount;
+    for (let i = this.#movingFirst; i < end; i++) if (this.#outside(i)) return true;
+    return false;
+  }
+
+  #outside(i: number): boolean {
     const tgt = this.#tgt;
     const spans = this.#spans;
-    const { first, count } = this.#skirt.movingVertices();
-    const check = (i: number) => {
-      const y = Math.floor(tgt[i * 3 + 1] as number);
-      if (y < 1 || y >= this.height - 1) return true;
-      const x = tgt[i * 3] as number;
-      for (let r = y - 1; r <= y + 1; r++) {
-        if (x < (spans[r * 2] as number) + 1 || x > (spans[r * 2 + 1] as number)) return true;
-      }
-      return false;
-    };
-    for (let i = 0; i < FACE_VERTEX_COUNT; i++) if (check(i)) return true;
-    for (let i = first; i < first + count; i++) if (check(i)) return true;
+    const y = Math.floor(tgt[i * 3 + 1] as number);
+    if (!(y >= 1 && y < this.height - 1)) return true;
+    const x = tgt[i * 3] as number;
+    for (let r = y - 1; r <= y + 1; r++) {
+      if (x < (spans[r * 2] as number) + 1 || x > (spans[r * 2 + 1] as number)) return true;
+    }
     return false;
   }
 
