@@ -12,9 +12,9 @@ import { createAvatar, FaceLandmarker, loadFaceModel } from '../../src/face/inde
 import { measureLipSync, VideoPipeline } from '../../src/pipeline/index.ts';
 
 export const LIPSYNC_PAIRS = [
-  { photo: 'photo_liveportrait_s42.jpg', speech: 'jfk.wav' },
-  { photo: 'photo_sadtalker_happy.png', speech: 'lj001_22k.wav' },
-  { photo: 'photo_sadtalker_art_2_512.jpg', speech: 'echomimic_en.wav' },
+  { photo: 'face/portrait_s42.jpg', speech: 'speech/jfk.wav' },
+  { photo: 'face/portrait_happy_256.png', speech: 'speech/lj001_22k.wav' },
+  { photo: 'photos/sadtalker_art_2_512.jpg', speech: 'speech/echomimic_en.wav' },
 ] as const;
 
 const { values } = parseArgs({ options: { size: { type: 'string' }, json: { type: 'boolean' } } });
@@ -28,11 +28,11 @@ const rows = [];
 try {
   for (const [i, pair] of LIPSYNC_PAIRS.entries()) {
     const avatarDir = join(dir, `avatar-${i}`);
-    await createAvatar(join(fixtures, 'photos', pair.photo), avatarDir, { model });
+    await createAvatar(join(fixtures, pair.photo), avatarDir, { model });
     const out = join(dir, `${i}.mp4`);
     await pipeline.render({
       avatarDir,
-      audioPath: join(fixtures, 'speech', pair.speech),
+      audioPath: join(fixtures, pair.speech),
       outPath: out,
       sizePx: size,
       seed: 1,

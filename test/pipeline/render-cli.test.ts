@@ -40,7 +40,7 @@ describe('facecast render', () => {
     const { code, stdout, stderr } = await facecast([
       'render',
       '--image',
-      fixture('photos/photo_liveportrait_s42.jpg'),
+      fixture('face/portrait_s42.jpg'),
       '--audio',
       clip,
       '--out',
@@ -120,7 +120,7 @@ describe('facecast render', () => {
           '--image',
           AVATAR,
           '--audio',
-          fixture('photos/photo_liveportrait_s42.jpg'),
+          fixture('face/portrait_s42.jpg'),
           '--out',
           join(dir, 'c.mp4'),
         ],

@@ -69,7 +69,7 @@ describe('HTTP API end to end', () => {
   it('creates an avatar from a photo', async () => {
     const res = await api('/v1/avatars', {
       method: 'POST',
-      body: form({ photo: await file(fixture('photos/photo_liveportrait_s42.jpg'), 'image/jpeg') }),
+      body: form({ photo: await file(fixture('face/portrait_s42.jpg'), 'image/jpeg') }),
     });
     expect(res.status).toBe(201);
     const avatar = await json(res);
@@ -205,7 +205,7 @@ describe('bad input over HTTP: a 4xx with a stable code, and the server keeps se
   });
 
   it('photo with several faces → FACE_MULTIPLE (unless allowMultipleFaces)', async () => {
-    const group = await file(fixture('photos/photo_human_group-2_multiface.jpg'), 'image/jpeg');
+    const group = await file(fixture('face/group_3faces.jpg'), 'image/jpeg');
     await expectError(
       await api('/v1/avatars', { method: 'POST', body: form({ photo: group }) }),
       400,
@@ -229,7 +229,7 @@ describe('bad input over HTTP: a 4xx with a stable code, and the server keeps se
       'UNSUPPORTED_MEDIA_TYPE',
     );
     // A photo sent as the audio is refused by content too.
-    const photo = await file(fixture('photos/photo_liveportrait_s42.jpg'), 'audio/wav', 'x.wav');
+    const photo = await file(fixture('face/portrait_s42.jpg'), 'audio/wav', 'x.wav');
     await expectError(
       await api('/v1/videos', { method: 'POST', body: form({ avatarId, audio: photo }) }),
       415,

@@ -29,7 +29,7 @@ describe('restart survival', () => {
     const photo = new FormData();
     photo.set(
       'photo',
-      new File([await readFile(fixture('photos/photo_liveportrait_s42.jpg'))], 's42.jpg'),
+      new File([await readFile(fixture('face/portrait_s42.jpg'))], 's42.jpg'),
     );
     const avatar = (await (
       await fetch(`${first.url}/v1/avatars`, { method: 'POST', body: photo })
