@@ -27,10 +27,7 @@ describe('restart survival', () => {
     servers.push(first);
 
     const photo = new FormData();
-    photo.set(
-      'photo',
-      new File([await readFile(fixture('face/portrait_s42.jpg'))], 's42.jpg'),
-    );
+    photo.set('photo', new File([await readFile(fixture('face/portrait_s42.jpg'))], 's42.jpg'));
     const avatar = (await (
       await fetch(`${first.url}/v1/avatars`, { method: 'POST', body: photo })
     ).json()) as {
