@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from '../../src/audio/index.ts';
-import { type FacecastServer, resolveServerConfig, startServer } from '../../src/server/index.ts';
+import {
+  createApp,
+  type FacecastServer,
+  resolveServerConfig,
+  startServer,
+} from '../../src/server/index.ts';
 import { EspeakTts } from '../../src/tts/index.ts';
 import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 import { readSse } from '../helpers/sse.ts';
@@ -362,5 +367,23 @@ describe('bad input over HTTP: a 4xx with a stable code, and the server keeps se
     expect(doc.paths['/v1/videos'].post.requestBody.content).toHaveProperty('multipart/form-data');
     const docs = await (await api('/docs')).text();
     expect(docs).toContain('/v1/jobs/{id}/events');
+  });
+
+  it('optional API keys: 401 without or with a wrong key; Bearer or X-API-Key pass; /healthz stays open', async () => {
+    const key = 'k'.repeat(24);
+    const app = createApp(server.services, { apiKeys: [key] });
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      app.request(path, { headers });
+    await expectError(await get(`/v1/avatars/${avatarId}`), 401, 'UNAUTHORIZED');
+    await expectError(
+      await get(`/v1/avatars/${avatarId}`, { authorization: 'Bearer nope' }),
+      401,
+      'UNAUTHORIZED',
+    );
+    expect((await get(`/v1/avatars/${avatarId}`, { authorization: `Bearer ${key}` })).status).toBe(
+      200,
+    );
+    expect((await get(`/v1/avatars/${avatarId}`, { 'x-api-key': key })).status).toBe(200);
+    expect((await get('/healthz')).status).toBe(200);
   });
 });
