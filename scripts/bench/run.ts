@@ -5,6 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { avatarBench, trackBench } from './face.ts';
 import type { Bench, BenchResult } from './harness.ts';
+import { lipsyncBench } from './lipsync.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
@@ -18,6 +19,7 @@ const BENCHES: Bench[] = [
   renderBench,
   videoBench,
   videoMemoryBench,
+  lipsyncBench,
 ];
 const DOC = 'docs/benchmarks.md';
 

@@ -57,30 +57,28 @@ describe('lip sync of rendered videos (faces tracker on the MP4)', () => {
       const report = await renderAndMeasure(photo, fixture(speech), photo.replace(/\W/g, '_'));
       console.info(`lip sync ${photo} + ${speech}: ${JSON.stringify(report)}`);
       expect(report.facedFrames).toBe(report.frames);
-      expect(report.r).toBeGreaterThan(LIPSYNC_MIN_R);
-      expect(Math.abs(report.bestLagFrames)).toBeLessThanOrEqual(2);
+      // The tracked mouth follows the speech, best aligned within ±1 frame of lag 0.
+      expect(report.jawOpen.r).toBeGreaterThan(LIPSYNC_MIN_R);
+      expect(Math.abs(report.jawOpen.bestLagFrames)).toBeLessThanOrEqual(1);
+      expect(report.lipGap.bestR).toBeGreaterThan(LIPSYNC_MIN_R);
     },
     300_000,
   );
 
   it('the first mouth motion comes with the first speech (1.2 s of silence first)', async () => {
     const delayed = join(dir, 'delayed.wav');
-    await ffmpeg([
-      '-i',
-      fixture('speech/lj001_22k.wav'),
-      '-af',
-      'adelay=1200:all=1',
-      '-t',
-      '5',
-      delayed,
-    ]);
+    await ffmpeg(['-i', fixture('speech/lj001_22k.wav'), '-af', 'adelay=1200', '-t', '5', delayed]);
     const report = await renderAndMeasure('face/portrait_s42.jpg', delayed, 'delayed');
     console.info(`sync onset: ${JSON.stringify(report)}`);
     expect(report.speechOnsetMs).not.toBeNull();
-    expect(Math.abs((report.speechOnsetMs as number) - 1200)).toBeLessThanOrEqual(120);
-    expect(Math.abs(report.onsetOffsetMs as number)).toBeLessThanOrEqual(80);
+    expect(Math.abs((report.speechOnsetMs as number) - 1200)).toBeLessThanOrEqual(80);
+    // The first mouth opening lands within one frame (40 ms) of the first speech.
+    expect(Math.abs(report.onsetOffsetMs as number)).toBeLessThanOrEqual(40);
   }, 300_000);
 });
 
-/** Pearson r of mouth opening and speech energy at lag 0 that each pair must exceed. */
-const LIPSYNC_MIN_R = 0.3;
+/**
+ * Pearson r (lag 0) each pair must exceed. Real talking videos measured the same way by the
+ * faces issue: 0.16–0.83, mean 0.49; a mouth that does not follow the speech gives ≈ 0.
+ */
+const LIPSYNC_MIN_R = 0.2;
