@@ -30,7 +30,11 @@ export interface LipSyncReport {
   lipGap: MouthCorrelation;
   /** First speech in the audio (energy 10 dB over its floor), ms; null when none. */
   speechOnsetMs: number | null;
-  /** First mouth opening (tracked jawOpen over 30 % of its 10th–90th percentile range), ms. */
+  /**
+   * First mouth opening, ms: the tracked jawOpen (3-frame average) crosses the middle of its
+   * 10th–90th percentile range — the mid-rise point, so tracker noise of ±0.02 in the silence
+   * does not count as motion.
+   */
   mouthOnsetMs: number | null;
   /** mouthOnsetMs − speechOnsetMs (positive: the mouth moves late). */
   onsetOffsetMs: number | null;
@@ -77,7 +81,7 @@ export async function measureLipSync(
   const gapStats = lipSyncCorrelation(gap, envelope);
   const jawStats = lipSyncCorrelation(jaw, envelope);
   const speechOnset = onset(movingAverage3(envelope), 10);
-  const mouthOnset = onsetRelative(jaw, 0.3);
+  const mouthOnset = onsetRelative(movingAverage3(jaw), 0.5);
   return {
     frames: n,
     facedFrames: tracked.facedFrames,
