@@ -25,6 +25,7 @@ export {
 export {
   isVp8Keyframe,
   type RtpOut,
+  type RtpSink,
   Vp8Payloader,
   type Vp8PayloaderOptions,
 } from './vp8-payloader.ts';

@@ -14,7 +14,7 @@ import {
 } from 'werift';
 import { throwIfAborted } from '../core/index.ts';
 import { TransportError } from './errors.ts';
-import type { RtpOut } from './vp8-payloader.ts';
+import type { RtpOut, RtpSink } from './vp8-payloader.ts';
 
 /** An ICE candidate as it travels over signalling (the browser's `RTCIceCandidateInit`). */
 export interface IceCandidateInit {
@@ -85,7 +85,7 @@ export type AvatarPeerEvents = {
  * peer.on('state', (s) => s === 'connected' && start());
  * peer.sendVideo(packets);
  */
-export class AvatarPeer extends EventEmitter<AvatarPeerEvents> {
+export class AvatarPeer extends EventEmitter<AvatarPeerEvents> implements RtpSink {
   readonly #pc: RTCPeerConnection;
   readonly #videoTrack = new MediaStreamTrack({ kind: 'video' });
   readonly #audioTrack = new MediaStreamTrack({ kind: 'audio' });

@@ -91,3 +91,9 @@ export function isVp8Keyframe(frame: Uint8Array): boolean {
 function randomInt(max: number): number {
   return Math.floor(Math.random() * max);
 }
+
+/** Where outgoing RTP goes: a WebRTC peer, or a mediasoup producer for fan-out. */
+export interface RtpSink {
+  sendVideo(packets: readonly RtpOut[]): void;
+  sendAudio(packet: RtpOut): void;
+}

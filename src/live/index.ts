@@ -1,0 +1,46 @@
+export { type ClientAssets, clientAssets } from './client-bundle.ts';
+export { LIVE_HTTP_STATUS, LiveError, type LiveErrorCode } from './errors.ts';
+export { type DueFrames, FrameClock, type FrameClockOptions } from './frame-clock.ts';
+export { type CreatedSession, SessionManager, type SessionManagerOptions } from './manager.ts';
+export { MediaClock, OPUS_RTP_RATE, VIDEO_RTP_RATE } from './media-clock.ts';
+export { liveMetricsText } from './metrics.ts';
+export { MicInput, rmsDbfs } from './mic-input.ts';
+export {
+  type CreateSessionRequest,
+  createSessionSchema,
+  LIVE_SERVER_DEFAULTS,
+  type LiveServerOptions,
+  type SessionOptions,
+} from './options.ts';
+export { MediaOutput, type MediaOutputOptions, type SentFrame } from './output.ts';
+export {
+  LivePipeline,
+  type LivePipelineOptions,
+  type ReadyFrame,
+  SAMPLES_PER_FRAME,
+} from './pipeline.ts';
+export type {
+  MotionPort,
+  RenderPort,
+  RgbFrame,
+  SessionStages,
+  SpeechPort,
+  StageFactory,
+} from './ports.ts';
+export {
+  type ClientMessage,
+  clientMessageSchema,
+  MAX_BINARY_MESSAGE_BYTES,
+  MAX_TEXT_MESSAGE_BYTES,
+  MAX_WS_PAYLOAD_BYTES,
+  type ParseResult,
+  parseClientMessage,
+  type ServerMessage,
+  type SessionState,
+  type SessionStatsJson,
+} from './protocol.ts';
+export { type LiveRoutesOptions, liveRoutes } from './routes.ts';
+export { LiveSession, type LiveSessionEvents, type LiveSessionInit } from './session.ts';
+export { type SpeechBlock, SpeechQueue, type SpeechQueueOptions } from './speech-queue.ts';
+export { LiveStats } from './stats.ts';
+export { createLiveSocketServer, type LiveSocketOptions, type LiveSocketServer } from './ws.ts';

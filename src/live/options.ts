@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/**
+ * `POST /v1/sessions` body. Everything but `avatarId` is optional; defaults below.
+ * Validated at the HTTP edge; the inferred type is what {@link SessionManager.create} takes.
+ */
+export const createSessionSchema = z
+  .object({
+    /** The avatar to animate (an id from `POST /v1/avatars` or a bundled avatar). */
+    avatarId: z.string().min(1).max(128),
+    options: z
+      .object({
+        /** Square output size in pixels. Default 512. */
+        size: z.union([z.literal(256), z.literal(384), z.literal(512)]).default(512),
+        /** VP8 target bitrate, kbit/s. Default 1200. */
+        bitrateKbps: z.number().int().min(200).max(6000).default(1200),
+        /** TTS voice for `text` messages (provider voice id). Default: the provider's default. */
+        voice: z.string().min(1).max(100).optional(),
+        /** Whether the microphone's speech is voiced back by the avatar (a puppet). Default true. */
+        echoMic: z.boolean().default(true),
+        /** Seed of the idle motion (blinks, sway). Default 1. */
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .default(1),
+        /** End the session after this long without any input (mic speech, PCM, text), ms. Default 300000 (5 min). */
+        idleTimeoutMs: z.number().int().min(5_000).max(3_600_000).default(300_000),
+        /** End the session after this long in any case, ms. Default 3600000 (1 h); at most 8 h. */
+        maxDurationMs: z
+          .number()
+          .int()
+          .min(10_000)
+          .max(8 * 3_600_000)
+          .default(3_600_000),
+      })
+      .strict()
+      .default({
+        size: 512,
+        bitrateKbps: 1200,
+        echoMic: true,
+        seed: 1,
+        idleTimeoutMs: 300_000,
+        maxDurationMs: 3_600_000,
+      }),
+  })
+  .strict();
+export type CreateSessionRequest = z.input<typeof createSessionSchema>;
+export type SessionOptions = z.infer<typeof createSessionSchema>['options'];
+
+/** Server-wide limits and timings of live sessions. */
+export interface LiveServerOptions {
+  /** Most sessions at once; one more gets `LIVE_SESSION_LIMIT` (HTTP 503). Default 4 (the 2-core CPU machine holds 25 fps for that many: docs/benchmarks.md). */
+  maxSessions?: number;
+  /** How long a session token stays valid before the ws connects, ms. Default 60000. */
+  tokenTtlMs?: number;
+  /** How long the ws may take from connecting to a connected peer, ms. Default 30000. */
+  connectTimeoutMs?: number;
+  /** A connected peer silent (no RTCP, no RTP) this long is lost, ms. Default 10000. */
+  peerSilenceTimeoutMs?: number;
+  /** Most pushed/synthesised speech queued per session, ms. Default 60000. */
+  maxQueuedSpeechMs?: number;
+  /** Most microphone audio buffered before the oldest is dropped, ms. Default 200. */
+  maxMicLagMs?: number;
+  /** Interval of `stats` messages on the ws, ms. Default 1000. */
+  statsIntervalMs?: number;
+  /** STUN/TURN servers for both ends. Default none (host candidates). */
+  iceServers?: { urls: string | string[]; username?: string; credential?: string }[];
+  /** UDP port range for ICE. Default any. */
+  icePortRange?: [number, number];
+  /** Extra host addresses to advertise in ICE (a public IP in front of NAT). Default none. */
+  iceAdditionalHostAddresses?: string[];
+}
+
+export const LIVE_SERVER_DEFAULTS: Readonly<Required<Omit<LiveServerOptions, 'icePortRange'>>> =
+  Object.freeze({
+    maxSessions: 4,
+    tokenTtlMs: 60_000,
+    connectTimeoutMs: 30_000,
+    peerSilenceTimeoutMs: 10_000,
+    maxQueuedSpeechMs: 60_000,
+    maxMicLagMs: 200,
+    statsIntervalMs: 1000,
+    iceServers: [],
+    iceAdditionalHostAddresses: [],
+  });
