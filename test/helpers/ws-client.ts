@@ -52,12 +52,13 @@ export class TestSignal {
   /** Waits for the next message of a type (after `from`, an index into `messages`). */
   async next<T extends ServerMessage['type']>(
     type: T,
-    {
-      from = 0,
-      timeoutMs = 15_000,
-      where = (_m: Extract<ServerMessage, { type: T }>) => true,
+    options: {
+      from?: number;
+      timeoutMs?: number;
+      where?: (m: Extract<ServerMessage, { type: T }>) => boolean;
     } = {},
   ): Promise<Extract<ServerMessage, { type: T }>> {
+    const { from = 0, timeoutMs = 15_000, where = () => true } = options;
     let found: Extract<ServerMessage, { type: T }> | undefined;
     await waitFor(
       () => {
