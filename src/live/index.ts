@@ -1,6 +1,7 @@
 export { type ClientAssets, clientAssets } from './client-bundle.ts';
 export { LIVE_HTTP_STATUS, LiveError, type LiveErrorCode } from './errors.ts';
 export { type DueFrames, FrameClock, type FrameClockOptions } from './frame-clock.ts';
+export { FrameLoop, type FrameLoopOptions, type FrameSink } from './frame-loop.ts';
 export { type CreatedSession, SessionManager, type SessionManagerOptions } from './manager.ts';
 export { MediaClock, OPUS_RTP_RATE, VIDEO_RTP_RATE } from './media-clock.ts';
 export { liveMetricsText } from './metrics.ts';

@@ -3,11 +3,11 @@ import { PcmInput } from '../audio/index.ts';
 import { isFacecastError } from '../core/index.ts';
 import { AvatarPeer, type IncomingAudioPacket, type PeerState } from '../transport/index.ts';
 import { LiveError } from './errors.ts';
-import { FrameClock } from './frame-clock.ts';
+import { FrameLoop } from './frame-loop.ts';
 import { MicInput, rmsDbfs } from './mic-input.ts';
 import { LIVE_SERVER_DEFAULTS, type LiveServerOptions, type SessionOptions } from './options.ts';
 import { MediaOutput, type SentFrame } from './output.ts';
-import { LivePipeline, type ReadyFrame } from './pipeline.ts';
+import { LivePipeline } from './pipeline.ts';
 import type { SessionStages, StageFactory } from './ports.ts';
 import {
   type ClientMessage,
@@ -69,9 +69,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
   readonly #stats = new LiveStats();
   readonly #arrivals = new Map<number, number>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  #clock: FrameClock | undefined;
-  #tickTimer: NodeJS.Timeout | undefined;
-  #ticking = false;
+  readonly #loop: FrameLoop;
   #state: SessionState = 'waiting';
   #closed: Promise<void> | undefined;
   /** Set the moment close() is first called (before any await). */
@@ -106,6 +104,17 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
       motion: this.#stages.motion,
       speech: this.#speech,
       echoMic: init.options.echoMic,
+    });
+    this.#loop = new FrameLoop({
+      pipeline: this.#pipeline,
+      renderer: this.#stages.renderer,
+      sink: this.#output,
+      stats: this.#stats,
+      onSpeaking: (speaking) => this.#setSpeaking(speaking),
+      onFrameQueued: (frame) => {
+        if (frame.arrivalMs !== undefined) this.#arrivals.set(frame.frameIndex, frame.arrivalMs);
+      },
+      onError: (error) => this.#fail(error),
     });
     this.#output.addSink(this.#peer);
     this.#output.on('frameSent', (f) => this.#onFrameSent(f));
@@ -172,7 +181,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
     return {
       encoderPid: this.#output.encoderPid,
       peerClosed: this.#peer.closed,
-      timers: this.#timers.size + (this.#tickTimer ? 1 : 0),
+      timers: this.#timers.size + (this.#loop.hasTimer ? 1 : 0),
     };
   }
 
@@ -269,8 +278,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
   async #release(reason: string): Promise<void> {
     this.#state = 'closed';
     this.#controller.abort(new LiveError('LIVE_SESSION_ENDED', `session ended: ${reason}`));
-    clearTimeout(this.#tickTimer);
-    this.#tickTimer = undefined;
+    this.#loop.stop();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     this.#mic.close();
@@ -380,56 +388,14 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
 
   #onPeerState(state: PeerState): void {
     if (this.#closing) return;
-    if (state === 'connected' && !this.#clock) {
+    if (state === 'connected' && !this.#loop.running) {
       this.#setState('live');
       this.#liveSince = performance.now();
-      this.#clock = new FrameClock({ startMs: performance.now() });
-      this.#schedule(0);
+      this.#loop.start();
     } else if (state === 'failed' || state === 'closed') {
       void this.close('peer-lost');
     } else {
       this.#send({ type: 'state', state: this.#state, peer: state });
-    }
-  }
-
-  #schedule(delayMs: number): void {
-    if (this.#closing) return;
-    this.#tickTimer = setTimeout(() => {
-      this.#tickTimer = undefined;
-      this.#tick().catch((error) => this.#fail(error));
-    }, delayMs);
-  }
-
-  async #tick(): Promise<void> {
-    const clock = this.#clock;
-    if (!clock || this.#closing || this.#ticking) return;
-    this.#ticking = true;
-    let behind = 0;
-    try {
-      const due = clock.due(performance.now());
-      behind = due.behind;
-      const ready: ReadyFrame[] = [];
-      for (let i = 0; i < due.count; i++) ready.push(...(await this.#pipeline.advance()));
-      if (this.#closing) return;
-      this.#setSpeaking(this.#pipeline.speaking);
-      this.#emitFrames(ready);
-    } finally {
-      this.#ticking = false;
-    }
-    this.#schedule(behind > 0 ? 0 : Math.max(0, clock.nextDueMs - performance.now()));
-  }
-
-  /** Voice for every ready frame; a picture for the newest only (drop-oldest when late). */
-  #emitFrames(ready: ReadyFrame[]): void {
-    for (const frame of ready) this.#stats.audioPacketsSentBy(this.#output.sendVoice(frame.voice));
-    const newest = ready.at(-1);
-    if (!newest) return;
-    this.#stats.framesDroppedBy(ready.length - 1);
-    const picture = this.#stages.renderer.render(newest.controls);
-    if (this.#output.sendFrame(picture, newest.frameIndex)) {
-      if (newest.arrivalMs !== undefined) this.#arrivals.set(newest.frameIndex, newest.arrivalMs);
-    } else {
-      this.#stats.framesDroppedBy(1);
     }
   }
 

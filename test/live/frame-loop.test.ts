@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  FrameLoop,
+  type FrameSink,
+  LivePipeline,
+  LiveStats,
+  MediaClock,
+  type RgbFrame,
+  SpeechQueue,
+} from '../../src/live/index.ts';
+import { BrightnessRenderer, ScriptedMotion } from '../helpers/stages.ts';
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Records what the loop sends, stamping it the way MediaOutput does. */
+class RecordingSink implements FrameSink {
+  readonly clock = new MediaClock({ videoBase: 17, audioBase: 4_294_967_000 });
+  voiceSamples16k = 0;
+  voiceCalls = 0;
+  pictures = 0;
+  refuseEvery = 0;
+  /** For each picture: video and audio RTP time (s) of its frame, and the wall time sent. */
+  readonly checks: { frameIndex: number; videoS: number; audioS: number; wallMs: number }[] = [];
+  worstSkewS = 0;
+
+  sendVoice(samples: Float32Array): number {
+    this.voiceSamples16k += samples.length;
+    this.voiceCalls++;
+    return 2;
+  }
+
+  sendFrame(_frame: RgbFrame, frameIndex: number): boolean {
+    if (this.refuseEvery && frameIndex % this.refuseEvery === 0) return false;
+    this.pictures++;
+    // The voice of frame k is the last voice sent when its picture goes out: it started at
+    // 48 kHz sample (voice so far − one frame).
+    const voiceStart48k = (this.voiceSamples16k - 640) * 3;
+    const videoS = ((this.clock.videoTimestamp(frameIndex) - 17 + 2 ** 32) % 2 ** 32) / 90_000;
+    const audioS =
+      ((this.clock.audioTimestamp(voiceStart48k) - this.clock.audioBase + 2 ** 32) % 2 ** 32) /
+      48_000;
+    this.worstSkewS = Math.max(this.worstSkewS, Math.abs(videoS - audioS));
+    if (frameIndex % 9000 === 1)
+      this.checks.push({ frameIndex, videoS, audioS, wallMs: performance.now() });
+    return true;
+  }
+}
+
+function makeLoop(sink: RecordingSink, lookAhead = 2) {
+  const speech = new SpeechQueue();
+  const stats = new LiveStats();
+  const errors: unknown[] = [];
+  const pipeline = new LivePipeline({ motion: new ScriptedMotion(lookAhead), speech });
+  const loop = new FrameLoop({
+    pipeline,
+    renderer: new BrightnessRenderer(8),
+    sink,
+    stats,
+    onError: (e) => errors.push(e),
+  });
+  return { loop, speech, stats, errors, pipeline };
+}
+
+describe('FrameLoop (fake clock)', () => {
+  it('runs two hours at 25 fps with audio and video on the same media time, without drift', async () => {
+    const sink = new RecordingSink();
+    sink.refuseEvery = 50; // a busy encoder now and then: pictures drop, audio does not
+    const { loop, stats, errors } = makeLoop(sink, 2);
+    const start = performance.now();
+    loop.start();
+    await vi.advanceTimersByTimeAsync(2 * 3600_000);
+    loop.stop();
+    expect(errors).toEqual([]);
+    const frames = (2 * 3600_000) / 40 + 1; // frame 0 at t = 0 … frame 180 000 at t = 2 h
+    expect(loop.nextFrame).toBe(frames);
+    // every frame's voice went out (2 frames still inside the motion look-ahead)
+    expect(sink.voiceCalls).toBe(frames - 2);
+    expect(sink.voiceSamples16k).toBe((frames - 2) * 640);
+    // each picture left with its own voice: identical media time on both RTP clocks
+    expect(sink.worstSkewS).toBeLessThan(1e-9);
+    expect(sink.pictures).toBe(frames - 2 - Math.ceil((frames - 2) / 50));
+    expect(stats.toJSON(performance.now(), start).framesDropped).toBe(Math.ceil((frames - 2) / 50));
+    // media time stays locked to wall time: frame k leaves at start + (k + 2) × 40 ms
+    for (const c of sink.checks) {
+      expect(c.wallMs - start).toBeCloseTo((c.frameIndex + 2) * 40, 6);
+      expect(c.videoS).toBeCloseTo((c.frameIndex * 40) / 1000, 9);
+    }
+    expect(sink.checks.at(-1)!.frameIndex).toBe(171_001);
+  }, 120_000);
+
+  it('drops the older pictures of a late tick but computes and voices every frame', async () => {
+    const sink = new RecordingSink();
+    const { loop, stats, pipeline } = makeLoop(sink, 0);
+    loop.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.pictures).toBe(1);
+    // The event loop is blocked for 160 ms: the next tick wakes 160 ms late and finds
+    // frames 1–5 due at once.
+    const realNow = performance.now;
+    let offset = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => realNow.call(performance) + offset);
+    offset = 160;
+    await vi.advanceTimersByTimeAsync(40);
+    expect(pipeline.toJSON().inputFrames).toBe(6); // frames 0..5
+    expect(sink.voiceCalls).toBe(6);
+    expect(sink.pictures).toBe(2); // frame 0, then only the newest of 1..5
+    expect(stats.toJSON(performance.now(), 0).framesDropped).toBe(4);
+    loop.stop();
+    expect(loop.hasTimer).toBe(false);
+  });
+
+  it('stops on a stage error and reports it', async () => {
+    const sink = new RecordingSink();
+    const { loop, errors } = makeLoop(sink, 0);
+    sink.sendFrame = () => {
+      throw new Error('render exploded');
+    };
+    loop.start();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(errors).toHaveLength(1);
+    expect(loop.running).toBe(false);
+    expect(loop.hasTimer).toBe(false);
+  });
+});
