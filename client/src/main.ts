@@ -1,5 +1,6 @@
 import { LiveClient } from './live-client.ts';
 import { overlayText } from './overlay.ts';
+import { startViewer } from './viewer.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const video = $<HTMLVideoElement>('video');
@@ -110,4 +111,18 @@ setInterval(() => {
   $<HTMLPreElement>('overlay').textContent = overlayText(client.stats, client.counters);
 }, 250);
 
-void loadAvatars();
+const params = new URLSearchParams(location.search);
+const viewSession = params.get('view');
+if (viewSession) {
+  // Viewer mode: watch someone else's session through the mediasoup fan-out.
+  $<HTMLElement>('setup').hidden = true;
+  $<HTMLElement>('talk').hidden = true;
+  $<HTMLButtonElement>('start').hidden = true;
+  $<HTMLButtonElement>('stop').hidden = true;
+  status.textContent = `viewing ${viewSession}`;
+  startViewer(video, viewSession, params.get('token') ?? '').catch((error: Error) => {
+    errorBox.textContent = `viewer: ${error.message}`;
+  });
+} else {
+  void loadAvatars();
+}

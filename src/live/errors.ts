@@ -24,6 +24,8 @@ export type LiveErrorCode =
   | 'LIVE_TTS_UNAVAILABLE'
   /** The session ended for a reason given in the message (timeout, peer lost, closed). */
   | 'LIVE_SESSION_ENDED'
+  /** Fan-out needs a mediasoup worker, and none can start here. */
+  | 'LIVE_FANOUT_UNAVAILABLE'
   /** A stage of the realtime pipeline failed. */
   | 'LIVE_PIPELINE_FAILED';
 
@@ -39,6 +41,7 @@ const kinds: Record<LiveErrorCode, FacecastError['kind']> = {
   LIVE_SPEECH_BACKLOG: 'limit',
   LIVE_TTS_UNAVAILABLE: 'input',
   LIVE_SESSION_ENDED: 'internal',
+  LIVE_FANOUT_UNAVAILABLE: 'internal',
   LIVE_PIPELINE_FAILED: 'internal',
 };
 
@@ -46,6 +49,7 @@ const kinds: Record<LiveErrorCode, FacecastError['kind']> = {
 export const LIVE_HTTP_STATUS: Readonly<Partial<Record<LiveErrorCode, number>>> = Object.freeze({
   LIVE_SESSION_LIMIT: 503,
   LIVE_TOKEN_INVALID: 401,
+  LIVE_FANOUT_UNAVAILABLE: 501,
 });
 
 export class LiveError extends FacecastError {

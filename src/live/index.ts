@@ -1,5 +1,11 @@
 export { type ClientAssets, clientAssets } from './client-bundle.ts';
 export { LIVE_HTTP_STATUS, LiveError, type LiveErrorCode } from './errors.ts';
+export {
+  type FanoutOptions,
+  MediasoupFanout,
+  type ViewerConsumerInfo,
+  type ViewerTransportInfo,
+} from './fanout.ts';
 export { type DueFrames, FrameClock, type FrameClockOptions } from './frame-clock.ts';
 export { FrameLoop, type FrameLoopOptions, type FrameSink } from './frame-loop.ts';
 export { type CreatedSession, SessionManager, type SessionManagerOptions } from './manager.ts';

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { LiveError } from './errors.ts';
+import type { MediasoupFanout } from './fanout.ts';
 import {
   type CreateSessionRequest,
   createSessionSchema,
@@ -13,6 +14,8 @@ import { LiveSession } from './session.ts';
 /** Options of {@link SessionManager}: the stages to run plus server-wide limits. */
 export interface SessionManagerOptions extends LiveServerOptions {
   stages: StageFactory;
+  /** Fan-out through mediasoup (only when a worker started). Default none. */
+  fanout?: MediasoupFanout;
 }
 
 /** What `POST /v1/sessions` returns. */
@@ -21,6 +24,8 @@ export interface CreatedSession {
   /** Single-use ws token, valid until `expiresAt`. */
   token: string;
   expiresAt: Date;
+  /** Token for viewers (fan-out), valid for the session's life; absent without fan-out. */
+  viewToken?: string;
 }
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
@@ -38,6 +43,7 @@ export class SessionManager {
   readonly #options: SessionManagerOptions;
   readonly #sessions = new Map<string, LiveSession>();
   readonly #tokens = new Map<string, { digest: Buffer; expiresAt: number }>();
+  readonly #viewTokens = new Map<string, Buffer>();
   #creating = 0;
   #closed = false;
   #created = 0;
@@ -105,12 +111,20 @@ export class SessionManager {
       this.#sessions.set(id, session);
       this.#tokens.set(id, { digest: digest(token), expiresAt });
       this.#created++;
+      const viewToken = this.#options.fanout ? randomBytes(24).toString('base64url') : undefined;
+      if (viewToken) this.#viewTokens.set(id, digest(viewToken));
       session.once('close', (reason) => {
         this.#sessions.delete(id);
         this.#tokens.delete(id);
+        this.#viewTokens.delete(id);
         this.#ended.set(reason, (this.#ended.get(reason) ?? 0) + 1);
       });
-      return { session, token, expiresAt: new Date(expiresAt) };
+      return {
+        session,
+        token,
+        expiresAt: new Date(expiresAt),
+        ...(viewToken ? { viewToken } : {}),
+      };
     } finally {
       this.#creating--;
     }
@@ -137,6 +151,22 @@ export class SessionManager {
       );
     }
     this.#tokens.delete(id);
+    return session;
+  }
+
+  /** The fan-out, when it runs. */
+  get fanout(): MediasoupFanout | undefined {
+    return this.#options.fanout;
+  }
+
+  /** Checks a viewer token (multi-use while the session lives). */
+  authorizeViewer(id: string, token: string | null | undefined): LiveSession {
+    const session = this.#sessions.get(id);
+    if (!session) throw new LiveError('LIVE_SESSION_NOT_FOUND', `no live session ${id}`);
+    const expected = this.#viewTokens.get(id);
+    if (!expected || typeof token !== 'string' || !timingSafeEqual(expected, digest(token))) {
+      throw new LiveError('LIVE_TOKEN_INVALID', 'the viewer token is wrong');
+    }
     return session;
   }
 

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { clientAssets } from './client-bundle.ts';
 import { LiveError } from './errors.ts';
 import type { SessionManager } from './manager.ts';
@@ -32,7 +33,9 @@ export function liveRoutes(options: LiveRoutesOptions): Hono {
     } catch {
       throw new LiveError('LIVE_BAD_REQUEST', 'the request body is not valid JSON');
     }
-    const { session, token, expiresAt } = await manager.create(body, { signal: c.req.raw.signal });
+    const { session, token, expiresAt, viewToken } = await manager.create(body, {
+      signal: c.req.raw.signal,
+    });
     const stats = session.stats();
     return c.json(
       {
@@ -43,9 +46,53 @@ export function liveRoutes(options: LiveRoutesOptions): Hono {
         wsUrl: `/v1/sessions/${session.id}/ws?token=${token}`,
         video: { codec: 'VP8', width: session.options.size, height: session.options.size, fps: 25 },
         state: stats.state,
+        ...(viewToken ? { viewToken, viewUrl: `/?view=${session.id}&token=${viewToken}` } : {}),
       },
       201,
     );
+  });
+
+  // Viewer mode (fan-out through mediasoup): see fanout.ts.
+  const viewer = (id: string, token: string | undefined) => {
+    const fanout = manager.fanout;
+    if (!fanout) {
+      throw new LiveError(
+        'LIVE_FANOUT_UNAVAILABLE',
+        'this server runs without fan-out (no mediasoup worker); one viewer per session',
+      );
+    }
+    manager.authorizeViewer(id, token);
+    return fanout;
+  };
+  const mediasoupObject = z.record(z.string(), z.unknown());
+  const parseBody = async <T>(c: { req: { json(): Promise<unknown> } }, schema: z.ZodType<T>) => {
+    const result = schema.safeParse(await c.req.json().catch(() => undefined));
+    if (!result.success) throw new LiveError('LIVE_BAD_REQUEST', 'invalid viewer request body');
+    return result.data;
+  };
+  app.get('/v1/sessions/:id/viewers/capabilities', (c) => {
+    const fanout = viewer(c.req.param('id'), c.req.query('token'));
+    return c.json({ routerRtpCapabilities: fanout.capabilities(c.req.param('id')) });
+  });
+  app.post('/v1/sessions/:id/viewers', async (c) => {
+    const fanout = viewer(c.req.param('id'), c.req.query('token'));
+    const body = await parseBody(c, z.object({ rtpCapabilities: mediasoupObject }));
+    return c.json(await fanout.addViewer(c.req.param('id'), body.rtpCapabilities as never), 201);
+  });
+  app.post('/v1/sessions/:id/viewers/:transportId/connect', async (c) => {
+    const fanout = viewer(c.req.param('id'), c.req.query('token'));
+    const body = await parseBody(c, z.object({ dtlsParameters: mediasoupObject }));
+    await fanout.connectViewer(
+      c.req.param('id'),
+      c.req.param('transportId'),
+      body.dtlsParameters as never,
+    );
+    return c.body(null, 204);
+  });
+  app.post('/v1/sessions/:id/viewers/:transportId/resume', async (c) => {
+    const fanout = viewer(c.req.param('id'), c.req.query('token'));
+    await fanout.resumeViewer(c.req.param('id'), c.req.param('transportId'));
+    return c.body(null, 204);
   });
 
   app.get('/v1/sessions', (c) =>

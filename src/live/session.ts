@@ -3,6 +3,7 @@ import { PcmInput } from '../audio/index.ts';
 import { isFacecastError } from '../core/index.ts';
 import { AvatarPeer, type IncomingAudioPacket, type PeerState } from '../transport/index.ts';
 import { LiveError } from './errors.ts';
+import type { MediasoupFanout } from './fanout.ts';
 import { FrameLoop } from './frame-loop.ts';
 import { MicInput, rmsDbfs } from './mic-input.ts';
 import { LIVE_SERVER_DEFAULTS, type LiveServerOptions, type SessionOptions } from './options.ts';
@@ -37,6 +38,8 @@ export interface LiveSessionInit {
   options: SessionOptions;
   stages: StageFactory;
   server?: LiveServerOptions;
+  /** Fan-out to many viewers through mediasoup, when a worker runs. */
+  fanout?: MediasoupFanout;
 }
 
 /**
@@ -69,6 +72,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
   readonly #stats = new LiveStats();
   readonly #arrivals = new Map<number, number>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #fanout: MediasoupFanout | undefined;
   readonly #loop: FrameLoop;
   #state: SessionState = 'waiting';
   #closed: Promise<void> | undefined;
@@ -94,6 +98,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
     this.#server = { ...LIVE_SERVER_DEFAULTS, ...init.server };
     this.#stages = parts.stages;
     this.#speechPort = init.stages.speech;
+    this.#fanout = init.fanout;
     this.#output = parts.output;
     this.#peer = parts.peer;
     this.#speech = new SpeechQueue({
@@ -160,8 +165,10 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
         silenceTimeoutMs: server.peerSilenceTimeoutMs,
         ...(server.icePortRange ? { icePortRange: server.icePortRange } : {}),
       });
+      if (init.fanout) output.addSink(await init.fanout.publish(init.id));
       return new LiveSession(init, { stages, output, peer });
     } catch (error) {
+      init.fanout?.unpublish(init.id);
       await output?.close();
       await Promise.all([stages.motion.close(), stages.renderer.close()]);
       throw error;
@@ -282,6 +289,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     this.#mic.close();
+    this.#fanout?.unpublish(this.id);
     const results = await Promise.allSettled([
       this.#output.close(),
       this.#peer.close(),

@@ -26,6 +26,7 @@ export {
   isVp8Keyframe,
   type RtpOut,
   type RtpSink,
+  serializeRtp,
   Vp8Payloader,
   type Vp8PayloaderOptions,
 } from './vp8-payloader.ts';

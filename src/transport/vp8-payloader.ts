@@ -97,3 +97,15 @@ export interface RtpSink {
   sendVideo(packets: readonly RtpOut[]): void;
   sendAudio(packet: RtpOut): void;
 }
+
+/** A whole RTP packet (RFC 3550 fixed header, no extensions) with the given SSRC and type. */
+export function serializeRtp(packet: RtpOut, payloadType: number, ssrc: number): Buffer {
+  const out = Buffer.alloc(12 + packet.payload.length);
+  out[0] = 0x80; // V=2
+  out[1] = (packet.marker ? 0x80 : 0) | (payloadType & 0x7f);
+  out.writeUInt16BE(packet.sequenceNumber & 0xffff, 2);
+  out.writeUInt32BE(packet.timestamp >>> 0, 4);
+  out.writeUInt32BE(ssrc >>> 0, 8);
+  out.set(packet.payload, 12);
+  return out;
+}
