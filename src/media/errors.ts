@@ -8,7 +8,15 @@ export type MediaErrorCode =
   | 'MEDIA_UNREADABLE'
   | 'MEDIA_TOO_LARGE'
   | 'FFMPEG_NOT_FOUND'
-  | 'FFMPEG_FAILED';
+  | 'FFMPEG_FAILED'
+  /** Encoder options are invalid (odd frame size, bad fps, audio file without audio). */
+  | 'ENCODE_BAD_OPTIONS'
+  /** A frame handed to the encoder has the wrong byte length. */
+  | 'ENCODE_BAD_FRAME'
+  /** `writeFrame`/`finish` after the writer was finished or closed. */
+  | 'ENCODE_CLOSED'
+  /** `finish` with no frame written: an MP4 needs at least one. */
+  | 'ENCODE_NO_FRAMES';
 
 const kinds: Record<MediaErrorCode, 'input' | 'not-found' | 'limit' | 'internal'> = {
   MEDIA_NOT_FOUND: 'not-found',
@@ -18,6 +26,10 @@ const kinds: Record<MediaErrorCode, 'input' | 'not-found' | 'limit' | 'internal'
   MEDIA_TOO_LARGE: 'limit',
   FFMPEG_NOT_FOUND: 'internal',
   FFMPEG_FAILED: 'internal',
+  ENCODE_BAD_OPTIONS: 'input',
+  ENCODE_BAD_FRAME: 'input',
+  ENCODE_CLOSED: 'internal',
+  ENCODE_NO_FRAMES: 'input',
 };
 
 export class MediaError extends FacecastError {

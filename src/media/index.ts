@@ -1,3 +1,10 @@
+export {
+  MP4_AUDIO_SAMPLE_RATE,
+  type Mp4Summary,
+  Mp4Writer,
+  type Mp4WriterOptions,
+  mp4WriterOptionsSchema,
+} from './encode.ts';
 export { MediaError, type MediaErrorCode } from './errors.ts';
 export {
   checkLocalInput,

@@ -1,0 +1,422 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import ffmpeg from 'fluent-ffmpeg';
+import { z } from 'zod';
+import { AbortedError, throwIfAborted } from '../core/index.ts';
+import { MediaError } from './errors.ts';
+import { ffmpegInputUrl, LOCAL_ONLY_INPUT_OPTIONS } from './input.ts';
+import { locateFfmpeg } from './locate.ts';
+import { probeMedia } from './probe.ts';
+
+const X264_PRESETS = [
+  'ultrafast',
+  'superfast',
+  'veryfast',
+  'faster',
+  'fast',
+  'medium',
+  'slow',
+] as const;
+
+const evenSide = z
+  .number()
+  .int()
+  .min(16)
+  .max(8192)
+  .refine((v) => v % 2 === 0, { message: 'must be even (H.264 yuv420p needs even sides)' });
+
+/** Validated options of {@link Mp4Writer.open} (every field but the frame size has a default). */
+export const mp4WriterOptionsSchema = z
+  .object({
+    /** Frame width in pixels, even. */
+    width: evenSide,
+    /** Frame height in pixels, even. */
+    height: evenSide,
+    /** Frames per second. Default 25 (the Controls rate). */
+    fps: z.number().positive().max(240).default(25),
+    /** An audio (or video-with-audio) file to mux as AAC, padded or cut to the video's length. */
+    audioPath: z.string().min(1).optional(),
+    /** x264 constant rate factor (0 lossless … 51 worst). Default 18 (visually clean). */
+    crf: z.number().int().min(0).max(51).default(18),
+    /** x264 speed preset. Default `veryfast`. */
+    preset: z.enum(X264_PRESETS).default('veryfast'),
+    /** AAC bit rate in kb/s. Default 128. */
+    audioBitrateKbps: z.number().int().min(32).max(512).default(128),
+    /** Frames buffered towards ffmpeg before `writeFrame` waits (the memory bound). Default 3. */
+    queueFrames: z.number().int().min(1).max(64).default(3),
+    /** x264 threads; 0 lets x264 choose. Default 0. */
+    threads: z.number().int().min(0).max(64).default(0),
+  })
+  .strict();
+
+export type Mp4WriterOptions = z.input<typeof mp4WriterOptionsSchema> & {
+  /** Aborting kills ffmpeg and removes every partial file (like {@link Mp4Writer.close}). */
+  signal?: AbortSignal;
+};
+type ResolvedOptions = z.output<typeof mp4WriterOptionsSchema>;
+
+/** What {@link Mp4Writer.finish} wrote. */
+export interface Mp4Summary {
+  path: string;
+  frames: number;
+  /** Exactly `frames / fps` seconds, in ms; the audio track (if any) is cut or padded to it. */
+  durationMs: number;
+  hasAudio: boolean;
+}
+
+/** Audio is resampled to this rate before AAC encoding (exact samples per 25 fps frame: 1920). */
+export const MP4_AUDIO_SAMPLE_RATE = 48_000;
+
+interface Encoding {
+  /** Settles when ffmpeg exits; rejects with FFMPEG_FAILED on a non-zero exit. */
+  exited: Promise<void>;
+  /** SIGKILLs ffmpeg now, or as soon as it starts (fluent-ffmpeg spawns asynchronously). */
+  kill(): void;
+}
+
+/**
+ * Streams RGB frames into an H.264 MP4 (yuv420p, BT.709, +faststart), optionally muxing an
+ * audio file as AAC cut or padded to exactly the video's length.
+ *
+ * Memory is bounded: each frame is copied (callers may reuse their buffer at once) into a
+ * queue of `queueFrames` frames towards ffmpeg's stdin, and `writeFrame` waits while it is
+ * full. Nothing appears at `path` until `finish()` succeeds: frames go to a hidden temporary
+ * file next to it, renamed at the end. `close()` (or the signal) kills ffmpeg and removes
+ * every partial file.
+ *
+ * With audio the video is encoded first and the audio muxed by a second, short ffmpeg run
+ * (video stream copied), because the exact length is only known at `finish()`.
+ *
+ * @example
+ * const writer = await Mp4Writer.open('out.mp4', { width: 512, height: 512, audioPath: 'speech.wav' });
+ * for (const frame of frames) await writer.writeFrame(frame); // RGB, 512·512·3 bytes
+ * const { durationMs } = await writer.finish();
+ */
+export class Mp4Writer {
+  readonly path: string;
+  readonly options: Readonly<ResolvedOptions>;
+  /** Bytes of one RGB frame: width · height · 3. */
+  readonly frameBytes: number;
+  #frames = 0;
+  #state: 'open' | 'finishing' | 'done' | 'closed' = 'open';
+  #input: PassThrough;
+  #encoding: Encoding;
+  #failure: Error | undefined;
+  readonly #videoPath: string;
+  readonly #partPath: string;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = () => void this.close().catch(() => {});
+  #closing: Promise<void> | undefined;
+
+  private constructor(path: string, options: ResolvedOptions, signal: AbortSignal | undefined) {
+    this.path = path;
+    this.options = Object.freeze({ ...options });
+    this.frameBytes = options.width * options.height * 3;
+    const stem = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}`);
+    this.#partPath = `${stem}.part.mp4`;
+    this.#videoPath = options.audioPath === undefined ? this.#partPath : `${stem}.video.mp4`;
+    this.#signal = signal;
+    this.#input = new PassThrough({ highWaterMark: this.frameBytes * options.queueFrames });
+    this.#encoding = startVideoEncoding(this.#input, this.#videoPath, options);
+    this.#encoding.exited.catch((error: Error) => {
+      this.#failure = error;
+    });
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /**
+   * Validates the options (and the audio file, if any) and starts ffmpeg.
+   * Throws `MediaError` ENCODE_BAD_OPTIONS, MEDIA_NOT_FOUND, MEDIA_UNREADABLE, FFMPEG_NOT_FOUND.
+   */
+  static async open(path: string, options: Mp4WriterOptions): Promise<Mp4Writer> {
+    const { signal, ...rest } = options;
+    throwIfAborted(signal);
+    const parsed = mp4WriterOptionsSchema.safeParse(rest);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new MediaError(
+        'ENCODE_BAD_OPTIONS',
+        `invalid encoder option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+        { cause: parsed.error },
+      );
+    }
+    const absolute = resolve(path);
+    const folder = await stat(dirname(absolute)).catch(() => undefined);
+    if (!folder?.isDirectory()) {
+      throw new MediaError('ENCODE_BAD_OPTIONS', `output folder does not exist: ${dirname(path)}`);
+    }
+    const resolved = parsed.data;
+    if (resolved.audioPath !== undefined) {
+      const info = await probeMedia(resolved.audioPath, { signal });
+      if (!info.audio) {
+        throw new MediaError('ENCODE_BAD_OPTIONS', `${resolved.audioPath} has no audio stream`);
+      }
+      resolved.audioPath = info.path;
+    }
+    locateFfmpeg();
+    throwIfAborted(signal);
+    return new Mp4Writer(absolute, resolved, signal);
+  }
+
+  /** Frames accepted so far. */
+  get framesWritten(): number {
+    return this.#frames;
+  }
+
+  /**
+   * Queues one frame: `width · height · 3` bytes of packed RGB, rows top to bottom. The
+   * bytes are copied before this returns a promise, so the caller may reuse its buffer.
+   * Resolves once the queue has room again (backpressure from ffmpeg).
+   */
+  async writeFrame(rgb: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#assertOpen('writeFrame');
+    throwIfAborted(options.signal);
+    if (rgb.length !== this.frameBytes) {
+      throw new MediaError(
+        'ENCODE_BAD_FRAME',
+        `frame has ${rgb.length} bytes; ${this.options.width}×${this.options.height} RGB needs ${this.frameBytes}`,
+      );
+    }
+    if (this.#failure) throw this.#failure;
+    this.#frames++;
+    if (this.#input.write(Buffer.from(rgb))) return;
+    await new Promise<void>((resolveDrain, reject) => {
+      const signal = options.signal;
+      const cleanup = () => {
+        this.#input.off('drain', onDrain);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onDrain = () => {
+        cleanup();
+        resolveDrain();
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(new AbortedError('frame write aborted', { cause: signal?.reason }));
+      };
+      this.#input.on('drain', onDrain);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#encoding.exited.then(
+        () => {
+          cleanup();
+          // ffmpeg ended before draining our queue: only possible when it was closed.
+          reject(new MediaError('ENCODE_CLOSED', 'the encoder stopped while frames were queued'));
+        },
+        (error: Error) => {
+          cleanup();
+          reject(this.#state === 'closed' ? this.#closedError(signal) : error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Ends the stream, waits for ffmpeg, muxes the audio (if any) and moves the file to
+   * `path`. Throws ENCODE_NO_FRAMES when no frame was written, FFMPEG_FAILED if ffmpeg fails;
+   * on any failure the partial files are removed.
+   */
+  async finish(options: { signal?: AbortSignal } = {}): Promise<Mp4Summary> {
+    this.#assertOpen('finish');
+    this.#state = 'finishing';
+    const onAbort = () => void this.close().catch(() => {});
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (this.#frames === 0) {
+        throw new MediaError('ENCODE_NO_FRAMES', 'no frame was written; an MP4 needs at least one');
+      }
+      this.#input.end();
+      await this.#encoding.exited;
+      this.#throwIfClosed(options.signal);
+      const { fps, audioPath } = this.options;
+      const durationMs = (this.#frames / fps) * 1000;
+      if (audioPath !== undefined) {
+        const samples = Math.round((this.#frames / fps) * MP4_AUDIO_SAMPLE_RATE);
+        this.#encoding = startAudioMux(this.#videoPath, audioPath, samples, this.#partPath, {
+          audioBitrateKbps: this.options.audioBitrateKbps,
+        });
+        await this.#encoding.exited;
+        this.#throwIfClosed(options.signal);
+        await rm(this.#videoPath, { force: true });
+      }
+      await rename(this.#partPath, this.path);
+      this.#state = 'done';
+      return {
+        path: this.path,
+        frames: this.#frames,
+        durationMs,
+        hasAudio: audioPath !== undefined,
+      };
+    } catch (error) {
+      // close() may have run meanwhile (abort); TypeScript cannot see that across awaits.
+      const closedMeanwhile = (this.#state as string) === 'closed';
+      await this.close();
+      throw closedMeanwhile ? this.#closedError(options.signal) : error;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      this.#signal?.removeEventListener('abort', this.#onAbort);
+    }
+  }
+
+  /**
+   * Aborts: kills ffmpeg and removes the partial files. Does nothing after a successful
+   * `finish()`; safe to call any number of times.
+   */
+  close(): Promise<void> {
+    if (this.#state === 'done') return Promise.resolve();
+    this.#closing ??= (async () => {
+      this.#state = 'closed';
+      this.#signal?.removeEventListener('abort', this.#onAbort);
+      this.#encoding.kill();
+      this.#input.destroy();
+      await this.#encoding.exited.catch(() => {});
+      await rm(this.#videoPath, { force: true });
+      await rm(this.#partPath, { force: true });
+    })();
+    return this.#closing;
+  }
+
+  #assertOpen(what: string): void {
+    if (this.#state === 'closed') throw this.#closedError(undefined, what);
+    if (this.#state !== 'open') {
+      throw new MediaError('ENCODE_CLOSED', `${what} after the writer was ${this.#state}`);
+    }
+  }
+
+  #throwIfClosed(signal: AbortSignal | undefined): void {
+    if (this.#state === 'closed') throw this.#closedError(signal);
+  }
+
+  /** Aborted when a signal closed the writer, ENCODE_CLOSED when `close()` did. */
+  #closedError(signal: AbortSignal | undefined, what = 'encoding'): Error {
+    const aborted = signal?.aborted ? signal : this.#signal?.aborted ? this.#signal : undefined;
+    if (aborted) return new AbortedError(`${what} aborted`, { cause: aborted.reason });
+    return new MediaError('ENCODE_CLOSED', `${what}: the writer was closed`);
+  }
+}
+
+function startVideoEncoding(
+  input: PassThrough,
+  outPath: string,
+  options: ResolvedOptions,
+): Encoding {
+  const { ffmpegPath } = locateFfmpeg();
+  const command = ffmpeg({ stdoutLines: 0 })
+    .setFfmpegPath(ffmpegPath)
+    .input(input)
+    .inputFormat('rawvideo')
+    .inputOptions([
+      '-v',
+      'error',
+      '-pix_fmt',
+      'rgb24',
+      '-video_size',
+      `${options.width}x${options.height}`,
+      '-framerate',
+      String(options.fps),
+    ])
+    .outputOptions([
+      '-map',
+      '0:v:0',
+      '-an',
+      '-c:v',
+      'libx264',
+      '-preset',
+      options.preset,
+      '-crf',
+      String(options.crf),
+      '-threads',
+      String(options.threads),
+      // RGB → BT.709 limited-range 4:2:0, tagged so players convert it back correctly.
+      '-vf',
+      'scale=out_color_matrix=bt709:out_range=tv,format=yuv420p',
+      '-color_primaries',
+      'bt709',
+      '-color_trc',
+      'bt709',
+      '-colorspace',
+      'bt709',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+    ])
+    .output(outPath);
+  return run(command, 'video encoding');
+}
+
+function startAudioMux(
+  videoPath: string,
+  audioPath: string,
+  samples: number,
+  outPath: string,
+  options: { audioBitrateKbps: number },
+): Encoding {
+  const { ffmpegPath } = locateFfmpeg();
+  const command = ffmpeg({ stdoutLines: 0 })
+    .setFfmpegPath(ffmpegPath)
+    .input(videoPath)
+    .inputOptions(['-nostdin', '-v', 'error', ...LOCAL_ONLY_INPUT_OPTIONS])
+    .input(ffmpegInputUrl(audioPath))
+    .inputOptions([...LOCAL_ONLY_INPUT_OPTIONS])
+    .outputOptions([
+      '-map',
+      '0:v:0',
+      '-map',
+      '1:a:0',
+      '-c:v',
+      'copy',
+      // Exactly as many samples as the video lasts: pad with silence, then cut.
+      '-af',
+      `aresample=${MP4_AUDIO_SAMPLE_RATE},apad,atrim=end_sample=${samples}`,
+      '-c:a',
+      'aac',
+      '-b:a',
+      `${options.audioBitrateKbps}k`,
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+    ])
+    .output(outPath);
+  return run(command, 'audio mux');
+}
+
+function run(command: ffmpeg.FfmpegCommand, what: string): Encoding {
+  let state: 'starting' | 'running' | 'exited' = 'starting';
+  let killRequested = false;
+  command.on('start', () => {
+    state = 'running';
+    if (killRequested) command.kill('SIGKILL');
+  });
+  const exited = new Promise<void>((resolveExit, reject) => {
+    command.on('end', () => {
+      state = 'exited';
+      resolveExit();
+    });
+    command.on('error', (error: Error, _stdout: string | null, stderr: string | null) => {
+      state = 'exited';
+      const reason = lastLine(stderr ?? '') || error.message;
+      reject(new MediaError('FFMPEG_FAILED', `${what} failed: ${reason}`, { cause: error }));
+    });
+  });
+  // Observed by the writer; this keeps an early failure from being an unhandled rejection.
+  exited.catch(() => {});
+  command.run();
+  return {
+    exited,
+    kill() {
+      killRequested = true;
+      if (state === 'running') command.kill('SIGKILL');
+    },
+  };
+}
+
+function lastLine(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return lines[lines.length - 1] ?? '';
+}

@@ -1,0 +1,17 @@
+export {
+  audioSpeechSchema,
+  avatarIdSchema,
+  DEFAULT_SIZE_PX,
+  MAX_SIZE_PX,
+  MAX_TEXT_CHARS,
+  MIN_SIZE_PX,
+  type StageTimings,
+  seedSchema,
+  sizePxSchema,
+  stageTimingsSchema,
+  textSpeechSchema,
+  type VideoJobInput,
+  type VideoJobResult,
+  videoJobInputSchema,
+  videoJobResultSchema,
+} from './job.ts';
