@@ -10,8 +10,9 @@ export { type DueFrames, FrameClock, type FrameClockOptions } from './frame-cloc
 export { FrameLoop, type FrameLoopOptions, type FrameSink } from './frame-loop.ts';
 export { type CreatedSession, SessionManager, type SessionManagerOptions } from './manager.ts';
 export { MediaClock, OPUS_RTP_RATE, VIDEO_RTP_RATE } from './media-clock.ts';
-export { liveMetricsText } from './metrics.ts';
+export { type GaugeRegistry, registerLiveMetrics } from './metrics.ts';
 export { MicInput, rmsDbfs } from './mic-input.ts';
+export { attachLiveSockets, type MountLiveOptions, mountLive } from './mount.ts';
 export {
   type CreateSessionRequest,
   createSessionSchema,

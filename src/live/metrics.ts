@@ -1,67 +1,77 @@
 import type { SessionManager } from './manager.ts';
 
-const esc = (v: string) => v.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
+/** Labels → value rows of a gauge, as the server's metrics registry collects them. */
+type Rows = number | [Record<string, string>, number][];
+
+/** The part of the server's metrics registry live sessions use (src/server's `Registry`). */
+export interface GaugeRegistry {
+  gauge(name: string, help: string, collect: () => Rows): unknown;
+}
 
 /**
- * Live-session metrics in the Prometheus text format (appended to the server's /metrics):
- * session count and cap, and per session fps, frames sent/dropped, latency quantiles and
- * queue depths.
+ * Registers the live-session gauges, read from the manager at every scrape: sessions and
+ * the cap, sessions created and ended (by reason), and per session (labels `session`,
+ * `avatar`) fps, frames sent and dropped, latency quantiles and queue depths.
  */
-export function liveMetricsText(manager: SessionManager): string {
-  const out: string[] = [];
-  const gauge = (name: string, help: string, rows: [string, number | null][]) => {
-    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-    for (const [labels, value] of rows) {
-      if (value !== null) out.push(`${name}${labels ? `{${labels}}` : ''} ${value}`);
-    }
-  };
-  const stats = manager.list();
-  const json = manager.toJSON();
-  gauge('facecast_live_sessions', 'Live sessions running now.', [['', json.sessions]]);
-  gauge('facecast_live_sessions_max', 'Cap on concurrent live sessions.', [['', json.maxSessions]]);
-  const counter = (name: string, help: string, rows: [string, number][]) => {
-    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-    for (const [labels, value] of rows) out.push(`${name}${labels ? `{${labels}}` : ''} ${value}`);
-  };
-  counter('facecast_live_sessions_created_total', 'Live sessions created.', [['', json.created]]);
-  counter(
-    'facecast_live_sessions_ended_total',
-    'Live sessions ended, by reason.',
-    Object.entries(json.ended).map(([reason, n]) => [`reason="${esc(reason)}"`, n]),
+export function registerLiveMetrics(registry: GaugeRegistry, manager: SessionManager): void {
+  const perSession = (
+    pick: (s: ReturnType<SessionManager['list']>[number]) => number | null,
+  ): Rows =>
+    manager.list().flatMap((s) => {
+      const v = pick(s);
+      return v === null ? [] : [[{ session: s.sessionId, avatar: s.avatarId }, v]];
+    });
+  registry.gauge('facecast_live_sessions', 'Live sessions running now.', () => manager.size);
+  registry.gauge(
+    'facecast_live_sessions_max',
+    'Cap on concurrent live sessions.',
+    () => manager.maxSessions,
   );
-  const by = (s: (typeof stats)[number]) =>
-    `session="${esc(s.sessionId)}",avatar="${esc(s.avatarId)}"`;
-  gauge(
-    'facecast_live_fps',
-    'Frames sent per second over the last 5 s.',
-    stats.map((s) => [by(s), s.fps]),
+  registry.gauge(
+    'facecast_live_sessions_created',
+    'Live sessions created since start.',
+    () => manager.toJSON().created,
   );
-  counter(
-    'facecast_live_frames_sent_total',
-    'Video frames sent.',
-    stats.map((s) => [by(s), s.framesSent]),
+  registry.gauge(
+    'facecast_live_sessions_ended',
+    'Live sessions ended since start, by reason.',
+    () => Object.entries(manager.toJSON().ended).map(([reason, n]) => [{ reason }, n]),
   );
-  counter(
-    'facecast_live_frames_dropped_total',
-    'Video frames dropped (late or encoder busy).',
-    stats.map((s) => [by(s), s.framesDropped]),
+  registry.gauge('facecast_live_fps', 'Video frames sent per second over the last 5 s.', () =>
+    perSession((s) => s.fps),
   );
-  gauge(
-    'facecast_live_latency_ms',
-    'Audio-in to frame-out latency over the last 250 speaking frames, ms.',
-    stats.flatMap((s) => [
-      [`${by(s)},quantile="0.5"`, s.latencyMs.p50] as [string, number | null],
-      [`${by(s)},quantile="0.95"`, s.latencyMs.p95] as [string, number | null],
-    ]),
+  registry.gauge('facecast_live_frames_sent', 'Video frames sent by the session.', () =>
+    perSession((s) => s.framesSent),
   );
-  gauge(
+  registry.gauge(
+    'facecast_live_frames_dropped',
+    'Video frames dropped (late, or encoder busy).',
+    () => perSession((s) => s.framesDropped),
+  );
+  registry.gauge(
+    'facecast_live_latency_p50_ms',
+    'Audio-in to frame-out latency, median of the last 250 speaking frames, ms.',
+    () => perSession((s) => s.latencyMs.p50),
+  );
+  registry.gauge(
+    'facecast_live_latency_p95_ms',
+    'Audio-in to frame-out latency, 95th percentile of the last 250 speaking frames, ms.',
+    () => perSession((s) => s.latencyMs.p95),
+  );
+  registry.gauge(
     'facecast_live_queue_depth',
     'Queue depths: speech and mic in ms, motion and encoder in frames.',
-    stats.flatMap((s) =>
-      Object.entries(s.queues).map(
-        ([queue, v]) => [`${by(s)},queue="${queue}"`, v] as [string, number],
-      ),
-    ),
+    () =>
+      manager
+        .list()
+        .flatMap((s) =>
+          Object.entries(s.queues).map(
+            ([queue, v]) =>
+              [{ session: s.sessionId, avatar: s.avatarId, queue }, v] as [
+                Record<string, string>,
+                number,
+              ],
+          ),
+        ),
   );
-  return `${out.join('\n')}\n`;
 }

@@ -20,9 +20,17 @@ export const serverConfigSchema = z
     /** Jobs waiting beyond this are refused with 503 QUEUE_FULL. Default 100. */
     maxQueued: z.number().int().min(1).max(10_000).default(100),
     /** Largest photo upload, bytes. Default 15 MiB. */
-    maxPhotoBytes: z.number().int().positive().default(15 * 1024 ** 2),
+    maxPhotoBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(15 * 1024 ** 2),
     /** Largest audio upload, bytes. Default 64 MiB. */
-    maxAudioBytes: z.number().int().positive().default(64 * 1024 ** 2),
+    maxAudioBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 ** 2),
     /** Longest speech (uploaded or synthesised), ms. Default 10 minutes. */
     maxAudioMs: z.number().int().positive().default(600_000),
     /** Finished jobs are deleted after this many hours; 0 keeps them. Default 24. */
