@@ -2,6 +2,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { type ErrorKind, type FacecastError, isFacecastError } from '../core/index.ts';
+import { LIVE_HTTP_STATUS } from '../live/index.ts';
 import { ApiError } from './errors.ts';
 
 /** The body of every error response. */

@@ -39,7 +39,7 @@ beforeAll(async () => {
   server = await startLiveServer({
     stages: scriptedStages(),
     maxSessions: 3,
-    peerSilenceTimeoutMs: 1500,
+    peerSilenceTimeoutMs: 3000,
     socket: { maxBadMessages: 5 },
   });
   healthy = await liveSessionOn();
