@@ -5,8 +5,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Bench, BenchResult } from './harness.ts';
 import { melBench } from './mel.ts';
+import { renderBench } from './render.ts';
 
-const BENCHES: Bench[] = [melBench];
+const BENCHES: Bench[] = [melBench, renderBench];
 const DOC = 'docs/benchmarks.md';
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

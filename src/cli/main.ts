@@ -1,10 +1,11 @@
 import { isFacecastError } from '../core/index.ts';
 import type { Command, CommandContext } from './command.ts';
 import { audioCommand } from './commands/audio.ts';
+import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
 
-const COMMANDS: Command[] = [audioCommand, featuresCommand, controlsCommand];
+const COMMANDS: Command[] = [audioCommand, featuresCommand, controlsCommand, avatarCommand];
 
 const HELP = `facecast — speech to a talking avatar
 

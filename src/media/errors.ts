@@ -7,6 +7,7 @@ export type MediaErrorCode =
   | 'MEDIA_EMPTY'
   | 'MEDIA_UNREADABLE'
   | 'MEDIA_TOO_LARGE'
+  | 'MEDIA_NO_VIDEO'
   | 'FFMPEG_NOT_FOUND'
   | 'FFMPEG_FAILED'
   /** Encoder options are invalid (odd frame size, bad fps, audio file without audio). */
@@ -24,6 +25,7 @@ const kinds: Record<MediaErrorCode, 'input' | 'not-found' | 'limit' | 'internal'
   MEDIA_EMPTY: 'input',
   MEDIA_UNREADABLE: 'input',
   MEDIA_TOO_LARGE: 'limit',
+  MEDIA_NO_VIDEO: 'input',
   FFMPEG_NOT_FOUND: 'internal',
   FFMPEG_FAILED: 'internal',
   ENCODE_BAD_OPTIONS: 'input',

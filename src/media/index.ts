@@ -21,3 +21,10 @@ export {
   probeMedia,
   type VideoStreamInfo,
 } from './probe.ts';
+export {
+  openVideoFrames,
+  VIDEO_FRAMES_DEFAULTS,
+  type VideoFrame,
+  type VideoFrames,
+  type VideoFramesOptions,
+} from './video.ts';

@@ -22,6 +22,7 @@ const ffprobeStream = z.object({
   width: z.number().optional(),
   height: z.number().optional(),
   avg_frame_rate: z.string().optional(),
+  sample_aspect_ratio: z.string().optional(),
   r_frame_rate: z.string().optional(),
   nb_frames: numeric.optional(),
   duration: numeric.optional(),
@@ -59,6 +60,8 @@ export interface VideoStreamInfo {
   fps: number;
   /** Rotation in degrees from the display matrix, 0 when none. */
   rotationDeg: number;
+  /** Pixel aspect ratio (width / height of one pixel), 1 when square or unknown. */
+  sampleAspectRatio: number;
   frameCount: number | undefined;
   durationMs: number | undefined;
 }
@@ -151,6 +154,7 @@ export async function probeMedia(
       height: videoStream.height ?? 0,
       fps: parseRate(videoStream.avg_frame_rate) || parseRate(videoStream.r_frame_rate),
       rotationDeg: rotationOf(videoStream),
+      sampleAspectRatio: parseRatio(videoStream.sample_aspect_ratio),
       frameCount: videoStream.nb_frames,
       durationMs: toMs(videoStream.duration) ?? durationMs,
     },
@@ -166,6 +170,11 @@ function parseRate(rate: string | undefined): number {
   const [num, den] = rate.split('/').map(Number);
   if (num === undefined || !den) return Number.NaN;
   return num / den;
+}
+
+function parseRatio(ratio: string | undefined): number {
+  const [num, den] = (ratio ?? '').split(':').map(Number);
+  return num && den && Number.isFinite(num / den) ? num / den : 1;
 }
 
 function bitsOf(sampleFormat: string | undefined): number | undefined {

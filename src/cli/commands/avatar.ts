@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { AVATAR_DEFAULTS, createAvatar, IMAGE_DEFAULTS } from '../../face/index.ts';
+import { type Command, parseCommandArgs, UsageError, writeJson } from '../command.ts';
+
+const degrees = (max: number) => z.coerce.number().gt(0).max(max);
+/** The command's flags, validated (numbers arrive as strings). */
+const avatarFlagsSchema = z.object({
+  out: z.string({ error: '--out <dir> is required' }).min(1),
+  strict: z.boolean().default(false),
+  maxSize: z.coerce.number().int().min(64).max(16_384).default(IMAGE_DEFAULTS.maxSizePx),
+  minIod: z.coerce.number().min(8).max(1000).default(AVATAR_DEFAULTS.minInterOcularPx),
+  maxYaw: degrees(89).default((AVATAR_DEFAULTS.maxYawRad * 180) / Math.PI),
+  maxPitch: degrees(89).default((AVATAR_DEFAULTS.maxPitchRad * 180) / Math.PI),
+});
+
+export const avatarCommand: Command = {
+  name: 'avatar',
+  summary: 'Build an avatar from a photo: landmarks, fitted pose/shape, body keypoints',
+  usage: `Usage: facecast avatar create <photo> --out <dir> [options] [--json]
+
+Finds the face in a photo (JPEG, PNG with alpha, greyscale, EXIF-rotated; large images are
+downscaled), fits facecast's face model to its 478 landmarks, and writes <dir>/profile.json
+(zod-validated: source image, crop, landmarks, pose, identity shape, the 52 ARKit weights at
+the photo, gaze, upper-body keypoints) and <dir>/image.png (the normalised image all
+coordinates refer to). With several faces the largest is used and a warning printed.
+
+Options:
+  --out <dir>          folder to write (created if missing)
+  --strict             several faces are an error (FACE_MULTIPLE)
+  --max-size <px>      longest side of the normalised image (default ${IMAGE_DEFAULTS.maxSizePx})
+  --min-iod <px>       smallest eye-centre distance accepted (default ${AVATAR_DEFAULTS.minInterOcularPx}; FACE_TOO_SMALL)
+  --max-yaw <deg>      largest head turn accepted (default ${Math.round((AVATAR_DEFAULTS.maxYawRad * 180) / Math.PI)}; FACE_POSE_EXTREME)
+  --max-pitch <deg>    largest nod accepted (default ${Math.round((AVATAR_DEFAULTS.maxPitchRad * 180) / Math.PI)})
+  --json               machine-readable output
+  -h, --help
+
+Errors: FACE_NOT_FOUND, FACE_MULTIPLE, FACE_TOO_SMALL, FACE_POSE_EXTREME, IMAGE_UNREADABLE,
+IMAGE_TOO_LARGE (exit code 2).`,
+  async run(context) {
+    const { values, positionals } = parseCommandArgs(
+      context.argv,
+      {
+        out: { type: 'string', short: 'o' },
+        strict: { type: 'boolean' },
+        'max-size': { type: 'string' },
+        'min-iod': { type: 'string' },
+        'max-yaw': { type: 'string' },
+        'max-pitch': { type: 'string' },
+      },
+      { min: 2, max: 2 },
+    );
+    if (values.help) {
+      context.stdout.write(`${this.usage}\n`);
+      return;
+    }
+    const [action, photo] = positionals as [string, string];
+    if (action !== 'create') throw new UsageError(`unknown action "${action}" (expected: create)`);
+    const parsed = avatarFlagsSchema.safeParse({
+      out: values.out,
+      strict: values.strict,
+      maxSize: values['max-size'],
+      minIod: values['min-iod'],
+      maxYaw: values['max-yaw'],
+      maxPitch: values['max-pitch'],
+    });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const flag = String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new UsageError(`--${flag}: ${issue?.message ?? 'invalid'}`);
+    }
+    const flags = parsed.data;
+    const { profile, timingsMs } = await createAvatar(photo, flags.out, {
+      strict: flags.strict,
+      maxSizePx: flags.maxSize,
+      minInterOcularPx: flags.minIod,
+      maxYawRad: (flags.maxYaw * Math.PI) / 180,
+      maxPitchRad: (flags.maxPitch * Math.PI) / 180,
+      signal: context.signal,
+    });
+    for (const warning of profile.warnings)
+      context.stderr.write(`facecast avatar: warning: ${warning}\n`);
+    const deg = (rad: number) => Math.round(((rad * 180) / Math.PI) * 10) / 10;
+    const active = Object.entries(profile.fit.blendshapes)
+      .filter(([, v]) => v >= 0.2)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, v]) => `${name} ${v.toFixed(2)}`);
+    const report = {
+      out: flags.out,
+      image: {
+        width: profile.image.width,
+        height: profile.image.height,
+        scale: profile.image.scale,
+      },
+      facesFound: profile.face.facesFound,
+      interOcularPx: profile.face.interOcularPx,
+      pose: {
+        pitchDeg: deg(profile.fit.pose.pitch),
+        yawDeg: deg(profile.fit.pose.yaw),
+        rollDeg: deg(profile.fit.pose.roll),
+      },
+      modelResidualPx: profile.fit.modelResidualPx,
+      body: profile.body !== null,
+      warnings: profile.warnings,
+      timingsMs: Object.fromEntries(Object.entries(timingsMs).map(([k, v]) => [k, Math.round(v)])),
+    };
+    if (values.json) {
+      writeJson(context, report);
+      return;
+    }
+    context.stdout.write(
+      [
+        `wrote          ${flags.out}/profile.json, ${flags.out}/image.png (${report.image.width}×${report.image.height})`,
+        `faces          ${report.facesFound}${report.facesFound > 1 ? ' (used the largest)' : ''}`,
+        `eye distance   ${report.interOcularPx.toFixed(1)} px`,
+        `pose           pitch ${report.pose.pitchDeg}°, yaw ${report.pose.yawDeg}°, roll ${report.pose.rollDeg}°`,
+        `fit residual   ${report.modelResidualPx.mean.toFixed(2)} px mean, ${report.modelResidualPx.max.toFixed(2)} px max`,
+        `expression     ${active.length > 0 ? active.join(', ') : 'neutral (no weight ≥ 0.2)'}`,
+        `body           ${report.body ? 'keypoints found' : 'not found'}`,
+        `time           ${report.timingsMs.total} ms (excluding model load)`,
+      ].join('\n') + '\n',
+    );
+  },
+};

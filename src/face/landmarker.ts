@@ -1,0 +1,304 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config, Human, Result } from '@vladmandic/human';
+import { AbortedError, throwIfAborted } from '../core/index.ts';
+import { FaceError } from './errors.ts';
+import { LANDMARK_COUNT } from './model.ts';
+import { BODY_KEYPOINT_NAMES, type BodyKeypoint, type PixelBox } from './profile.ts';
+
+/** An 8-bit RGB image, rows top to bottom, 3 bytes per pixel. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** width × height × 3 bytes (rgb24). */
+  data: Uint8Array;
+}
+
+/** One face the detector found. */
+export interface DetectedFace {
+  box: PixelBox;
+  /** Detector confidence in [0, 1]. */
+  score: number;
+  /** 478 × (x_px, y_px, z): 468 mesh points then 5 per iris (left 468–472, right 473–477). */
+  landmarks: Float32Array;
+}
+
+export interface DetectedBody {
+  score: number;
+  /** The 17 MoveNet keypoints (every one, with its score). */
+  keypoints: BodyKeypoint[];
+}
+
+export interface Detection {
+  /** Largest first. */
+  faces: DetectedFace[];
+  body: DetectedBody | undefined;
+}
+
+/** Options for {@link FaceLandmarker.load}. Defaults in {@link LANDMARKER_DEFAULTS}. */
+export interface LandmarkerOptions {
+  /** Most faces reported per image. Default 5. */
+  maxFaces?: number;
+  /** Face detector confidence threshold in [0, 1]. Default 0.5. */
+  minFaceScore?: number;
+  /** Also run the body keypoint model (MoveNet Lightning). Default true. */
+  body?: boolean;
+  /**
+   * Video mode: let Human reuse the previous frame's face box (it re-runs the box detector
+   * every few frames or when the image changes) — faster and steadier on video; photos use
+   * a fresh detection every call. Default false.
+   */
+  video?: boolean;
+  signal?: AbortSignal;
+}
+
+export const LANDMARKER_DEFAULTS = Object.freeze({
+  maxFaces: 5,
+  minFaceScore: 0.5,
+  body: true,
+  video: false,
+});
+
+const require = createRequire(import.meta.url);
+
+interface HumanModule {
+  Human: new (config?: Partial<Config>) => Human;
+}
+
+let humanModule: HumanModule | undefined;
+let routerRegistered = false;
+
+/**
+ * Human's Node builds are listed in its package.json "exports" without the leading "./"
+ * that Node requires, so `@vladmandic/human/dist/human.node-wasm.js` cannot be imported
+ * by name. Its default Node entry (`dist/human.node.js`, the tfjs-node build, which cannot
+ * install here) sits in the same folder, so we resolve that entry and load its wasm sibling.
+ */
+function loadHumanModule(): HumanModule {
+  if (!humanModule) {
+    const nodeEntry = require.resolve('@vladmandic/human');
+    humanModule = require(join(dirname(nodeEntry), 'human.node-wasm.js')) as HumanModule;
+  }
+  return humanModule;
+}
+
+/** Folder of Human's bundled models (blazeface, facemesh, iris, movenet…), inside the npm package. */
+function humanModelsDir(): string {
+  return join(dirname(dirname(require.resolve('@vladmandic/human'))), 'models');
+}
+
+/** tfjs-backend-wasm's .wasm binaries, from its installed dist folder. */
+function wasmDir(): string {
+  return `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`;
+}
+
+/**
+ * Node's fetch has no file:// support and tfjs has no file handler without tfjs-node, so
+ * facecast registers a tfjs load router that reads `file://…/model.json` and its weight
+ * shards from disk. Human's loader accepts model paths starting with `file:` unchanged.
+ */
+function registerFileRouter(human: Human): void {
+  if (routerRegistered) return;
+  routerRegistered = true;
+  human.tf.io.registerLoadRouter((url: string | string[]) => {
+    const first = Array.isArray(url) ? url[0] : url;
+    if (typeof first !== 'string' || !first.startsWith('file://')) return null;
+    const path = fileURLToPath(first);
+    return {
+      async load() {
+        const json = JSON.parse(await readFile(path, 'utf8')) as {
+          modelTopology: object;
+          format?: string;
+          generatedBy?: string;
+          convertedBy?: string;
+          signature?: object;
+          userDefinedMetadata?: Record<string, unknown>;
+          weightsManifest: { paths: string[]; weights: object[] }[];
+        };
+        const specs: object[] = [];
+        const shards: Buffer[] = [];
+        for (const group of json.weightsManifest) {
+          specs.push(...group.weights);
+          for (const shard of group.paths) shards.push(await readFile(join(dirname(path), shard)));
+        }
+        const all = Buffer.concat(shards);
+        return {
+          modelTopology: json.modelTopology,
+          format: json.format,
+          generatedBy: json.generatedBy,
+          convertedBy: json.convertedBy,
+          signature: json.signature,
+          userDefinedMetadata: json.userDefinedMetadata,
+          weightSpecs: specs,
+          weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+        } as never;
+      },
+    };
+  });
+}
+
+/**
+ * Face box, 478 landmarks (468 mesh + iris) and body keypoints from `@vladmandic/human` on
+ * the tfjs WASM backend, fully offline: the models come from the npm package on disk and
+ * the wasm binaries from @tensorflow/tfjs-backend-wasm. Load once, reuse, `close()` to
+ * release the models' tensors.
+ *
+ * @example
+ * const landmarker = await FaceLandmarker.load();
+ * const { faces } = await landmarker.detect(image);
+ * await landmarker.close();
+ */
+export class FaceLandmarker {
+  readonly #human: Human;
+  readonly #maxFaces: number;
+  #closed = false;
+  #busy: Promise<unknown> = Promise.resolve();
+
+  private constructor(human: Human, maxFaces: number) {
+    this.#human = human;
+    this.#maxFaces = maxFaces;
+  }
+
+  static async load(options: LandmarkerOptions = {}): Promise<FaceLandmarker> {
+    const o = { ...LANDMARKER_DEFAULTS, ...options };
+    throwIfAborted(options.signal);
+    let human: Human;
+    try {
+      const { Human: HumanClass } = loadHumanModule();
+      human = new HumanClass({
+        backend: 'wasm',
+        wasmPath: wasmDir(),
+        modelBasePath: `file://${humanModelsDir()}/`,
+        debug: false,
+        async: true,
+        warmup: 'none',
+        cacheModels: false,
+        // 0 disables Human's "same image as last time" shortcut; video mode allows it.
+        cacheSensitivity: o.video ? 0.01 : 0,
+        skipAllowed: o.video,
+        filter: { enabled: false },
+        face: {
+          enabled: true,
+          detector: {
+            rotation: true,
+            maxDetected: o.maxFaces,
+            minConfidence: o.minFaceScore,
+            skipFrames: o.video ? 5 : 0,
+            skipTime: o.video ? 1000 : 0,
+            return: false,
+          },
+          mesh: { enabled: true },
+          iris: { enabled: true, skipFrames: 0, skipTime: 0 },
+          emotion: { enabled: false },
+          description: { enabled: false },
+          antispoof: { enabled: false },
+          liveness: { enabled: false },
+          attention: { enabled: false },
+          gear: { enabled: false },
+        },
+        body: {
+          enabled: o.body,
+          modelPath: 'movenet-lightning.json',
+          maxDetected: 1,
+          minConfidence: 0,
+          skipFrames: o.video ? 5 : 0,
+          skipTime: o.video ? 1000 : 0,
+        },
+        hand: { enabled: false },
+        object: { enabled: false },
+        gesture: { enabled: false },
+        segmentation: { enabled: false },
+      } as Partial<Config>);
+      registerFileRouter(human);
+      await human.load();
+      // Human resolves the backend lazily; do it now so the first detect() is not slower.
+      await human.init();
+    } catch (cause) {
+      throw new FaceError(
+        'LANDMARKER_FAILED',
+        `could not load the face landmark models: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    throwIfAborted(options.signal);
+    return new FaceLandmarker(human, o.maxFaces);
+  }
+
+  /**
+   * Detects faces (largest first) and the body in an RGB image. Calls are serialised:
+   * Human's models are not re-entrant.
+   */
+  detect(image: RgbImage, options: { signal?: AbortSignal } = {}): Promise<Detection> {
+    const run = this.#busy.then(() => this.#detect(image, options.signal));
+    this.#busy = run.catch(() => undefined);
+    return run;
+  }
+
+  async #detect(image: RgbImage, signal: AbortSignal | undefined): Promise<Detection> {
+    if (this.#closed) throw new FaceError('LANDMARKER_FAILED', 'landmarker is closed');
+    if (signal?.aborted) throw new AbortedError('face detection aborted', { cause: signal.reason });
+    const { width, height, data } = image;
+    if (data.length !== width * height * 3)
+      throw new RangeError('image data is not width × height × 3 bytes');
+    const tf = this.#human.tf;
+    const tensor = tf.tensor3d(data, [height, width, 3], 'int32');
+    let result: Result;
+    try {
+      result = await this.#human.detect(tensor as never);
+    } catch (cause) {
+      throw new FaceError(
+        'LANDMARKER_FAILED',
+        `face detection failed: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    } finally {
+      tensor.dispose();
+    }
+    if (typeof result.error === 'string' && result.error) {
+      throw new FaceError('LANDMARKER_FAILED', `face detection failed: ${result.error}`);
+    }
+    const faces: DetectedFace[] = [];
+    for (const face of result.face) {
+      if (face.mesh.length < LANDMARK_COUNT) continue;
+      const landmarks = new Float32Array(LANDMARK_COUNT * 3);
+      for (let i = 0; i < LANDMARK_COUNT; i++) {
+        const p = face.mesh[i] as [number, number, number?];
+        landmarks[i * 3] = p[0];
+        landmarks[i * 3 + 1] = p[1];
+        landmarks[i * 3 + 2] = p[2] ?? 0;
+      }
+      const [x, y, w, h] = face.box;
+      faces.push({ box: { x, y, width: w, height: h }, score: face.score, landmarks });
+    }
+    faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    const first = result.body[0];
+    let body: DetectedBody | undefined;
+    if (first) {
+      const byName = new Map(first.keypoints.map((k) => [k.part as string, k]));
+      const keypoints: BodyKeypoint[] = [];
+      for (const name of BODY_KEYPOINT_NAMES) {
+        const k = byName.get(name);
+        if (k) keypoints.push({ name, x: k.position[0], y: k.position[1], score: k.score });
+      }
+      body = { score: first.score, keypoints };
+    }
+    return { faces: faces.slice(0, this.#maxFaces), body };
+  }
+
+  /** Releases the models' tensors. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#busy;
+    const models = this.#human.models.models as unknown as Record<
+      string,
+      { dispose?: () => void } | null
+    >;
+    for (const model of Object.values(models)) model?.dispose?.();
+    this.#human.models.reset();
+  }
+}

@@ -1,0 +1,107 @@
+import sharp from 'sharp';
+import { throwIfAborted } from '../core/index.ts';
+import {
+  type FaceModel,
+  type LoadedAvatar,
+  loadAvatarProfile,
+  loadFaceModel,
+} from '../face/index.ts';
+import type { Point } from './body.ts';
+import { RenderError } from './errors.ts';
+import type { RgbImage } from './image.ts';
+import { Renderer, type RendererOptions, type RenderReference } from './renderer.ts';
+
+/** Shoulder keypoints below this detector score are ignored (the body prior is guessed). */
+const MIN_SHOULDER_SCORE = 0.3;
+
+/** Reads an image file (PNG, JPEG, …) as packed 8-bit RGB (alpha dropped). */
+export async function readRgbImage(path: string): Promise<RgbImage> {
+  try {
+    const { data, info } = await sharp(path)
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
+    return {
+      width: info.width,
+      height: info.height,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    };
+  } catch (cause) {
+    throw new RenderError(
+      'RENDER_BAD_REFERENCE',
+      `cannot read image ${path}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/**
+ * The render reference of an avatar profile (`facecast avatar create`): its normalised
+ * image, fitted identity/expression/pose, gaze, the crop as the output framing, and the
+ * shoulders when the body detector was confident.
+ */
+export function referenceFromAvatar(avatar: LoadedAvatar, image: RgbImage): RenderReference {
+  const { profile } = avatar;
+  if (image.width !== profile.image.width || image.height !== profile.image.height) {
+    throw new RenderError(
+      'RENDER_BAD_REFERENCE',
+      `${avatar.imagePath} is ${image.width}×${image.height}; the profile says ${profile.image.width}×${profile.image.height}`,
+    );
+  }
+  const keypoint = (name: string): Point | undefined => {
+    const k = profile.body?.keypoints.find((p) => p.name === name);
+    return k && k.score >= MIN_SHOULDER_SCORE ? { x: k.x, y: k.y } : undefined;
+  };
+  const left = keypoint('leftShoulder');
+  const right = keypoint('rightShoulder');
+  return {
+    image,
+    identity: avatar.identity,
+    weights: avatar.weights,
+    pose: profile.fit.pose,
+    crop: profile.crop,
+    gaze: profile.fit.gaze,
+    ...(left && right ? { shoulders: { left, right } } : {}),
+  };
+}
+
+/** Loads `<dir>/profile.json` and `<dir>/image.png` as a render reference. */
+export async function loadAvatarReference(
+  dir: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<RenderReference> {
+  const avatar = await loadAvatarProfile(dir);
+  throwIfAborted(options.signal);
+  const image = await readRgbImage(avatar.imagePath);
+  return referenceFromAvatar(avatar, image);
+}
+
+/** Options of {@link createRenderer}. */
+export interface CreateRendererOptions extends RendererOptions {
+  /** The face model; default: models/face via `loadFaceModel()`. */
+  model?: FaceModel;
+  signal?: AbortSignal;
+}
+
+/**
+ * A renderer for an avatar folder, a loaded avatar plus its image, or any reference.
+ *
+ * @example
+ * const renderer = await createRenderer('avatars/anna', { size: 512 });
+ * for (const frame of controls.frames) encoder.writeFrame(renderer.render(frame).composite.data);
+ */
+export async function createRenderer(
+  source: string | RenderReference,
+  options: CreateRendererOptions = {},
+): Promise<Renderer> {
+  const { model: given, signal, ...rendererOptions } = options;
+  const model = given ?? (await loadFaceModel());
+  throwIfAborted(signal);
+  const reference =
+    typeof source === 'string' ? await loadAvatarReference(source, { signal }) : source;
+  return Renderer.create(model, reference, rendererOptions);
+}

@@ -1,0 +1,21 @@
+export {
+  type CreateRendererOptions,
+  createRenderer,
+  loadAvatarReference,
+  readRgbImage,
+  referenceFromAvatar,
+} from './avatar.ts';
+export { fillBodyMask, type Point } from './body.ts';
+export { RenderError, type RenderErrorCode } from './errors.ts';
+export { createRgbImage, type PixelRect, type RgbImage, resizeRgb } from './image.ts';
+export { PART_COLORS, PART_LABELS, PART_NAMES, type PartLabel, type PartName } from './labels.ts';
+export { mapsContract, RENDER_MAPS_VERSION, type RenderMaps, visualiseMaps } from './maps.ts';
+export {
+  MAX_RENDER_SIZE,
+  MIN_RENDER_SIZE,
+  RENDERER_DEFAULTS,
+  Renderer,
+  type RendererOptions,
+  type RenderOutput,
+  type RenderReference,
+} from './renderer.ts';
