@@ -17,10 +17,10 @@ export interface FrameLoopOptions {
   renderer: RenderPort;
   sink: FrameSink;
   stats: LiveStats;
-  /** Frames per second. Default 25. */
-  fps?: number;
-  /** Most frames computed per tick before yielding to the event loop. Default 10. */
-  maxBatchFrames?: number;
+  /** Audio step of the clock, ms: each tick feeds this much speech. Default 20 (video frames, 40 ms, come out every other tick). */
+  tickMs?: number;
+  /** Most ticks computed at once before yielding to the event loop. Default 10. */
+  maxBatchTicks?: number;
   /** Called after each tick with whether the avatar is speaking. */
   onSpeaking?: (speaking: boolean) => void;
   /** A frame that went to the encoder, with its speech arrival time (for latency). */
@@ -30,11 +30,12 @@ export interface FrameLoopOptions {
 }
 
 /**
- * The 25 fps scheduler. Each tick claims every frame due by the {@link FrameClock} (a late
- * tick claims the missed ones too), runs speech → motion for each, sends every frame's
- * voice, and renders and encodes only the newest frame: when the machine is late, the older
+ * The realtime scheduler: a clock of 20 ms ticks (the 25 fps video frame is two ticks).
+ * Each tick claims every step due by the {@link FrameClock} (a late tick claims the missed
+ * ones too), feeds their speech to the pipeline, sends the voice of every frame that came
+ * out, and renders and encodes only the newest of them: when the machine is late, the older
  * pictures are dropped (counted), never queued, so latency stays bounded and the audio never
- * has holes. Timers: one `setTimeout` at a time, aimed at the next frame's due time.
+ * has holes. Timers: one `setTimeout` at a time, aimed at the next tick's due time.
  *
  * @example
  * const loop = new FrameLoop({ pipeline, renderer, sink: output, stats, onError });
@@ -57,19 +58,19 @@ export class FrameLoop {
     return this.#running;
   }
 
-  /** Index of the next frame the clock will claim. */
-  get nextFrame(): number {
+  /** Index of the next tick the clock will claim. */
+  get nextTick(): number {
     return this.#clock?.nextFrame ?? 0;
   }
 
-  /** Starts the clock now (frame 0 is due at once). */
+  /** Starts the clock now (tick 0 is due at once). */
   start(): void {
     if (this.#running) return;
     this.#running = true;
     this.#clock = new FrameClock({
       startMs: performance.now(),
-      fps: this.#o.fps ?? 25,
-      maxBatchFrames: this.#o.maxBatchFrames ?? 10,
+      fps: 1000 / (this.#o.tickMs ?? 20),
+      maxBatchFrames: this.#o.maxBatchTicks ?? 10,
     });
     this.#schedule(0);
   }
@@ -86,8 +87,8 @@ export class FrameLoop {
     return this.#timer !== undefined;
   }
 
-  toJSON(): { ticks: number; nextFrame: number; running: boolean } {
-    return { ticks: this.#ticks, nextFrame: this.nextFrame, running: this.#running };
+  toJSON(): { ticks: number; nextTick: number; running: boolean } {
+    return { ticks: this.#ticks, nextTick: this.nextTick, running: this.#running };
   }
 
   #schedule(delayMs: number): void {
@@ -111,7 +112,8 @@ export class FrameLoop {
       const due = clock.due(performance.now());
       behind = due.behind;
       const ready: ReadyFrame[] = [];
-      for (let i = 0; i < due.count; i++) ready.push(...(await this.#o.pipeline.advance()));
+      const samples = 16 * (this.#o.tickMs ?? 20);
+      for (let i = 0; i < due.count; i++) ready.push(...(await this.#o.pipeline.advance(samples)));
       if (!this.#running) return;
       this.#o.onSpeaking?.(this.#o.pipeline.speaking);
       this.#emit(ready);

@@ -1,9 +1,12 @@
-import type { ControlsFrame } from '../controls/index.ts';
+import { type ControlsFrame, neutralFrame } from '../controls/index.ts';
+import { LiveError } from './errors.ts';
 import type { MotionPort } from './ports.ts';
 import type { SpeechQueue } from './speech-queue.ts';
 
-/** Samples of 16 kHz audio per 25 fps frame. */
+/** Samples of 16 kHz audio per 25 fps video frame (40 ms). */
 export const SAMPLES_PER_FRAME = 640;
+/** Samples the scheduler feeds per tick (20 ms: the WebRTC audio packet size). */
+export const SAMPLES_PER_TICK = 320;
 
 /** A frame whose Controls are ready, with the voice that belongs to it. */
 export interface ReadyFrame {
@@ -13,12 +16,16 @@ export interface ReadyFrame {
   voice: Float32Array;
   /** Whether the frame's 40 ms held real speech. */
   speech: boolean;
-  /** Arrival time of the frame's last speech sample (`performance.now()`), if any. */
+  /**
+   * Arrival (`performance.now()`) of the audio at the frame's own instant (its first sample),
+   * when that was real speech: the start of the audio-in → frame-out latency.
+   */
   arrivalMs: number | undefined;
 }
 
 interface Pending {
   voice: Float32Array;
+  filled: number;
   speech: boolean;
   arrivalMs: number | undefined;
 }
@@ -29,15 +36,21 @@ export interface LivePipelineOptions {
   speech: SpeechQueue;
   /** Whether microphone speech is voiced by the avatar (else it only drives the face). Default true. */
   echoMic?: boolean;
-  /** Most frames waiting for the motion model's look-ahead; older ones are dropped. Default 8. */
+  /** Most frames the motion model may hold back (its look-ahead); more is a broken runtime and fails the session. Default 8 (320 ms; the contract is ≤ 80 ms). */
   maxPendingFrames?: number;
 }
 
 /**
- * The realtime core of a session, one frame at a time: speech block → motion → Controls,
- * each ready frame paired with the audio it was computed from, so the voice leaves with the
- * lips that say it (the motion model's look-ahead delays both equally). No timers, no I/O:
- * the scheduler calls {@link advance} once per due frame.
+ * The realtime core of a session: speech in 20 ms steps → motion → Controls, each ready
+ * frame paired with the 40 ms of voice it shows (video frame k is the instant k × 40 ms,
+ * like the motion model's frame k), so the voice can leave with the lips that say it: the
+ * motion model's look-ahead delays both equally. Feeding 20 ms at a time lets a frame out as
+ * soon as the model has its look-ahead, not at the next 40 ms boundary.
+ *
+ * Interrupt drops queued speech at once and silences the voice still in the look-ahead;
+ * the motion model's own reset waits for the next frame boundary (≤ 20 ms) so that its
+ * fresh frames stay on the 40 ms grid, and the frames it discards are replaced by holding
+ * the last pose (silent), keeping the timeline whole. No timers, no I/O.
  *
  * @example
  * const pipeline = new LivePipeline({ motion, speech });
@@ -48,11 +61,14 @@ export class LivePipeline {
   readonly #speech: SpeechQueue;
   readonly #echoMic: boolean;
   readonly #maxPending: number;
+  /** Frames fed to motion and not yet out of it, oldest first (the last may be partial). */
   readonly #pending: Pending[] = [];
-  #inputFrames = 0;
+  #samplesFed = 0;
   #outputFrames = 0;
-  #droppedPending = 0;
+  #held = 0;
   #speaking = false;
+  #interruptPending = false;
+  #last: ControlsFrame | undefined;
 
   constructor(options: LivePipelineOptions) {
     this.#motion = options.motion;
@@ -61,78 +77,109 @@ export class LivePipeline {
     this.#maxPending = options.maxPendingFrames ?? 8;
   }
 
-  /** Frames taken in but not yet out of the motion model (its look-ahead). */
+  /** Whole frames inside the motion look-ahead. */
   get pendingFrames(): number {
-    return this.#pending.length;
+    return this.#pending.filter((p) => p.filled === SAMPLES_PER_FRAME).length;
   }
 
-  /** Whether the last frame taken in held speech. */
+  /** Whether the last step held speech. */
   get speaking(): boolean {
     return this.#speaking;
   }
 
-  /** Takes one frame of speech (or silence) and returns the frames that became ready. */
-  async advance(): Promise<ReadyFrame[]> {
-    const block = this.#speech.take(SAMPLES_PER_FRAME);
-    const speech = block.speechSamples > 0;
-    this.#speaking = speech;
-    const voiced = speech && (block.lane === 'queued' || this.#echoMic);
-    this.#pending.push({
-      voice: voiced ? block.samples : new Float32Array(SAMPLES_PER_FRAME),
-      speech,
-      arrivalMs: block.arrivalMs,
-    });
-    this.#inputFrames++;
-    if (this.#pending.length > this.#maxPending) {
-      this.#pending.shift();
-      this.#droppedPending++;
-      this.#outputFrames++; // that frame index is gone
-    }
-    const controls = await this.#motion.process(block.samples);
+  /** Feeds the next `samples` (default 20 ms) of speech or silence; returns frames now ready. */
+  async advance(samples = SAMPLES_PER_TICK): Promise<ReadyFrame[]> {
     const out: ReadyFrame[] = [];
+    if (this.#interruptPending && this.#samplesFed % SAMPLES_PER_FRAME === 0) {
+      this.#applyInterrupt(out);
+    }
+    const block = this.#speech.take(samples);
+    this.#speaking = block.speechSamples > 0;
+    const voiced = this.#speaking && (block.lane === 'queued' || this.#echoMic);
+    this.#collectVoice(block.samples, voiced, block.firstArrivalMs);
+    this.#samplesFed += samples;
+    const controls = await this.#motion.process(block.samples);
     for (const c of controls) {
       const p = this.#pending.shift();
       if (!p) break; // a runtime returning more frames than it was fed: ignore the extra
-      out.push({
-        frameIndex: this.#outputFrames++,
-        controls: c,
-        voice: p.voice,
-        speech: p.speech,
-        arrivalMs: p.arrivalMs,
-      });
+      this.#last = c;
+      out.push({ frameIndex: this.#outputFrames++, controls: c, ...this.#voiceOf(p) });
+    }
+    if (this.#pending.length > this.#maxPending) {
+      throw new LiveError(
+        'LIVE_PIPELINE_FAILED',
+        `the motion runtime returned no frame for ${this.#pending.length} frames of audio (look-ahead must be ≤ 80 ms)`,
+      );
     }
     return out;
   }
 
   /**
-   * Stops speech now: drops queued and buffered input, silences frames still inside the
-   * motion look-ahead, and resets the motion model's speech state. Returns the dropped
-   * speech, ms.
+   * Stops speech now: drops queued and buffered input and silences the voice still inside
+   * the look-ahead; the motion model resets at the next frame boundary. Returns the speech
+   * dropped, ms.
    */
   interrupt(): number {
     let dropped = this.#speech.clear();
     for (const p of this.#pending) {
-      if (p.speech) dropped += SAMPLES_PER_FRAME / 16;
-      p.voice = new Float32Array(SAMPLES_PER_FRAME);
+      if (p.speech) dropped += p.filled / 16;
+      p.voice.fill(0);
       p.speech = false;
       p.arrivalMs = undefined;
     }
     this.#speaking = false;
-    this.#motion.interrupt();
+    this.#interruptPending = true;
     return dropped;
   }
 
   toJSON(): {
-    inputFrames: number;
+    samplesFed: number;
     outputFrames: number;
     pendingFrames: number;
-    droppedPending: number;
+    heldFrames: number;
   } {
     return {
-      inputFrames: this.#inputFrames,
+      samplesFed: this.#samplesFed,
       outputFrames: this.#outputFrames,
-      pendingFrames: this.#pending.length,
-      droppedPending: this.#droppedPending,
+      pendingFrames: this.pendingFrames,
+      heldFrames: this.#held,
     };
+  }
+
+  #applyInterrupt(out: ReadyFrame[]): void {
+    this.#interruptPending = false;
+    this.#motion.interrupt();
+    // The model discarded the frames in its look-ahead: hold the last pose for them, silent.
+    this.#last ??= neutralFrame();
+    for (const p of this.#pending.splice(0)) {
+      this.#held++;
+      out.push({ frameIndex: this.#outputFrames++, controls: this.#last, ...this.#voiceOf(p) });
+    }
+  }
+
+  #collectVoice(samples: Float32Array, voiced: boolean, arrivalMs: number | undefined): void {
+    let offset = 0;
+    while (offset < samples.length) {
+      let p = this.#pending.at(-1);
+      if (!p || p.filled === SAMPLES_PER_FRAME) {
+        p = {
+          voice: new Float32Array(SAMPLES_PER_FRAME),
+          filled: 0,
+          speech: false,
+          // the frame's instant is its first sample: that sample's arrival starts the latency
+          arrivalMs: this.#speaking ? arrivalMs : undefined,
+        };
+        this.#pending.push(p);
+      }
+      const n = Math.min(SAMPLES_PER_FRAME - p.filled, samples.length - offset);
+      if (voiced) p.voice.set(samples.subarray(offset, offset + n), p.filled);
+      if (this.#speaking) p.speech = true;
+      p.filled += n;
+      offset += n;
+    }
+  }
+
+  #voiceOf(p: Pending): Pick<ReadyFrame, 'voice' | 'speech' | 'arrivalMs'> {
+    return { voice: p.voice, speech: p.speech, arrivalMs: p.arrivalMs };
   }
 }

@@ -15,7 +15,9 @@ export interface SpeechBlock {
   samples: Float32Array;
   /** How many of `samples` are real input (the rest is silence padding). */
   speechSamples: number;
-  /** When the last real sample of the block arrived (`performance.now()`), undefined if none. */
+  /** When the first real sample of the block arrived (`performance.now()`), undefined if none. */
+  firstArrivalMs: number | undefined;
+  /** When the last real sample of the block arrived, undefined if none. */
   arrivalMs: number | undefined;
   /** Where the speech came from: the queued lane, the microphone, or none (silence). */
   lane: 'queued' | 'live' | 'none';
@@ -107,8 +109,10 @@ export class SpeechQueue {
     const lane = fromQueued ? this.#queued : this.#live;
     let filled = 0;
     let arrivalMs: number | undefined;
+    let firstArrivalMs: number | undefined;
     while (filled < length && lane.length > 0) {
       const chunk = lane[0] as Chunk;
+      firstArrivalMs ??= chunk.arrivalMs;
       const n = Math.min(length - filled, chunk.samples.length - chunk.offset);
       samples.set(chunk.samples.subarray(chunk.offset, chunk.offset + n), filled);
       filled += n;
@@ -119,7 +123,7 @@ export class SpeechQueue {
     if (fromQueued) this.#queuedSamples -= filled;
     else this.#liveSamples -= filled;
     const source = filled === 0 ? 'none' : fromQueued ? 'queued' : 'live';
-    return { samples, speechSamples: filled, arrivalMs, lane: source };
+    return { samples, speechSamples: filled, firstArrivalMs, arrivalMs, lane: source };
   }
 
   /** Drops all queued and buffered speech; returns how much, ms. */

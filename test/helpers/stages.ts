@@ -15,35 +15,43 @@ import type {
 import { LiveError } from '../../src/live/index.ts';
 
 export class ScriptedMotion implements MotionPort {
-  readonly lookAheadFrames: number;
-  readonly received: Float32Array[] = [];
+  /** Audio needed past a frame's instant before it is emitted (the real model: 92.5 ms). */
+  readonly lookAheadSamples: number;
+  samplesReceived = 0;
   interrupts = 0;
   closed = 0;
-  #primed = 0;
-  #queue: number[] = [];
+  /** Sum of squares of each 40 ms frame fed so far and not yet emitted, oldest first. */
+  #energy: number[] = [];
+  #fed = 0;
+  #emitted = 0;
 
-  constructor(lookAheadFrames = 2) {
-    this.lookAheadFrames = lookAheadFrames;
+  constructor(lookAheadSamples = 1480) {
+    this.lookAheadSamples = lookAheadSamples;
   }
 
   process(samples: Float32Array): ControlsFrame[] {
-    this.received.push(samples);
-    let acc = 0;
-    for (const v of samples) acc += v * v;
-    this.#queue.push(Math.min(1, Math.sqrt(acc / Math.max(1, samples.length)) * 4));
-    if (this.#primed < this.lookAheadFrames) {
-      this.#primed++;
-      return [];
+    this.samplesReceived += samples.length;
+    for (let i = 0; i < samples.length; i++) {
+      const frame = Math.floor((this.#fed + i) / 640) - this.#emitted;
+      this.#energy[frame] = (this.#energy[frame] ?? 0) + (samples[i] as number) ** 2;
     }
-    const jaw = this.#queue.shift() ?? 0;
-    const frame = neutralFrame();
-    frame.blendshapes.jawOpen = jaw;
-    return [frame];
+    this.#fed += samples.length;
+    const out: ControlsFrame[] = [];
+    while (this.#fed >= this.#emitted * 640 + this.lookAheadSamples) {
+      const frame = neutralFrame();
+      frame.blendshapes.jawOpen = Math.min(1, Math.sqrt((this.#energy.shift() ?? 0) / 640) * 4);
+      out.push(frame);
+      this.#emitted++;
+    }
+    return out;
   }
 
+  /** Like the real runtime: the look-ahead is discarded, the frame clock restarts on new audio. */
   interrupt(): void {
     this.interrupts++;
-    this.#queue = this.#queue.map(() => 0);
+    this.#energy = [];
+    this.#fed = 0;
+    this.#emitted = 0;
   }
 
   close(): void {
@@ -78,7 +86,7 @@ export class BrightnessRenderer implements RenderPort {
 
 /** A factory of doubles; `opened` keeps every session's stages for assertions. */
 export function scriptedStages(
-  options: { size?: number; lookAheadFrames?: number; speech?: boolean } = {},
+  options: { size?: number; lookAheadSamples?: number; speech?: boolean } = {},
 ): StageFactory & {
   opened: (SessionStages & { motion: ScriptedMotion; renderer: BrightnessRenderer })[];
 } {
@@ -88,7 +96,7 @@ export function scriptedStages(
     async open(avatarId) {
       if (avatarId === 'missing') throw new LiveError('LIVE_AVATAR_NOT_FOUND', 'no avatar missing');
       const stages = {
-        motion: new ScriptedMotion(options.lookAheadFrames ?? 2),
+        motion: new ScriptedMotion(options.lookAheadSamples ?? 1480),
         renderer: new BrightnessRenderer(options.size ?? 64),
       };
       opened.push(stages);

@@ -51,11 +51,11 @@ class RecordingSink implements FrameSink {
   }
 }
 
-function makeLoop(sink: RecordingSink, lookAhead = 2) {
+function makeLoop(sink: RecordingSink, lookAheadSamples = 1480) {
   const speech = new SpeechQueue();
   const stats = new LiveStats();
   const errors: unknown[] = [];
-  const pipeline = new LivePipeline({ motion: new ScriptedMotion(lookAhead), speech });
+  const pipeline = new LivePipeline({ motion: new ScriptedMotion(lookAheadSamples), speech });
   const loop = new FrameLoop({
     pipeline,
     renderer: new BrightnessRenderer(8),
@@ -70,24 +70,27 @@ describe('FrameLoop (fake clock)', () => {
   it('runs two hours at 25 fps with audio and video on the same media time, without drift', async () => {
     const sink = new RecordingSink();
     sink.refuseEvery = 50; // a busy encoder now and then: pictures drop, audio does not
-    const { loop, stats, errors } = makeLoop(sink, 2);
+    const { loop, stats, errors } = makeLoop(sink);
     const start = performance.now();
     loop.start();
     await vi.advanceTimersByTimeAsync(2 * 3600_000);
     loop.stop();
     expect(errors).toEqual([]);
-    const frames = (2 * 3600_000) / 40 + 1; // frame 0 at t = 0 … frame 180 000 at t = 2 h
-    expect(loop.nextFrame).toBe(frames);
-    // every frame's voice went out (2 frames still inside the motion look-ahead)
-    expect(sink.voiceCalls).toBe(frames - 2);
-    expect(sink.voiceSamples16k).toBe((frames - 2) * 640);
+    const ticks = (2 * 3600_000) / 20 + 1; // tick 0 at t = 0 … tick 360 000 at t = 2 h
+    expect(loop.nextTick).toBe(ticks);
+    // every frame's voice went out; frame k needs 92.5 ms past its instant (ScriptedMotion)
+    const frames = Math.floor((ticks * 320 - 1480) / 640) + 1;
+    expect(frames).toBe(179_999);
+    expect(sink.voiceCalls).toBe(frames);
+    expect(sink.voiceSamples16k).toBe(frames * 640);
     // each picture left with its own voice: identical media time on both RTP clocks
     expect(sink.worstSkewS).toBeLessThan(1e-9);
-    expect(sink.pictures).toBe(frames - 2 - Math.ceil((frames - 2) / 50));
-    expect(stats.toJSON(performance.now(), start).framesDropped).toBe(Math.ceil((frames - 2) / 50));
-    // media time stays locked to wall time: frame k leaves at start + (k + 2) × 40 ms
+    expect(sink.pictures).toBe(frames - Math.ceil(frames / 50));
+    expect(stats.toJSON(performance.now(), start).framesDropped).toBe(Math.ceil(frames / 50));
+    // media time stays locked to wall time: frame k leaves at start + k × 40 + 80 ms
+    // (the tick where the model has 92.5 ms past the frame's instant)
     for (const c of sink.checks) {
-      expect(c.wallMs - start).toBeCloseTo((c.frameIndex + 2) * 40, 6);
+      expect(c.wallMs - start).toBeCloseTo(c.frameIndex * 40 + 80, 6);
       expect(c.videoS).toBeCloseTo((c.frameIndex * 40) / 1000, 9);
     }
     expect(sink.checks.at(-1)!.frameIndex).toBe(171_001);
@@ -95,20 +98,20 @@ describe('FrameLoop (fake clock)', () => {
 
   it('drops the older pictures of a late tick but computes and voices every frame', async () => {
     const sink = new RecordingSink();
-    const { loop, stats, pipeline } = makeLoop(sink, 0);
+    const { loop, stats, pipeline } = makeLoop(sink, 640); // a frame as soon as its 40 ms are in
     loop.start();
-    await vi.advanceTimersByTimeAsync(0);
-    expect(sink.pictures).toBe(1);
-    // The event loop is blocked for 160 ms: the next tick wakes 160 ms late and finds
-    // frames 1–5 due at once.
+    await vi.advanceTimersByTimeAsync(20);
+    expect(sink.pictures).toBe(1); // ticks 0, 1: frame 0
+    // The event loop is blocked for 200 ms: the next tick wakes 200 ms late and finds
+    // ticks 2–12 due at once.
     const realNow = performance.now;
     let offset = 0;
     vi.spyOn(performance, 'now').mockImplementation(() => realNow.call(performance) + offset);
-    offset = 160;
-    await vi.advanceTimersByTimeAsync(40);
-    expect(pipeline.toJSON().inputFrames).toBe(6); // frames 0..5
-    expect(sink.voiceCalls).toBe(6);
-    expect(sink.pictures).toBe(2); // frame 0, then only the newest of 1..5
+    offset = 200;
+    await vi.advanceTimersByTimeAsync(21);
+    expect(pipeline.toJSON().samplesFed).toBe(13 * 320); // every tick's speech, none skipped
+    expect(sink.voiceCalls).toBe(6); // frames 0..5 all voiced
+    expect(sink.pictures).toBe(2); // frame 0, then only the newest of frames 1..5
     expect(stats.toJSON(performance.now(), 0).framesDropped).toBe(4);
     loop.stop();
     expect(loop.hasTimer).toBe(false);
@@ -116,7 +119,7 @@ describe('FrameLoop (fake clock)', () => {
 
   it('stops on a stage error and reports it', async () => {
     const sink = new RecordingSink();
-    const { loop, errors } = makeLoop(sink, 0);
+    const { loop, errors } = makeLoop(sink, 640);
     sink.sendFrame = () => {
       throw new Error('render exploded');
     };

@@ -89,9 +89,14 @@ describe('a live session over HTTP + ws + WebRTC (werift viewer, scripted stages
     expect(interrupted.droppedMs).toBeGreaterThan(200);
     const renderer = stages.opened[0]!.renderer;
     const at = renderer.rendered.length;
-    await waitFor(() => renderer.rendered.length >= at + 5, { what: '5 more frames' });
-    // after the frame in flight at the interrupt, the mouth is closed (jawOpen from silence)
-    expect(renderer.rendered.slice(at + 1, at + 5).every((j) => j === 0)).toBe(true);
+    await waitFor(() => renderer.rendered.length >= at + 8, { what: '8 more frames' });
+    // The frames already inside the motion look-ahead (≤ 2, held at the last pose) may still
+    // show an open mouth; from then on the face is at rest (jawOpen from silence).
+    const after = renderer.rendered.slice(at, at + 8);
+    const closedFrom = after.indexOf(0);
+    expect(closedFrom).toBeGreaterThanOrEqual(0);
+    expect(closedFrom).toBeLessThanOrEqual(2);
+    expect(after.slice(closedFrom).every((j) => j === 0)).toBe(true);
     expect(stages.opened[0]!.motion.interrupts).toBe(1);
     const stats = (await signal.next('stats', { from: signal.messages.length })).stats;
     expect(stats.queues.speechMs).toBe(0);

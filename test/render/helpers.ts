@@ -17,7 +17,11 @@ export function referenceFrame(reference: RenderReference): ControlsFrame {
   return frameWith((f) => setBlendshapeVector(f, reference.weights));
 }
 
-export function countLabel(labels: Uint8Array, label: number, where?: (p: number) => boolean): number {
+export function countLabel(
+  labels: Uint8Array,
+  label: number,
+  where?: (p: number) => boolean,
+): number {
   let n = 0;
   for (let p = 0; p < labels.length; p++) if (labels[p] === label && (!where || where(p))) n++;
   return n;

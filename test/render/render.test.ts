@@ -217,7 +217,12 @@ describe('Renderer: references per frame and errors', () => {
   it('switching the reference gives exactly what a fresh renderer gives', () => {
     const shifted: RenderReference = {
       ...reference,
-      crop: { x: 24, y: 16, width: reference.image.width - 48, height: reference.image.height - 48 },
+      crop: {
+        x: 24,
+        y: 16,
+        width: reference.image.width - 48,
+        height: reference.image.height - 48,
+      },
     };
     const frame = frameWith((f) => {
       f.blendshapes.jawOpen = 0.6;
@@ -228,8 +233,12 @@ describe('Renderer: references per frame and errors', () => {
     r.setReference(shifted);
     const switched = r.render(frame);
     const fresh = Renderer.create(model, shifted, { size: SIZE }).render(frame);
-    expect(Buffer.compare(Buffer.from(switched.composite.data), Buffer.from(fresh.composite.data))).toBe(0);
-    expect(Buffer.compare(Buffer.from(switched.maps.labels), Buffer.from(fresh.maps.labels))).toBe(0);
+    expect(
+      Buffer.compare(Buffer.from(switched.composite.data), Buffer.from(fresh.composite.data)),
+    ).toBe(0);
+    expect(Buffer.compare(Buffer.from(switched.maps.labels), Buffer.from(fresh.maps.labels))).toBe(
+      0,
+    );
     r.close();
   });
 
@@ -244,7 +253,9 @@ describe('Renderer: references per frame and errors', () => {
       return 'no error';
     };
     expect(code(() => Renderer.create(model, reference, { size: 128 }))).toBe('RENDER_BAD_OPTIONS');
-    expect(code(() => Renderer.create(model, reference, { size: 2048 }))).toBe('RENDER_BAD_OPTIONS');
+    expect(code(() => Renderer.create(model, reference, { size: 2048 }))).toBe(
+      'RENDER_BAD_OPTIONS',
+    );
     const r = Renderer.create(model, reference, { size: SIZE });
     expect(
       code(() => r.setReference({ ...reference, crop: { x: 0, y: 0, width: 300, height: 150 } })),
@@ -274,7 +285,10 @@ function nocsOf(vertex: number): [number, number, number] {
 }
 
 /** The pixel whose face coordinates are nearest `target` (the vertex's image position). */
-function pixelNearest(coords: Float32Array, target: [number, number, number]): { x: number; y: number } {
+function pixelNearest(
+  coords: Float32Array,
+  target: [number, number, number],
+): { x: number; y: number } {
   let best = Number.POSITIVE_INFINITY;
   let at = 0;
   for (let p = 0; p < coords.length / 3; p++) {
