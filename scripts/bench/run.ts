@@ -5,9 +5,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Bench, BenchResult } from './harness.ts';
 import { melBench } from './mel.ts';
+import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
 
-const BENCHES: Bench[] = [melBench, renderBench];
+const BENCHES: Bench[] = [melBench, renderBench, motionBench];
 const DOC = 'docs/benchmarks.md';
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

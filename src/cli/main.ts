@@ -4,8 +4,17 @@ import { audioCommand } from './commands/audio.ts';
 import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
+import { motionCommand } from './commands/motion.ts';
+import { ttsCommand } from './commands/tts.ts';
 
-const COMMANDS: Command[] = [audioCommand, featuresCommand, controlsCommand, avatarCommand];
+const COMMANDS: Command[] = [
+  audioCommand,
+  featuresCommand,
+  controlsCommand,
+  avatarCommand,
+  motionCommand,
+  ttsCommand,
+];
 
 const HELP = `facecast — speech to a talking avatar
 
