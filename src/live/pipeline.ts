@@ -87,13 +87,16 @@ export class LivePipeline {
     return this.#speaking;
   }
 
-  /** Feeds the next `samples` (default 20 ms) of speech or silence; returns frames now ready. */
-  async advance(samples = SAMPLES_PER_TICK): Promise<ReadyFrame[]> {
+  /**
+   * Feeds the next `samples` (default 20 ms) of speech or silence; returns frames now ready.
+   * `dueMs`: when these samples were due to enter (see {@link SpeechQueue.take}).
+   */
+  async advance(samples = SAMPLES_PER_TICK, dueMs?: number): Promise<ReadyFrame[]> {
     const out: ReadyFrame[] = [];
     if (this.#interruptPending && this.#samplesFed % SAMPLES_PER_FRAME === 0) {
       this.#applyInterrupt(out);
     }
-    const block = this.#speech.take(samples);
+    const block = this.#speech.take(samples, dueMs);
     this.#speaking = block.speechSamples > 0;
     const voiced = this.#speaking && (block.lane === 'queued' || this.#echoMic);
     this.#collectVoice(block.samples, voiced, block.firstArrivalMs);

@@ -30,7 +30,12 @@ export interface RgbFrame {
 export interface RenderPort {
   readonly width: number;
   readonly height: number;
-  render(controls: ControlsFrame): RgbFrame;
+  /**
+   * Renders one frame. Synchronous on the calling thread, or a promise (a worker thread);
+   * the scheduler never has two renders of one session in flight, and the returned buffer
+   * only needs to stay valid until the next call.
+   */
+  render(controls: ControlsFrame): RgbFrame | Promise<RgbFrame>;
   close(): void | Promise<void>;
 }
 

@@ -102,8 +102,13 @@ export class SpeechQueue {
     }
   }
 
-  /** Takes the next `length` samples (zero-padded) for one frame. */
-  take(length: number): SpeechBlock {
+  /**
+   * Takes the next `length` samples (zero-padded). With `dueMs` (when this audio was due
+   * to enter the pipeline), queued speech that waited longer — a burst of TTS audio is
+   * played out in real time on purpose — reports `dueMs` as its arrival, so latency figures
+   * measure the pipeline, not the playlist. Microphone audio always reports its arrival.
+   */
+  take(length: number, dueMs?: number): SpeechBlock {
     const samples = new Float32Array(length);
     const fromQueued = this.#queuedSamples > 0;
     const lane = fromQueued ? this.#queued : this.#live;
@@ -122,6 +127,10 @@ export class SpeechQueue {
     }
     if (fromQueued) this.#queuedSamples -= filled;
     else this.#liveSamples -= filled;
+    if (fromQueued && dueMs !== undefined) {
+      if (firstArrivalMs !== undefined) firstArrivalMs = Math.max(firstArrivalMs, dueMs);
+      if (arrivalMs !== undefined) arrivalMs = Math.max(arrivalMs, dueMs);
+    }
     const source = filled === 0 ? 'none' : fromQueued ? 'queued' : 'live';
     return { samples, speechSamples: filled, firstArrivalMs, arrivalMs, lane: source };
   }

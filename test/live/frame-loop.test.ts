@@ -5,6 +5,7 @@ import {
   LivePipeline,
   LiveStats,
   MediaClock,
+  type RenderPort,
   type RgbFrame,
   SpeechQueue,
 } from '../../src/live/index.ts';
@@ -51,14 +52,18 @@ class RecordingSink implements FrameSink {
   }
 }
 
-function makeLoop(sink: RecordingSink, lookAheadSamples = 1480) {
+function makeLoop(
+  sink: RecordingSink,
+  lookAheadSamples = 1480,
+  renderer: RenderPort = new BrightnessRenderer(8),
+) {
   const speech = new SpeechQueue();
   const stats = new LiveStats();
   const errors: unknown[] = [];
   const pipeline = new LivePipeline({ motion: new ScriptedMotion(lookAheadSamples), speech });
   const loop = new FrameLoop({
     pipeline,
-    renderer: new BrightnessRenderer(8),
+    renderer,
     sink,
     stats,
     onError: (e) => errors.push(e),
@@ -115,6 +120,60 @@ describe('FrameLoop (fake clock)', () => {
     expect(stats.toJSON(performance.now(), 0).framesDropped).toBe(4);
     loop.stop();
     expect(loop.hasTimer).toBe(false);
+  });
+
+  it('with a slow async renderer keeps one frame waiting (drop-oldest) and voices every frame', async () => {
+    const sink = new RecordingSink();
+    const renderer = new BrightnessRenderer(8);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    // a worker-thread renderer that needs 100 ms per picture: 2.5 frame periods
+    const slow = {
+      width: 8,
+      height: 8,
+      render: (c: Parameters<BrightnessRenderer['render']>[0]) =>
+        new Promise<RgbFrame>((resolve) => {
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          setTimeout(() => {
+            inFlight--;
+            resolve(renderer.render(c));
+          }, 100);
+        }),
+      close() {},
+    };
+    const { loop, stats, errors } = makeLoop(sink, 640, slow);
+    loop.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    loop.stop();
+    expect(errors).toEqual([]);
+    const frames = Math.floor((500 * 320 + 320) / 640); // 250 frames in 10 s
+    expect(maxInFlight).toBe(1);
+    expect(sink.pictures).toBeGreaterThanOrEqual(99); // one per 100 ms
+    expect(sink.pictures).toBeLessThanOrEqual(101);
+    expect(sink.voiceCalls).toBeGreaterThanOrEqual(frames - 3); // all but the last few held ones
+    expect(sink.worstSkewS).toBeLessThan(1e-9); // each picture still leaves with its voice
+    expect(stats.toJSON(performance.now(), 0).framesDropped + sink.pictures).toBeGreaterThanOrEqual(
+      frames - 3,
+    );
+  });
+
+  it('sends the voice even while the renderer is stuck (after maxVoiceHoldMs)', async () => {
+    const sink = new RecordingSink();
+    const stuck = {
+      width: 8,
+      height: 8,
+      render: () => new Promise<RgbFrame>(() => {}),
+      close() {},
+    };
+    const { loop } = makeLoop(sink, 640, stuck);
+    loop.start();
+    await vi.advanceTimersByTimeAsync(2000);
+    loop.stop();
+    expect(sink.pictures).toBe(0);
+    // 50 frames became ready in 2 s; all but those younger than 80 ms were voiced
+    expect(sink.voiceCalls).toBeGreaterThanOrEqual(47);
+    expect(loop.heldVoices).toBeLessThanOrEqual(3);
   });
 
   it('stops on a stage error and reports it', async () => {

@@ -38,6 +38,17 @@ describe('SpeechQueue', () => {
     expect(block.lane).toBe('live');
   });
 
+  it('counts latency of queued speech from when it was due, of the microphone from arrival', () => {
+    const q = new SpeechQueue();
+    q.pushQueued(new Float32Array(3200), 1000); // a 200 ms TTS burst at t = 1000
+    expect(q.take(320, 1000).firstArrivalMs).toBe(1000);
+    expect(q.take(320, 1020).firstArrivalMs).toBe(1020); // waited in the playlist on purpose
+    q.pushLive(new Float32Array(320), 900);
+    q.clear();
+    q.pushLive(new Float32Array(320), 900);
+    expect(q.take(320, 2000)).toMatchObject({ firstArrivalMs: 900, lane: 'live' });
+  });
+
   it('prefers queued speech over the microphone and clears both on interrupt', () => {
     const q = new SpeechQueue();
     q.pushLive(new Float32Array(640).fill(0.5), 1);
