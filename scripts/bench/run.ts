@@ -4,15 +4,26 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Bench, BenchResult } from './harness.ts';
+import { liveBench, liveSessionsBench, liveSoakBench } from './live.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
 
-const BENCHES: Bench[] = [melBench, renderBench, motionBench];
+const BENCHES: Bench[] = [
+  melBench,
+  renderBench,
+  motionBench,
+  liveBench,
+  liveSessionsBench,
+  liveSoakBench,
+];
 const DOC = 'docs/benchmarks.md';
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const selected = wanted.length > 0 ? BENCHES.filter((b) => wanted.includes(b.id)) : BENCHES;
+const selected =
+  wanted.length > 0
+    ? BENCHES.filter((b) => wanted.includes(b.id))
+    : BENCHES.filter((b) => !b.onlyWhenNamed);
 if (selected.length === 0) {
   console.error(
     `no such benchmark: ${wanted.join(', ')} (have: ${BENCHES.map((b) => b.id).join(', ')})`,

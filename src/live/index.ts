@@ -16,6 +16,7 @@ export { attachLiveSockets, type MountLiveOptions, mountLive } from './mount.ts'
 export {
   type CreateSessionRequest,
   createSessionSchema,
+  type FrameEvent,
   LIVE_SERVER_DEFAULTS,
   type LiveServerOptions,
   type SessionOptions,
@@ -47,8 +48,15 @@ export {
   type SessionState,
   type SessionStatsJson,
 } from './protocol.ts';
+export { RenderWorker } from './render-worker.ts';
 export { type LiveRoutesOptions, liveRoutes } from './routes.ts';
 export { LiveSession, type LiveSessionEvents, type LiveSessionInit } from './session.ts';
 export { type SpeechBlock, SpeechQueue, type SpeechQueueOptions } from './speech-queue.ts';
+export {
+  type AvatarResolver,
+  avatarFolders,
+  createLiveStages,
+  type LiveStagesOptions,
+} from './stages.ts';
 export { LiveStats } from './stats.ts';
 export { createLiveSocketServer, type LiveSocketOptions, type LiveSocketServer } from './ws.ts';

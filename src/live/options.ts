@@ -71,17 +71,31 @@ export interface LiveServerOptions {
   icePortRange?: [number, number];
   /** Extra host addresses to advertise in ICE (a public IP in front of NAT). Default none. */
   iceAdditionalHostAddresses?: string[];
+  /**
+   * Called for every video frame sent, with its audio-in → frame-out latency when it showed
+   * speech (metrics histograms, benchmarks). Default none.
+   */
+  onFrame?: (event: FrameEvent) => void;
 }
 
-export const LIVE_SERVER_DEFAULTS: Readonly<Required<Omit<LiveServerOptions, 'icePortRange'>>> =
-  Object.freeze({
-    maxSessions: 4,
-    tokenTtlMs: 60_000,
-    connectTimeoutMs: 30_000,
-    peerSilenceTimeoutMs: 10_000,
-    maxQueuedSpeechMs: 60_000,
-    maxMicLagMs: 200,
-    statsIntervalMs: 1000,
-    iceServers: [],
-    iceAdditionalHostAddresses: [],
-  });
+/** One video frame that left a session. */
+export interface FrameEvent {
+  sessionId: string;
+  frameIndex: number;
+  sentAtMs: number;
+  latencyMs: number | undefined;
+}
+
+export const LIVE_SERVER_DEFAULTS: Readonly<
+  Required<Omit<LiveServerOptions, 'icePortRange' | 'onFrame'>>
+> = Object.freeze({
+  maxSessions: 4,
+  tokenTtlMs: 60_000,
+  connectTimeoutMs: 30_000,
+  peerSilenceTimeoutMs: 10_000,
+  maxQueuedSpeechMs: 60_000,
+  maxMicLagMs: 200,
+  statsIntervalMs: 1000,
+  iceServers: [],
+  iceAdditionalHostAddresses: [],
+});

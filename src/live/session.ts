@@ -59,8 +59,8 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
   readonly avatarId: string;
   readonly options: SessionOptions;
   readonly createdAt = performance.now();
-  readonly #server: Required<Omit<LiveServerOptions, 'icePortRange'>> &
-    Pick<LiveServerOptions, 'icePortRange'>;
+  readonly #server: Required<Omit<LiveServerOptions, 'icePortRange' | 'onFrame'>> &
+    Pick<LiveServerOptions, 'icePortRange' | 'onFrame'>;
   readonly #controller = new AbortController();
   readonly #stages: SessionStages;
   readonly #speechPort: StageFactory['speech'];
@@ -410,6 +410,13 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
   #onFrameSent(frame: SentFrame): void {
     this.#stats.frameSent(frame.sentAtMs);
     const arrival = this.#arrivals.get(frame.frameIndex);
+    const latencyMs = arrival === undefined ? undefined : frame.sentAtMs - arrival;
+    this.#server.onFrame?.({
+      sessionId: this.id,
+      frameIndex: frame.frameIndex,
+      sentAtMs: frame.sentAtMs,
+      latencyMs,
+    });
     if (arrival !== undefined) {
       this.#arrivals.delete(frame.frameIndex);
       this.#stats.latency(frame.sentAtMs - arrival);
