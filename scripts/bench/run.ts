@@ -3,16 +3,22 @@
  * those sections in docs/benchmarks.md (each between `<!-- bench:<id> -->` markers).
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { avatarBench, trackBench } from './face.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { liveBench, liveSessionsBench, liveSoakBench } from './live.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
+import { videoBench, videoMemoryBench } from './video.ts';
 
 const BENCHES: Bench[] = [
   melBench,
-  renderBench,
   motionBench,
+  avatarBench,
+  trackBench,
+  renderBench,
+  videoBench,
+  videoMemoryBench,
   liveBench,
   liveSessionsBench,
   liveSoakBench,

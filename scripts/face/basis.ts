@@ -7,7 +7,7 @@
  * towards each other, mouth corners pulled along anatomical directions, brows raised or
  * lowered, each with a Gaussian fall-off into the surrounding skin. Magnitudes at weight 1
  * follow ARKit's meaning of "fully expressed" (e.g. jawOpen = 1 drops the lower lip by
- * ~2.7 cm, eyeBlink = 1 closes the lids). See docs/architecture.md, "Faces", for why the
+ * ~1.8 cm, eyeBlink = 1 closes the lids). See docs/architecture.md, "Faces", for why the
  * basis is procedural rather than fitted from tracked video.
  */
 import { ARKIT_BLENDSHAPES, type BlendshapeName } from '../../src/controls/index.ts';
@@ -174,25 +174,35 @@ export function buildBasis({ neutral, sets }: BasisInput): Float64Array {
     basis[base + 1] = (basis[base + 1] as number) + d[1] * w;
     basis[base + 2] = (basis[base + 2] as number) + d[2] * w;
   };
-  // ---- Jaw: rotation about the temporomandibular joint plus a forward glide ----------------
+  // ---- Jaw: rotation about the temporomandibular joint plus the condyle's glide ----------
+  // A pure rotation swings the chin backwards; the real mandible also translates (the
+  // condyles slide forward and down the articular eminence), so the chin mostly drops.
+  // Angle and translation were chosen so the displacement ratios match what the landmark
+  // detector reports on the fixture talking videos (per unit of inner-lip gap, relative to
+  // the nose: chin 0.78, jaw angle 0.46, mouth corner 0.32, cheek 0.2). Scale: at weight 1
+  // the lower lip drops 1.8 cm and the chin 1.6 cm. The detector under-reports mouth
+  // opening (peaks of ~0.5 cm inner-lip gap in clearly articulated GRID speech), and this
+  // scale puts tracked speech where ARKit captures of speech sit (jawOpen ≈ 0.05–0.4).
   const jawPivot: V3 = [0, 0.3, 2.0];
-  const jawAngle = 0.42;
-  const jawGlide = -1.0;
+  const jawAngle = 0.11;
+  const jawGlide: [number, number] = [1.05, -0.2];
   const jawWeight = (i: number): number => {
     const [x, y] = xy(i);
     const ax = Math.abs(x) / halfWidth;
     if (upperSet.has(i)) return corners.has(i) ? 0.5 : 0.5 * Math.min(1, ax) ** 6;
     if (lowerSet.has(i)) return corners.has(i) ? 0.5 : 1 - 0.5 * Math.min(1, ax) ** 6;
+    const lateral = Math.min(1, Math.max(0, (Math.abs(x) - halfWidth) / 2));
     const edge = Math.abs(x) <= halfWidth ? seamY(x) : seamY(x) - (Math.abs(x) - halfWidth) * 0.55;
-    return smoothstep(edge - 0.3, edge + 1.2, y);
+    // Beside the mouth the soft cheek follows the jaw part-way, higher up.
+    return smoothstep(edge - 0.3 - 2.2 * lateral, edge + 1.2, y);
   };
-  const jawDelta = (i: number, angle: number, glide: number): V3 => {
-    const [x, y, z] = p(i);
+  const jawDelta = (i: number, angle: number, glide: [number, number]): V3 => {
+    const [, y, z] = p(i);
     const ry = y - jawPivot[1];
     const rz = z - jawPivot[2];
     const c = Math.cos(angle);
     const s = Math.sin(angle);
-    return [x - x, c * ry - s * rz - ry, s * ry + c * rz - rz + glide];
+    return [0, c * ry - s * rz - ry + glide[0], s * ry + c * rz - rz + glide[1]];
   };
   const jw = all.map(jawWeight);
   for (const i of all) {
@@ -203,7 +213,7 @@ export function buildBasis({ neutral, sets }: BasisInput): Float64Array {
     add('jawRight', i, [-0.6, 0, 0], w);
     // The tongue is not part of the mesh: tongueOut opens the jaw a little and pushes the
     // lower lip down and forward, which is all a 468-vertex surface can show of it.
-    add('tongueOut', i, jawDelta(i, jawAngle * 0.25, jawGlide * 0.25), w);
+    add('tongueOut', i, jawDelta(i, jawAngle * 0.25, [jawGlide[0] * 0.25, jawGlide[1] * 0.25]), w);
     add('tongueOut', i, [0, 0.15, -0.3], lowerMask(i, 0.3));
   }
 

@@ -86,6 +86,18 @@ const lipClosing = gapCm > LIP_GAP_CM ? 1 - LIP_GAP_CM / gapCm : 0;
 const neutral = closeLips(open, deriveSets(open), lipClosing);
 const sets = deriveSets(neutral);
 const basis = buildBasis({ neutral, sets });
+// Gaussian fall-offs never reach exactly 0; cut deltas below 5 µm so each vertex is moved by
+// few shapes (7 on average instead of 20), which keeps the fitter's normal equations sparse.
+const BASIS_CUTOFF_CM = 5e-4;
+for (let o = 0; o < basis.length; o += 3) {
+  if (
+    Math.hypot(basis[o] as number, basis[o + 1] as number, basis[o + 2] as number) < BASIS_CUTOFF_CM
+  ) {
+    basis[o] = 0;
+    basis[o + 1] = 0;
+    basis[o + 2] = 0;
+  }
+}
 
 const eyeCentre = (ids: number[]) =>
   [0, 1, 2].map((a) => ids.reduce((s, i) => s + (neutral[i * 3 + a] as number), 0) / ids.length);

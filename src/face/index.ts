@@ -27,11 +27,18 @@ export {
   type DetectedBody,
   type DetectedFace,
   type Detection,
+  type DetectOptions,
   FaceLandmarker,
   LANDMARKER_DEFAULTS,
   type LandmarkerOptions,
   type RgbImage,
 } from './landmarker.ts';
+export {
+  laggedCorrelation,
+  lipSyncCorrelation,
+  movingAverage3,
+  speechEnvelopeDb,
+} from './lipsync.ts';
 export {
   DEFAULT_FACE_MODEL_DIR,
   FACE_VERTEX_COUNT,
@@ -46,6 +53,7 @@ export {
   VERTEX_SET_NAMES,
   type VertexSetName,
 } from './model.ts';
+export { OneEuroFilter, type OneEuroParams } from './one-euro.ts';
 export {
   anglesFromRotation,
   applyHeadDelta,
@@ -71,3 +79,13 @@ export {
   PROFILE_IMAGE_FILE,
   saveAvatarProfile,
 } from './profile.ts';
+export { TRACK_DEFAULTS, type TrackResult, type TrackVideoOptions, trackVideo } from './track.ts';
+export {
+  FaceTracker,
+  TRACKER_DEFAULTS,
+  TRACKER_SMOOTHING,
+  type TrackedFrame,
+  type TrackerInput,
+  type TrackerOptions,
+  type TrackerSmoothing,
+} from './tracker.ts';

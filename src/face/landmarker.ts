@@ -31,6 +31,13 @@ export interface DetectedBody {
   keypoints: BodyKeypoint[];
 }
 
+/** Per-call options of {@link FaceLandmarker.detect}. */
+export interface DetectOptions {
+  /** Run the body model on this call (default: as loaded). The body model costs about as much as the face models. */
+  body?: boolean;
+  signal?: AbortSignal;
+}
+
 export interface Detection {
   /** Largest first. */
   faces: DetectedFace[];
@@ -139,11 +146,111 @@ function registerFileRouter(human: Human): void {
   });
 }
 
+interface HumanModuleWithEnv extends HumanModule {
+  env: { initial: boolean };
+}
+
+/**
+ * Human keeps its loaded models in module-level variables shared by every Human instance of
+ * the process (and its face-box cache for video), so facecast runs one shared instance:
+ * handles are reference-counted and the last `close()` disposes the models and marks Human's
+ * environment as fresh, so a later load really reloads them.
+ */
+interface Engine {
+  human: Human;
+  handles: number;
+  queue: Promise<unknown>;
+}
+let engine: Promise<Engine> | undefined;
+
+async function acquireEngine(): Promise<Engine> {
+  if (!engine) {
+    engine = (async () => {
+      const { Human: HumanClass } = loadHumanModule();
+      const human = new HumanClass({
+        ...BASE_CONFIG,
+        wasmPath: wasmDir(),
+        modelBasePath: `file://${humanModelsDir()}/`,
+      } as Partial<Config>);
+      registerFileRouter(human);
+      await human.load();
+      // Human resolves the backend lazily; do it now so the first detect() is not slower.
+      await human.init();
+      return { human, handles: 0, queue: Promise.resolve() };
+    })();
+    engine.catch(() => {
+      engine = undefined;
+    });
+  }
+  const e = await engine;
+  e.handles++;
+  return e;
+}
+
+async function releaseEngine(e: Engine): Promise<void> {
+  e.handles--;
+  if (e.handles > 0) return;
+  await e.queue;
+  if (e.handles > 0) return;
+  engine = undefined;
+  const models = e.human.models.models as unknown as Record<
+    string,
+    { dispose?: () => void } | null
+  >;
+  for (const model of Object.values(models)) model?.dispose?.();
+  e.human.models.reset();
+  (loadHumanModule() as HumanModuleWithEnv).env.initial = true;
+}
+
+/** Human configuration shared by every call; per-call parts are in {@link modeConfig}. */
+const BASE_CONFIG = {
+  backend: 'wasm',
+  debug: false,
+  async: true,
+  warmup: 'none',
+  cacheModels: false,
+  filter: { enabled: false },
+  face: {
+    enabled: true,
+    detector: { rotation: true, return: false },
+    mesh: { enabled: true },
+    iris: { enabled: true, skipFrames: 0, skipTime: 0 },
+    emotion: { enabled: false },
+    description: { enabled: false },
+    antispoof: { enabled: false },
+    liveness: { enabled: false },
+    attention: { enabled: false },
+    gear: { enabled: false },
+  },
+  body: { enabled: true, modelPath: 'movenet-lightning.json', maxDetected: 1, minConfidence: 0 },
+  hand: { enabled: false },
+  object: { enabled: false },
+  gesture: { enabled: false },
+  segmentation: { enabled: false },
+} as const;
+
+/**
+ * Per-call configuration. Video mode lets Human reuse the previous frame's face box (its
+ * box detector re-runs every 5 frames or when the image changes); photo mode detects afresh.
+ */
+function modeConfig(o: Required<Omit<LandmarkerOptions, 'signal'>>): Partial<Config> {
+  const skip = o.video ? { skipFrames: 5, skipTime: 1000 } : { skipFrames: 0, skipTime: 0 };
+  return {
+    cacheSensitivity: o.video ? 0.01 : 0,
+    skipAllowed: o.video,
+    face: {
+      detector: { maxDetected: o.maxFaces, minConfidence: o.minFaceScore, ...skip },
+    },
+    body: { enabled: o.body, ...skip },
+  } as Partial<Config>;
+}
+
 /**
  * Face box, 478 landmarks (468 mesh + iris) and body keypoints from `@vladmandic/human` on
  * the tfjs WASM backend, fully offline: the models come from the npm package on disk and
  * the wasm binaries from @tensorflow/tfjs-backend-wasm. Load once, reuse, `close()` to
- * release the models' tensors.
+ * release (the last handle disposes the models' tensors). Calls are serialised process-wide.
+ * Video mode keeps face-box state between calls, so track one video at a time per process.
  *
  * @example
  * const landmarker = await FaceLandmarker.load();
@@ -151,70 +258,24 @@ function registerFileRouter(human: Human): void {
  * await landmarker.close();
  */
 export class FaceLandmarker {
-  readonly #human: Human;
+  readonly #engine: Engine;
+  readonly #config: Partial<Config>;
   readonly #maxFaces: number;
   #closed = false;
-  #busy: Promise<unknown> = Promise.resolve();
 
-  private constructor(human: Human, maxFaces: number) {
-    this.#human = human;
+  private constructor(engine: Engine, config: Partial<Config>, maxFaces: number) {
+    this.#engine = engine;
+    this.#config = config;
     this.#maxFaces = maxFaces;
   }
 
   static async load(options: LandmarkerOptions = {}): Promise<FaceLandmarker> {
-    const o = { ...LANDMARKER_DEFAULTS, ...options };
-    throwIfAborted(options.signal);
-    let human: Human;
+    const { signal, ...rest } = options;
+    const o = { ...LANDMARKER_DEFAULTS, ...rest };
+    throwIfAborted(signal);
+    let e: Engine;
     try {
-      const { Human: HumanClass } = loadHumanModule();
-      human = new HumanClass({
-        backend: 'wasm',
-        wasmPath: wasmDir(),
-        modelBasePath: `file://${humanModelsDir()}/`,
-        debug: false,
-        async: true,
-        warmup: 'none',
-        cacheModels: false,
-        // 0 disables Human's "same image as last time" shortcut; video mode allows it.
-        cacheSensitivity: o.video ? 0.01 : 0,
-        skipAllowed: o.video,
-        filter: { enabled: false },
-        face: {
-          enabled: true,
-          detector: {
-            rotation: true,
-            maxDetected: o.maxFaces,
-            minConfidence: o.minFaceScore,
-            skipFrames: o.video ? 5 : 0,
-            skipTime: o.video ? 1000 : 0,
-            return: false,
-          },
-          mesh: { enabled: true },
-          iris: { enabled: true, skipFrames: 0, skipTime: 0 },
-          emotion: { enabled: false },
-          description: { enabled: false },
-          antispoof: { enabled: false },
-          liveness: { enabled: false },
-          attention: { enabled: false },
-          gear: { enabled: false },
-        },
-        body: {
-          enabled: o.body,
-          modelPath: 'movenet-lightning.json',
-          maxDetected: 1,
-          minConfidence: 0,
-          skipFrames: o.video ? 5 : 0,
-          skipTime: o.video ? 1000 : 0,
-        },
-        hand: { enabled: false },
-        object: { enabled: false },
-        gesture: { enabled: false },
-        segmentation: { enabled: false },
-      } as Partial<Config>);
-      registerFileRouter(human);
-      await human.load();
-      // Human resolves the backend lazily; do it now so the first detect() is not slower.
-      await human.init();
+      e = await acquireEngine();
     } catch (cause) {
       throw new FaceError(
         'LANDMARKER_FAILED',
@@ -222,31 +283,48 @@ export class FaceLandmarker {
         { cause },
       );
     }
-    throwIfAborted(options.signal);
-    return new FaceLandmarker(human, o.maxFaces);
+    if (signal?.aborted) {
+      await releaseEngine(e);
+      throwIfAborted(signal);
+    }
+    return new FaceLandmarker(e, modeConfig(o), o.maxFaces);
   }
 
   /**
    * Detects faces (largest first) and the body in an RGB image. Calls are serialised:
    * Human's models are not re-entrant.
    */
-  detect(image: RgbImage, options: { signal?: AbortSignal } = {}): Promise<Detection> {
-    const run = this.#busy.then(() => this.#detect(image, options.signal));
-    this.#busy = run.catch(() => undefined);
+  detect(image: RgbImage, options: DetectOptions = {}): Promise<Detection> {
+    if (this.#closed) {
+      return Promise.reject(new FaceError('LANDMARKER_FAILED', 'landmarker is closed'));
+    }
+    const config =
+      options.body === undefined
+        ? this.#config
+        : ({
+            ...this.#config,
+            body: { ...this.#config.body, enabled: options.body },
+          } as Partial<Config>);
+    const run = this.#engine.queue.then(() => this.#detect(image, config, options.signal));
+    this.#engine.queue = run.catch(() => undefined);
     return run;
   }
 
-  async #detect(image: RgbImage, signal: AbortSignal | undefined): Promise<Detection> {
-    if (this.#closed) throw new FaceError('LANDMARKER_FAILED', 'landmarker is closed');
+  async #detect(
+    image: RgbImage,
+    config: Partial<Config>,
+    signal: AbortSignal | undefined,
+  ): Promise<Detection> {
     if (signal?.aborted) throw new AbortedError('face detection aborted', { cause: signal.reason });
     const { width, height, data } = image;
     if (data.length !== width * height * 3)
       throw new RangeError('image data is not width × height × 3 bytes');
-    const tf = this.#human.tf;
+    const human = this.#engine.human;
+    const tf = human.tf;
     const tensor = tf.tensor3d(data, [height, width, 3], 'int32');
     let result: Result;
     try {
-      result = await this.#human.detect(tensor as never);
+      result = await human.detect(tensor as never, config);
     } catch (cause) {
       throw new FaceError(
         'LANDMARKER_FAILED',
@@ -289,16 +367,10 @@ export class FaceLandmarker {
     return { faces: faces.slice(0, this.#maxFaces), body };
   }
 
-  /** Releases the models' tensors. Idempotent. */
+  /** Releases this handle (the last one disposes the models' tensors). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#busy;
-    const models = this.#human.models.models as unknown as Record<
-      string,
-      { dispose?: () => void } | null
-    >;
-    for (const model of Object.values(models)) model?.dispose?.();
-    this.#human.models.reset();
+    await releaseEngine(this.#engine);
   }
 }

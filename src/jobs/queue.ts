@@ -112,30 +112,33 @@ export class JobQueue<I, R> {
   }
 
   /**
-   * Accepts a job. `prepare` puts its input files into `paths.inputDir` (and may validate
-   * them, throwing to refuse the job: its folder is then removed). The job file is written
-   * last: once this resolves, the job survives a crash.
+   * Accepts a job. `input` is the job's input, or a function that builds it: it receives the
+   * job's folders, puts the input files into `paths.inputDir` (validating them, and throwing
+   * to refuse the job: its folder is then removed) and returns the input. The job file is
+   * written last: once this resolves, the job survives a crash. Resolves with the job as
+   * accepted (a copy: the queue may already be running it).
    */
-  async submit(input: I, prepare?: (paths: JobPaths) => Promise<void>): Promise<JobRecord<I, R>> {
+  async submit(input: I | ((paths: JobPaths) => Promise<I>)): Promise<JobRecord<I, R>> {
     this.#checkAccepting();
-    const parsed = this.#options.inputSchema.parse(input);
     const id = newJobId();
     const paths = jobPaths(this.#options.dir, id);
     await mkdir(paths.inputDir, { recursive: true });
-    const now = new Date().toISOString();
-    const record: JobRecord<I, R> = {
-      format: 'facecast.job',
-      version: 1,
-      id,
-      state: 'queued',
-      createdAt: now,
-      updatedAt: now,
-      attempts: 0,
-      progress: { stage: 'queued', fraction: 0 },
-      input: parsed,
-    };
+    let record: JobRecord<I, R>;
     try {
-      await prepare?.(paths);
+      const built =
+        typeof input === 'function' ? await (input as (p: JobPaths) => Promise<I>)(paths) : input;
+      const now = new Date().toISOString();
+      record = {
+        format: 'facecast.job',
+        version: 1,
+        id,
+        state: 'queued',
+        createdAt: now,
+        updatedAt: now,
+        attempts: 0,
+        progress: { stage: 'queued', fraction: 0 },
+        input: this.#options.inputSchema.parse(built),
+      };
       this.#checkAccepting();
       await writeJobFile(this.#options.dir, record);
     } catch (error) {
@@ -145,8 +148,9 @@ export class JobQueue<I, R> {
     this.#jobs.set(id, record);
     this.#waiting.push(id);
     this.#emit(record, undefined);
+    const accepted = structuredClone(record);
     this.#pump();
-    return record;
+    return accepted;
   }
 
   /** The job, or JOB_NOT_FOUND. */

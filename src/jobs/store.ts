@@ -72,6 +72,11 @@ export async function scanJobs<I, R>(
   for (const entry of await readdir(root, { withFileTypes: true })) {
     if (!entry.isDirectory() || !JOB_ID_PATTERN.test(entry.name)) continue;
     const dir = join(root, entry.name);
+    // A job-file write cut short by a crash leaves its temporary file behind.
+    for (const name of await readdir(dir)) {
+      if (name.startsWith(`${JOB_FILE}.`) && name.endsWith('.tmp'))
+        await rm(join(dir, name), { force: true });
+    }
     let text: string;
     try {
       text = await readFile(join(dir, JOB_FILE), 'utf8');

@@ -21,6 +21,7 @@ export {
   type MotionOutput,
   MotionStream,
   type MotionStreamOptions,
+  motionFrames,
 } from './stream.ts';
 export {
   type CoarticulationOptions,

@@ -44,6 +44,8 @@ export class MotionStream {
   /** Frames emitted before the last interrupt (the stream's frame clock keeps running). */
   #frameOffset = 0;
   #closed = false;
+  /** Calls run one at a time in call order (the model's buffers are per stream). */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(model: MotionModel, options: MotionStreamOptions = {}) {
     this.#core = new MotionCore(model, options);
@@ -55,7 +57,17 @@ export class MotionStream {
     return this.#frameOffset + this.#core.framesEmitted;
   }
 
-  async process(input: MotionInput, options: { signal?: AbortSignal } = {}): Promise<MotionOutput> {
+  /** Feeds audio (or mel); resolves with every frame now complete. Calls are queued in order. */
+  process(input: MotionInput, options: { signal?: AbortSignal } = {}): Promise<MotionOutput> {
+    return this.#enqueue(() => this.#process(input, options));
+  }
+
+  /** Ends the stream: emits the remaining frames (the last 80 ms) and resets for reuse. */
+  flush(options: { signal?: AbortSignal } = {}): Promise<MotionOutput> {
+    return this.#enqueue(() => this.#flush(options));
+  }
+
+  async #process(input: MotionInput, options: { signal?: AbortSignal }): Promise<MotionOutput> {
     this.#check();
     let mel: Float32Array;
     if ('pcm' in input) {
@@ -72,8 +84,7 @@ export class MotionStream {
     return this.#emit(await this.#core.process(mel, options));
   }
 
-  /** Ends the stream: emits the remaining frames (the last 80 ms) and resets for reuse. */
-  async flush(options: { signal?: AbortSignal } = {}): Promise<MotionOutput> {
+  async #flush(options: { signal?: AbortSignal }): Promise<MotionOutput> {
     this.#check();
     const parts: MotionOutput[] = [];
     if (this.#mel)
@@ -90,12 +101,21 @@ export class MotionStream {
 
   /**
    * Barge-in: drops buffered audio and the model's context without emitting it. The frame
-   * clock and the idle life continue, so the next frames follow on smoothly in time.
+   * clock and the idle life continue, so the next frames follow on smoothly in time. Takes
+   * effect after calls already queued; resolves when done.
    */
-  interrupt(): void {
-    this.#frameOffset += this.#core.framesEmitted;
-    this.#core.reset();
-    this.#mel?.reset();
+  interrupt(): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#frameOffset += this.#core.framesEmitted;
+      this.#core.reset();
+      this.#mel?.reset();
+    });
+  }
+
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   /** Releases the stream (idempotent). The model stays open. */
@@ -143,4 +163,32 @@ function merge(parts: MotionOutput[]): MotionOutput {
     o += p.rows.length;
   }
   return { firstFrame: parts[0]?.firstFrame ?? 0, frames: parts.flatMap((p) => p.frames), rows };
+}
+
+/**
+ * The AsyncIterable adapter: pulls 16 kHz chunks from `source` as the consumer pulls results
+ * (so a slow consumer slows the reader — no unbounded queue), yields each non-empty output,
+ * then the flush.
+ *
+ * @example
+ * for await (const out of motionFrames(model, await openAudio('talk.wav'), { seed: 2 }))
+ *   send(out.frames);
+ */
+export async function* motionFrames(
+  model: MotionModel,
+  source: AsyncIterable<Float32Array> | Iterable<Float32Array>,
+  options: MotionStreamOptions & { signal?: AbortSignal } = {},
+): AsyncGenerator<MotionOutput> {
+  const { signal, ...streamOptions } = options;
+  const stream = model.createStream(streamOptions);
+  try {
+    for await (const pcm of source) {
+      const out = await stream.process({ pcm }, { signal });
+      if (out.frames.length > 0) yield out;
+    }
+    const tail = await stream.flush({ signal });
+    if (tail.frames.length > 0) yield tail;
+  } finally {
+    stream.close();
+  }
 }

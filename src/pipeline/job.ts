@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 /** Longest text accepted for one video (characters). */
 export const MAX_TEXT_CHARS = 5000;
-/** Output sizes: square, even (H.264 4:2:0), 64–1024 px. */
-export const MIN_SIZE_PX = 64;
+/** Output sizes: square, even (H.264 4:2:0), 256–1024 px (the renderer's range). */
+export const MIN_SIZE_PX = 256;
 export const MAX_SIZE_PX = 1024;
 export const DEFAULT_SIZE_PX = 512;
 
@@ -27,10 +27,12 @@ export const textSpeechSchema = z
   .object({
     type: z.literal('text'),
     text: z.string().trim().min(1).max(MAX_TEXT_CHARS),
-    /** TTS voice id; the provider's default when absent. */
-    voice: z.string().min(1).max(64).optional(),
-    /** Speaking rate, words per minute; the provider's default when absent. */
-    rateWpm: z.number().int().min(80).max(450).optional(),
+    /** TTS voice id (espeak: a language voice such as `en-us`, optionally `+variant`). */
+    voice: z.string().min(1).max(100).optional(),
+    /** Language tag used when `voice` is absent (espeak default `en-us`). */
+    language: z.string().min(1).max(35).optional(),
+    /** Speaking-rate multiplier, 1 = the voice's normal speed (0.5–2.5). */
+    rate: z.number().min(0.5).max(2.5).optional(),
   })
   .strict();
 
@@ -61,11 +63,15 @@ export type VideoJobInput = z.infer<typeof videoJobInputSchema>;
 /** Wall time of each stage of one render, ms. */
 export const stageTimingsSchema = z
   .object({
+    /** Text to speech (0 for uploaded audio). */
     tts: z.number().nonnegative(),
+    /** Waiting for decoded audio chunks. */
     decode: z.number().nonnegative(),
-    features: z.number().nonnegative(),
+    /** Log-mel features and the motion model. */
     motion: z.number().nonnegative(),
+    /** Warp-only rendering (on the calling thread, or waiting for render workers). */
     render: z.number().nonnegative(),
+    /** Waiting on the encoder (backpressure) plus finishing and muxing the MP4. */
     encode: z.number().nonnegative(),
     total: z.number().nonnegative(),
   })

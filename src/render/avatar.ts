@@ -56,15 +56,20 @@ export function referenceFromAvatar(avatar: LoadedAvatar, image: RgbImage): Rend
     const k = profile.body?.keypoints.find((p) => p.name === name);
     return k && k.score >= MIN_SHOULDER_SCORE ? { x: k.x, y: k.y } : undefined;
   };
-  const left = keypoint('leftShoulder');
-  const right = keypoint('rightShoulder');
+  let left = keypoint('leftShoulder');
+  let right = keypoint('rightShoulder');
+  // One confident shoulder: mirror it about the face (the fitted head position).
+  const cx = profile.fit.pose.txPx;
+  if (left && !right) right = { x: 2 * cx - left.x, y: left.y };
+  if (right && !left) left = { x: 2 * cx - right.x, y: right.y };
   return {
     image,
     identity: avatar.identity,
     weights: avatar.weights,
     pose: profile.fit.pose,
     crop: profile.crop,
-    gaze: profile.fit.gaze,
+    // The photo's eyes are taken to look where Controls gaze 0 looks (at the camera): a
+    // single photo's gaze estimate is too noisy to turn the eyes against (see docs).
     ...(left && right ? { shoulders: { left, right } } : {}),
   };
 }

@@ -16,7 +16,8 @@ export interface Point {
  * Fills `mask` (width × height, 1 inside) with the body prior.
  *
  * @param outline face outline points (output px, source space)
- * @param shoulders detected shoulders (subject's left, right) in output px, if any
+ * @param shoulders detected shoulders (subject's left, right) in output px, if any; with
+ *   only one confidently detected, pass it mirrored about the face centre
  */
 export function fillBodyMask(
   mask: Uint8Array,
@@ -43,8 +44,10 @@ export function fillBodyMask(
   const chin = maxY;
   const neckHalf = 0.3 * fw;
   // Image "left" is the subject's right on a frontal photo.
-  let imageLeft: Point = { x: cx - 1.15 * fw, y: chin + 0.55 * fh };
-  let imageRight: Point = { x: cx + 1.15 * fw, y: chin + 0.55 * fh };
+  // Without keypoints: the tops of the shoulders about a third of a face height below the
+  // chin, a face width and a bit out from the face centre.
+  let imageLeft: Point = { x: cx - 1.1 * fw, y: chin + 0.32 * fh };
+  let imageRight: Point = { x: cx + 1.1 * fw, y: chin + 0.32 * fh };
   if (shoulders) {
     const a = shoulders.left.x < shoulders.right.x ? shoulders.left : shoulders.right;
     const b = a === shoulders.left ? shoulders.right : shoulders.left;
@@ -57,7 +60,7 @@ export function fillBodyMask(
   }
   const neckTop = chin - 0.35 * fh;
   const shoulderY = Math.min(imageLeft.y, imageRight.y);
-  const neckBase = Math.max(chin + 0.1 * fh, shoulderY - 0.2 * fh);
+  const neckBase = Math.max(chin + 0.08 * fh, shoulderY - 0.15 * fh);
   const bottom = height + 2;
   const polygon: Point[] = [
     { x: cx - neckHalf, y: neckTop },

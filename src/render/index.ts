@@ -6,6 +6,8 @@ export {
   referenceFromAvatar,
 } from './avatar.ts';
 export { fillBodyMask, type Point } from './body.ts';
+export { MapsDumpWriter, NpyStackWriter } from './dump.ts';
+export { applyEdits, type ControlEdit, EDIT_RAMP_MS, parseEdit } from './edits.ts';
 export { RenderError, type RenderErrorCode } from './errors.ts';
 export { createRgbImage, type PixelRect, type RgbImage, resizeRgb } from './image.ts';
 export { PART_COLORS, PART_LABELS, PART_NAMES, type PartLabel, type PartName } from './labels.ts';

@@ -48,7 +48,7 @@ export function mapsContract(width: number, height: number, frames?: number) {
       warped: { dtype: 'uint8', channels: ['r', 'g', 'b'], range: [0, 255] },
       disocclusion: { dtype: 'uint8', channels: 1, values: { trusted: 0, disoccluded: 255 } },
       coords: {
-        dtype: 'float32',
+        dtype: 'float32 in memory; float16 in coords.npy dumps',
         channels: ['x', 'y', 'z'],
         range: [0, 1],
         meaning:

@@ -152,6 +152,12 @@ export interface SurfaceBatch {
   labels: Uint8Array;
   /** Sign of the signed area of front-facing triangles; others are culled. */
   frontSign: number;
+  /**
+   * Subtracted from this batch's depth before the depth test (px): 0 for the surface; the
+   * openings are drawn last with a bias, so only surface well in front of them (the nose)
+   * hides them, not the lips or lids that share their edges.
+   */
+  depthBiasPx: number;
 }
 
 /**
@@ -161,7 +167,7 @@ export interface SurfaceBatch {
 export function drawSurfaceTriangles(g: GeometryBuffer, batch: SurfaceBatch): void {
   const W = g.width;
   const H = g.height;
-  const { tgt, src, nocs, aux, triangles, triangleCount, labels, frontSign } = batch;
+  const { tgt, src, nocs, aux, triangles, triangleCount, labels, frontSign, depthBiasPx } = batch;
   const outSrc = g.src;
   const outLabel = g.label;
   const outDepth = g.depth;
@@ -284,7 +290,7 @@ export function drawSurfaceTriangles(g: GeometryBuffer, batch: SurfaceBatch): vo
       let h = a02 + a2dx * fx + a2dy * fy;
       let p = y * W + xa;
       for (let x = xa; x <= xb; x++, p++) {
-        if (z < (outDepth[p] as number)) {
+        if (z - depthBiasPx < (outDepth[p] as number)) {
           outDepth[p] = z;
           outSrc[p * 2] = sx;
           outSrc[p * 2 + 1] = sy;

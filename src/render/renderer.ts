@@ -18,14 +18,20 @@ import { drawLidLine } from './eyes.ts';
 import { createRgbImage, type RgbImage, resizeRgb } from './image.ts';
 import { PART_LABELS } from './labels.ts';
 import type { RenderMaps } from './maps.ts';
-import { fillMouth, type MouthFrame, type MouthStyle, mouthStyle } from './mouth.ts';
+import { fillMouth, type MouthFrame, type MouthStyle, mouthStyle, smoothstep } from './mouth.ts';
 import {
   drawSurfaceTriangles,
   drawWarpTriangles,
   GeometryBuffer,
   type SurfaceBatch,
 } from './raster.ts';
-import { HIDDEN_IN_SOURCE, packRgba, RIGHT_EYE_U_OFFSET, shadeFrame } from './shade.ts';
+import {
+  HIDDEN_IN_SOURCE,
+  packRgba,
+  RIGHT_EYE_U_OFFSET,
+  type ShadeInputs,
+  shadeFrame,
+} from './shade.ts';
 import { fitSimilarity, type Similarity, Skirt } from './skirt.ts';
 import { buildTopology, type OpeningStrip, type RenderTopology } from './topology.ts';
 
@@ -78,6 +84,9 @@ export interface RenderOutput {
   maps: RenderMaps;
 }
 
+/** Openings are hidden only by surface at least this far in front of them, cm. */
+const OPENING_DEPTH_BIAS_CM = 0.6;
+
 /** Radius of the eyeball, cm: how far the iris moves per radian of gaze. */
 const EYEBALL_RADIUS_CM = 1.2;
 
@@ -126,15 +135,21 @@ export class Renderer {
   readonly #maps: RenderMaps;
   readonly #gazeShift = new Float32Array(4);
   readonly #surface: SurfaceBatch;
-  readonly #strips: { strip: OpeningStrip; batch: SurfaceBatch }[];
-  readonly #mouthFrame: MouthFrame = { widthPx: 0, x0: 0, x1: -1, y0: 0, y1: -1 };
+  readonly #strips: SurfaceBatch[];
+  readonly #shadeInputs: ShadeInputs;
+  readonly #output: RenderOutput;
+  readonly #mouthFrame: MouthFrame = { widthPx: 0, rest: 0, x0: 0, x1: -1, y0: 0, y1: -1 };
   readonly #lashColor = new Float32Array(3);
   #surfaceLabels: Uint8Array;
   /** Per row, the pixel range that can change between frames (inside the static ring). */
   readonly #spans: Int32Array;
   readonly #staticRing: Uint32Array;
+  readonly #movingFirst: number;
+  readonly #movingCount: number;
   /** Draw and shade the whole frame on the next render (new reference, or after overflow). */
   #fullNext = true;
+  #frameCount = 0;
+  #fullFrameCount = 0;
   #ref: ReferenceState | undefined;
   #closed = false;
 
@@ -154,6 +169,9 @@ export class Renderer {
     this.#reference32 = new Uint32Array(width * height);
     this.#spans = new Int32Array(height * 2);
     this.#staticRing = this.#skirt.staticRing();
+    const moving = this.#skirt.movingVertices();
+    this.#movingFirst = moving.first;
+    this.#movingCount = moving.count;
     this.#bodyMask = new Uint8Array(width * height);
     this.#composite = createRgbImage(width, height);
     this.#maps = {
@@ -175,6 +193,7 @@ export class Renderer {
       triangleCount: t.surface.length / 3,
       labels: this.#surfaceLabels,
       frontSign: t.frontSign,
+      depthBiasPx: 0,
     };
     const stripBatch = (strip: OpeningStrip, label: number): SurfaceBatch => ({
       tgt: this.#tgt,
@@ -185,12 +204,22 @@ export class Renderer {
       triangleCount: strip.triangles.length / 3,
       labels: new Uint8Array(strip.triangles.length / 3).fill(label),
       frontSign: t.frontSign,
+      depthBiasPx: 0,
     });
     this.#strips = [
-      { strip: t.mouth, batch: stripBatch(t.mouth, PART_LABELS.mouthInterior) },
-      { strip: t.leftEye, batch: stripBatch(t.leftEye, PART_LABELS.eyes) },
-      { strip: t.rightEye, batch: stripBatch(t.rightEye, PART_LABELS.eyes) },
+      stripBatch(t.mouth, PART_LABELS.mouthInterior),
+      stripBatch(t.leftEye, PART_LABELS.eyes),
+      stripBatch(t.rightEye, PART_LABELS.eyes),
     ];
+    this.#shadeInputs = {
+      reference32: this.#reference32,
+      bodyMask: this.#bodyMask,
+      gazeShiftPx: this.#gazeShift,
+      warped: this.#maps.warped,
+      labels: this.#maps.labels,
+      disocclusion: this.#maps.disocclusion,
+    };
+    this.#output = { composite: this.#composite, maps: this.#maps };
   }
 
   /**
@@ -315,26 +344,12 @@ export class Renderer {
         sourceLower[k * 2 + c] = src[(mouth.lower[k] as number) * 2 + c] as number;
       }
     }
-    const mouthWidth = distance2(
-      src,
-      mouth.upper[0] as number,
-      mouth.upper[mouth.upper.length - 1] as number,
-    );
-    const interior = [0, 0, 0];
-    for (let k = 2; k + 2 < mouth.upper.length; k++) {
-      const a = mouth.upper[k] as number;
-      const b = mouth.lower[k] as number;
-      const x = (src[a * 2] as number) * 0.65 + (src[b * 2] as number) * 0.35;
-      const y = (src[a * 2 + 1] as number) * 0.65 + (src[b * 2 + 1] as number) * 0.35;
-      const o = pixelOffset(x, y, this.width, this.height);
-      for (let c = 0; c < 3; c++)
-        interior[c] = (interior[c] as number) + (ref[o + c] as number) / (mouth.upper.length - 4);
-    }
     const style = mouthStyle(
+      ref,
+      this.width,
+      this.height,
       meanAt(this.model.sets.lips),
       meanAt(t.rigid),
-      interior,
-      meanOpening(src, 2, mouth) / Math.max(1, mouthWidth),
       sourceUpper,
       sourceLower,
     );
@@ -395,6 +410,8 @@ export class Renderer {
     });
     poseVertices(this.model, ref.reference.identity, this.#weights, pose, this.#face);
     toOutput(this.#face, ref.transform);
+    closeLids(this.#face, t.leftEye, frame.blendshapes.eyeBlinkLeft);
+    closeLids(this.#face, t.rightEye, frame.blendshapes.eyeBlinkRight);
     this.#tgtFace.set(this.#face);
 
     // 2. Skirt: follows the skull's 2-D motion, fading out towards the frame border.
@@ -413,6 +430,8 @@ export class Renderer {
     const overflow = this.#movedOutside();
     const full = this.#fullNext || overflow;
     this.#fullNext = overflow;
+    this.#frameCount++;
+    if (full) this.#fullFrameCount++;
     const skirt = this.#skirt;
     g.clearSurface();
     if (full) {
@@ -437,8 +456,10 @@ export class Renderer {
       PART_LABELS.background,
       0,
     );
-    // Surface turned away from the camera still needs a source (it is what shows where the
-    // face folds behind itself); front-facing surface is drawn over it next.
+    // Surface turned away from the camera still needs a source (it shows where the face folds
+    // behind itself); the front-facing surface is drawn over it with depth. The openings come
+    // last, over lips and lids that crease into them (the inner contours define the opening),
+    // hidden only by surface ≥ 6 mm in front of them (the nose on a turned head).
     drawWarpTriangles(
       g,
       tgt,
@@ -450,7 +471,12 @@ export class Renderer {
       -t.frontSign,
     );
     drawSurfaceTriangles(g, this.#surface);
-    for (const { batch } of this.#strips) drawSurfaceTriangles(g, batch);
+    const biasPx = OPENING_DEPTH_BIAS_CM * pose.pxPerCm * ref.transform.kx;
+    for (let k = 0; k < this.#strips.length; k++) {
+      const batch = this.#strips[k] as SurfaceBatch;
+      batch.depthBiasPx = biasPx;
+      drawSurfaceTriangles(g, batch);
+    }
 
     // 5. Shade: warped reference, labels, mask, composite; then the mouth fill and lashes.
     const pxPerCm = pose.pxPerCm * ref.transform.kx;
@@ -461,31 +487,16 @@ export class Renderer {
     this.#gazeShift[2] = shift * Math.sin(gz.rightYaw - ref.gaze.rightYaw);
     this.#gazeShift[3] = shift * Math.sin(gz.rightPitch - ref.gaze.rightPitch);
     const maps = this.#maps;
-    shadeFrame(
-      g,
-      {
-        reference32: this.#reference32,
-        bodyMask: this.#bodyMask,
-        gazeShiftPx: this.#gazeShift,
-        warped: maps.warped,
-        labels: maps.labels,
-        disocclusion: maps.disocclusion,
-      },
-      full ? undefined : this.#spans,
-    );
+    shadeFrame(g, this.#shadeInputs, full ? undefined : this.#spans);
     this.#composite.data.set(maps.warped);
     mouthBounds(tgt, t.mouth, this.#mouthFrame);
-    fillMouth(
-      g,
-      maps.labels,
-      this.#reference.data,
-      this.#composite.data,
-      ref.mouth,
-      this.#mouthFrame,
-    );
-    const eyes = [t.leftEye, t.rightEye];
+    this.#mouthFrame.rest =
+      ref.mouth.openingPx > 0.5
+        ? 1 - smoothstep(1.05, 1.8, middleOpening(tgt, t.mouth) / ref.mouth.openingPx)
+        : 0;
+    fillMouth(g, maps.labels, maps.warped, this.#composite.data, ref.mouth, this.#mouthFrame);
     for (let e = 0; e < 2; e++) {
-      const strip = eyes[e] as OpeningStrip;
+      const strip = e === 0 ? t.leftEye : t.rightEye;
       const opening = meanOpening(tgt, 3, strip);
       const ratio = opening / Math.max(0.5, ref.eyeOpening[e] as number);
       const alpha = Math.min(1, Math.max(0, (0.55 - ratio) / 0.55)) * 0.8;
@@ -505,7 +516,27 @@ export class Renderer {
         this.#lashColor,
       );
     }
-    return { composite: this.#composite, maps };
+    return this.#output;
+  }
+
+  /**
+   * Counters for diagnostics: frames rendered, how many redrew the whole frame (first frame
+   * after a reference change, or motion past the static ring), and the fraction of the frame
+   * inside the static ring (what an ordinary frame redraws).
+   */
+  stats(): { frames: number; fullFrames: number; dynamicFraction: number } {
+    let pixels = 0;
+    for (let y = 0; y < this.height; y++) {
+      pixels += Math.max(
+        0,
+        (this.#spans[y * 2 + 1] as number) - (this.#spans[y * 2] as number) + 1,
+      );
+    }
+    return {
+      frames: this.#frameCount,
+      fullFrames: this.#fullFrameCount,
+      dynamicFraction: pixels / (this.width * this.height),
+    };
   }
 
   /** Releases the buffers; later calls throw RENDER_CLOSED. Idempotent. */
@@ -516,20 +547,21 @@ export class Renderer {
 
   /** Whether a moving vertex (face or inner skirt ring) lies outside the dynamic spans. */
   #movedOutside(): boolean {
+    for (let i = 0; i < FACE_VERTEX_COUNT; i++) if (this.#outside(i)) return true;
+    const end = this.#movingFirst + this.#movingCount;
+    for (let i = this.#movingFirst; i < end; i++) if (this.#outside(i)) return true;
+    return false;
+  }
+
+  #outside(i: number): boolean {
     const tgt = this.#tgt;
     const spans = this.#spans;
-    const { first, count } = this.#skirt.movingVertices();
-    const check = (i: number) => {
-      const y = Math.floor(tgt[i * 3 + 1] as number);
-      if (y < 1 || y >= this.height - 1) return true;
-      const x = tgt[i * 3] as number;
-      for (let r = y - 1; r <= y + 1; r++) {
-        if (x < (spans[r * 2] as number) + 1 || x > (spans[r * 2 + 1] as number)) return true;
-      }
-      return false;
-    };
-    for (let i = 0; i < FACE_VERTEX_COUNT; i++) if (check(i)) return true;
-    for (let i = first; i < first + count; i++) if (check(i)) return true;
+    const y = Math.floor(tgt[i * 3 + 1] as number);
+    if (!(y >= 1 && y < this.height - 1)) return true;
+    const x = tgt[i * 3] as number;
+    for (let r = y - 1; r <= y + 1; r++) {
+      if (x < (spans[r * 2] as number) + 1 || x > (spans[r * 2 + 1] as number)) return true;
+    }
     return false;
   }
 
@@ -604,18 +636,28 @@ function pixelOffset(x: number, y: number, width: number, height: number): numbe
   return (yi * width + xi) * 3;
 }
 
-function distance2(p: Float32Array, a: number, b: number): number {
-  return Math.hypot(
-    (p[a * 2] as number) - (p[b * 2] as number),
-    (p[a * 2 + 1] as number) - (p[b * 2 + 1] as number),
-  );
-}
-
 function distance3(p: Float32Array, a: number, b: number): number {
   return Math.hypot(
     (p[a * 3] as number) - (p[b * 3] as number),
     (p[a * 3 + 1] as number) - (p[b * 3 + 1] as number),
   );
+}
+
+/** Mean gap over the middle 40 % of the mouth (the columns mouthStyle measures), px. */
+function middleOpening(tgt: Float32Array, strip: OpeningStrip): number {
+  const n = strip.upper.length;
+  let sum = 0;
+  let count = 0;
+  for (let k = Math.floor(n * 0.3); k <= Math.ceil(n * 0.7) - 1; k++) {
+    const a = strip.upper[k] as number;
+    const b = strip.lower[k] as number;
+    sum += Math.hypot(
+      (tgt[a * 3] as number) - (tgt[b * 3] as number),
+      (tgt[a * 3 + 1] as number) - (tgt[b * 3 + 1] as number),
+    );
+    count++;
+  }
+  return sum / Math.max(1, count);
 }
 
 /** Mean gap between matching upper and lower contour points (corners excluded), px. */
@@ -631,6 +673,33 @@ function meanOpening(p: Float32Array, stride: number, strip: OpeningStrip): numb
     );
   }
   return sum / Math.max(1, n - 2);
+}
+
+/**
+ * Completes a blink: a blendshape basis moves the lids by fixed amounts, so on an identity
+ * whose eyes open wider than the model's neutral, eyeBlink = 1 leaves a slit. The renderer
+ * closes whatever gap remains, in proportion to smoothstep(0.4, 1, blink), meeting where the
+ * basis's lids meet (85 % of the way down). A no-op where the lids already touch.
+ */
+function closeLids(points: Float32Array, strip: OpeningStrip, blink: number): void {
+  const c =
+    blink <= 0.4
+      ? 0
+      : blink >= 1
+        ? 1
+        : ((blink - 0.4) / 0.6) ** 2 * (3 - 2 * ((blink - 0.4) / 0.6));
+  if (c === 0) return;
+  for (let k = 1; k + 1 < strip.upper.length; k++) {
+    const u = strip.upper[k] as number;
+    const l = strip.lower[k] as number;
+    const dx = (points[l * 3] as number) - (points[u * 3] as number);
+    const dy = (points[l * 3 + 1] as number) - (points[u * 3 + 1] as number);
+    if (dy <= 0) continue;
+    points[u * 3] = (points[u * 3] as number) + c * 0.85 * dx;
+    points[u * 3 + 1] = (points[u * 3 + 1] as number) + c * 0.85 * dy;
+    points[l * 3] = (points[l * 3] as number) - c * 0.15 * dx;
+    points[l * 3 + 1] = (points[l * 3 + 1] as number) - c * 0.15 * dy;
+  }
 }
 
 /** Writes u (along, + offset), v (0 upper, 1 lower, ½ at the shared corners) and the local gap. */

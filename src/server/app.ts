@@ -2,21 +2,13 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { routePath } from 'hono/route';
 import type { z } from 'zod';
 import { apiKeyAuth } from './auth.ts';
-import type { AppEnv, AppServices } from './context.ts';
+import { APP_DEFAULTS, type AppEnv, type AppOptions, type AppServices } from './context.ts';
 import { ApiError } from './errors.ts';
 import { toHttpError } from './on-error.ts';
+import { mountAvatarRoutes } from './routes/avatars.ts';
 import { mountJobRoutes } from './routes/jobs.ts';
 import { mountSystemRoutes } from './routes/system.ts';
-
-/** How the app behaves (limits, auth); every field has a default. */
-export interface AppOptions {
-  /** Accepted API keys; empty (the default) disables authentication. */
-  apiKeys?: readonly string[];
-  /** Version reported by /healthz and the OpenAPI document. Default: package version. */
-  version?: string;
-  /** Where internal errors are reported. Default: one line on stderr. */
-  logError?: (error: unknown, context: { method: string; path: string }) => void;
-}
+import { mountVideoRoutes } from './routes/videos.ts';
 
 /** Paths answered without an API key. */
 const PUBLIC_PATHS = new Set(['/healthz', '/metrics', '/openapi.json', '/docs']);
@@ -31,13 +23,8 @@ const PUBLIC_PATHS = new Set(['/healthz', '/metrics', '/openapi.json', '/docs'])
  * const res = await app.request('/healthz');
  */
 export function createApp(services: AppServices, options: AppOptions = {}): OpenAPIHono<AppEnv> {
-  const version = options.version ?? '0.1.0';
-  const logError =
-    options.logError ??
-    ((error, where) =>
-      process.stderr.write(
-        `facecast serve: ${where.method} ${where.path}: ${(error as Error)?.stack ?? String(error)}\n`,
-      ));
+  const resolved = { ...APP_DEFAULTS, ...options };
+  const { version, logError } = resolved;
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationError(result.error);
@@ -57,13 +44,15 @@ export function createApp(services: AppServices, options: AppOptions = {}): Open
       );
     }
   });
-  const auth = apiKeyAuth(options.apiKeys ?? []);
+  const auth = apiKeyAuth(resolved.apiKeys);
   app.use(async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path) || !c.req.path.startsWith('/v1/')) return next();
     return auth(c, next);
   });
 
   mountSystemRoutes(app, services, version);
+  mountAvatarRoutes(app, services, resolved);
+  mountVideoRoutes(app, services, resolved);
   mountJobRoutes(app, services);
 
   app.notFound(() => {
@@ -74,6 +63,9 @@ export function createApp(services: AppServices, options: AppOptions = {}): Open
     services.metrics.observeError(body.error.code, 'http');
     if (internal) logError(error, { method: c.req.method, path: c.req.path });
     if (body.error.code === 'QUEUE_FULL') c.header('Retry-After', '30');
+    // A body we refused without reading (too large, wrong type) must not be taken for the
+    // next request on a kept-alive connection: close it.
+    if (c.req.raw.body && !c.req.raw.bodyUsed) c.header('Connection', 'close');
     if (body.error.code === 'RANGE_NOT_SATISFIABLE') {
       c.header('Content-Range', `bytes */${body.error.details?.sizeBytes ?? '*'}`);
     }

@@ -11,8 +11,8 @@ export const serverConfigSchema = z
     port: z.number().int().min(0).max(65_535).default(8080),
     /** Interface to bind. Default 127.0.0.1. */
     host: z.string().min(1).default('127.0.0.1'),
-    /** Where avatars and jobs live (created if missing). Default `./facecast-data`. */
-    dataDir: z.string().min(1).default('facecast-data'),
+    /** Where avatars and jobs live (created if missing). Default `./data`. */
+    dataDir: z.string().min(1).default('data'),
     /** API keys; none (the default) means no authentication. Each at least 16 characters. */
     apiKeys: z.array(z.string().min(16, 'API keys must have at least 16 characters')).default([]),
     /** Video jobs rendered at once. Default 1 (a render uses about one core and a half). */

@@ -18,10 +18,8 @@ export type ApiErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   /** A Range header asks for bytes the file does not have. */
   | 'RANGE_NOT_SATISFIABLE'
-  /** No route for that path. */
-  | 'ROUTE_NOT_FOUND'
-  /** The path exists but not for that method. */
-  | 'METHOD_NOT_ALLOWED';
+  /** No route for that method and path. */
+  | 'ROUTE_NOT_FOUND';
 
 const kinds = {
   UNAUTHORIZED: 'input',
@@ -33,7 +31,6 @@ const kinds = {
   PAYLOAD_TOO_LARGE: 'limit',
   RANGE_NOT_SATISFIABLE: 'input',
   ROUTE_NOT_FOUND: 'not-found',
-  METHOD_NOT_ALLOWED: 'input',
 } as const satisfies Record<ApiErrorCode, FacecastError['kind']>;
 
 export class ApiError extends FacecastError {

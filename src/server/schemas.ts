@@ -80,3 +80,31 @@ export const errorResponses = {
   },
   404: { description: 'Not found', content: { 'application/json': { schema: ErrorSchema } } },
 } as const;
+
+const BoxSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
+
+export const AvatarSchema = z
+  .object({
+    id: z.string().openapi({ example: 'av_Zq8p0cYp1sJk2b7Q' }),
+    createdAt: z.string(),
+    image: z.object({ widthPx: z.number().int(), heightPx: z.number().int() }),
+    crop: BoxSchema.openapi({ description: 'The square talking-head framing that is rendered' }),
+    face: z.object({
+      box: BoxSchema,
+      score: z.number(),
+      facesFound: z.number().int(),
+      interOcularPx: z.number(),
+    }),
+    poseDeg: z.object({ pitch: z.number(), yaw: z.number(), roll: z.number() }),
+    warnings: z.array(z.string()),
+    links: z.object({ self: z.string() }),
+  })
+  .openapi('Avatar');
+export type AvatarView = z.infer<typeof AvatarSchema>;
+
+export const VoicesSchema = z
+  .object({
+    provider: z.string(),
+    voices: z.array(z.object({ id: z.string(), name: z.string(), languages: z.array(z.string()) })),
+  })
+  .openapi('Voices');

@@ -99,8 +99,9 @@ describe('JobQueue', () => {
     const gated = gatedRunner();
     const queue = await openQueue(dir, gated.runner);
     const seen: string[] = [];
-    const job = await queue.submit({ text: 'hello' }, async (paths) => {
+    const job = await queue.submit(async (paths) => {
       await writeFile(join(paths.inputDir, 'upload.bin'), 'x');
+      return { text: 'hello' };
     });
     queue.subscribe(job.id, (j) => seen.push(`${j.state}:${j.progress.stage}`));
     expect(JSON.parse(await readFile(join(dir, job.id, 'job.json'), 'utf8')).state).toBe('queued');
@@ -201,12 +202,15 @@ describe('JobQueue', () => {
     // The first queue is abandoned mid-run, as a killed process would leave it.
     const onDisk = JSON.parse(await readFile(join(dir, job.id, 'job.json'), 'utf8'));
     expect(onDisk.state).toBe('running');
+    // A job-file write the crash cut short.
+    await writeFile(join(dir, job.id, 'job.json.4242.tmp'), '{"format":"facecast.jo');
     const second = gatedRunner();
     const restarted = await openQueue(dir, second.runner);
     await until(() => second.started.length === 1);
     await second.open('survivor');
     const done = await waitState(restarted, job.id, 'succeeded');
     expect(done.attempts).toBe(2);
+    expect(existsSync(join(dir, job.id, 'job.json.4242.tmp'))).toBe(false);
   });
 
   it('fails a job interrupted more often than maxAttempts', async () => {
@@ -262,7 +266,7 @@ describe('JobQueue', () => {
     const dir = await newDir();
     const queue = await openQueue(dir, gatedRunner().runner);
     await expect(
-      queue.submit({ text: 'x' }, async () => {
+      queue.submit(async () => {
         throw new FacecastError('MEDIA_UNREADABLE', 'input', 'not audio');
       }),
     ).rejects.toMatchObject({ code: 'MEDIA_UNREADABLE' });

@@ -11,6 +11,7 @@ import {
   MOTION_OUTPUT_COUNT,
   MotionCore,
   MotionModel,
+  motionFrames,
 } from '../../src/motion/index.ts';
 import { fixture, tempDir } from '../helpers/media.ts';
 
@@ -127,7 +128,7 @@ describe('motion model', () => {
     const stream = model.createStream({ idle: false });
     const first = await stream.process({ pcm: jfk.subarray(0, 16_000) });
     const before = stream.framesEmitted;
-    stream.interrupt();
+    await stream.interrupt();
     const after = await stream.process({ pcm: jfk.subarray(16_000, 48_000) });
     expect(after.firstFrame).toBe(before);
     // After the interrupt the model starts cold: same rows as a fresh stream on that audio.
@@ -137,6 +138,43 @@ describe('motion model', () => {
     expect(first.frames.length).toBeGreaterThan(0);
     stream.close();
     fresh.close();
+  });
+});
+
+describe('streaming adapters', () => {
+  it('queues overlapping calls in order (a live client may not await each chunk)', async () => {
+    const stream = model.createStream({ idle: false });
+    const chunks = Array.from({ length: 20 }, (_, i) => jfk.subarray(i * 640, (i + 1) * 640));
+    const outs = await Promise.all(chunks.map((pcm) => stream.process({ pcm })));
+    let next = 0;
+    for (const out of outs) {
+      expect(out.firstFrame).toBe(next);
+      next += out.frames.length;
+    }
+    const sequential = model.createStream({ idle: false });
+    let rows = 0;
+    for (const pcm of chunks) rows += (await sequential.process({ pcm })).rows.length;
+    expect(next).toBe(rows / C);
+    stream.close();
+    sequential.close();
+  });
+
+  it('motionFrames() turns an async iterable of chunks into frames, pulling as it goes', async () => {
+    let pulled = 0;
+    async function* source() {
+      for (let at = 0; at < 16_000 * 3; at += 1600) {
+        pulled++;
+        yield jfk.subarray(at, at + 1600);
+      }
+    }
+    const frames: number[] = [];
+    for await (const out of motionFrames(model, source(), { seed: 3 })) {
+      expect(out.firstFrame).toBe(frames.length);
+      for (const _ of out.frames) frames.push(out.firstFrame);
+      if (frames.length < 20) expect(pulled).toBeLessThan(30);
+    }
+    expect(frames.length).toBe(76);
+    expect(pulled).toBe(30);
   });
 });
 

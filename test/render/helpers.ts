@@ -12,9 +12,12 @@ export function frameWith(edit: (f: ControlsFrame) => void = () => {}): Controls
   return f;
 }
 
-/** The frame that reproduces the reference: its own weights, head pose 0. */
+/** The frame that reproduces the reference: its own weights and gaze, head pose 0. */
 export function referenceFrame(reference: RenderReference): ControlsFrame {
-  return frameWith((f) => setBlendshapeVector(f, reference.weights));
+  return frameWith((f) => {
+    setBlendshapeVector(f, reference.weights);
+    if (reference.gaze) f.gaze = { ...reference.gaze };
+  });
 }
 
 export function countLabel(

@@ -1,0 +1,157 @@
+import type { ControlsSequence } from '../controls/index.ts';
+import { throwIfAborted } from '../core/index.ts';
+import { openVideoFrames, type VideoFrames } from '../media/index.ts';
+import { FaceError } from './errors.ts';
+import { type DetectedBody, FaceLandmarker } from './landmarker.ts';
+import { type FaceModel, LANDMARK_COUNT, loadFaceModel } from './model.ts';
+import { FaceTracker, type TrackedFrame, type TrackerSmoothing } from './tracker.ts';
+
+/** Options for {@link trackVideo}. Defaults in {@link TRACK_DEFAULTS}. */
+export interface TrackVideoOptions {
+  /** Frames are decoded with their longest side at most this, px. Default 512. */
+  maxSize?: number;
+  /** Keep every frame's 478 landmarks (in source-video pixels). Default false. */
+  keepLandmarks?: boolean;
+  /** Run the body keypoint model on every n-th frame (held in between); 0 = never. Default 5. */
+  bodyEvery?: number;
+  /** Smoothing override (false = raw per-frame fits). */
+  smoothing?: TrackerSmoothing | false;
+  /** A loaded landmarker to reuse (not closed); it should be loaded with `video: true`. */
+  landmarker?: FaceLandmarker;
+  model?: FaceModel;
+  /** Called after each decoded frame. */
+  onProgress?: (framesDone: number, framesExpected: number | undefined) => void;
+  signal?: AbortSignal;
+}
+
+export const TRACK_DEFAULTS = Object.freeze({ maxSize: 512, keepLandmarks: false, bodyEvery: 5 });
+
+export interface TrackResult {
+  /** Controls at 25 fps, one per decoded frame. */
+  sequence: ControlsSequence;
+  /** frames × 478 × 3 (x, y in source pixels after rotation, detector z), NaN where no face; when asked. */
+  landmarks: Float32Array | undefined;
+  frames: TrackedFrame[];
+  video: {
+    width: number;
+    height: number;
+    decodedWidth: number;
+    decodedHeight: number;
+    sourceFps: number;
+  };
+  facedFrames: number;
+  meanResidualPx: number;
+  timingsMs: { total: number; detect: number; fit: number };
+}
+
+/**
+ * `facecast track`: a video → Controls per frame at 25 fps (any source rate, variable rate
+ * included), smoothed, frames without a face marked. Throws FaceError FACE_NOT_FOUND when
+ * no frame has a face, MediaError for unreadable input.
+ *
+ * @example
+ * const { sequence } = await trackVideo('talk.mp4');
+ * await writeControlsFile('talk.csv', sequence);
+ */
+export async function trackVideo(
+  path: string,
+  options: TrackVideoOptions = {},
+): Promise<TrackResult> {
+  const o = { ...TRACK_DEFAULTS, ...options };
+  const t0 = performance.now();
+  const model = options.model ?? (await loadFaceModel());
+  const video: VideoFrames = await openVideoFrames(path, {
+    fps: 25,
+    maxSize: o.maxSize,
+    signal: options.signal,
+  });
+  const landmarker =
+    options.landmarker ?? (await FaceLandmarker.load({ video: true, signal: options.signal }));
+  const tracker = new FaceTracker(model, {
+    frameWidth: video.width,
+    frameHeight: video.height,
+    smoothing: options.smoothing,
+  });
+  // Landmarks are reported in the source's display pixels (after rotation).
+  const swapped = Math.abs(Math.round(video.video.rotationDeg / 90)) % 2 === 1;
+  const displayWidth = swapped
+    ? video.video.height
+    : Math.round(video.video.width * video.video.sampleAspectRatio);
+  const toSource = displayWidth / video.width;
+  const frames: TrackedFrame[] = [];
+  const kept: (Float32Array | undefined)[] = [];
+  let detectMs = 0;
+  let lastBody: DetectedBody | undefined;
+  let fitMs = 0;
+  try {
+    for await (const frame of video) {
+      throwIfAborted(options.signal);
+      const t = performance.now();
+      const withBody = o.bodyEvery > 0 && frame.frameIndex % o.bodyEvery === 0;
+      const detection = await landmarker.detect(
+        { width: frame.width, height: frame.height, data: frame.rgb },
+        { signal: options.signal, body: withBody },
+      );
+      if (detection.body) lastBody = detection.body;
+      detectMs += performance.now() - t;
+      const face = detection.faces[0];
+      if (o.keepLandmarks) kept.push(face?.landmarks);
+      const t2 = performance.now();
+      frames.push(
+        ...tracker.process({
+          frameIndex: frame.frameIndex,
+          landmarks: face?.landmarks,
+          body: lastBody,
+        }),
+      );
+      fitMs += performance.now() - t2;
+      options.onProgress?.(frame.frameIndex + 1, video.expectedFrames);
+    }
+  } finally {
+    if (!options.landmarker) await landmarker.close();
+  }
+  const t3 = performance.now();
+  frames.push(...tracker.flush());
+  fitMs += performance.now() - t3;
+  const stats = tracker.toJSON();
+  if (stats.faced === 0) {
+    throw new FaceError(
+      'FACE_NOT_FOUND',
+      `no face found in any of the ${frames.length} frames of ${path}`,
+    );
+  }
+  let landmarks: Float32Array | undefined;
+  if (o.keepLandmarks) {
+    const all = new Float32Array(kept.length * LANDMARK_COUNT * 3).fill(Number.NaN);
+    kept.forEach((points, f) => {
+      if (!points) return;
+      for (let i = 0; i < LANDMARK_COUNT; i++) {
+        const o3 = (f * LANDMARK_COUNT + i) * 3;
+        all[o3] = (points[i * 3] as number) * toSource;
+        all[o3 + 1] = (points[i * 3 + 1] as number) * toSource;
+        all[o3 + 2] = points[i * 3 + 2] as number;
+      }
+    });
+    landmarks = all;
+  }
+  return {
+    sequence: {
+      format: 'facecast.controls',
+      version: 1,
+      fps: 25,
+      frames: frames.map((f) => f.controls),
+    },
+    landmarks,
+    frames,
+    video: {
+      width: displayWidth,
+      height: Math.round((displayWidth * video.height) / video.width),
+      decodedWidth: video.width,
+      decodedHeight: video.height,
+      sourceFps: video.video.fps,
+    },
+    facedFrames: stats.faced,
+    meanResidualPx: stats.meanResidualPx,
+    timingsMs: { total: performance.now() - t0, detect: detectMs, fit: fitMs },
+  };
+}

@@ -1,0 +1,176 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeAudioFile } from '../../src/audio/index.ts';
+import { controlsSequenceSchema, readControlsFile } from '../../src/controls/index.ts';
+import { readNpy } from '../../src/features/index.ts';
+import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
+import {
+  FaceLandmarker,
+  isFaceError,
+  lipSyncCorrelation,
+  speechEnvelopeDb,
+  type TrackResult,
+  trackVideo,
+} from './helpers.ts';
+
+const run = promisify(execFile);
+const BIN = new URL('../../bin/facecast', import.meta.url).pathname;
+const CLIP = fixture('face/grid_bbaf2n.mpg'); // "bin blue at f two now", 3 s, 25 fps
+
+let landmarker: FaceLandmarker;
+let dir: string;
+let cleanup: () => Promise<void>;
+let tracked: TrackResult;
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir());
+  landmarker = await FaceLandmarker.load({ video: true });
+  tracked = await trackVideo(CLIP, { landmarker, keepLandmarks: true });
+});
+afterAll(async () => {
+  await landmarker.close();
+  await cleanup();
+});
+
+async function facecast(args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('trackVideo on a real talking clip', () => {
+  it('gives one valid Controls frame per 40 ms, a face in every frame', () => {
+    expect(tracked.frames).toHaveLength(75);
+    expect(tracked.facedFrames).toBe(75);
+    controlsSequenceSchema.parse(tracked.sequence);
+    expect(tracked.landmarks?.length).toBe(75 * 478 * 3);
+    // Landmarks in source pixels (the clip is 360×288).
+    expect(tracked.video).toMatchObject({ width: 360, height: 288 });
+    // Fitted mesh within ~1 % of the eye distance of the landmarks (IOD ≈ 45 px here).
+    expect(tracked.meanResidualPx).toBeLessThan(1);
+  });
+
+  it('moves jawOpen with the speech: r > 0.35 against the audio energy, speech-range values', async () => {
+    const { samples } = await decodeAudioFile(CLIP);
+    const envelope = speechEnvelopeDb(samples, tracked.frames.length);
+    const jaw = tracked.sequence.frames.map((f) => f.blendshapes.jawOpen);
+    const { r0, best } = lipSyncCorrelation(jaw, envelope);
+    expect(r0).toBeGreaterThan(0.35); // measured 0.58 (the fixtures' crude lip-gap check: 0.56)
+    expect(best).toBeGreaterThanOrEqual(r0);
+    const sorted = [...jaw].sort((a, b) => a - b);
+    const p90 = sorted[Math.floor(0.9 * sorted.length)] as number;
+    expect(p90).toBeGreaterThan(0.05);
+    expect(p90).toBeLessThan(0.5);
+    // Head pose: a frontal studio recording.
+    for (const f of tracked.sequence.frames) expect(Math.abs(f.head.yaw)).toBeLessThan(0.35);
+  });
+
+  it('marks frames without a face instead of inventing them', async () => {
+    // 1.0 s of the clip, 0.4 s of grey, then the rest of the clip.
+    const path = join(dir, 'gap.mp4');
+    await ffmpeg([
+      '-i',
+      CLIP,
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:s=360x288:r=25:d=0.4',
+      '-filter_complex',
+      '[0:v]trim=0:1,setpts=PTS-STARTPTS[a];[0:v]trim=1:3,setpts=PTS-STARTPTS[b];[a][1:v][b]concat=n=3:v=1:a=0[v]',
+      '-map',
+      '[v]',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      path,
+    ]);
+    const result = await trackVideo(path, { landmarker });
+    const found = result.sequence.frames.map((f) => f.faceFound);
+    expect(found.length).toBe(85);
+    expect(found.slice(26, 34).every((v) => v === false)).toBe(true);
+    expect(found.slice(0, 24).every(Boolean)).toBe(true);
+    expect(found.slice(37).every(Boolean)).toBe(true);
+    const held = result.sequence.frames[30]!;
+    const before = result.sequence.frames
+      .slice(0, 30)
+      .filter((f) => f.faceFound)
+      .pop()!;
+    expect(held.blendshapes).toEqual(before.blendshapes);
+  });
+
+  it('refuses a video with no face at all', async () => {
+    const path = join(dir, 'grey.mp4');
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:s=160x120:r=25:d=0.5',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      path,
+    ]);
+    const error = await trackVideo(path, { landmarker }).catch((e: unknown) => e);
+    expect(isFaceError(error, 'FACE_NOT_FOUND')).toBe(true);
+  });
+});
+
+describe('bin/facecast track and avatar', () => {
+  it('track writes ARKit CSV and the raw landmarks', async () => {
+    const csv = join(dir, 'c.csv');
+    const npy = join(dir, 'l.npy');
+    const { code, stdout } = await facecast([
+      'track',
+      CLIP,
+      '--out',
+      csv,
+      '--landmarks',
+      npy,
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ frames: 75, facedFrames: 75 });
+    const sequence = await readControlsFile(csv);
+    expect(sequence.frames).toHaveLength(75);
+    const landmarks = await readNpy(npy);
+    expect(landmarks.shape).toEqual([75, 478, 3]);
+  });
+
+  it('track: a wrong --out extension is a usage error', async () => {
+    const { code, stderr } = await facecast(['track', CLIP, '--out', join(dir, 'c.txt')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^facecast track: USAGE: --out: must end in \.csv or \.json/);
+  });
+
+  it('avatar create writes a profile; several faces with --strict exit 2 with one line', async () => {
+    const out = join(dir, 'avatar');
+    const ok = await facecast([
+      'avatar',
+      'create',
+      fixture('face/portrait_happy_256.png'),
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ facesFound: 1, body: true });
+    const group = await facecast([
+      'avatar',
+      'create',
+      fixture('face/group_3faces.jpg'),
+      '--out',
+      join(dir, 'g'),
+      '--strict',
+    ]);
+    expect(group.code).toBe(2);
+    expect(group.stderr.trim().split('\n')).toHaveLength(1);
+    expect(group.stderr).toMatch(/^facecast avatar: FACE_MULTIPLE: 3 faces/);
+  });
+});
