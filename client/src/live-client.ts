@@ -12,6 +12,8 @@ export interface StartOptions {
   size: number;
   /** Offer the microphone (push-to-talk gates it). */
   mic: boolean;
+  /** Sent as `Authorization: Bearer` when the server requires API keys. */
+  apiKey?: string;
 }
 
 type Listener<T> = (value: T) => void;
@@ -73,7 +75,10 @@ export class LiveClient {
     this.#setState('creating session');
     const response = await fetch('/v1/sessions', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+      },
       body: JSON.stringify({ avatarId: options.avatarId, options: { size: options.size } }),
     });
     const body = (await response.json()) as CreatedSession & { error?: { message: string } };

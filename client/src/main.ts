@@ -21,32 +21,50 @@ client.on('error', (e) => {
   errorBox.textContent = e;
 });
 
-async function loadAvatars(): Promise<void> {
+const KNOWN = 'facecast.avatars';
+const apiKeyInput = $<HTMLInputElement>('api-key');
+apiKeyInput.value = sessionStorage.getItem('facecast.apiKey') ?? '';
+apiKeyInput.onchange = () => sessionStorage.setItem('facecast.apiKey', apiKeyInput.value);
+const auth = (): Record<string, string> =>
+  apiKeyInput.value ? { authorization: `Bearer ${apiKeyInput.value}` } : {};
+
+/** Avatars this browser made or used (the server has no list endpoint to browse others'). */
+function knownAvatars(): string[] {
   try {
-    const response = await fetch('/v1/avatars');
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const body = (await response.json()) as { avatars?: { id: string; name?: string }[] };
-    avatarSelect.replaceChildren(
-      ...(body.avatars ?? []).map((a) => new Option(a.name ?? a.id, a.id)),
-    );
-  } catch (error) {
-    errorBox.textContent = `could not list avatars: ${(error as Error).message}`;
+    const ids = JSON.parse(localStorage.getItem(KNOWN) ?? '[]') as unknown;
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return [];
   }
+}
+
+function remember(id: string): void {
+  localStorage.setItem(
+    KNOWN,
+    JSON.stringify([id, ...knownAvatars().filter((k) => k !== id)].slice(0, 20)),
+  );
+}
+
+async function loadAvatars(): Promise<void> {
+  const ids = new Set(knownAvatars());
+  // A server that lists avatars (GET /v1/avatars) adds its own.
+  const response = await fetch('/v1/avatars', { headers: auth() }).catch(() => undefined);
+  if (response?.ok) {
+    const body = (await response.json()) as { avatars?: { id: string }[] };
+    for (const a of body.avatars ?? []) ids.add(a.id);
+  }
+  avatarSelect.replaceChildren(...[...ids].map((id) => new Option(id, id)));
 }
 
 async function uploadPhoto(file: File): Promise<string> {
   const form = new FormData();
   form.append('photo', file);
-  const response = await fetch('/v1/avatars', { method: 'POST', body: form });
-  const body = (await response.json()) as {
-    id?: string;
-    avatar?: { id: string };
-    error?: { message: string };
-  };
+  const response = await fetch('/v1/avatars', { method: 'POST', body: form, headers: auth() });
+  const body = (await response.json()) as { id?: string; error?: { message: string } };
   if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
-  const id = body.avatar?.id ?? body.id;
-  if (!id) throw new Error('the server did not return an avatar id');
-  return id;
+  if (!body.id) throw new Error('the server did not return an avatar id');
+  remember(body.id);
+  return body.id;
 }
 
 $<HTMLButtonElement>('start').onclick = async () => {
@@ -54,12 +72,15 @@ $<HTMLButtonElement>('start').onclick = async () => {
   $<HTMLButtonElement>('start').disabled = true;
   try {
     const photo = $<HTMLInputElement>('photo').files?.[0];
+    status.textContent = photo ? 'creating the avatar from the photo…' : status.textContent;
     const avatarId = photo ? await uploadPhoto(photo) : avatarSelect.value;
     if (!avatarId) throw new Error('choose an avatar or upload a photo');
+    remember(avatarId);
     await client.start({
       avatarId,
       size: Number($<HTMLSelectElement>('size').value),
       mic: $<HTMLInputElement>('use-mic').checked,
+      apiKey: apiKeyInput.value,
     });
     $<HTMLButtonElement>('stop').disabled = false;
     $<HTMLFieldSetElement>('talk').disabled = false;

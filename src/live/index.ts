@@ -1,5 +1,6 @@
 export { type ClientAssets, clientAssets } from './client-bundle.ts';
 export { LIVE_HTTP_STATUS, LiveError, type LiveErrorCode } from './errors.ts';
+export { type LiveExtensionOptions, type LiveHostServices, liveExtension } from './extension.ts';
 export {
   type FanoutOptions,
   MediasoupFanout,
@@ -12,13 +13,19 @@ export { type CreatedSession, SessionManager, type SessionManagerOptions } from 
 export { MediaClock, OPUS_RTP_RATE, VIDEO_RTP_RATE } from './media-clock.ts';
 export { type GaugeRegistry, registerLiveMetrics } from './metrics.ts';
 export { MicInput, rmsDbfs } from './mic-input.ts';
-export { attachLiveSockets, type MountLiveOptions, mountLive } from './mount.ts';
+export {
+  attachLiveSockets,
+  type MountLiveOptions,
+  mountLive,
+  type UpgradeSource,
+} from './mount.ts';
 export {
   type CreateSessionRequest,
   createSessionSchema,
   type FrameEvent,
   LIVE_SERVER_DEFAULTS,
   type LiveServerOptions,
+  liveOptionsFromEnv,
   type SessionOptions,
 } from './options.ts';
 export { MediaOutput, type MediaOutputOptions, type SentFrame } from './output.ts';

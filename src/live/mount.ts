@@ -1,4 +1,5 @@
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Hono } from 'hono';
 import type { SessionManager } from './manager.ts';
 import { type GaugeRegistry, registerLiveMetrics } from './metrics.ts';
@@ -24,9 +25,21 @@ export interface MountLiveOptions {
  * const running = await listen(app);
  * const sockets = attachLiveSockets(running.server, manager);
  */
-export function mountLive(app: Pick<Hono, 'route'>, options: MountLiveOptions): void {
+export function mountLive(
+  app: { route(path: string, app: Hono): unknown },
+  options: MountLiveOptions,
+): void {
   app.route('/', liveRoutes({ manager: options.manager, client: options.client ?? true }));
   if (options.metrics) registerLiveMetrics(options.metrics, options.manager);
+}
+
+type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** A Node HTTP server as far as WebSocket upgrades go. */
+export interface UpgradeSource {
+  on(event: 'upgrade', listener: UpgradeListener): unknown;
+  off(event: 'upgrade', listener: UpgradeListener): unknown;
+  listenerCount(event: 'upgrade'): number;
 }
 
 /**
@@ -34,12 +47,12 @@ export function mountLive(app: Pick<Hono, 'route'>, options: MountLiveOptions): 
  * other upgrades are left to other listeners (or refused when there are none).
  */
 export function attachLiveSockets(
-  server: Pick<HttpServer, 'on' | 'off' | 'listenerCount'>,
+  server: UpgradeSource,
   manager: SessionManager,
   options: LiveSocketOptions = {},
 ): LiveSocketServer {
   const sockets = createLiveSocketServer(manager, options);
-  const onUpgrade: Parameters<HttpServer['on']>[1] = (request, socket, head) => {
+  const onUpgrade: UpgradeListener = (request, socket, head) => {
     if (sockets.handleUpgrade(request, socket, head)) return;
     if (server.listenerCount('upgrade') === 1) socket.destroy();
   };

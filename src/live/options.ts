@@ -99,3 +99,30 @@ export const LIVE_SERVER_DEFAULTS: Readonly<
   iceServers: [],
   iceAdditionalHostAddresses: [],
 });
+
+/**
+ * Live options from the environment: `FACECAST_MAX_SESSIONS` (cap), `FACECAST_ICE_HOST`
+ * (comma-separated addresses to advertise, e.g. the public IP in front of NAT),
+ * `FACECAST_ICE_PORTS` (`min-max` UDP range), `FACECAST_STUN_URLS` (comma-separated
+ * `stun:` URLs handed to both ends). Malformed values throw.
+ */
+export function liveOptionsFromEnv(env: NodeJS.ProcessEnv): LiveServerOptions {
+  const out: LiveServerOptions = {};
+  if (env.FACECAST_MAX_SESSIONS) {
+    const n = Number(env.FACECAST_MAX_SESSIONS);
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError('FACECAST_MAX_SESSIONS must be a positive integer');
+    out.maxSessions = n;
+  }
+  if (env.FACECAST_ICE_HOST)
+    out.iceAdditionalHostAddresses = env.FACECAST_ICE_HOST.split(',').map((s) => s.trim());
+  if (env.FACECAST_ICE_PORTS) {
+    const m = /^(\d+)-(\d+)$/.exec(env.FACECAST_ICE_PORTS);
+    if (!m || Number(m[1]) > Number(m[2]))
+      throw new RangeError('FACECAST_ICE_PORTS must be "min-max"');
+    out.icePortRange = [Number(m[1]), Number(m[2])];
+  }
+  if (env.FACECAST_STUN_URLS)
+    out.iceServers = [{ urls: env.FACECAST_STUN_URLS.split(',').map((s) => s.trim()) }];
+  return out;
+}

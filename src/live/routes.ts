@@ -44,7 +44,7 @@ export function liveRoutes(options: LiveRoutesOptions): Hono {
         token,
         expiresAt: expiresAt.toISOString(),
         wsUrl: `/v1/sessions/${session.id}/ws?token=${token}`,
-        video: { codec: 'VP8', width: session.options.size, height: session.options.size, fps: 25 },
+        video: session.video,
         state: stats.state,
         ...(viewToken ? { viewToken, viewUrl: `/?view=${session.id}&token=${viewToken}` } : {}),
       },

@@ -179,6 +179,16 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
     return this.#state;
   }
 
+  /** The video this session sends (the renderer's output size). */
+  get video(): { codec: 'VP8'; width: number; height: number; fps: 25 } {
+    return {
+      codec: 'VP8',
+      width: this.#stages.renderer.width,
+      height: this.#stages.renderer.height,
+      fps: 25,
+    };
+  }
+
   get signal(): AbortSignal {
     return this.#controller.signal;
   }
@@ -200,12 +210,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
       type: 'ready',
       sessionId: this.id,
       avatarId: this.avatarId,
-      video: {
-        codec: 'VP8',
-        width: this.#stages.renderer.width,
-        height: this.#stages.renderer.height,
-        fps: 25,
-      },
+      video: this.video,
       audio: { codec: 'opus', sampleRate: 48000, channels: 1 },
       iceServers: this.#server.iceServers,
       limits: {

@@ -67,8 +67,8 @@ export interface LiveStagesOptions {
   motionOptions?: MotionModelOptions;
   /** The face model to share; default: load the shipped one. */
   faceModel?: FaceModel;
-  /** TTS for `text` messages; default none (text is refused with LIVE_TTS_UNAVAILABLE). */
-  tts?: TtsProvider;
+  /** TTS for `text` messages, or a loader called on first use; default none (text is refused with LIVE_TTS_UNAVAILABLE). */
+  tts?: TtsProvider | (() => Promise<TtsProvider>);
   /**
    * Where each session renders: `worker` (default) on its own worker thread, beside the
    * event loop that carries audio and signalling; `inline` on the main thread.
@@ -91,9 +91,10 @@ export async function createLiveStages(
   const model = options.motion ?? (await MotionModel.load(options.motionOptions));
   const faceModel = options.faceModel ?? (await loadFaceModel());
   const tts = options.tts;
+  const provider = typeof tts === 'function' ? tts : async () => tts as TtsProvider;
   const speech: SpeechPort | undefined = tts && {
     async synthesize(text, { voice, signal }) {
-      const result = await tts.synthesize(text, {
+      const result = await (await provider()).synthesize(text, {
         ...(voice ? { voice } : {}),
         ...(signal ? { signal } : {}),
       });
