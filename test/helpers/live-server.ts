@@ -20,8 +20,6 @@ export async function startLiveServer(
   options: SessionManagerOptions & {
     socket?: LiveSocketOptions;
     client?: boolean;
-    /** Served as `GET /v1/avatars` (the product's avatars API does this in the real app). */
-    avatars?: { id: string; name: string }[];
   },
 ): Promise<{
   url: string;
@@ -33,10 +31,6 @@ export async function startLiveServer(
   const manager = new SessionManager(options);
   const app = new Hono();
   app.route('/', liveRoutes({ manager, client: options.client ?? false }));
-  if (options.avatars) {
-    const avatars = options.avatars;
-    app.get('/v1/avatars', (c) => c.json({ avatars }));
-  }
   app.onError((error, c) => {
     if (!isFacecastError(error))
       return c.json({ error: { code: 'INTERNAL', message: 'internal' } }, 500);

@@ -1,98 +1,115 @@
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveClient } from '../../client/src/live-client.ts';
+import { liveExtension } from '../../src/live/index.ts';
+import { type FacecastServer, resolveServerConfig, startServer } from '../../src/server/index.ts';
 import { chromiumSkipReason, hasChromium, launchChromium } from '../helpers/chromium.ts';
-import { e2eStages } from '../helpers/e2e-stages.ts';
 import { isAlive, waitFor } from '../helpers/live.ts';
-import { startLiveServer } from '../helpers/live-server.ts';
-import { fixture } from '../helpers/media.ts';
+import { fixture, tempDir } from '../helpers/media.ts';
 
+/**
+ * The whole product in a real browser: `facecast serve`'s server (startServer + the live
+ * extension, real motion model, real renderer on a worker thread, real avatar made from a
+ * photo by the client's upload), Debian's Chromium with a fake microphone playing
+ * test/fixtures/speech/jfk.wav.
+ */
 if (!hasChromium) console.warn(`browser e2e SKIPPED: ${chromiumSkipReason}`);
 
 const udpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
-type Counters = LiveClient['counters'] & { stats: LiveClient['stats']; state: string };
-const counters = (page: Page) =>
+type Snapshot = LiveClient['counters'] & { stats: LiveClient['stats']; state: string };
+const snapshot = (page: Page) =>
   page.evaluate(() => {
     const c = (window as unknown as { facecast: LiveClient }).facecast;
-    return { ...c.counters, stats: c.stats, state: c.state } as Counters;
+    return { ...c.counters, stats: c.stats, state: c.state } as Snapshot;
   });
 
-describe.skipIf(!hasChromium)('browser e2e: Debian Chromium, the client, a fake microphone', () => {
-  let server: Awaited<ReturnType<typeof startLiveServer>>;
-  let browser: Browser;
-  let stages: Awaited<ReturnType<typeof e2eStages>>;
+describe.skipIf(!hasChromium)(
+  'browser e2e: facecast serve + Debian Chromium + fake microphone',
+  () => {
+    let server: FacecastServer;
+    let live: ReturnType<typeof liveExtension>;
+    let browser: Browser;
+    let cleanup: () => Promise<void>;
 
-  beforeAll(async () => {
-    stages = await e2eStages();
-    server = await startLiveServer({
-      stages: stages.factory,
-      client: true,
-      avatars: stages.avatars,
-      statsIntervalMs: 500,
+    beforeAll(async () => {
+      const tmp = await tempDir('facecast-live-e2e-');
+      cleanup = tmp.cleanup;
+      // FACECAST_MOTION_MODEL_DIR: a motion model folder instead of models/motion (as `facecast serve`)
+      const modelDir = process.env.FACECAST_MOTION_MODEL_DIR;
+      live = liveExtension({
+        fanout: false,
+        statsIntervalMs: 500,
+        log: () => {},
+        ...(modelDir ? { motionOptions: { modelDir } } : {}),
+      });
+      server = await startServer(
+        resolveServerConfig({ port: 0, dataDir: join(tmp.dir, 'data') }, {}),
+        {
+          extensions: [live],
+          ...(modelDir ? { pipeline: { motion: { modelDir } } } : {}),
+        },
+      );
+      browser = await launchChromium(fixture('speech/jfk.wav'));
     });
-    browser = await launchChromium(fixture('speech/jfk.wav'));
-  });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await stages?.close();
-  });
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+      await cleanup?.();
+    });
 
-  it('plays ≥ 100 decoded 512² frames with live audio, takes the mic, and leaves nothing behind', async () => {
-    const udpBefore = udpSockets();
-    const page = await browser.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
-    await page.waitForFunction(
-      () => (document.getElementById('avatar') as HTMLSelectElement).options.length > 0,
-    );
-    await page.selectOption('#avatar', stages.avatars[0]!.id);
-    await page.click('#start');
+    it('uploads a photo, plays ≥ 100 decoded frames of the right size with live audio, takes the mic, and leaves nothing behind', async () => {
+      const manager = live.manager!;
+      const udpBefore = udpSockets();
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(`${server.url}/`);
+      await page.setInputFiles('#photo', fixture('face/portrait_s42.jpg'));
+      await page.click('#start');
 
-    await page.waitForFunction(
-      () => (window as unknown as { facecast: LiveClient }).facecast.counters.framesDecoded >= 100,
-      null,
-      { timeout: 60_000 },
-    );
-    let c = await counters(page);
-    expect(c.width).toBe(512);
-    expect(c.height).toBe(512);
-    expect(c.audioTrack).toBe('live');
-    expect(c.videoTrack).toBe('live');
+      await page.waitForFunction(
+        () =>
+          (window as unknown as { facecast: LiveClient }).facecast.counters.framesDecoded >= 100,
+        null,
+        { timeout: 90_000 },
+      );
+      const [session] = manager.list();
+      expect(session).toBeDefined();
+      const live1 = manager.get(session!.sessionId)!;
+      let c = await snapshot(page);
+      // the size the server says it sends, which is the renderer's (a square photo: 512²)
+      expect({ w: c.width, h: c.height }).toEqual({ w: live1.video.width, h: live1.video.height });
+      expect(c.width).toBe(512);
+      expect(c.audioTrack).toBe('live');
+      expect(c.videoTrack).toBe('live');
 
-    // Push-to-talk: hold the button for 2 s; the fake microphone (JFK) drives the avatar.
-    const [session] = server.manager.list();
-    expect(session).toBeDefined();
-    await page.locator('#ptt').hover();
-    await page.mouse.down();
-    await waitFor(
-      () => (server.manager.get(session!.sessionId)?.stats().latencyMs.p50 ?? null) !== null,
-      {
-        timeoutMs: 15_000,
-        what: 'mic speech to reach the avatar',
-      },
-    );
-    await page.mouse.up();
-    // the overlay shows the server's stats, latency included, as they arrive on the ws
-    await page.waitForFunction(() =>
-      /latency p50 \d+ ms/.test(document.getElementById('overlay')?.textContent ?? ''),
-    );
-    c = await counters(page);
-    expect(c.stats?.audio.micPackets).toBeGreaterThan(0);
-    expect(await page.locator('#overlay').textContent()).toMatch(/server +\d+(\.\d)? fps/);
+      // Push-to-talk: hold the button; the fake microphone (JFK) drives the avatar.
+      await page.locator('#ptt').hover();
+      await page.mouse.down();
+      await waitFor(() => (live1.stats().latencyMs.p50 ?? null) !== null, {
+        timeoutMs: 20_000,
+        what: 'microphone speech to reach the avatar',
+      });
+      await page.mouse.up();
+      await page.waitForFunction(() =>
+        /latency p50 \d+ ms/.test(document.getElementById('overlay')?.textContent ?? ''),
+      );
+      c = await snapshot(page);
+      expect(c.stats?.audio.micPackets).toBeGreaterThan(0);
+      expect(await page.locator('#overlay').textContent()).toMatch(/server +\d+(\.\d)? fps/);
 
-    const live = server.manager.get(session!.sessionId)!;
-    const { encoderPid } = live.resources();
-    expect(isAlive(encoderPid!)).toBe(true);
-    await page.click('#stop');
-    await waitFor(() => server.manager.size === 0, { what: 'the session to end' });
-    await waitFor(() => server.sockets.connections === 0, { what: 'the ws to close' });
-    expect(isAlive(encoderPid!)).toBe(false);
-    expect(live.resources()).toMatchObject({ peerClosed: true, timers: 0 });
-    await waitFor(() => udpSockets() <= udpBefore, { what: 'ICE sockets to close' });
-    expect(pageErrors).toEqual([]);
-    await page.close();
-  });
-});
+      const { encoderPid } = live1.resources();
+      expect(isAlive(encoderPid!)).toBe(true);
+      await page.click('#stop');
+      await waitFor(() => manager.size === 0, { what: 'the session to end' });
+      await waitFor(() => live.sockets?.connections === 0, { what: 'the ws to close' });
+      expect(isAlive(encoderPid!)).toBe(false);
+      expect(live1.resources()).toMatchObject({ peerClosed: true, timers: 0 });
+      await waitFor(() => udpSockets() <= udpBefore, { what: 'ICE sockets to close' });
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    });
+  },
+);
