@@ -45,7 +45,9 @@ function remember(id: string): void {
   );
 }
 
-async function loadAvatars(): Promise<void> {
+/** Fills the avatar list: ?avatar=<id> first (selected), then remembered and listed ones. */
+async function loadAvatars(preferred: string | null): Promise<void> {
+  if (preferred) remember(preferred);
   const ids = new Set(knownAvatars());
   // A server that lists avatars (GET /v1/avatars) adds its own.
   const response = await fetch('/v1/avatars', { headers: auth() }).catch(() => undefined);
@@ -53,7 +55,13 @@ async function loadAvatars(): Promise<void> {
     const body = (await response.json()) as { avatars?: { id: string }[] };
     for (const a of body.avatars ?? []) ids.add(a.id);
   }
-  avatarSelect.replaceChildren(...[...ids].map((id) => new Option(id, id)));
+  const current = avatarSelect.value;
+  for (const id of ids) {
+    if (![...avatarSelect.options].some((o) => o.value === id))
+      avatarSelect.add(new Option(id, id));
+  }
+  avatarSelect.value = preferred ?? current ?? avatarSelect.value;
+  document.body.dataset.ready = 'true';
 }
 
 async function uploadPhoto(file: File): Promise<string> {
@@ -145,5 +153,5 @@ if (viewSession) {
     errorBox.textContent = `viewer: ${error.message}`;
   });
 } else {
-  void loadAvatars();
+  void loadAvatars(params.get('avatar'));
 }

@@ -33,3 +33,31 @@ export async function launchChromium(fakeAudioWav: string): Promise<Browser> {
     ],
   });
 }
+
+/** Debian's Firefox ESR (apt-get install firefox-esr), or FIREFOX_PATH. */
+export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+export const hasFirefox = existsSync(FIREFOX_PATH);
+export const firefoxSkipReason = hasFirefox
+  ? ''
+  : `no Firefox at ${FIREFOX_PATH} (install Debian's firefox-esr, or set FIREFOX_PATH)`;
+
+/**
+ * Launches headless Firefox ESR through puppeteer-core over WebDriver BiDi (playwright's
+ * Firefox support needs its own patched build; stock Firefox speaks BiDi). Fake media
+ * devices (Firefox's fake microphone is a tone; it cannot play a file) and autoplay allowed.
+ */
+export async function launchFirefox(): Promise<import('puppeteer-core').Browser> {
+  const puppeteer = (await import('puppeteer-core')).default;
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX_PATH,
+    headless: true,
+    extraPrefsFirefox: {
+      'media.navigator.streams.fake': true,
+      'media.navigator.permission.disabled': true,
+      'media.autoplay.default': 0,
+      'media.autoplay.blocking_policy': 0,
+      'network.dns.disableIPv6': true,
+    },
+  });
+}
