@@ -3,7 +3,7 @@
  * SharedArrayBuffer the main thread reads. Started by render-worker.ts; not a public entry.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ControlsFrame } from '../controls/index.ts';
+import { type ControlsFrame, neutralFrame } from '../controls/index.ts';
 import { loadFaceModel } from '../face/index.ts';
 import { createRenderer } from '../render/index.ts';
 
@@ -21,6 +21,13 @@ try {
     size: init.size,
     model: await loadFaceModel(),
   });
+  // Warm up (JIT, caches): the first render is several times slower than the next ones, and
+  // the first frame of a session is the one the user waits for.
+  const warm = neutralFrame();
+  for (const jaw of [0.5, 0.1, 0.3, 0]) {
+    warm.blendshapes.jawOpen = jaw;
+    renderer.render(warm);
+  }
   const shared = new SharedArrayBuffer(renderer.width * renderer.height * 3);
   const out = new Uint8Array(shared);
   port.on('message', (message: { id: number; controls: ControlsFrame }) => {

@@ -90,6 +90,10 @@ export async function createLiveStages(
   const owned = options.motion === undefined;
   const model = options.motion ?? (await MotionModel.load(options.motionOptions));
   const faceModel = options.faceModel ?? (await loadFaceModel());
+  // Warm the shared model once (its first inference is slow), on a throwaway stream.
+  const warm = model.createStream();
+  await warm.process({ pcm: new Float32Array(1600) });
+  warm.close();
   const tts = options.tts;
   const provider = typeof tts === 'function' ? tts : async () => tts as TtsProvider;
   const speech: SpeechPort | undefined = tts && {
