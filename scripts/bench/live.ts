@@ -40,8 +40,8 @@ interface BenchServer {
 async function startServer(maxSessions: number): Promise<BenchServer> {
   const stages = await createLiveStages({
     resolveAvatar: avatarFolders([AVATARS]),
-    ...(process.env.FACECAST_MOTION_DIR
-      ? { motionOptions: { modelDir: process.env.FACECAST_MOTION_DIR } }
+    ...(process.env.FACECAST_MOTION_MODEL_DIR
+      ? { motionOptions: { modelDir: process.env.FACECAST_MOTION_MODEL_DIR } }
       : {}),
   });
   const frames = new Map<string, { sent: number[]; latency: number[] }>();
@@ -134,6 +134,27 @@ async function rssMiB(pid: number): Promise<number> {
   }
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (NaN where there is none). */
+async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds of this process (worker threads included) and of every ffmpeg child. */
+async function cpuNow(manager: SessionManager): Promise<{ node: number; ffmpeg: number }> {
+  const pids = manager
+    .list()
+    .map((s) => manager.get(s.sessionId)?.resources().encoderPid)
+    .filter((p): p is number => p !== undefined);
+  const ffmpeg = (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+  const u = process.cpuUsage();
+  return { node: (u.user + u.system) / 1e6, ffmpeg };
+}
+
 /** This process plus every ffmpeg child, MiB. */
 async function totalRss(manager: SessionManager): Promise<{ node: number; ffmpeg: number }> {
   const pids = manager
@@ -209,9 +230,15 @@ export const liveSessionsBench: Bench = {
       const server = await startServer(n);
       base ??= await totalRss(server.manager);
       let rss = { node: 0, ffmpeg: 0 };
+      let cores = Number.NaN;
       const results = await viewers(server.url, n, seconds, async () => {
-        // sample memory in the middle of the run, while every session streams
-        await new Promise((r) => setTimeout(r, (seconds * 1000) / 2 + 3000));
+        // sample memory and CPU over the middle of the run, while every session streams
+        await new Promise((r) => setTimeout(r, (seconds * 1000) / 2));
+        const t0 = performance.now();
+        const c0 = await cpuNow(server.manager);
+        await new Promise((r) => setTimeout(r, 5000));
+        const c1 = await cpuNow(server.manager);
+        cores = (c1.node - c0.node + (c1.ffmpeg - c0.ffmpeg)) / ((performance.now() - t0) / 1000);
         rss = await totalRss(server.manager);
       });
       const lat = results.flatMap((r) => server.frames.get(r.sessionId)?.latency ?? []);
@@ -224,6 +251,7 @@ export const liveSessionsBench: Bench = {
         f1(fps.reduce((a, b) => a + b, 0) / fps.length),
         `${f0(percentile(lat, 0.5))} / ${f0(percentile(lat, 0.95))} ms`,
         minFps >= 24 ? 'yes' : 'no',
+        `${cores.toFixed(2)} (${(cores / n).toFixed(2)} per session)`,
         `${f0(rss.node)} + ${f0(rss.ffmpeg)} MiB`,
         f0((rss.node + rss.ffmpeg - (base.node + base.ffmpeg)) / n),
         load,
@@ -240,7 +268,7 @@ export const liveSessionsBench: Bench = {
       body: [
         `Machine: ${machineLine()} (shared: the load average column is the machine's at the end of each row). Command: \`npm run bench -- live-sessions\` (LIVE_SESSIONS=${counts.join(',')}, LIVE_SECONDS=${seconds}).`,
         '',
-        'Each session streams paced PCM (jfk.wav) from the viewer process and renders 512² warp-only frames on its own worker thread. Memory: resident size of the server process (worker threads included) plus its ffmpeg encoders, sampled mid-run; per session = growth over the idle server with the models loaded, divided by the session count.',
+        'Each session streams paced PCM (jfk.wav) from the viewer process and renders 512² warp-only frames on its own worker thread. CPU: seconds of CPU (user + system) the server process (worker threads included) and its ffmpeg encoders used per second, over 5 s mid-run — a figure that depends much less on the other jobs sharing the machine than fps does; sessions at 25 fps ≈ free cores ÷ cores per session. Memory: resident size of the server process plus its ffmpeg encoders, sampled mid-run; per session = growth over the idle server with the models loaded, divided by the session count.',
         '',
         table(
           [
