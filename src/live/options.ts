@@ -26,7 +26,7 @@ export const createSessionSchema = z
           .max(2 ** 31 - 1)
           .default(1),
         /** End the session after this long without any input (mic speech, PCM, text), ms. Default 300000 (5 min). */
-        idleTimeoutMs: z.number().int().min(5_000).max(3_600_000).default(300_000),
+        idleTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(300_000),
         /** End the session after this long in any case, ms. Default 3600000 (1 h); at most 8 h. */
         maxDurationMs: z
           .number()

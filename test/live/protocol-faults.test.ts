@@ -181,6 +181,30 @@ describe('protocol faults (the server keeps serving the others)', () => {
     expect((await fetch(`${server.url}/v1/sessions/nope`)).status).toBe(404);
   });
 
+  it('ends a connected session after its idle timeout (no input) and releases it', async () => {
+    const created = await createSession(server.url, {
+      avatarId: 'ada',
+      options: { idleTimeoutMs: 1500 },
+    });
+    const signal = await TestSignal.connect(`${server.url}${created.json.wsUrl}`);
+    const viewer = new TestViewer();
+    try {
+      await signal.next('ready');
+      signal.send({ type: 'offer', sdp: await viewer.offer() });
+      await viewer.accept((await signal.next('answer')).sdp);
+      await signal.next('state', { where: (m) => m.state === 'live' });
+      const pid = server.manager.get(created.json.sessionId)!.resources().encoderPid!;
+      await signal.next('closed', { where: (m) => m.reason === 'idle-timeout', timeoutMs: 10_000 });
+      await waitFor(() => server.manager.get(created.json.sessionId) === undefined, {
+        what: 'released',
+      });
+      expect(isAlive(pid)).toBe(false);
+    } finally {
+      await viewer.close();
+    }
+    await stillServing();
+  });
+
   it('a session whose token is never used expires and is released', async () => {
     const short = await startLiveServer({ stages: scriptedStages(), tokenTtlMs: 300 });
     try {
