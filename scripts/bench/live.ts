@@ -219,6 +219,93 @@ export const liveBench: Bench = {
   },
 };
 
+export const liveBrowserBench: Bench = {
+  id: 'live-browser',
+  async run() {
+    const { hasChromium, launchChromium } = await import('../../test/helpers/chromium.ts');
+    if (!hasChromium)
+      throw new Error('live-browser needs Debian chromium (apt-get install chromium)');
+    const seconds = Number(process.env.LIVE_SECONDS ?? 30);
+    const server = await startServer(1);
+    const browser = await launchChromium(`${process.cwd()}/${WAV}`);
+    const loadBefore = await loadLine();
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/?avatar=${AVATAR_ID}`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.click('#start');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { facecast: { counters: { framesDecoded: number } } }).facecast
+          .counters.framesDecoded > 0,
+      null,
+      { timeout: 60_000 },
+    );
+    await page.check('#open-mic');
+    const read = () =>
+      page.evaluate(() => {
+        const f = (
+          window as unknown as {
+            facecast: {
+              counters: {
+                framesDecoded: number;
+                jitterBufferMs: number | null;
+                firstFrameMs: number | null;
+              };
+            };
+          }
+        ).facecast;
+        return { ...f.counters, at: performance.now() };
+      });
+    await new Promise((r) => setTimeout(r, 2000));
+    const a = await read();
+    const jitter: number[] = [];
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const j = (await read()).jitterBufferMs;
+      if (j !== null) jitter.push(j);
+    }
+    const b = await read();
+    const [session] = server.manager.list();
+    const f = server.frames.get(session?.sessionId ?? '') ?? { sent: [], latency: [] };
+    const loadAfter = await loadLine();
+    await page.click('#stop');
+    await browser.close();
+    await server.close();
+    const decodedFps = ((b.framesDecoded - a.framesDecoded) * 1000) / (b.at - a.at);
+    return {
+      id: 'live-browser',
+      title: 'Live session from Chromium (the product path): fps, latency, jitter buffer',
+      body: [
+        `Machine: ${machineLine()}; load average ${loadBefore} before, ${loadAfter} after. Command: \`npm run bench -- live-browser\` (LIVE_SECONDS=${seconds}).`,
+        '',
+        "Debian Chromium headless opens the client, starts a session on the fixture avatar (s42, 512²) and speaks into its fake microphone (jfk.wav, looped) with the mic open. Server latency as in `live`; the browser's jitter buffer (`getStats`: jitterBufferDelay / emitted, a running mean) comes on top of it, and Chromium decodes on the same 2 cores.",
+        '',
+        table(
+          [
+            'frames decoded per s',
+            'server latency p50',
+            'server latency p95',
+            'speaking frames',
+            'browser jitter buffer (mean of samples)',
+            'first frame after connect',
+          ],
+          [
+            [
+              f1(decodedFps),
+              `${f0(percentile(f.latency, 0.5))} ms`,
+              `${f0(percentile(f.latency, 0.95))} ms`,
+              f.latency.length,
+              `${f0(jitter.reduce((x, y) => x + y, 0) / Math.max(1, jitter.length))} ms`,
+              `${f0(b.firstFrameMs ?? Number.NaN)} ms`,
+            ],
+          ],
+        ),
+      ].join('\n'),
+    };
+  },
+};
+
 export const liveSessionsBench: Bench = {
   id: 'live-sessions',
   async run() {

@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { avatarBench, trackBench } from './face.ts';
 import type { Bench, BenchResult } from './harness.ts';
-import { liveBench, liveSessionsBench, liveSoakBench } from './live.ts';
+import { liveBench, liveBrowserBench, liveSessionsBench, liveSoakBench } from './live.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
@@ -20,6 +20,7 @@ const BENCHES: Bench[] = [
   videoBench,
   videoMemoryBench,
   liveBench,
+  liveBrowserBench,
   liveSessionsBench,
   liveSoakBench,
 ];

@@ -29,6 +29,15 @@ export interface SpeechQueueOptions {
   maxQueuedMs?: number;
   /** Most buffered live microphone audio, ms; the oldest is dropped beyond it. Default 200. */
   maxLiveLagMs?: number;
+  /**
+   * Microphone audio left buffered after a take, ms, that is tolerated for good: a backlog
+   * above it for `livePatienceTakes` takes in a row (a stall left it behind, and arrival and
+   * consumption run at the same rate, so it would never shrink) is cut back to it, oldest
+   * first. Default 40.
+   */
+  liveTargetMs?: number;
+  /** Takes in a row above `liveTargetMs` before the backlog is cut. Default 25 (0.5 s of 20 ms ticks). */
+  livePatienceTakes?: number;
 }
 
 /**
@@ -38,7 +47,9 @@ export interface SpeechQueueOptions {
  *   a push that would exceed `maxQueuedMs` is refused whole (`LIVE_SPEECH_BACKLOG`), so the
  *   sender can slow down — speech is never silently cut.
  * - **live** (the microphone): latency matters more than completeness; beyond
- *   `maxLiveLagMs` the oldest audio is dropped.
+ *   `maxLiveLagMs` the oldest audio is dropped, and a standing backlog above
+ *   `liveTargetMs` (left by a stall: arrival and consumption then run at the same rate, so
+ *   it would add its delay for good) is cut back after `livePatienceTakes` takes.
  *
  * Each frame takes one block: from the queued lane while it has speech, else from the live
  * lane. Pure: no timers, the caller passes arrival times.
@@ -51,6 +62,9 @@ export interface SpeechQueueOptions {
 export class SpeechQueue {
   readonly maxQueuedSamples: number;
   readonly maxLiveSamples: number;
+  readonly liveTargetSamples: number;
+  readonly livePatienceTakes: number;
+  #takesAboveTarget = 0;
   readonly #queued: Chunk[] = [];
   readonly #live: Chunk[] = [];
   #queuedSamples = 0;
@@ -62,6 +76,8 @@ export class SpeechQueue {
   constructor(options: SpeechQueueOptions = {}) {
     this.maxQueuedSamples = (options.maxQueuedMs ?? 60_000) * SAMPLES_PER_MS;
     this.maxLiveSamples = (options.maxLiveLagMs ?? 200) * SAMPLES_PER_MS;
+    this.liveTargetSamples = (options.liveTargetMs ?? 40) * SAMPLES_PER_MS;
+    this.livePatienceTakes = options.livePatienceTakes ?? 25;
   }
 
   get queuedMs(): number {
@@ -126,13 +142,29 @@ export class SpeechQueue {
       if (chunk.offset === chunk.samples.length) lane.shift();
     }
     if (fromQueued) this.#queuedSamples -= filled;
-    else this.#liveSamples -= filled;
+    else {
+      this.#liveSamples -= filled;
+      this.#trimLiveBacklog();
+    }
     if (fromQueued && dueMs !== undefined) {
       if (firstArrivalMs !== undefined) firstArrivalMs = Math.max(firstArrivalMs, dueMs);
       if (arrivalMs !== undefined) arrivalMs = Math.max(arrivalMs, dueMs);
     }
     const source = filled === 0 ? 'none' : fromQueued ? 'queued' : 'live';
     return { samples, speechSamples: filled, firstArrivalMs, arrivalMs, lane: source };
+  }
+
+  #trimLiveBacklog(): void {
+    if (this.#liveSamples <= this.liveTargetSamples) {
+      this.#takesAboveTarget = 0;
+      return;
+    }
+    if (++this.#takesAboveTarget < this.livePatienceTakes) return;
+    const excess = this.#liveSamples - this.liveTargetSamples;
+    this.#discard(this.#live, excess);
+    this.#liveSamples -= excess;
+    this.#droppedLiveSamples += excess;
+    this.#takesAboveTarget = 0;
   }
 
   /** Drops all queued and buffered speech; returns how much, ms. */

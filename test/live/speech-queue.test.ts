@@ -49,6 +49,23 @@ describe('SpeechQueue', () => {
     expect(q.take(320, 2000)).toMatchObject({ firstArrivalMs: 900, lane: 'live' });
   });
 
+  it('cuts a standing microphone backlog back to the target after a while', () => {
+    const q = new SpeechQueue({ liveTargetMs: 40, livePatienceTakes: 5 });
+    q.pushLive(new Float32Array(16 * 100), 0); // a stall left 100 ms behind
+    for (let i = 0; i < 4; i++) {
+      q.pushLive(new Float32Array(320), i); // 20 ms arrives, 20 ms is taken: the backlog stays
+      q.take(320);
+      expect(q.liveMs).toBe(100);
+    }
+    q.pushLive(new Float32Array(320), 4);
+    q.take(320); // the 5th take in a row above 40 ms: cut back
+    expect(q.liveMs).toBe(40);
+    expect(q.toJSON().droppedLiveMs).toBe(60);
+    q.pushLive(new Float32Array(320), 5);
+    q.take(320);
+    expect(q.liveMs).toBe(40); // at the target: left alone
+  });
+
   it('prefers queued speech over the microphone and clears both on interrupt', () => {
     const q = new SpeechQueue();
     q.pushLive(new Float32Array(640).fill(0.5), 1);
