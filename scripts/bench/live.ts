@@ -260,10 +260,13 @@ export const liveBrowserBench: Bench = {
     const a = await read();
     const jitter: number[] = [];
     const end = performance.now() + seconds * 1000;
+    const micQueue: number[] = [];
     while (performance.now() < end) {
       await new Promise((r) => setTimeout(r, 1000));
       const j = (await read()).jitterBufferMs;
       if (j !== null) jitter.push(j);
+      const live = server.manager.list()[0];
+      if (live) micQueue.push(live.queues.micMs);
     }
     const b = await read();
     const [session] = server.manager.list();
@@ -287,6 +290,7 @@ export const liveBrowserBench: Bench = {
             'server latency p50',
             'server latency p95',
             'speaking frames',
+            'mic buffered at the server (mean)',
             'browser jitter buffer (mean of samples)',
             'first frame after connect',
           ],
@@ -296,6 +300,7 @@ export const liveBrowserBench: Bench = {
               `${f0(percentile(f.latency, 0.5))} ms`,
               `${f0(percentile(f.latency, 0.95))} ms`,
               f.latency.length,
+              `${f0(micQueue.reduce((x, y) => x + y, 0) / Math.max(1, micQueue.length))} ms`,
               `${f0(jitter.reduce((x, y) => x + y, 0) / Math.max(1, jitter.length))} ms`,
               `${f0(b.firstFrameMs ?? Number.NaN)} ms`,
             ],
