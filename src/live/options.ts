@@ -63,6 +63,8 @@ export interface LiveServerOptions {
   maxQueuedSpeechMs?: number;
   /** Most microphone audio buffered before the oldest is dropped, ms. Default 200. */
   maxMicLagMs?: number;
+  /** Microphone backlog tolerated for good; a standing backlog above it is cut back to it, ms. Default 40. */
+  micTargetMs?: number;
   /** Interval of `stats` messages on the ws, ms. Default 1000. */
   statsIntervalMs?: number;
   /** STUN/TURN servers for both ends. Default none (host candidates). */
@@ -95,6 +97,7 @@ export const LIVE_SERVER_DEFAULTS: Readonly<
   peerSilenceTimeoutMs: 10_000,
   maxQueuedSpeechMs: 60_000,
   maxMicLagMs: 200,
+  micTargetMs: 40,
   statsIntervalMs: 1000,
   iceServers: [],
   iceAdditionalHostAddresses: [],

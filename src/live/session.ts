@@ -104,6 +104,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
     this.#speech = new SpeechQueue({
       maxQueuedMs: this.#server.maxQueuedSpeechMs,
       maxLiveLagMs: this.#server.maxMicLagMs,
+      liveTargetMs: this.#server.micTargetMs,
     });
     this.#pipeline = new LivePipeline({
       motion: this.#stages.motion,
@@ -271,6 +272,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
       audio: {
         packetsSent: s.audioPacketsSent,
         micPackets: this.#peer.toJSON().micPackets,
+        micUnderruns: this.#speech.toJSON().liveUnderruns,
         speaking: this.#speaking,
       },
       peer: this.#peer.state,

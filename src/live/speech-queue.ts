@@ -70,6 +70,8 @@ export class SpeechQueue {
   #queuedSamples = 0;
   #liveSamples = 0;
   #droppedLiveSamples = 0;
+  /** Takes from the microphone that ran dry part-way (a late packet: a short gap in the voice). */
+  #liveUnderruns = 0;
   #refusedSamples = 0;
   #interruptedSamples = 0;
 
@@ -144,6 +146,7 @@ export class SpeechQueue {
     if (fromQueued) this.#queuedSamples -= filled;
     else {
       this.#liveSamples -= filled;
+      if (filled > 0 && filled < length) this.#liveUnderruns++;
       this.#trimLiveBacklog();
     }
     if (fromQueued && dueMs !== undefined) {
@@ -182,6 +185,7 @@ export class SpeechQueue {
     queuedMs: number;
     liveMs: number;
     droppedLiveMs: number;
+    liveUnderruns: number;
     refusedMs: number;
     interruptedMs: number;
   } {
@@ -189,6 +193,7 @@ export class SpeechQueue {
       queuedMs: this.queuedMs,
       liveMs: this.liveMs,
       droppedLiveMs: this.#droppedLiveSamples / SAMPLES_PER_MS,
+      liveUnderruns: this.#liveUnderruns,
       refusedMs: this.#refusedSamples / SAMPLES_PER_MS,
       interruptedMs: this.#interruptedSamples / SAMPLES_PER_MS,
     };

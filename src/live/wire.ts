@@ -55,7 +55,13 @@ export interface SessionStatsJson {
     /** Frames inside the video encoder. */
     encoderFrames: number;
   };
-  audio: { packetsSent: number; micPackets: number; speaking: boolean };
+  audio: {
+    packetsSent: number;
+    micPackets: number;
+    /** 20 ms steps where the microphone ran dry part-way (a short gap in the echoed voice). */
+    micUnderruns: number;
+    speaking: boolean;
+  };
   peer: string;
 }
 
