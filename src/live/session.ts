@@ -151,6 +151,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
       ctx,
     );
     let output: MediaOutput | undefined;
+    let peer: AvatarPeer | undefined;
     try {
       output = await MediaOutput.start(
         {
@@ -160,7 +161,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
         },
         ctx,
       );
-      const peer = new AvatarPeer({
+      peer = new AvatarPeer({
         iceServers: server.iceServers,
         iceAdditionalHostAddresses: server.iceAdditionalHostAddresses,
         silenceTimeoutMs: server.peerSilenceTimeoutMs,
@@ -170,6 +171,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
       return new LiveSession(init, { stages, output, peer });
     } catch (error) {
       init.fanout?.unpublish(init.id);
+      await peer?.close();
       await output?.close();
       await Promise.all([stages.motion.close(), stages.renderer.close()]);
       throw error;

@@ -95,6 +95,18 @@ describe.skipIf(!hasChromium)('browser e2e: facecast serve + Debian Chromium', (
     expect(c.width).toBe(512);
     expect(c.audioTrack).toBe('live');
     expect(c.videoTrack).toBe('live');
+    // the same session's stats over HTTP and on /metrics
+    const api = (await (await fetch(`${server.url}/v1/sessions/${session!.sessionId}`)).json()) as {
+      framesSent: number;
+      state: string;
+    };
+    expect(api).toMatchObject({ state: 'live' });
+    expect(api.framesSent).toBeGreaterThan(50);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^facecast_live_sessions 1$/m);
+    expect(metrics).toContain(
+      `facecast_live_fps{avatar="${session!.avatarId}",session="${session!.sessionId}"}`,
+    );
 
     // Push-to-talk: hold the button; the fake microphone (JFK) drives the avatar.
     await page.locator('#ptt').hover();
