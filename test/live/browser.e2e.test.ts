@@ -121,6 +121,15 @@ describe.skipIf(!hasChromium)('browser e2e: facecast serve + Debian Chromium', (
     );
     c = await snapshot(page);
     expect(c.stats?.audio.micPackets).toBeGreaterThan(0);
+
+    // Text: the mic is released; the server's TTS speaks the sentence, and the avatar with it.
+    await waitFor(() => !live1.stats().audio.speaking, { what: 'the microphone speech to end' });
+    await page.fill('#text', 'Hello from facecast.');
+    await page.click('#say button');
+    await waitFor(() => live1.stats().audio.speaking, {
+      timeoutMs: 20_000,
+      what: 'the avatar to speak the text',
+    });
     expect(await page.locator('#overlay').textContent()).toMatch(/server +\d+(\.\d)? fps/);
 
     const { encoderPid } = live1.resources();
