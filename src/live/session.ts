@@ -370,7 +370,19 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
       this.#speech.pushQueued(samples, performance.now());
       this.#send({ type: 'text.queued', ...(id ? { id } : {}), durationMs: samples.length / 16 });
     });
-    this.#textChain = chain.catch((error) => this.#reportError(error));
+    // A TTS failure (engine missing, unknown voice, …) fails that text, never the session.
+    this.#textChain = chain.catch((error: unknown) => {
+      if (this.#closing) return;
+      const known = isFacecastError(error);
+      if (!known || error.kind === 'internal')
+        console.error(`live: session ${this.id}: TTS:`, error);
+      this.#send({
+        type: 'error',
+        code: known ? error.code : 'LIVE_TTS_FAILED',
+        message: `text not spoken: ${error instanceof Error ? error.message : String(error)}`,
+        fatal: false,
+      });
+    });
   }
 
   #pushPcm(bytes: Uint8Array): void {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { TtsError } from '../../src/tts/index.ts';
 import { isAlive, waitFor } from '../helpers/live.ts';
 import { startLiveServer } from '../helpers/live-server.ts';
 import { scriptedStages } from '../helpers/stages.ts';
@@ -101,5 +102,46 @@ describe('a live session over HTTP + ws + WebRTC (werift viewer, scripted stages
     const stats = (await signal.next('stats', { from: signal.messages.length })).stats;
     expect(stats.queues.speechMs).toBe(0);
     expect(stats.latencyMs.p50).not.toBeNull();
+  });
+});
+
+describe('text input', () => {
+  it('speaks texts in order through the TTS port, and a TTS failure fails only that text', async () => {
+    const base = scriptedStages();
+    const spoken: string[] = [];
+    const stages = {
+      open: base.open,
+      speech: {
+        async synthesize(text: string) {
+          if (text.includes('fail')) {
+            throw Object.assign(
+              new TtsError('TTS_ENGINE_MISSING', 'espeak-ng is not installed'),
+              {},
+            );
+          }
+          spoken.push(text);
+          return new Float32Array(text.length * 160).fill(0.2);
+        },
+      },
+    };
+    const server = await startLiveServer({ stages, statsIntervalMs: 200 });
+    cleanups.push(() => server.close());
+    const created = await createSession(server.url, { avatarId: 'ada' });
+    const signal = await TestSignal.connect(`${server.url}${created.json.wsUrl}`);
+    cleanups.push(() => signal.close());
+    expect((await signal.next('ready')).tts).toBe(true);
+    signal.send({ type: 'text', text: 'first', id: 'a' });
+    signal.send({ type: 'text', text: 'please fail', id: 'b' });
+    signal.send({ type: 'text', text: 'third one', id: 'c' });
+    expect(await signal.next('text.queued', { where: (m) => m.id === 'a' })).toMatchObject({
+      durationMs: 50,
+    });
+    const error = await signal.next('error', { where: (m) => m.code === 'TTS_ENGINE_MISSING' });
+    expect(error.fatal).toBe(false);
+    await signal.next('text.queued', { where: (m) => m.id === 'c' });
+    expect(spoken).toEqual(['first', 'third one']);
+    const stats = (await signal.next('stats', { from: signal.messages.length })).stats;
+    expect(stats.queues.speechMs).toBe(50 + 90); // queued until the peer connects
+    expect(signal.closed).toBe(false);
   });
 });
