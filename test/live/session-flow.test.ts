@@ -114,10 +114,7 @@ describe('text input', () => {
       speech: {
         async synthesize(text: string) {
           if (text.includes('fail')) {
-            throw Object.assign(
-              new TtsError('TTS_ENGINE_MISSING', 'espeak-ng is not installed'),
-              {},
-            );
+            throw new TtsError('TTS_ENGINE_MISSING', 'espeak-ng is not installed');
           }
           spoken.push(text);
           return new Float32Array(text.length * 160).fill(0.2);
