@@ -369,6 +369,7 @@ export const liveSessionsBench: Bench = {
             'mean fps',
             'latency p50 / p95',
             'all ≥ 24 fps',
+            'CPU cores used',
             'RSS node + ffmpeg',
             'MiB per session',
             'load avg',

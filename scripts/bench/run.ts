@@ -5,6 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { avatarBench, trackBench } from './face.ts';
 import type { Bench, BenchResult } from './harness.ts';
+import { lipsyncBench } from './lipsync.ts';
 import { liveBench, liveBrowserBench, liveSessionsBench, liveSoakBench } from './live.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
@@ -19,6 +20,7 @@ const BENCHES: Bench[] = [
   renderBench,
   videoBench,
   videoMemoryBench,
+  lipsyncBench,
   liveBench,
   liveBrowserBench,
   liveSessionsBench,

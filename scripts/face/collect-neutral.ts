@@ -24,7 +24,7 @@ import {
   rotationMatrix,
 } from '../../src/face/index.ts';
 import { openVideoFrames } from '../../src/media/index.ts';
-import { closeLips } from './basis.ts';
+import { closeLips } from './geometry.ts';
 import { readCanonicalMesh, toModelFrame } from './mesh-source.ts';
 import { deriveSets } from './regions.ts';
 

@@ -1,14 +1,13 @@
 export { JobError, type JobErrorCode } from './errors.ts';
 export {
-  isFinal,
   JOB_QUEUE_DEFAULTS,
   type JobListener,
-  JobQueue,
   type JobQueueOptions,
   type JobQueueStats,
   type JobRunContext,
   type JobRunner,
-} from './queue.ts';
+} from './options.ts';
+export { isFinal, JobQueue } from './queue.ts';
 export {
   FINAL_STATES,
   JOB_ID_PATTERN,

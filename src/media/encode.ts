@@ -166,6 +166,14 @@ export class Mp4Writer {
   }
 
   /**
+   * Bytes accepted but not yet handed to ffmpeg's stdin (for monitoring). `writeFrame` keeps
+   * it under about `2 × queueFrames + 1` frames.
+   */
+  get queuedBytes(): number {
+    return this.#input.writableLength + this.#input.readableLength;
+  }
+
+  /**
    * Queues one frame: `width · height · 3` bytes of packed RGB, rows top to bottom. The
    * bytes are copied before this returns a promise, so the caller may reuse its buffer.
    * Resolves once the queue has room again (backpressure from ffmpeg).

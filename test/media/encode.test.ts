@@ -99,6 +99,38 @@ describe('Mp4Writer', () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it('bounds memory: writeFrame waits while ffmpeg is behind, the queue never exceeds its bound', async () => {
+    const width = 480;
+    const height = 360;
+    const frameBytes = width * height * 3;
+    // A slow encoder (crf 0, slow preset) on noise: ffmpeg falls behind the JS side at once.
+    const writer = await Mp4Writer.open(join(dir, 'queue.mp4'), {
+      width,
+      height,
+      crf: 0,
+      preset: 'slow',
+      queueFrames: 2,
+    });
+    const noise = new Uint8Array(frameBytes);
+    let seed = 1;
+    let maxQueued = 0;
+    let waited = 0;
+    for (let i = 0; i < 16; i++) {
+      for (let k = 0; k < noise.length; k += 7) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        noise[k] = seed >>> 24;
+      }
+      const t = performance.now();
+      await writer.writeFrame(noise);
+      if (performance.now() - t > 5) waited++;
+      maxQueued = Math.max(maxQueued, writer.queuedBytes);
+    }
+    await writer.finish();
+    expect(maxQueued).toBeLessThanOrEqual((2 * 2 + 1) * frameBytes);
+    expect(waited).toBeGreaterThan(0);
+    expect((await probeMedia(join(dir, 'queue.mp4'))).video?.frameCount).toBe(16);
+  });
+
   it('muxes longer audio cut to exactly the video length, as AAC 48 kHz', async () => {
     const out = join(dir, 'cut.mp4');
     const writer = await Mp4Writer.open(out, {
