@@ -9,7 +9,7 @@
  * (advanced by `--shift name=ms` where a clip's audio lags its picture); the log-mel comes
  * from the project's extractor. Targets: the 52 tracked weights, head rotation relative to the
  * clip's median pose (Controls head is a delta on the rest pose) and gaze; supervised where a
- * face was found. Output: shards in the format of scripts/data/shards.ts, one session per clip.
+ * face was found, except eyes and gaze (not audio-driven: the runtime's idle layer). Output: shards in the format of scripts/data/shards.ts, one session per clip.
  * Default input: $FACECAST_FIXTURES/train-talk, else ../shared/fixtures/train-talk.
  */
 import { execFile } from 'node:child_process';
@@ -23,6 +23,8 @@ import { GAZE_OFFSET, HEAD_OFFSET, MOTION_OUTPUT_COUNT } from '../../src/motion/
 import { frameRms, ShardWriter } from './shards.ts';
 
 const run = promisify(execFile);
+/** ARKit channels 0–13: eyeBlink, eyeLook*, eyeSquint, eyeWide of both eyes. */
+const EYE_CHANNELS = 14;
 const { values, positionals } = parseArgs({
   options: {
     out: { type: 'string' },
@@ -58,9 +60,9 @@ for (const file of files) {
     () => true,
     () => false,
   );
-  if (!exists) {
-    console.error(`tracking ${name}…`);
-    await run(process.execPath, [BIN, 'track', file, '--out', csv], { maxBuffer: 1 << 26 });
+  if (!exists && !(await track(file, csv))) {
+    console.error(`${name}: tracking failed twice, skipped`);
+    continue;
   }
   const tracked = await readControlsFile(csv);
   const decoded = await decodeAudioFile(file);
@@ -90,7 +92,13 @@ for (const file of files) {
     targets[o + GAZE_OFFSET + 1] = frame.gaze.leftPitch;
     targets[o + GAZE_OFFSET + 2] = frame.gaze.rightYaw;
     targets[o + GAZE_OFFSET + 3] = frame.gaze.rightPitch;
-    if (frame.faceFound) mask.fill(1, o, o + MOTION_OUTPUT_COUNT);
+    if (frame.faceFound) {
+      mask.fill(1, o, o + MOTION_OUTPUT_COUNT);
+      // Eyes (blinks, looks, squint, wide) and gaze are not driven by the audio: the idle layer
+      // makes them. Unsupervised here; synthetic data holds them at rest.
+      mask.fill(0, o, o + EYE_CHANNELS);
+      mask.fill(0, o + GAZE_OFFSET, o + GAZE_OFFSET + 4);
+    }
   }
   writer.add({
     mel,
@@ -109,3 +117,17 @@ for (const file of files) {
   console.error(`${name}: ${frames} frames, face in ${found.length}, audio shifted ${shiftMs} ms`);
 }
 await writer.flush();
+
+/** Runs `facecast track`, retrying once (decoding has failed transiently under heavy load). */
+async function track(file: string, csv: string): Promise<boolean> {
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    console.error(`tracking ${basename(file)}${attempt > 1 ? ' (retry)' : ''}…`);
+    try {
+      await run(process.execPath, [BIN, 'track', file, '--out', csv], { maxBuffer: 1 << 26 });
+      return true;
+    } catch (error) {
+      console.error(`  ${(error as { stderr?: string }).stderr?.trim() ?? String(error)}`);
+    }
+  }
+  return false;
+}

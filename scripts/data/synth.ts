@@ -10,17 +10,13 @@
  * project's TypeScript extractor (src/features) — the trainer never computes features.
  * Targets per 25 fps frame: mouth weights from phoneme timing (src/motion visemes, with
  * coarticulation) and head nods on stressed syllables. Blinks, gaze and head sway are not audio
- * targets: the runtime's seeded idle layer supplies them (same generator, src/motion/idle.ts).
+ * targets (they are supervised at rest): the runtime's seeded idle layer supplies them.
  *
  * `heldout` uses only voice variants that `train` never uses. Output: shards in the format of
  * scripts/data/shards.ts.
  */
 import { parseArgs } from 'node:util';
-import {
-  BLENDSHAPE_COUNT,
-  BLENDSHAPE_INDEX,
-  type BlendshapeName,
-} from '../../src/controls/index.ts';
+import { BLENDSHAPE_COUNT } from '../../src/controls/index.ts';
 import { computeLogMel } from '../../src/features/index.ts';
 import {
   HEAD_OFFSET,
@@ -93,13 +89,12 @@ const variants = tts.variants.filter((v) =>
     ? HELDOUT_VARIANTS.includes(v)
     : !HELDOUT_VARIANTS.includes(v) && !EXCLUDED_VARIANTS.has(v),
 );
-/** Channels synthetic data supervises: jaw, mouth, cheeks, tongue, head. Not eyes, brows, gaze. */
-const SUPERVISED = new Float32Array(MOTION_OUTPUT_COUNT);
-for (let c = 0; c < BLENDSHAPE_COUNT; c++) {
-  const name = Object.keys(BLENDSHAPE_INDEX)[c] as BlendshapeName;
-  if (/^(jaw|mouth|cheekPuff|tongue)/.test(name)) SUPERVISED[c] = 1;
-}
-for (let k = 0; k < 3; k++) SUPERVISED[HEAD_OFFSET + k] = 1;
+/**
+ * Synthetic data supervises every channel: the mouth from the phonemes, the head from the nods,
+ * and eyes, brows and gaze at rest (0). Blinks and gaze shifts are the idle layer's job, so the
+ * model must leave them at 0 rather than output an average half-blink.
+ */
+const SUPERVISED = new Float32Array(MOTION_OUTPUT_COUNT).fill(1);
 
 const writer = await ShardWriter.create(outDir, split);
 let babble: Float32Array = new Float32Array(0);
