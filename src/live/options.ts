@@ -51,7 +51,7 @@ export type SessionOptions = z.infer<typeof createSessionSchema>['options'];
 
 /** Server-wide limits and timings of live sessions. */
 export interface LiveServerOptions {
-  /** Most sessions at once; one more gets `LIVE_SESSION_LIMIT` (HTTP 503). Default 4 (the 2-core CPU machine holds 25 fps for that many: docs/benchmarks.md). */
+  /** Most sessions at once; one more gets `LIVE_SESSION_LIMIT` (HTTP 503). Default 2: the shared 2-core CPU machine holds ~25 fps for two 512² sessions (docs/benchmarks.md, live-sessions); raise it with the cores. */
   maxSessions?: number;
   /** How long a session token stays valid before the ws connects, ms. Default 60000. */
   tokenTtlMs?: number;
@@ -91,7 +91,7 @@ export interface FrameEvent {
 export const LIVE_SERVER_DEFAULTS: Readonly<
   Required<Omit<LiveServerOptions, 'icePortRange' | 'onFrame'>>
 > = Object.freeze({
-  maxSessions: 4,
+  maxSessions: 2,
   tokenTtlMs: 60_000,
   connectTimeoutMs: 30_000,
   peerSilenceTimeoutMs: 10_000,

@@ -18,7 +18,7 @@ Options (each also settable by an environment variable):
   --data-dir <dir>      FACECAST_DATA_DIR      avatars and jobs (default ./data)
   --concurrency <n>     FACECAST_CONCURRENCY   jobs rendered at once (default 1)
   --client-dir <dir>    FACECAST_CLIENT_DIR    extra static files (the live client is served at / anyway)
-  --max-sessions <n>    FACECAST_MAX_SESSIONS  live sessions at once (default 4; one more gets HTTP 503)
+  --max-sessions <n>    FACECAST_MAX_SESSIONS  live sessions at once (default 2; one more gets HTTP 503)
                         FACECAST_ICE_HOST, FACECAST_ICE_PORTS, FACECAST_STUN_URLS  live WebRTC
                         networking (advertised address, UDP range min-max, STUN URLs)
                         FACECAST_API_KEYS      comma-separated API keys (≥ 16 chars); unset = no auth
@@ -59,7 +59,7 @@ Options (each also settable by an environment variable):
       ...liveOptionsFromEnv(process.env),
       ...(values['max-sessions'] === undefined
         ? {}
-        : { maxSessions: numberFlag(values['max-sessions'], 'max-sessions', 4) }),
+        : { maxSessions: numberFlag(values['max-sessions'], 'max-sessions', 2) }),
       ...(modelDir ? { motionOptions: { modelDir: resolve(modelDir) } } : {}),
     });
     const server = await startServer(config, {
