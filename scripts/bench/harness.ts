@@ -11,6 +11,8 @@ export interface BenchResult {
 
 export interface Bench {
   id: string;
+  /** Runs only when named (`npm run bench -- <id>`), e.g. a 30-minute soak. */
+  onlyWhenNamed?: boolean;
   run(): Promise<BenchResult>;
 }
 

@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { avatarBench, trackBench } from './face.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { lipsyncBench } from './lipsync.ts';
+import { liveBench, liveBrowserBench, liveSessionsBench, liveSoakBench } from './live.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
@@ -20,11 +21,18 @@ const BENCHES: Bench[] = [
   videoBench,
   videoMemoryBench,
   lipsyncBench,
+  liveBench,
+  liveBrowserBench,
+  liveSessionsBench,
+  liveSoakBench,
 ];
 const DOC = 'docs/benchmarks.md';
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const selected = wanted.length > 0 ? BENCHES.filter((b) => wanted.includes(b.id)) : BENCHES;
+const selected =
+  wanted.length > 0
+    ? BENCHES.filter((b) => wanted.includes(b.id))
+    : BENCHES.filter((b) => !b.onlyWhenNamed);
 if (selected.length === 0) {
   console.error(
     `no such benchmark: ${wanted.join(', ')} (have: ${BENCHES.map((b) => b.id).join(', ')})`,

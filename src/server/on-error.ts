@@ -2,6 +2,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { type ErrorKind, type FacecastError, isFacecastError } from '../core/index.ts';
+import { LIVE_HTTP_STATUS } from '../live/index.ts';
 import { ApiError } from './errors.ts';
 
 /** The body of every error response. */
@@ -26,6 +27,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   RANGE_NOT_SATISFIABLE: 416,
   QUEUE_FULL: 503,
   QUEUE_CLOSED: 503,
+  ...(LIVE_HTTP_STATUS as Record<string, ContentfulStatusCode>),
 };
 
 /**

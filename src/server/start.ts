@@ -25,6 +25,8 @@ export interface ServerExtension {
   mount(app: OpenAPIHono<AppEnv>, services: AppServices): void | Promise<void>;
   /** A `ws` server (`noServer: true`) for `upgradeWebSocket` routes. */
   websocket?: WebSocketServerLike;
+  /** Called once the server listens (e.g. to route WebSocket upgrades of the Node server). */
+  listening?(running: RunningServer): void | Promise<void>;
   /** Called on shutdown, before the services close. */
   close?(): Promise<void>;
 }
@@ -113,6 +115,7 @@ export async function startServer(
       ...(websocket ? { websocket } : {}),
     });
     closers.push(() => running.close());
+    for (const extension of options.extensions ?? []) await extension.listening?.(running);
     let closing: Promise<void> | undefined;
     return {
       ...running,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { liveExtension, liveOptionsFromEnv } from '../../live/index.ts';
 import { resolveServerConfig, startServer } from '../../server/index.ts';
 import { type Command, numberFlag, parseCommandArgs } from '../command.ts';
 
@@ -16,7 +17,10 @@ Options (each also settable by an environment variable):
   --host <addr>         FACECAST_HOST          interface (default 127.0.0.1; 0.0.0.0 for the network)
   --data-dir <dir>      FACECAST_DATA_DIR      avatars and jobs (default ./data)
   --concurrency <n>     FACECAST_CONCURRENCY   jobs rendered at once (default 1)
-  --client-dir <dir>    FACECAST_CLIENT_DIR    static files served at / (the browser client)
+  --client-dir <dir>    FACECAST_CLIENT_DIR    extra static files (the live client is served at / anyway)
+  --max-sessions <n>    FACECAST_MAX_SESSIONS  live sessions at once (default 2; one more gets HTTP 503)
+                        FACECAST_ICE_HOST, FACECAST_ICE_PORTS, FACECAST_STUN_URLS  live WebRTC
+                        networking (advertised address, UDP range min-max, STUN URLs)
                         FACECAST_API_KEYS      comma-separated API keys (≥ 16 chars); unset = no auth
                         FACECAST_MAX_QUEUED, FACECAST_MAX_PHOTO_BYTES, FACECAST_MAX_AUDIO_BYTES,
                         FACECAST_MAX_AUDIO_MS, FACECAST_RETENTION_HOURS (see docs/architecture.md)
@@ -32,6 +36,7 @@ Options (each also settable by an environment variable):
         'data-dir': { type: 'string' },
         concurrency: { type: 'string' },
         'client-dir': { type: 'string' },
+        'max-sessions': { type: 'string' },
       },
       { min: 0, max: 0 },
     );
@@ -50,8 +55,16 @@ Options (each also settable by an environment variable):
       clientDir: values['client-dir'],
     });
     const modelDir = process.env.FACECAST_MOTION_MODEL_DIR;
+    const live = liveExtension({
+      ...liveOptionsFromEnv(process.env),
+      ...(values['max-sessions'] === undefined
+        ? {}
+        : { maxSessions: numberFlag(values['max-sessions'], 'max-sessions', 2) }),
+      ...(modelDir ? { motionOptions: { modelDir: resolve(modelDir) } } : {}),
+    });
     const server = await startServer(config, {
       signal: context.signal,
+      extensions: [live],
       ...(modelDir ? { pipeline: { motion: { modelDir: resolve(modelDir) } } } : {}),
     });
     const { waiting, running } = server.services.jobs.stats();
@@ -59,7 +72,7 @@ Options (each also settable by an environment variable):
       context.stdout.write(`${JSON.stringify({ url: server.url, jobs: { waiting, running } })}\n`);
     } else {
       context.stdout.write(
-        `facecast listening on ${server.url} (docs: ${server.url}/docs; ${waiting + running} job(s) resumed)\n`,
+        `facecast listening on ${server.url} (live client: ${server.url}/ ; docs: ${server.url}/docs; ${waiting + running} job(s) resumed)\n`,
       );
     }
     await new Promise<void>((resolve) => {

@@ -1,0 +1,100 @@
+import type { Hono } from 'hono';
+import { isFacecastError } from '../core/index.ts';
+import type { MotionModelOptions } from '../motion/index.ts';
+import type { TtsProvider } from '../tts/index.ts';
+import { clientAssets } from './client-bundle.ts';
+import { MediasoupFanout } from './fanout.ts';
+import { SessionManager } from './manager.ts';
+import type { GaugeRegistry } from './metrics.ts';
+import { attachLiveSockets, mountLive, type UpgradeSource } from './mount.ts';
+import type { LiveServerOptions } from './options.ts';
+import { createLiveStages } from './stages.ts';
+import type { LiveSocketServer } from './ws.ts';
+
+/** What live sessions use from the server's services (structurally: no import of src/server). */
+export interface LiveHostServices {
+  /** The avatar library: `get(id)` → its folder, or throws AVATAR_NOT_FOUND. */
+  avatars: { get(id: string): Promise<{ dir: string }> };
+  /** The TTS provider, loaded on first use. */
+  tts?: () => Promise<TtsProvider>;
+  metrics?: { registry: GaugeRegistry };
+}
+
+/** Options of {@link liveExtension}. */
+export interface LiveExtensionOptions extends LiveServerOptions {
+  motionOptions?: MotionModelOptions;
+  /** Where sessions render (default `worker`). */
+  render?: 'worker' | 'inline';
+  /** Try to start a mediasoup worker for fan-out. Default true (it logs why when it cannot). */
+  fanout?: boolean;
+  /** Where one-line notices go. Default stderr. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Live sessions as an extension of `facecast serve` (src/server `ServerExtension`): mounts
+ * the routes, the client and the metrics into the app, routes the ws upgrades once the
+ * server listens, and ends every session on shutdown.
+ *
+ * @example
+ * await startServer(config, { extensions: [liveExtension({ maxSessions: 4 })] });
+ */
+export function liveExtension(options: LiveExtensionOptions = {}) {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let manager: SessionManager | undefined;
+  let sockets: LiveSocketServer | undefined;
+  let stages: Awaited<ReturnType<typeof createLiveStages>> | undefined;
+  let fanout: MediasoupFanout | undefined;
+  return {
+    async mount(
+      app: { route(path: string, app: Hono): unknown },
+      services: LiveHostServices,
+    ): Promise<void> {
+      const tts = services.tts;
+      stages = await createLiveStages({
+        resolveAvatar: async (id) => {
+          try {
+            return (await services.avatars.get(id)).dir;
+          } catch (error) {
+            if (isFacecastError(error) && error.kind === 'not-found') return undefined;
+            throw error;
+          }
+        },
+        ...(options.motionOptions ? { motionOptions: options.motionOptions } : {}),
+        ...(tts ? { tts } : {}),
+        ...(options.render ? { render: options.render } : {}),
+      });
+      if (options.fanout !== false) {
+        fanout = await MediasoupFanout.create().catch((error: Error) => {
+          log(`facecast serve: live fan-out off: ${error.message}`);
+          return undefined;
+        });
+      }
+      const { fanout: _wanted, motionOptions: _m, render: _r, log: _l, ...server } = options;
+      manager = new SessionManager({ ...server, stages, ...(fanout ? { fanout } : {}) });
+      mountLive(app, {
+        manager,
+        ...(services.metrics ? { metrics: services.metrics.registry } : {}),
+      });
+      // Build the browser client now, so the first page load does not wait for it.
+      await clientAssets();
+    },
+    listening(running: { server: unknown }): void {
+      // @hono/node-server's server is an http.Server here (no HTTP/2 options are passed).
+      if (manager) sockets = attachLiveSockets(running.server as UpgradeSource, manager);
+    },
+    async close(): Promise<void> {
+      await manager?.close();
+      await sockets?.close();
+      await stages?.close();
+      fanout?.close();
+    },
+    /** The session manager, once mounted (tests, benchmarks). */
+    get manager(): SessionManager | undefined {
+      return manager;
+    },
+    get sockets(): LiveSocketServer | undefined {
+      return sockets;
+    },
+  };
+}

@@ -1,0 +1,69 @@
+export { type ClientAssets, clientAssets } from './client-bundle.ts';
+export { LIVE_HTTP_STATUS, LiveError, type LiveErrorCode } from './errors.ts';
+export { type LiveExtensionOptions, type LiveHostServices, liveExtension } from './extension.ts';
+export {
+  type FanoutOptions,
+  MediasoupFanout,
+  type ViewerConsumerInfo,
+  type ViewerTransportInfo,
+} from './fanout.ts';
+export { type DueFrames, FrameClock, type FrameClockOptions } from './frame-clock.ts';
+export { FrameLoop, type FrameLoopOptions, type FrameSink } from './frame-loop.ts';
+export { type CreatedSession, SessionManager, type SessionManagerOptions } from './manager.ts';
+export { MediaClock, OPUS_RTP_RATE, VIDEO_RTP_RATE } from './media-clock.ts';
+export { type GaugeRegistry, registerLiveMetrics } from './metrics.ts';
+export { MicInput, rmsDbfs } from './mic-input.ts';
+export {
+  attachLiveSockets,
+  type MountLiveOptions,
+  mountLive,
+  type UpgradeSource,
+} from './mount.ts';
+export {
+  type CreateSessionRequest,
+  createSessionSchema,
+  type FrameEvent,
+  LIVE_SERVER_DEFAULTS,
+  type LiveServerOptions,
+  liveOptionsFromEnv,
+  type SessionOptions,
+} from './options.ts';
+export { MediaOutput, type MediaOutputOptions, type SentFrame } from './output.ts';
+export {
+  LivePipeline,
+  type LivePipelineOptions,
+  type ReadyFrame,
+  SAMPLES_PER_FRAME,
+} from './pipeline.ts';
+export type {
+  MotionPort,
+  RenderPort,
+  RgbFrame,
+  SessionStages,
+  SpeechPort,
+  StageFactory,
+} from './ports.ts';
+export {
+  type ClientMessage,
+  clientMessageSchema,
+  MAX_BINARY_MESSAGE_BYTES,
+  MAX_TEXT_MESSAGE_BYTES,
+  MAX_WS_PAYLOAD_BYTES,
+  type ParseResult,
+  parseClientMessage,
+  type ServerMessage,
+  type SessionState,
+  type SessionStatsJson,
+} from './protocol.ts';
+export { RenderWorker } from './render-worker.ts';
+export { type LiveRoutesOptions, liveRoutes } from './routes.ts';
+export { LiveSession, type LiveSessionEvents, type LiveSessionInit } from './session.ts';
+export { type SpeechBlock, SpeechQueue, type SpeechQueueOptions } from './speech-queue.ts';
+export {
+  type AvatarResolver,
+  avatarFolders,
+  createLiveStages,
+  type LiveStagesOptions,
+} from './stages.ts';
+export { LiveStats } from './stats.ts';
+export { createLiveSocketServer, type LiveSocketOptions, type LiveSocketServer } from './ws.ts';

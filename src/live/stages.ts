@@ -1,0 +1,166 @@
+/**
+ * The real stages of a live session: the motion runtime (src/motion, one shared ONNX model,
+ * one stream per session), the warp-only renderer (src/render) of an avatar profile
+ * (src/face), and a TTS provider (src/tts) for `text` messages.
+ */
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isFacecastError, throwIfAborted } from '../core/index.ts';
+import { type FaceModel, loadFaceModel, PROFILE_FILE } from '../face/index.ts';
+import { MotionModel, type MotionModelOptions } from '../motion/index.ts';
+import { createRenderer } from '../render/index.ts';
+import type { TtsProvider } from '../tts/index.ts';
+import { LiveError } from './errors.ts';
+import type { MotionPort, RenderPort, SpeechPort, StageFactory } from './ports.ts';
+import { RenderWorker } from './render-worker.ts';
+
+/** Maps an avatar id to its profile folder; undefined when there is no such avatar. */
+export type AvatarResolver = (
+  avatarId: string,
+  context: { signal?: AbortSignal },
+) => Promise<string | undefined>;
+
+const AVATAR_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * Resolves ids to `<root>/<id>` folders that hold an avatar profile, searching the roots in
+ * order. Ids are restricted to `[A-Za-z0-9_-]` (no path tricks).
+ *
+ * @example
+ * const resolve = avatarFolders(['data/avatars', 'test/fixtures/avatars']);
+ * await resolve('s42', {}); // 'test/fixtures/avatars/s42'
+ */
+export function avatarFolders(
+  roots: readonly string[],
+): AvatarResolver & { list(): Promise<string[]> } {
+  const resolve = async (avatarId: string) => {
+    if (!AVATAR_ID.test(avatarId)) return undefined;
+    for (const root of roots) {
+      const dir = join(root, avatarId);
+      try {
+        await access(join(dir, PROFILE_FILE));
+        return dir;
+      } catch {
+        // not in this root
+      }
+    }
+    return undefined;
+  };
+  return Object.assign(resolve, {
+    async list() {
+      const { readdir } = await import('node:fs/promises');
+      const ids = new Set<string>();
+      for (const root of roots) {
+        const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+        for (const e of entries) if (e.isDirectory() && (await resolve(e.name))) ids.add(e.name);
+      }
+      return [...ids].sort();
+    },
+  });
+}
+
+/** Options of {@link createLiveStages}. */
+export interface LiveStagesOptions {
+  resolveAvatar: AvatarResolver;
+  /** A loaded motion model to share; default: load the shipped one (and close it in `close()`). */
+  motion?: MotionModel;
+  motionOptions?: MotionModelOptions;
+  /** The face model to share; default: load the shipped one. */
+  faceModel?: FaceModel;
+  /** TTS for `text` messages, or a loader called on first use; default none (text is refused with LIVE_TTS_UNAVAILABLE). */
+  tts?: TtsProvider | (() => Promise<TtsProvider>);
+  /**
+   * Where each session renders: `worker` (default) on its own worker thread, beside the
+   * event loop that carries audio and signalling; `inline` on the main thread.
+   */
+  render?: 'worker' | 'inline';
+}
+
+/**
+ * The stage factory the server runs: one motion model for all sessions, a motion stream
+ * and a renderer per session.
+ *
+ * @example
+ * const stages = await createLiveStages({ resolveAvatar: avatarFolders(['data/avatars']) });
+ * const manager = new SessionManager({ stages });
+ */
+export async function createLiveStages(
+  options: LiveStagesOptions,
+): Promise<StageFactory & { readonly model: MotionModel; close(): Promise<void> }> {
+  const owned = options.motion === undefined;
+  const model = options.motion ?? (await MotionModel.load(options.motionOptions));
+  const faceModel = options.faceModel ?? (await loadFaceModel());
+  // Warm the shared model once (its first inference is slow), on a throwaway stream.
+  const warm = model.createStream();
+  await warm.process({ pcm: new Float32Array(1600) });
+  warm.close();
+  const tts = options.tts;
+  const provider = typeof tts === 'function' ? tts : async () => tts as TtsProvider;
+  const speech: SpeechPort | undefined = tts && {
+    async synthesize(text, { voice, signal }) {
+      const result = await (await provider()).synthesize(text, {
+        ...(voice ? { voice } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      return result.samples;
+    },
+  };
+  return {
+    model,
+    ...(speech ? { speech } : {}),
+    async open(avatarId, { size, seed }, { signal }) {
+      const dir = await options.resolveAvatar(avatarId, signal ? { signal } : {});
+      if (!dir) throw new LiveError('LIVE_AVATAR_NOT_FOUND', `no avatar "${avatarId}"`);
+      throwIfAborted(signal);
+      const render =
+        options.render === 'inline'
+          ? await inlineRenderer(avatarId, dir, size, faceModel, signal)
+          : await RenderWorker.start(dir, { size, ...(signal ? { signal } : {}) });
+      const stream = model.createStream({ seed });
+      const motion: MotionPort = {
+        async process(samples) {
+          return (await stream.process({ pcm: samples })).frames;
+        },
+        interrupt: () => stream.interrupt(),
+        close: () => stream.close(),
+      };
+      return { motion, renderer: render };
+    },
+    async close() {
+      if (owned) await model.close();
+    },
+  };
+}
+
+async function inlineRenderer(
+  avatarId: string,
+  dir: string,
+  size: number,
+  faceModel: FaceModel,
+  signal: AbortSignal | undefined,
+): Promise<RenderPort> {
+  try {
+    const renderer = await createRenderer(dir, {
+      size,
+      model: faceModel,
+      ...(signal ? { signal } : {}),
+    });
+    return {
+      width: renderer.width,
+      height: renderer.height,
+      render: (controls) => renderer.render(controls).composite,
+      close: () => {},
+    };
+  } catch (error) {
+    if (isFacecastError(error) && error.kind !== 'internal') {
+      throw new LiveError(
+        'LIVE_AVATAR_NOT_FOUND',
+        `avatar "${avatarId}" cannot be rendered: ${error.message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+}
