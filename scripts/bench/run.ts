@@ -6,9 +6,19 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { avatarBench, trackBench } from './face.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { melBench } from './mel.ts';
+import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
+import { videoBench, videoMemoryBench } from './video.ts';
 
-const BENCHES: Bench[] = [melBench, avatarBench, trackBench, renderBench];
+const BENCHES: Bench[] = [
+  melBench,
+  motionBench,
+  avatarBench,
+  trackBench,
+  renderBench,
+  videoBench,
+  videoMemoryBench,
+];
 const DOC = 'docs/benchmarks.md';
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

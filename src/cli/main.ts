@@ -4,16 +4,24 @@ import { audioCommand } from './commands/audio.ts';
 import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
+import { motionCommand } from './commands/motion.ts';
+import { renderCommand } from './commands/render.ts';
 import { renderControlsCommand } from './commands/render-controls.ts';
+import { serveCommand } from './commands/serve.ts';
 import { trackCommand } from './commands/track.ts';
+import { ttsCommand } from './commands/tts.ts';
 
 const COMMANDS: Command[] = [
   audioCommand,
   featuresCommand,
   controlsCommand,
   avatarCommand,
-  renderControlsCommand,
   trackCommand,
+  motionCommand,
+  ttsCommand,
+  renderControlsCommand,
+  renderCommand,
+  serveCommand,
 ];
 
 const HELP = `facecast — speech to a talking avatar

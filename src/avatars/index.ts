@@ -1,0 +1,7 @@
+export { AvatarError, type AvatarErrorCode } from './errors.ts';
+export {
+  AVATAR_ID_PATTERN,
+  AvatarLibrary,
+  type AvatarRecord,
+  type CreateOptions,
+} from './library.ts';

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  type AvatarProfile,
+  createAvatar,
+  type FaceLandmarker,
+  type FaceModel,
+  loadAvatarProfile,
+} from '../face/index.ts';
+import { AvatarError } from './errors.ts';
+
+export const AVATAR_ID_PATTERN = /^av_[A-Za-z0-9_-]{16}$/;
+
+/** facecast's own entry next to the faces profile: `<dir>/<id>/entry.json`. */
+const ENTRY_FILE = 'entry.json';
+const entrySchema = z
+  .object({
+    format: z.literal('facecast.avatar-entry'),
+    version: z.literal(1),
+    id: z.string().regex(AVATAR_ID_PATTERN),
+    createdAt: z.iso.datetime(),
+  })
+  .strict();
+
+/** An avatar in the library: its id and the faces profile (image, fit, crop, warnings). */
+export interface AvatarRecord {
+  id: string;
+  createdAt: string;
+  /** The avatar folder (`profile.json` + `image.png`), what the renderer reads. */
+  dir: string;
+  profile: AvatarProfile;
+}
+
+/** Options for creating one avatar. */
+export interface CreateOptions {
+  /** Refuse photos with several faces (FACE_MULTIPLE) instead of using the largest. Default true. */
+  strict?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Avatars stored by id under one folder: `<root>/<id>/` is a faces avatar folder plus
+ * `entry.json`. Creation builds into a hidden temporary folder renamed into place when
+ * complete, so a crash never leaves a half-made avatar. The face model and the landmark
+ * detector are loaded once and shared; detections run one at a time.
+ *
+ * @example
+ * const library = await AvatarLibrary.open('data/avatars');
+ * const avatar = await library.create('portrait.jpg');
+ */
+export class AvatarLibrary {
+  readonly root: string;
+  readonly #model: FaceModel;
+  readonly #landmarker: FaceLandmarker;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(root: string, model: FaceModel, landmarker: FaceLandmarker) {
+    this.root = root;
+    this.#model = model;
+    this.#landmarker = landmarker;
+  }
+
+  static async open(
+    root: string,
+    detector: { model: FaceModel; landmarker: FaceLandmarker },
+  ): Promise<AvatarLibrary> {
+    await mkdir(root, { recursive: true });
+    for (const name of await readdir(root)) {
+      if (name.startsWith('.tmp-')) await rm(join(root, name), { recursive: true, force: true });
+    }
+    return new AvatarLibrary(root, detector.model, detector.landmarker);
+  }
+
+  /**
+   * Builds an avatar from a photo file. Throws the faces errors (FACE_NOT_FOUND,
+   * FACE_MULTIPLE, FACE_TOO_SMALL, FACE_POSE_EXTREME, IMAGE_UNREADABLE, IMAGE_TOO_LARGE).
+   */
+  create(photoPath: string, options: CreateOptions = {}): Promise<AvatarRecord> {
+    const run = this.#queue.then(() => this.#create(photoPath, options));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The avatar, or AVATAR_NOT_FOUND. */
+  async get(id: string): Promise<AvatarRecord> {
+    const dir = this.#dir(id);
+    let entry: z.infer<typeof entrySchema>;
+    try {
+      entry = entrySchema.parse(JSON.parse(await readFile(join(dir, ENTRY_FILE), 'utf8')));
+    } catch (cause) {
+      throw notFound(id, cause);
+    }
+    const loaded = await loadAvatarProfile(dir);
+    return { id: entry.id, createdAt: entry.createdAt, dir, profile: loaded.profile };
+  }
+
+  /** Deletes the avatar (AVATAR_NOT_FOUND if there is none). Jobs keep their own copy. */
+  async remove(id: string): Promise<void> {
+    await this.get(id);
+    const trash = join(this.root, `.tmp-${id}-deleted`);
+    await rename(this.#dir(id), trash);
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  /** Copies the avatar folder to `dest` (a job's own copy, immune to later deletion). */
+  async copyTo(id: string, dest: string): Promise<AvatarRecord> {
+    const avatar = await this.get(id);
+    await cp(avatar.dir, dest, { recursive: true, errorOnExist: true, force: false });
+    return avatar;
+  }
+
+  async #create(photoPath: string, options: CreateOptions): Promise<AvatarRecord> {
+    const id = `av_${randomBytes(12).toString('base64url')}`;
+    const tmp = join(this.root, `.tmp-${id}`);
+    try {
+      const created = await createAvatar(photoPath, tmp, {
+        model: this.#model,
+        landmarker: this.#landmarker,
+        strict: options.strict ?? true,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      const entry = {
+        format: 'facecast.avatar-entry' as const,
+        version: 1 as const,
+        id,
+        createdAt: new Date().toISOString(),
+      };
+      await writeFile(join(tmp, ENTRY_FILE), `${JSON.stringify(entry)}\n`);
+      await rename(tmp, this.#dir(id));
+      return { id, createdAt: entry.createdAt, dir: this.#dir(id), profile: created.profile };
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  #dir(id: string): string {
+    if (!AVATAR_ID_PATTERN.test(id)) throw notFound(id);
+    return join(this.root, id);
+  }
+}
+
+function notFound(id: string, cause?: unknown): AvatarError {
+  return new AvatarError('AVATAR_NOT_FOUND', `no avatar ${JSON.stringify(id)}`, { cause });
+}

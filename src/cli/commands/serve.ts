@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import { resolveServerConfig, startServer } from '../../server/index.ts';
+import { type Command, numberFlag, parseCommandArgs } from '../command.ts';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Run the HTTP API: avatars, video jobs (SSE progress, MP4 output), /docs',
+  usage: `Usage: facecast serve [--port 8080] [--host 127.0.0.1] [--data-dir data] [options]
+
+Serves the HTTP API (OpenAPI at /openapi.json, readable docs at /docs, /healthz, /metrics).
+Avatars and jobs live under the data folder; jobs accepted before a stop or crash resume on
+the next start. Stops gracefully on SIGINT/SIGTERM (running jobs go back to the queue).
+
+Options (each also settable by an environment variable):
+  --port <n>            FACECAST_PORT          TCP port, 0 = any free one (default 8080)
+  --host <addr>         FACECAST_HOST          interface (default 127.0.0.1; 0.0.0.0 for the network)
+  --data-dir <dir>      FACECAST_DATA_DIR      avatars and jobs (default ./data)
+  --concurrency <n>     FACECAST_CONCURRENCY   jobs rendered at once (default 1)
+  --client-dir <dir>    FACECAST_CLIENT_DIR    static files served at / (the browser client)
+                        FACECAST_API_KEYS      comma-separated API keys (≥ 16 chars); unset = no auth
+                        FACECAST_MAX_QUEUED, FACECAST_MAX_PHOTO_BYTES, FACECAST_MAX_AUDIO_BYTES,
+                        FACECAST_MAX_AUDIO_MS, FACECAST_RETENTION_HOURS (see docs/architecture.md)
+                        FACECAST_MOTION_MODEL_DIR  a motion model folder instead of models/motion
+  --json                print {"url": …} on start instead of a sentence
+  -h, --help`,
+  async run(context) {
+    const { values } = parseCommandArgs(
+      context.argv,
+      {
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        concurrency: { type: 'string' },
+        'client-dir': { type: 'string' },
+      },
+      { min: 0, max: 0 },
+    );
+    if (values.help) {
+      context.stdout.write(`${this.usage}\n`);
+      return;
+    }
+    const config = resolveServerConfig({
+      port: values.port === undefined ? undefined : numberFlag(values.port, 'port', 8080),
+      host: values.host,
+      dataDir: values['data-dir'],
+      concurrency:
+        values.concurrency === undefined
+          ? undefined
+          : numberFlag(values.concurrency, 'concurrency', 1),
+      clientDir: values['client-dir'],
+    });
+    const modelDir = process.env.FACECAST_MOTION_MODEL_DIR;
+    const server = await startServer(config, {
+      signal: context.signal,
+      ...(modelDir ? { pipeline: { motion: { modelDir: resolve(modelDir) } } } : {}),
+    });
+    const { waiting, running } = server.services.jobs.stats();
+    if (values.json) {
+      context.stdout.write(`${JSON.stringify({ url: server.url, jobs: { waiting, running } })}\n`);
+    } else {
+      context.stdout.write(
+        `facecast listening on ${server.url} (docs: ${server.url}/docs; ${waiting + running} job(s) resumed)\n`,
+      );
+    }
+    await new Promise<void>((resolve) => {
+      if (context.signal.aborted) resolve();
+      context.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await server.close();
+  },
+};

@@ -1,0 +1,24 @@
+export { JobError, type JobErrorCode } from './errors.ts';
+export {
+  JOB_QUEUE_DEFAULTS,
+  type JobListener,
+  type JobQueueOptions,
+  type JobQueueStats,
+  type JobRunContext,
+  type JobRunner,
+} from './options.ts';
+export { isFinal, JobQueue } from './queue.ts';
+export {
+  FINAL_STATES,
+  JOB_ID_PATTERN,
+  type JobFailure,
+  type JobProgress,
+  type JobRecord,
+  type JobState,
+  jobFailureSchema,
+  jobIdSchema,
+  jobProgressSchema,
+  jobRecordSchema,
+  jobStateSchema,
+} from './schema.ts';
+export { INPUT_DIR, JOB_FILE, type JobPaths, WORK_DIR } from './store.ts';

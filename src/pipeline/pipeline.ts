@@ -1,0 +1,156 @@
+import { rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobRunContext, JobRunner } from '../jobs/index.ts';
+import { MotionModel, type MotionModelOptions } from '../motion/index.ts';
+import { createTtsProvider, type TtsConfig, type TtsProvider } from '../tts/index.ts';
+import type { VideoJobInput, VideoJobResult } from './job.ts';
+import { type RenderVideoRequest, type RenderVideoResult, renderVideo } from './render-video.ts';
+import { speakToFile } from './speak.ts';
+
+/** Options for {@link VideoPipeline.load}. */
+export interface VideoPipelineOptions {
+  /** Motion model folder and runtime options. Default: the shipped `models/motion`. */
+  motion?: Omit<MotionModelOptions, 'signal'>;
+  /** Text-to-speech provider. Default `{ provider: 'espeak' }` (embedded, offline, robotic). */
+  tts?: TtsConfig;
+  /** Longest speech accepted, ms. Default 1 hour. */
+  maxDurationMs?: number;
+  /** Render worker threads per video; 0 (the default) renders on the calling thread. */
+  renderThreads?: number;
+  signal?: AbortSignal;
+}
+
+/** Output file name of a video job, inside its folder. */
+export const OUTPUT_FILE = 'output.mp4';
+
+/**
+ * The loaded video pipeline: the motion model (loaded once, shared by every render) and the
+ * TTS provider (loaded on first use). Renders files directly ({@link VideoPipeline.render})
+ * or as the job queue's runner ({@link VideoPipeline.jobRunner}).
+ *
+ * @example
+ * const pipeline = await VideoPipeline.load();
+ * await pipeline.render({ avatarDir, audioPath: 'hi.wav', outPath: 'hi.mp4' });
+ * await pipeline.close();
+ */
+export class VideoPipeline {
+  readonly motion: MotionModel;
+  readonly #ttsConfig: TtsConfig;
+  readonly #maxDurationMs: number | undefined;
+  readonly #renderThreads: number | undefined;
+  #tts: Promise<TtsProvider> | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(motion: MotionModel, options: VideoPipelineOptions) {
+    this.motion = motion;
+    this.#ttsConfig = options.tts ?? { provider: 'espeak' };
+    this.#maxDurationMs = options.maxDurationMs;
+    this.#renderThreads = options.renderThreads;
+  }
+
+  static async load(options: VideoPipelineOptions = {}): Promise<VideoPipeline> {
+    const motion = await MotionModel.load({
+      ...options.motion,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return new VideoPipeline(motion, options);
+  }
+
+  /** The TTS provider, created on first use and kept. */
+  tts(): Promise<TtsProvider> {
+    if (!this.#tts) {
+      this.#tts = createTtsProvider(this.#ttsConfig);
+      this.#tts.catch(() => {
+        this.#tts = undefined;
+      });
+    }
+    return this.#tts;
+  }
+
+  /** Renders one video from an audio file (see {@link renderVideo}). */
+  render(
+    request: RenderVideoRequest,
+    options: Parameters<typeof renderVideo>[2] = {},
+  ): Promise<RenderVideoResult> {
+    return renderVideo(this.motion, request, {
+      ...(this.#maxDurationMs ? { maxDurationMs: this.#maxDurationMs } : {}),
+      ...(this.#renderThreads === undefined ? {} : { renderThreads: this.#renderThreads }),
+      ...options,
+    });
+  }
+
+  /** The job queue's runner for video jobs. */
+  jobRunner(): JobRunner<VideoJobInput, VideoJobResult> {
+    return (input, context) => this.#runJob(input, context);
+  }
+
+  /** Releases the model session and the TTS provider. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const tts = await this.#tts?.catch(() => undefined);
+      await tts?.close();
+      await this.motion.close();
+    })();
+    return this.#closing;
+  }
+
+  async #runJob(input: VideoJobInput, context: JobRunContext): Promise<VideoJobResult> {
+    const { signal, paths } = context;
+    let audioPath: string;
+    let expectedDurationMs: number;
+    let ttsMs = 0;
+    if (input.speech.type === 'text') {
+      context.progress({ stage: 'tts', fraction: 0 });
+      const t = performance.now();
+      const spoken = await speakToFile(
+        await this.tts(),
+        input.speech,
+        join(paths.workDir, 'speech.wav'),
+        { signal },
+      );
+      ttsMs = performance.now() - t;
+      audioPath = spoken.path;
+      expectedDurationMs = spoken.durationMs;
+    } else {
+      audioPath = join(paths.inputDir, input.speech.file);
+      expectedDurationMs = input.speech.durationMs;
+    }
+    // TTS is quick next to rendering: it gets the first 5 % of the bar.
+    const ttsShare = input.speech.type === 'text' ? 0.05 : 0;
+    const result = await this.render(
+      {
+        avatarDir: join(paths.inputDir, input.avatarDir),
+        audioPath,
+        // Rendered inside the scratch folder (the encoder's partial files too), so a crash
+        // mid-render leaves nothing outside it; moved into place when complete.
+        outPath: join(paths.workDir, OUTPUT_FILE),
+        sizePx: input.sizePx,
+        seed: input.seed,
+      },
+      {
+        signal,
+        expectedDurationMs,
+        onProgress: (p) =>
+          context.progress({
+            stage: p.stage,
+            fraction: ttsShare + (1 - ttsShare) * p.fraction * 0.99,
+            framesDone: p.framesDone,
+            framesTotal: p.framesTotal,
+          }),
+      },
+    );
+    const outPath = join(paths.dir, OUTPUT_FILE);
+    await rename(result.outPath, outPath);
+    const { size } = await stat(outPath);
+    return {
+      file: OUTPUT_FILE,
+      sizeBytes: size,
+      durationMs: result.durationMs,
+      frames: result.frames,
+      fps: 25,
+      sizePx: Math.max(result.width, result.height),
+      renderer: result.renderer,
+      timingsMs: { tts: ttsMs, ...result.timingsMs, total: result.timingsMs.total + ttsMs },
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+/**
+ * Server configuration: defaults, overridden by environment variables (`FACECAST_*`),
+ * overridden by CLI flags. Validated here, once, at start-up.
+ */
+export const serverConfigSchema = z
+  .object({
+    /** TCP port; 0 picks a free one. Default 8080. */
+    port: z.number().int().min(0).max(65_535).default(8080),
+    /** Interface to bind. Default 127.0.0.1. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Where avatars and jobs live (created if missing). Default `./data`. */
+    dataDir: z.string().min(1).default('data'),
+    /** API keys; none (the default) means no authentication. Each at least 16 characters. */
+    apiKeys: z.array(z.string().min(16, 'API keys must have at least 16 characters')).default([]),
+    /** Video jobs rendered at once. Default 1 (a render uses about one core and a half). */
+    concurrency: z.number().int().min(1).max(16).default(1),
+    /** Jobs waiting beyond this are refused with 503 QUEUE_FULL. Default 100. */
+    maxQueued: z.number().int().min(1).max(10_000).default(100),
+    /** Largest photo upload, bytes. Default 15 MiB. */
+    maxPhotoBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(15 * 1024 ** 2),
+    /** Largest audio upload, bytes. Default 64 MiB. */
+    maxAudioBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 ** 2),
+    /** Longest speech (uploaded or synthesised), ms. Default 10 minutes. */
+    maxAudioMs: z.number().int().positive().default(600_000),
+    /** Finished jobs are deleted after this many hours; 0 keeps them. Default 24. */
+    retentionHours: z.number().min(0).default(24),
+    /** A folder of static files served at `/` (the browser client). Default: none. */
+    clientDir: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type ServerConfig = z.output<typeof serverConfigSchema>;
+export type ServerConfigInput = z.input<typeof serverConfigSchema>;
+
+const ENV: Record<string, keyof ServerConfigInput> = {
+  FACECAST_PORT: 'port',
+  FACECAST_HOST: 'host',
+  FACECAST_DATA_DIR: 'dataDir',
+  FACECAST_API_KEYS: 'apiKeys',
+  FACECAST_CONCURRENCY: 'concurrency',
+  FACECAST_MAX_QUEUED: 'maxQueued',
+  FACECAST_MAX_PHOTO_BYTES: 'maxPhotoBytes',
+  FACECAST_MAX_AUDIO_BYTES: 'maxAudioBytes',
+  FACECAST_MAX_AUDIO_MS: 'maxAudioMs',
+  FACECAST_RETENTION_HOURS: 'retentionHours',
+  FACECAST_CLIENT_DIR: 'clientDir',
+};
+const NUMERIC = new Set<string>([
+  'port',
+  'concurrency',
+  'maxQueued',
+  'maxPhotoBytes',
+  'maxAudioBytes',
+  'maxAudioMs',
+  'retentionHours',
+]);
+
+/** Reads the `FACECAST_*` variables into a partial config (strings converted, not validated). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ServerConfigInput> {
+  const out: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (key === 'apiKeys') {
+      out[key] = raw
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
+    } else out[key] = NUMERIC.has(key) ? Number(raw) : raw;
+  }
+  return out as Partial<ServerConfigInput>;
+}
+
+/** Merges defaults ← environment ← explicit values and validates. */
+export function resolveServerConfig(
+  explicit: Partial<ServerConfigInput> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
+  const defined = Object.fromEntries(Object.entries(explicit).filter(([, v]) => v !== undefined));
+  const result = serverConfigSchema.safeParse({ ...configFromEnv(env), ...defined });
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(
+      `invalid server configuration: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+      { cause: result.error },
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,51 @@
+import type { AvatarLibrary } from '../avatars/index.ts';
+import type { VideoJobQueue } from '../pipeline/index.ts';
+import type { TtsProvider } from '../tts/index.ts';
+import type { ServerMetrics } from './observability.ts';
+
+/** The services the HTTP app is built from (created and closed by the caller). */
+export interface AppServices {
+  /** The persistent video job queue. */
+  jobs: VideoJobQueue;
+  /** Avatars by id. */
+  avatars: AvatarLibrary;
+  /** The text-to-speech provider (loaded on first use), for voices and text jobs. */
+  tts: () => Promise<TtsProvider>;
+  metrics: ServerMetrics;
+  /** A folder for uploads in flight (each removed when its request ends). */
+  uploadDir: string;
+}
+
+/** How the app behaves; every field has a default (see {@link APP_DEFAULTS}). */
+export interface AppOptions {
+  /** Accepted API keys; empty (the default) disables authentication. */
+  apiKeys?: readonly string[];
+  /** Version reported by /healthz and the OpenAPI document. Default `0.1.0`. */
+  version?: string;
+  /** Largest photo upload, bytes. Default 15 MiB. */
+  maxPhotoBytes?: number;
+  /** Largest audio upload, bytes. Default 64 MiB. */
+  maxAudioBytes?: number;
+  /** Longest speech, ms. Default 10 minutes. */
+  maxAudioMs?: number;
+  /** Where internal errors are reported. Default: one line on stderr. */
+  logError?: (error: unknown, where: { method: string; path: string }) => void;
+}
+
+export const APP_DEFAULTS = Object.freeze({
+  apiKeys: [] as readonly string[],
+  version: '0.1.0',
+  maxPhotoBytes: 15 * 1024 ** 2,
+  maxAudioBytes: 64 * 1024 ** 2,
+  maxAudioMs: 600_000,
+  logError: (error: unknown, where: { method: string; path: string }) => {
+    process.stderr.write(
+      `facecast serve: ${where.method} ${where.path}: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+  },
+});
+
+export type ResolvedAppOptions = Required<AppOptions>;
+
+/** Hono environment of the app's handlers (extensions add their own variables). */
+export type AppEnv = { Variables: Record<string, unknown> };

@@ -1,0 +1,18 @@
+export { createApp } from './app.ts';
+export {
+  configFromEnv,
+  resolveServerConfig,
+  type ServerConfig,
+  type ServerConfigInput,
+  serverConfigSchema,
+} from './config.ts';
+export { APP_DEFAULTS, type AppEnv, type AppOptions, type AppServices } from './context.ts';
+export { ApiError, type ApiErrorCode, ConfigError } from './errors.ts';
+export { type Fetchable, type ListenOptions, listen, type RunningServer } from './listen.ts';
+export { ServerMetrics } from './observability.ts';
+export {
+  type FacecastServer,
+  type ServerExtension,
+  type StartServerOptions,
+  startServer,
+} from './start.ts';

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { AvatarRecord } from '../../avatars/index.ts';
+import type { AppEnv, AppServices, ResolvedAppOptions } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import {
+  AvatarIdParam,
+  AvatarSchema,
+  type AvatarView,
+  ErrorSchema,
+  errorResponses,
+} from '../schemas.ts';
+import { checkUpload, readMultipart } from '../upload.ts';
+
+/** The API view of an avatar. */
+export function avatarView(avatar: AvatarRecord): AvatarView {
+  const { profile } = avatar;
+  const deg = (rad: number) => Math.round((rad * 1800) / Math.PI) / 10;
+  return {
+    id: avatar.id,
+    createdAt: avatar.createdAt,
+    image: { widthPx: profile.image.width, heightPx: profile.image.height },
+    crop: profile.crop,
+    face: {
+      box: profile.face.box,
+      score: profile.face.score,
+      facesFound: profile.face.facesFound,
+      interOcularPx: profile.face.interOcularPx,
+    },
+    poseDeg: {
+      pitch: deg(profile.fit.pose.pitch),
+      yaw: deg(profile.fit.pose.yaw),
+      roll: deg(profile.fit.pose.roll),
+    },
+    warnings: profile.warnings,
+    links: { self: `/v1/avatars/${avatar.id}` },
+  };
+}
+
+const photoForm = z.object({
+  photo: z
+    .instanceof(File, { message: 'expected a file in the "photo" field' })
+    .openapi({ type: 'string', format: 'binary', description: 'JPEG, PNG or WebP (by content)' }),
+  allowMultipleFaces: z.enum(['true', 'false']).optional().openapi({
+    description:
+      'With several faces in the photo: `false` (default) refuses it with FACE_MULTIPLE, `true` uses the largest.',
+  }),
+});
+
+const createAvatarRoute = createRoute({
+  method: 'post',
+  path: '/v1/avatars',
+  tags: ['avatars'],
+  summary: 'Create an avatar from a photo of one face',
+  description:
+    'The photo must show one face, frontal enough (|yaw| ≤ 35°, |pitch| ≤ 30°, |roll| ≤ 45°) and large enough (≥ 32 px between the eyes). Errors: FACE_NOT_FOUND, FACE_MULTIPLE, FACE_TOO_SMALL, FACE_POSE_EXTREME, IMAGE_UNREADABLE, UNSUPPORTED_MEDIA_TYPE, PAYLOAD_TOO_LARGE.',
+  request: { body: { required: true, content: { 'multipart/form-data': { schema: photoForm } } } },
+  responses: {
+    201: { description: 'The avatar', content: { 'application/json': { schema: AvatarSchema } } },
+    413: {
+      description: 'Photo too large',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
+    415: {
+      description: 'Not a JPEG/PNG/WebP',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
+    ...errorResponses,
+  },
+});
+
+const getAvatarRoute = createRoute({
+  method: 'get',
+  path: '/v1/avatars/{id}',
+  tags: ['avatars'],
+  summary: 'An avatar',
+  request: { params: AvatarIdParam },
+  responses: {
+    200: { description: 'The avatar', content: { 'application/json': { schema: AvatarSchema } } },
+    ...errorResponses,
+  },
+});
+
+const deleteAvatarRoute = createRoute({
+  method: 'delete',
+  path: '/v1/avatars/{id}',
+  tags: ['avatars'],
+  summary: 'Delete an avatar (jobs already accepted keep their own copy)',
+  request: { params: AvatarIdParam },
+  responses: { 204: { description: 'Deleted' }, ...errorResponses },
+});
+
+export function mountAvatarRoutes(
+  app: OpenAPIHono<AppEnv>,
+  services: AppServices,
+  options: ResolvedAppOptions,
+): void {
+  const { avatars } = services;
+  // Documented with createRoute; the body is read by hand (after the size limit) so every
+  // failure carries facecast's own error codes.
+  app.openAPIRegistry.registerPath(createAvatarRoute);
+  app.post(
+    '/v1/avatars',
+    bodyLimit({
+      maxSize: options.maxPhotoBytes + 64 * 1024,
+      onError: () => {
+        throw new ApiError(
+          'PAYLOAD_TOO_LARGE',
+          `the photo upload is limited to ${options.maxPhotoBytes} bytes`,
+          {
+            details: { maxBytes: options.maxPhotoBytes },
+          },
+        );
+      },
+    }),
+    async (c) => {
+      const form = await readMultipart(c, photoForm);
+      const { sniffed, bytes } = await checkUpload(
+        form.photo,
+        'photo',
+        ['image'],
+        'a JPEG, PNG or WebP image',
+      );
+      const path = join(
+        services.uploadDir,
+        `photo-${randomBytes(8).toString('hex')}.${sniffed.format}`,
+      );
+      await writeFile(path, bytes);
+      try {
+        const avatar = await avatars.create(path, {
+          strict: form.allowMultipleFaces !== 'true',
+          signal: c.req.raw.signal,
+        });
+        c.header('Location', `/v1/avatars/${avatar.id}`);
+        return c.json(avatarView(avatar), 201);
+      } finally {
+        await rm(path, { force: true });
+      }
+    },
+  );
+
+  app.openapi(getAvatarRoute, async (c) =>
+    c.json(avatarView(await avatars.get(c.req.valid('param').id)), 200),
+  );
+
+  app.openapi(deleteAvatarRoute, async (c) => {
+    await avatars.remove(c.req.valid('param').id);
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,220 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { isFinal, JobError, type JobRecord } from '../../jobs/index.ts';
+import type { VideoJobInput, VideoJobResult } from '../../pipeline/index.ts';
+import type { AppEnv, AppServices } from '../context.ts';
+import { parseRange } from '../range.ts';
+import { ErrorSchema, errorResponses, JobIdParam, JobSchema, type JobView } from '../schemas.ts';
+
+type VideoJob = JobRecord<VideoJobInput, VideoJobResult>;
+
+/** The API view of a job: its state and progress, a summary of its input, and links. */
+export function jobView(job: VideoJob): JobView {
+  const base = `/v1/jobs/${job.id}`;
+  const { result } = job;
+  return {
+    id: job.id,
+    state: job.state,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    ...(job.startedAt ? { startedAt: job.startedAt } : {}),
+    ...(job.finishedAt ? { finishedAt: job.finishedAt } : {}),
+    attempts: job.attempts,
+    progress: job.progress,
+    input: {
+      avatarId: job.input.avatarId,
+      speech: job.input.speech.type,
+      sizePx: job.input.sizePx,
+      seed: job.input.seed,
+    },
+    ...(result
+      ? {
+          result: {
+            durationMs: result.durationMs,
+            frames: result.frames,
+            fps: result.fps,
+            sizePx: result.sizePx,
+            sizeBytes: result.sizeBytes,
+            renderer: result.renderer,
+            timingsMs: result.timingsMs,
+          },
+        }
+      : {}),
+    ...(job.error ? { error: job.error } : {}),
+    links: {
+      self: base,
+      events: `${base}/events`,
+      ...(job.state === 'succeeded' ? { output: `${base}/output` } : {}),
+    },
+  };
+}
+
+const getJob = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}',
+  tags: ['jobs'],
+  summary: 'A job: state, progress, result or error',
+  request: { params: JobIdParam },
+  responses: {
+    200: { description: 'The job', content: { 'application/json': { schema: JobSchema } } },
+    ...errorResponses,
+  },
+});
+
+const deleteJob = createRoute({
+  method: 'delete',
+  path: '/v1/jobs/{id}',
+  tags: ['jobs'],
+  summary: 'Cancel a job (queued or running); remove a finished one and its files',
+  description:
+    'A queued or running job is stopped and reported `canceled` (its record stays, so clients can see what happened). A job already finished is deleted with its output; a later GET answers 404.',
+  request: { params: JobIdParam },
+  responses: {
+    200: {
+      description: 'The job after cancelation or removal',
+      content: { 'application/json': { schema: JobSchema } },
+    },
+    ...errorResponses,
+  },
+});
+
+const jobEvents = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}/events',
+  tags: ['jobs'],
+  summary: 'Progress as Server-Sent Events until the job finishes',
+  description:
+    'Each event carries the job (as GET /v1/jobs/{id}) as JSON. Event names: `progress` while queued or running (at most 10 per second; intermediate updates are coalesced), then exactly one of `succeeded`, `failed`, `canceled`, after which the stream ends. A comment line is sent every 15 s to keep proxies from closing an idle stream.',
+  request: { params: JobIdParam },
+  responses: {
+    200: {
+      description: 'An event stream',
+      content: { 'text/event-stream': { schema: z.string() } },
+    },
+    ...errorResponses,
+  },
+});
+
+const jobOutput = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}/output',
+  tags: ['jobs'],
+  summary: 'The finished MP4 (H.264 + AAC); supports Range requests',
+  request: { params: JobIdParam },
+  responses: {
+    200: {
+      description: 'The whole file',
+      content: { 'video/mp4': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    206: {
+      description: 'The requested byte range',
+      content: { 'video/mp4': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    409: {
+      description: 'The job has no output (not finished, failed or canceled)',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
+    416: {
+      description: 'Range outside the file',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
+    ...errorResponses,
+  },
+});
+
+const SSE_MIN_INTERVAL_MS = 100;
+const SSE_HEARTBEAT_MS = 15_000;
+
+export function mountJobRoutes(app: OpenAPIHono<AppEnv>, services: AppServices): void {
+  const { jobs } = services;
+
+  app.openapi(getJob, (c) => c.json(jobView(jobs.get(c.req.valid('param').id)), 200));
+
+  app.openapi(deleteJob, async (c) => {
+    const { id } = c.req.valid('param');
+    const job = jobs.get(id);
+    const after = isFinal(job.state) ? await jobs.remove(id) : await jobs.cancel(id);
+    return c.json(jobView(after), 200);
+  });
+
+  app.openapi(jobEvents, (c) => {
+    const { id } = c.req.valid('param');
+    const job = jobs.get(id);
+    let version = 0;
+    let wake: (() => void) | undefined;
+    const unsubscribe = jobs.subscribe(id, () => {
+      version++;
+      wake?.();
+    });
+    return streamSSE(c, async (stream) => {
+      let closed = false;
+      stream.onAbort(() => {
+        closed = true;
+        wake?.();
+      });
+      const nextChange = () =>
+        new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), SSE_HEARTBEAT_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(true);
+          };
+        });
+      try {
+        for (let seq = 1; ; seq++) {
+          const seen = version;
+          const final = isFinal(job.state);
+          await stream.writeSSE({
+            id: String(seq),
+            event: final ? job.state : 'progress',
+            data: JSON.stringify(jobView(job)),
+          });
+          if (final) return;
+          await sleep(SSE_MIN_INTERVAL_MS);
+          while (version === seen && !closed) {
+            if (!(await nextChange()) && !closed) await stream.write(': keep-alive\n\n');
+          }
+          if (closed) return;
+        }
+      } finally {
+        wake = undefined;
+        unsubscribe();
+      }
+    });
+  });
+
+  app.openapi(jobOutput, async (c) => {
+    const { id } = c.req.valid('param');
+    const job = jobs.get(id);
+    if (job.state !== 'succeeded' || !job.result) {
+      throw new JobError('JOB_OUTPUT_NOT_READY', `job ${id} is ${job.state}; it has no output`, {
+        details: { state: job.state },
+      });
+    }
+    const path = join(jobs.paths(id).dir, job.result.file);
+    const info = await stat(path);
+    const range = parseRange(c.req.header('range'), info.size);
+    const start = range?.start ?? 0;
+    const end = range?.end ?? info.size - 1;
+    const headers: Record<string, string> = {
+      'Content-Type': 'video/mp4',
+      'Content-Length': String(end - start + 1),
+      'Accept-Ranges': 'bytes',
+      'Content-Disposition': `inline; filename="${id}.mp4"`,
+      'Last-Modified': info.mtime.toUTCString(),
+      ETag: `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`,
+    };
+    if (range) headers['Content-Range'] = `bytes ${start}-${end}/${info.size}`;
+    if (c.req.method === 'HEAD') return c.body(null, range ? 206 : 200, headers);
+    const body = Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream;
+    return c.body(body, range ? 206 : 200, headers);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
