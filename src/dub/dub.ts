@@ -1,7 +1,6 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { openAudio, PIPELINE_SAMPLE_RATE } from '../audio/index.ts';
 import {
   BLENDSHAPE_COUNT,
   type ControlsFrame,
@@ -10,12 +9,13 @@ import {
 } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { FACE_VERTEX_COUNT, type FaceLandmarker, type FaceModel } from '../face/index.ts';
-import { Mp4Writer, openVideoFrames } from '../media/index.ts';
+import { Mp4Writer } from '../media/index.ts';
 import type { MotionModel } from '../motion/index.ts';
 import { MAX_RENDER_SIZE, MIN_RENDER_SIZE, Renderer } from '../render/index.ts';
 import { blendCrop, type CropSquare, copyFrame } from './composite.ts';
 import { DubError } from './errors.ts';
 import { FrameGeometry, lowerFaceWeights, mouthAnchor, scalePose } from './geometry.ts';
+import { inspectDubInputs } from './inputs.ts';
 import { LowerFaceMask } from './mask.ts';
 import { weightsAt } from './merge.ts';
 import { MotionCursor, type MouthSource, SequenceCursor } from './motion-cursor.ts';
@@ -138,29 +138,13 @@ export async function dubVideo(
   throwIfAborted(signal);
   await checkOutputFolder(outPath);
 
-  const source = await openVideoFrames(videoPath, { fps: 'source', signal });
-  const { width: sourceWidth, height: sourceHeight } = source;
-  if (sourceWidth * sourceHeight > o.maxFramePixels) {
-    throw new DubError(
-      'DUB_VIDEO_TOO_LARGE',
-      `the video is ${sourceWidth}×${sourceHeight}; at most ${o.maxFramePixels} pixels per frame are accepted`,
-      { details: { width: sourceWidth, height: sourceHeight, maxFramePixels: o.maxFramePixels } },
-    );
-  }
-  const declaredMs = source.video.durationMs ?? source.info.durationMs;
-  if (declaredMs !== undefined && declaredMs > o.maxVideoDurationMs) {
-    throw new DubError(
-      'DUB_VIDEO_TOO_LONG',
-      `the video lasts ${(declaredMs / 1000).toFixed(1)} s; at most ${o.maxVideoDurationMs / 1000} s is accepted`,
-      { details: { durationMs: declaredMs, maxDurationMs: o.maxVideoDurationMs } },
-    );
-  }
-
   const report = progressReporter(options.onProgress);
   report({ stage: 'audio', fraction: 0, framesDone: 0, framesTotal: 0 }, true);
   const t = performance.now();
-  const audio = await measureAudio(audioPath, o.maxAudioDurationMs, signal);
+  const inputs = await inspectDubInputs(videoPath, audioPath, o, signal);
   const audioMs = performance.now() - t;
+  const { width: sourceWidth, height: sourceHeight, durationMs: declaredMs } = inputs.video;
+  const audio = inputs.audio;
 
   const work = await mkdtemp(join(o.workDir ?? tmpdir(), 'facecast-dub-'));
   const store = await TrackStore.create(join(work, 'track.bin'));
@@ -481,26 +465,6 @@ function chooseRenderSize(tracked: TrackPassResult, scale: number): number {
   const p75 = sides[Math.floor(0.75 * (sides.length - 1))] ?? MIN_RENDER_SIZE;
   const even = 2 * Math.ceil(p75 / 2);
   return Math.min(MAX_RENDER_SIZE, Math.max(MIN_RENDER_SIZE, even));
-}
-
-/** Decodes the new audio once: its exact length and whether it is silent throughout. */
-async function measureAudio(
-  path: string,
-  maxDurationMs: number,
-  signal: AbortSignal | undefined,
-): Promise<{ durationMs: number; silent: boolean }> {
-  const reader = await openAudio(path, { signal, maxDurationMs });
-  let samples = 0;
-  let peak = 0;
-  for await (const chunk of reader) {
-    samples += chunk.length;
-    for (let i = 0; i < chunk.length; i++) {
-      const v = Math.abs(chunk[i] as number);
-      if (v > peak) peak = v;
-    }
-  }
-  // −60 dBFS: the same line the video pipeline draws for silence.
-  return { durationMs: (samples / PIPELINE_SAMPLE_RATE) * 1000, silent: peak < 1e-3 };
 }
 
 async function checkOutputFolder(outPath: string): Promise<void> {

@@ -2,6 +2,19 @@ export { type DubModels, type DubResult, type DubTimings, dubVideo } from './dub
 export { Dubber, type DubberOptions } from './dubber.ts';
 export { DubError, type DubErrorCode } from './errors.ts';
 export { type LipSyncScore, lipSyncScore, mouthOpening } from './evaluate.ts';
+export { type DubInputs, type DubLimits, inspectDubInputs } from './inputs.ts';
+export {
+  DUB_OUTPUT_FILE,
+  type DubJobInput,
+  type DubJobQueue,
+  type DubJobRequest,
+  type DubJobResult,
+  dubJobInputSchema,
+  dubJobResultSchema,
+  dubJobRunner,
+  isDubJobInput,
+  submitDubJob,
+} from './job.ts';
 export { AUDIO_DRIVEN, mergeWeights } from './merge.ts';
 export {
   DUB_DEFAULTS,
