@@ -14,11 +14,16 @@ import type { MotionModel } from '../motion/index.ts';
 import { MAX_RENDER_SIZE, MIN_RENDER_SIZE, Renderer } from '../render/index.ts';
 import { blendCrop, type CropSquare, copyFrame } from './composite.ts';
 import { DubError } from './errors.ts';
-import { FrameGeometry, lowerFaceWeights, mouthAnchor, scalePose } from './geometry.ts';
+import {
+  FrameGeometry,
+  innerLipGap,
+  lowerFaceWeights,
+  mouthAnchor,
+  scalePose,
+} from './geometry.ts';
 import { inspectDubInputs } from './inputs.ts';
 import { LowerFaceMask } from './mask.ts';
-import { weightsAt } from './merge.ts';
-import { MotionCursor, type MouthSource, SequenceCursor } from './motion-cursor.ts';
+import { MouthTrack, openingScale } from './mouth-track.ts';
 import {
   CROP_DROP_INTER_OCULAR,
   CROP_INTER_OCULAR,
@@ -72,6 +77,8 @@ export interface DubResult {
   cuts: { frame: number; timeMs: number }[];
   /** Grid the mouth region was re-rendered on, px. */
   renderSizePx: number;
+  /** How much the new mouth's opening was scaled to match this speaker's (1: not). */
+  mouthOpeningScale: number;
   trackSizePx: { width: number; height: number };
   /** Wall time per stage, ms (decode, encode and ffmpeg's own work overlap with them). */
   timingsMs: DubTimings;
@@ -140,11 +147,19 @@ export async function dubVideo(
 
   const report = progressReporter(options.onProgress);
   report({ stage: 'audio', fraction: 0, framesDone: 0, framesTotal: 0 }, true);
-  const t = performance.now();
+  let t = performance.now();
   const inputs = await inspectDubInputs(videoPath, audioPath, o, signal);
   const audioMs = performance.now() - t;
   const { width: sourceWidth, height: sourceHeight, durationMs: declaredMs } = inputs.video;
   const audio = inputs.audio;
+  t = performance.now();
+  const mouth = o.mouthControls
+    ? MouthTrack.fromControls(o.mouthControls)
+    : await MouthTrack.fromAudio(models.motion, audioPath, {
+        maxDurationMs: o.maxAudioDurationMs,
+        ...(signal ? { signal } : {}),
+      });
+  const motionMs = performance.now() - t;
 
   const work = await mkdtemp(join(o.workDir ?? tmpdir(), 'facecast-dub-'));
   const store = await TrackStore.create(join(work, 'track.bin'));
@@ -186,8 +201,15 @@ export async function dubVideo(
       );
     }
     const frames = outputFrameCount(audio.durationMs, timeline.fps, timeline.frames, fit);
+    if (!o.mouthControls && o.matchOpening) {
+      const sourceGaps = tracked.mouthGaps.filter(
+        (_, i) => tracked.statuses[i] === STATUS_ID.dubbed,
+      );
+      mouth.setOpeningScale(openingScale(sourceGaps, mouth.openings(models.model)));
+    }
     const renderSize = o.renderSizePx ?? chooseRenderSize(tracked, scale);
     const pass2 = await renderPass({
+      mouth,
       models,
       store,
       tracked,
@@ -226,6 +248,7 @@ export async function dubVideo(
         timeMs: Math.round((tracked.timesMs[frame] as number) * 10) / 10,
       })),
       renderSizePx: renderSize,
+      mouthOpeningScale: Math.round(mouth.openingScale * 1000) / 1000,
       trackSizePx: { width: tracked.trackWidth, height: tracked.trackHeight },
       timingsMs: {
         audio: audioMs,
@@ -233,6 +256,7 @@ export async function dubVideo(
         trackDetect: tracked.timingsMs.detect,
         trackFit: tracked.timingsMs.fit,
         ...pass2.timingsMs,
+        motion: pass2.timingsMs.motion + motionMs,
         total: performance.now() - started,
       },
     };
@@ -246,6 +270,7 @@ export async function dubVideo(
 const TRACK_SHARE = 0.6;
 
 interface RenderPassInput {
+  mouth: MouthTrack;
   models: DubModels;
   store: TrackStore;
   tracked: TrackPassResult;
@@ -286,12 +311,7 @@ async function renderPass(input: RenderPassInput): Promise<{
       ...(signal ? { signal } : {}),
     },
   );
-  const cursor: MouthSource = o.mouthControls
-    ? new SequenceCursor(o.mouthControls)
-    : await MotionCursor.open(models.motion, input.audioPath, {
-        maxDurationMs: o.maxAudioDurationMs,
-        ...(signal ? { signal } : {}),
-      });
+  const mouth = input.mouth;
   let writer: Mp4Writer | undefined;
   let renderer: Renderer | undefined;
   try {
@@ -337,8 +357,7 @@ async function renderPass(input: RenderPassInput): Promise<{
       };
       if (share > 0) {
         t = performance.now();
-        const motion = await cursor.at((k * 1000) / timeline.fps);
-        weightsAt(motion.before, motion.after, motion.fraction, audioWeights);
+        mouth.weightsAt((k * 1000) / timeline.fps, audioWeights);
         timings.motion += performance.now() - t;
         t = performance.now();
         const record = await store.read(s);
@@ -379,7 +398,15 @@ async function renderPass(input: RenderPassInput): Promise<{
         );
         blendCrop(out, width, height, rendered.composite.data, mask.values, renderSize, crop);
         timings.render += performance.now() - t;
-        info = { ...info, dubbed: true, crop, mask: mask.values, sizePx: renderSize };
+        info = {
+          ...info,
+          dubbed: true,
+          crop,
+          mask: mask.values,
+          sizePx: renderSize,
+          mouthGap: innerLipGap(model, geometry.target, 3) / anchor.interOcularPx,
+          sourceMouthGap: innerLipGap(model, geometry.source, 3) / anchor.interOcularPx,
+        };
       }
       o.onFrame?.(info);
       t = performance.now();
@@ -399,7 +426,6 @@ async function renderPass(input: RenderPassInput): Promise<{
     const t = performance.now();
     const summary = await writer.finish({ signal });
     timings.encode += performance.now() - t;
-    timings.motion += cursor.timingsMs.decode;
     return {
       frames: summary.frames,
       width,
@@ -409,7 +435,6 @@ async function renderPass(input: RenderPassInput): Promise<{
     };
   } finally {
     renderer?.close();
-    await cursor.close();
     await reader.close();
     await writer?.close();
   }

@@ -5,33 +5,38 @@ import {
   type FaceModel,
   type FacePose,
   poseVertices,
+  projectInPlace,
   rotationMatrix,
 } from '../face/index.ts';
 import { mergeWeights } from './merge.ts';
-import { closedNeutral, modelMouthShare } from './mouth-fit.ts';
+import { closingWeights, innerLipPairs, ResidualFit } from './mouth-fit.ts';
 
 /**
  * Per-frame geometry of a dubbed frame, with buffers allocated once. The source mesh is the
- * frame's own landmarks (so the renderer samples exactly the pixels the detector saw); the
- * new mesh is, on and around the lips, the model's mouth on this person's closed neutral
- * with the new weights, and further out the landmarks moved by the model's displacement:
+ * frame's own landmarks (so the renderer samples exactly the pixels the detector saw). The
+ * new mesh is the landmarks moved by the model's displacement from the mouth the frame shows
+ * to the new mouth — smooth basis fields, so the person's own lip shape, corners and skin
+ * detail travel along — with the shown mouth measured completely:
  *
- *   target = landmarks + strength · (model(closed, new) − model(calibrated, source) − share · residual)
+ * - effective source weights = fitted + {@link ResidualFit} (what the regularised fit left
+ *   in the residual) − {@link closingWeights} (a calibrated rest mouth that is ajar);
+ * - target = landmarks + basis · strength · (new − effective) on the audio-driven shapes;
+ * - whatever the basis cannot express of the source's lip gap is then taken off each
+ *   inner-lip pair (half from each lip), so a closed new mouth is closed to 0.2 mm.
  *
- * where residual = landmarks − model(calibrated, source) is what the fit did not explain and
- * share ({@link modelMouthShare}) is 1 at the inner lips, 0 past 1.5 cm. Where the audio drives
- * nothing (eyes, brows) new = source weights and the displacement is 0.
+ * Where the audio drives nothing (eyes, brows, smile) the displacement is zero.
  */
 export class FrameGeometry {
   readonly #model: FaceModel;
-  readonly #share: Float32Array;
-  readonly #closed = new WeakMap<Float32Array, Float32Array>();
+  readonly #residual: ResidualFit;
+  readonly #pairs: [number, number][];
+  readonly #closing = new WeakMap<Float32Array, Float32Array>();
   readonly #posed = new Float32Array(FACE_VERTEX_COUNT * 3);
   readonly #expression = new Float32Array(FACE_VERTEX_COUNT * 3);
   readonly #zero = new Float32Array(FACE_VERTEX_COUNT * 3);
-  readonly #fitted = new Float32Array(FACE_VERTEX_COUNT * 3);
-  readonly #modelTarget = new Float32Array(FACE_VERTEX_COUNT * 3);
-  readonly #full = new Float32Array(BLENDSHAPE_COUNT);
+  readonly #effective = new Float32Array(BLENDSHAPE_COUNT);
+  readonly #delta = new Float32Array(BLENDSHAPE_COUNT);
+  readonly #explained = new Float32Array(FACE_VERTEX_COUNT * 3);
   /** The frame's exact neutral for the renderer's reference, 468 × 3 cm. */
   readonly identity = new Float32Array(FACE_VERTEX_COUNT * 3);
   /** The Controls weights of the new frame (what the mouth fill and blinks read). */
@@ -43,7 +48,8 @@ export class FrameGeometry {
 
   constructor(model: FaceModel) {
     this.#model = model;
-    this.#share = modelMouthShare(model);
+    this.#residual = new ResidualFit(model, lowerFaceWeights(model));
+    this.#pairs = innerLipPairs(model);
   }
 
   /**
@@ -68,6 +74,7 @@ export class FrameGeometry {
     deformVertices(model, this.#zero, sourceWeights, this.#expression);
     const r = rotationMatrix(pose.pitch, pose.yaw, pose.roll);
     const posed = this.#posed;
+    const exact = this.identity;
     for (let i = 0; i < FACE_VERTEX_COUNT; i++) {
       const x = posed[i * 3] as number;
       const y = posed[i * 3 + 1] as number;
@@ -78,31 +85,52 @@ export class FrameGeometry {
       for (let a = 0; a < 3; a++) {
         const unposed =
           (r[a] as number) * cx + (r[3 + a] as number) * cy + (r[6 + a] as number) * cz;
-        this.identity[i * 3 + a] = unposed - (this.#expression[i * 3 + a] as number);
+        exact[i * 3 + a] = unposed - (this.#expression[i * 3 + a] as number);
       }
     }
-    poseVertices(model, this.identity, sourceWeights, pose, this.source);
-    poseVertices(model, calibrated, sourceWeights, pose, this.#fitted);
-    mergeWeights(sourceWeights, audioWeights, 1, this.#full);
-    let closed = this.#closed.get(calibrated);
-    if (!closed) {
-      closed = closedNeutral(model, calibrated);
-      this.#closed.set(calibrated, closed);
+    poseVertices(model, exact, sourceWeights, pose, this.source);
+
+    // The mouth the frame shows, in weights on the closed neutral.
+    const effective = this.#effective;
+    effective.set(sourceWeights);
+    this.#residual.addTo(exact, calibrated, effective);
+    let closing = this.#closing.get(calibrated);
+    if (!closing) {
+      closing = closingWeights(model, calibrated);
+      this.#closing.set(calibrated, closing);
     }
-    poseVertices(model, closed, this.#full, pose, this.#modelTarget);
-    const src = this.source;
-    const fitted = this.#fitted;
-    const mt = this.#modelTarget;
-    for (let i = 0; i < FACE_VERTEX_COUNT; i++) {
-      const share = this.#share[i] as number;
-      for (let a = 0; a < 3; a++) {
-        const o = i * 3 + a;
-        const s = src[o] as number;
-        const residual = s - (fitted[o] as number);
-        const full = (mt[o] as number) + (1 - share) * residual;
-        this.target[o] = s + strength * (full - s);
-      }
+    for (let k = 0; k < BLENDSHAPE_COUNT; k++) {
+      effective[k] = (effective[k] as number) - (closing[k] as number);
     }
+    // New mesh in the model frame: landmarks + basis · strength · (new − effective).
+    mergeWeights(effective, audioWeights, strength, this.#delta);
+    for (let k = 0; k < BLENDSHAPE_COUNT; k++) {
+      this.#delta[k] =
+        (sourceWeights[k] as number) + (this.#delta[k] as number) - (effective[k] as number);
+    }
+    const target = this.target;
+    deformVertices(model, exact, this.#delta, target);
+    // What the basis cannot express of each inner-lip gap: landmarks − (calibrated + fitted
+    // + residual weights), taken off the pair in proportion to the strength.
+    // explained = calibrated + basis · (effective + closing) = calibrated + basis · (fitted + residual).
+    deformVertices(model, calibrated, effective, this.#explained);
+    deformVertices(model, this.#explained, closing, this.#explained);
+    for (const [u, l] of this.#pairs) {
+      // The landmarks in the model frame: exact + basis · fitted = posed − calibrated + exact.
+      const shown =
+        (posed[l * 3 + 1] as number) +
+        (exact[l * 3 + 1] as number) -
+        (calibrated[l * 3 + 1] as number) -
+        ((posed[u * 3 + 1] as number) +
+          (exact[u * 3 + 1] as number) -
+          (calibrated[u * 3 + 1] as number));
+      const explained =
+        (this.#explained[l * 3 + 1] as number) - (this.#explained[u * 3 + 1] as number);
+      const half = (strength * (shown - explained)) / 2;
+      target[u * 3 + 1] = (target[u * 3 + 1] as number) + half;
+      target[l * 3 + 1] = (target[l * 3 + 1] as number) - half;
+    }
+    projectInPlace(target, pose);
     mergeWeights(sourceWeights, audioWeights, strength, this.frameWeights);
   }
 }
@@ -141,6 +169,22 @@ export function lowerFaceWeights(model: FaceModel): Float32Array {
     out[i] = t * t * (3 - 2 * t);
   }
   return out;
+}
+
+/** Mean inner-lip gap of a posed mesh (corners excluded), px. */
+export function innerLipGap(model: FaceModel, points: Float32Array, stride: number): number {
+  const upper = model.sets.lipsUpperInner;
+  const lower = model.sets.lipsLowerInner;
+  let sum = 0;
+  for (let k = 1; k + 1 < upper.length; k++) {
+    const u = (upper[k] as number) * stride;
+    const l = (lower[k] as number) * stride;
+    sum += Math.hypot(
+      (points[l] as number) - (points[u] as number),
+      (points[l + 1] as number) - (points[u + 1] as number),
+    );
+  }
+  return sum / (upper.length - 2);
 }
 
 /** Centre of the lips and the eye distance of a posed mesh, px. */

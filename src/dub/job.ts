@@ -78,6 +78,7 @@ export const dubJobResultSchema = z
     dubbedSourceFrames: z.number().int().nonnegative(),
     passThrough: z.array(passThroughSchema),
     cuts: z.array(z.object({ frame: z.number().int(), timeMs: z.number() }).strict()),
+    mouthOpeningScale: z.number().positive(),
     renderer: z.literal('warp'),
     timingsMs: dubTimingsSchema,
   })
@@ -191,6 +192,7 @@ export function dubJobRunner(
       dubbedSourceFrames: result.dubbedSourceFrames,
       passThrough: result.passThrough,
       cuts: result.cuts,
+      mouthOpeningScale: result.mouthOpeningScale,
       renderer: 'warp',
       timingsMs: Object.fromEntries(
         Object.entries(result.timingsMs).map(([k, v]) => [k, Math.round(v * 10) / 10]),

@@ -36,6 +36,10 @@ export interface DubFrameInfo {
   dubbed: boolean;
   /** Crop of the source frame that was re-rendered (dubbed frames only), px. */
   crop?: { x: number; y: number; side: number };
+  /** Inner-lip gap of the new mouth over the eye distance (dubbed frames only). */
+  mouthGap?: number;
+  /** The same for the source frame's own mouth (its landmarks). */
+  sourceMouthGap?: number;
   /** The blend mask on the renderer's `sizePx` grid over the crop (valid during the call). */
   mask?: Float32Array;
   sizePx?: number;
@@ -69,6 +73,12 @@ export interface DubOptions extends Omit<TrackPassOptions, 'signal' | 'onProgres
    * motion model on the new audio.
    */
   mouthControls?: ControlsSequence;
+  /**
+   * Scale the new mouth's opening so it opens as wide as this speaker does in the source
+   * (the jaw, by the ratio of 90th percentiles of the lip gap, within 0.75–2). Default true; not applied
+   * to `mouthControls`.
+   */
+  matchOpening?: boolean;
 }
 
 export const DUB_DEFAULTS: Readonly<{
@@ -79,6 +89,7 @@ export const DUB_DEFAULTS: Readonly<{
   rampFrames: number;
   reverseChunkBytes: number;
   crf: number;
+  matchOpening: boolean;
 }> = Object.freeze({
   fit: 'pingpong',
   maxVideoDurationMs: 600_000,
@@ -87,6 +98,7 @@ export const DUB_DEFAULTS: Readonly<{
   rampFrames: 3,
   reverseChunkBytes: 96 * 1024 ** 2,
   crf: 18,
+  matchOpening: true,
 });
 
 /** Side of the re-rendered square, in eye distances: lips, jaw, chin and a margin. */

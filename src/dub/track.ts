@@ -62,6 +62,8 @@ export interface TrackPassResult {
   shots: Int32Array;
   /** Eye distance of the tracked face per source frame, tracking px (NaN without a face). */
   interOcularPx: Float32Array;
+  /** Inner-lip gap over the eye distance per source frame, from the landmarks (NaN without a face). */
+  mouthGaps: Float32Array;
   /** Per shot, the person's calibrated neutral shape (468 × 3 cm). */
   identities: Float32Array[];
   /** Source frames where a new shot starts (cuts), not counting frame 0. */
@@ -104,6 +106,7 @@ export async function trackSource(
   const statuses: number[] = [];
   const shots: number[] = [];
   const iods: number[] = [];
+  const gaps: number[] = [];
   const identities: Float32Array[] = [];
   const cuts: number[] = [];
   const pending = new Map<number, Pending>();
@@ -202,6 +205,7 @@ export async function trackSource(
     let status: number = STATUS_ID.dubbed;
     let input: Float32Array | undefined;
     let iod = Number.NaN;
+    let gap = Number.NaN;
     if (!main) status = STATUS_ID['no-face'];
     else {
       const area = main.box.width * main.box.height;
@@ -210,6 +214,7 @@ export async function trackSource(
         .some((f) => f.box.width * f.box.height >= o.secondFaceShare * area);
       const iodPx = interOcularPx(model, main.landmarks);
       iod = iodPx;
+      gap = landmarkLipGap(model, main.landmarks) / iodPx;
       const placement = {
         x: main.box.x + main.box.width / 2,
         y: main.box.y + main.box.height / 2,
@@ -227,6 +232,7 @@ export async function trackSource(
     statuses.push(status);
     shots.push(shot);
     iods.push(iod);
+    gaps.push(gap);
     const tf = performance.now();
     const ready = (tracker as FaceTracker).process({ frameIndex: i, landmarks: input });
     timings.fit += performance.now() - tf;
@@ -251,6 +257,7 @@ export async function trackSource(
     statuses: Uint8Array.from(statuses),
     shots: Int32Array.from(shots),
     interOcularPx: Float32Array.from(iods),
+    mouthGaps: Float32Array.from(gaps),
     identities,
     cuts,
     trackWidth,
@@ -259,6 +266,22 @@ export async function trackSource(
     stoppedEarly,
     timingsMs: timings,
   };
+}
+
+/** Mean inner-lip gap of 478 × 3 detector landmarks (corners excluded), px. */
+function landmarkLipGap(model: FaceModel, landmarks: Float32Array): number {
+  const upper = model.sets.lipsUpperInner;
+  const lower = model.sets.lipsLowerInner;
+  let sum = 0;
+  for (let k = 1; k + 1 < upper.length; k++) {
+    const u = (upper[k] as number) * 3;
+    const l = (lower[k] as number) * 3;
+    sum += Math.hypot(
+      (landmarks[l] as number) - (landmarks[u] as number),
+      (landmarks[l + 1] as number) - (landmarks[u + 1] as number),
+    );
+  }
+  return sum / (upper.length - 2);
 }
 
 /** The 468 mesh points' x/y from 478 × 3 detector landmarks. */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BLENDSHAPE_INDEX } from '../../src/controls/index.ts';
 import { FrameGeometry } from '../../src/dub/geometry.ts';
-import { CLOSED_GAP_CM, closedNeutral } from '../../src/dub/mouth-fit.ts';
+import { CLOSED_GAP_CM, closingWeights } from '../../src/dub/mouth-fit.ts';
 import {
   deformVertices,
   FACE_VERTEX_COUNT,
@@ -109,16 +109,29 @@ describe('dubbed-frame geometry', () => {
     expect(innerGap(g.target, 3)).toBeGreaterThan(5);
   });
 
-  it('closes a neutral only when it is open', () => {
+  it('closes a rest mouth that is ajar with closing shapes only, and leaves a closed one', () => {
     const open = new Float32Array(52);
     open[BLENDSHAPE_INDEX.jawOpen] = 0.2;
+    open[BLENDSHAPE_INDEX.mouthUpperUpLeft] = 0.3;
+    open[BLENDSHAPE_INDEX.mouthUpperUpRight] = 0.3;
     const ajar = deformVertices(model, model.neutral, open);
-    const closed = closedNeutral(model, ajar);
-    expect(innerGap(closed, 3)).toBeCloseTo(CLOSED_GAP_CM, 3);
-    // Already closed: returned as it is.
-    expect(closedNeutral(model, closed)).toBe(closed);
-    // The model's own neutral keeps 1 mm between the lips (so a photo's never overlap); on a
-    // dubbed face that is closed further.
-    expect(innerGap(closedNeutral(model, model.neutral), 3)).toBeCloseTo(CLOSED_GAP_CM, 3);
+    const closing = closingWeights(model, ajar);
+    // Each group only closes: the jaw up, the upper lip down (never the reverse).
+    expect(closing[BLENDSHAPE_INDEX.jawOpen]).toBeLessThan(0);
+    expect(closing[BLENDSHAPE_INDEX.mouthUpperUpLeft]).toBeLessThanOrEqual(0);
+    expect(closing[BLENDSHAPE_INDEX.mouthUpperUpLeft]).toBe(
+      closing[BLENDSHAPE_INDEX.mouthUpperUpRight],
+    );
+    expect(closing[BLENDSHAPE_INDEX.mouthClose]).toBeGreaterThanOrEqual(0);
+    // Most of the gap goes (the ridge keeps a little).
+    const closed = deformVertices(model, ajar, closing);
+    expect(innerGap(closed, 3)).toBeLessThan(0.25 * innerGap(ajar, 3));
+    // Already closed (within 0.2 mm of meeting): nothing to do.
+    const shut = deformVertices(model, model.neutral, closingWeights(model, model.neutral));
+    expect(innerGap(shut, 3)).toBeLessThan(innerGap(model.neutral, 3));
+    expect(
+      Array.from(closingWeights(model, Float32Array.from(shut))).every((w) => Math.abs(w) < 0.05),
+    ).toBe(true);
+    expect(CLOSED_GAP_CM).toBeLessThan(0.05);
   });
 });

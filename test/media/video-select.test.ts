@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { openVideoFrames } from '../../src/media/index.ts';
 import { fixture } from '../helpers/media.ts';
 
-/** A variable-frame-rate H.264 clip (15/30 fps mixed), from the dubbing fixtures. */
-const VFR = fixture('dub/retalking_3s.mp4');
+/** A variable-frame-rate H.264 clip (15/30 fps mixed, 135 frames), the dubbing fixture. */
+const VFR = fixture('dub/retalking.mp4');
 
 async function collect(options: Parameters<typeof openVideoFrames>[1]) {
   const frames = [];
@@ -14,7 +14,7 @@ async function collect(options: Parameters<typeof openVideoFrames>[1]) {
 describe('openVideoFrames with select (frames by number)', () => {
   it('gives exactly the frames of a full decode, with their indices and times', async () => {
     const all = await collect({ fps: 'source', maxSize: 128 });
-    expect(all.length).toBe(71);
+    expect(all.length).toBe(135);
     const some = await collect({ fps: 'source', maxSize: 128, select: { first: 40, count: 5 } });
     expect(some.map((f) => f.frameIndex)).toEqual([40, 41, 42, 43, 44]);
     some.forEach((f, k) => {

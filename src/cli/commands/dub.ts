@@ -113,6 +113,7 @@ DUB_VIDEO_TOO_LONG, DUB_VIDEO_TOO_LARGE, AUDIO_*, MEDIA_* (MEDIA_NO_VIDEO …).`
         passThrough: result.passThrough,
         cuts: result.cuts,
         renderSizePx: result.renderSizePx,
+        mouthOpeningScale: result.mouthOpeningScale,
         wallMs: Math.round(wallMs),
         realtimeFactor: Math.round((result.durationMs / wallMs) * 100) / 100,
         timingsMs: Object.fromEntries(
