@@ -3,6 +3,7 @@
  * those sections in docs/benchmarks.md (each between `<!-- bench:<id> -->` markers).
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { dubBench } from './dub.ts';
 import { avatarBench, trackBench } from './face.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { melBench } from './mel.ts';
@@ -18,6 +19,7 @@ const BENCHES: Bench[] = [
   renderBench,
   videoBench,
   videoMemoryBench,
+  dubBench,
 ];
 const DOC = 'docs/benchmarks.md';
 

@@ -117,7 +117,8 @@ export class LowerFaceMask {
 
 /**
  * Box blur of ±radius along rows (or columns) inside `rect`, reading clamped to the rect
- * (it is chosen so that the mask is 0 at and beyond its edge), src → dst.
+ * (it is chosen so that the mask is 0 at and beyond its edge), src → dst. A running sum:
+ * constant work per pixel whatever the radius.
  */
 function boxBlur(
   src: Float32Array,
@@ -127,19 +128,26 @@ function boxBlur(
   radius: number,
   rows: boolean,
 ): void {
-  const width = 2 * radius + 1;
-  const [lo, hi] = rows ? [rect.x0, rect.x1] : [rect.y0, rect.y1];
-  const [first, last] = rows ? [rect.y0, rect.y1] : [rect.x0, rect.x1];
-  const at = (line: number, i: number) => {
-    const c = Math.min(hi, Math.max(lo, i));
-    return src[rows ? line * n + c : c * n + line] as number;
-  };
+  const inv = 1 / (2 * radius + 1);
+  const lo = rows ? rect.x0 : rect.y0;
+  const hi = rows ? rect.x1 : rect.y1;
+  const first = rows ? rect.y0 : rect.x0;
+  const last = rows ? rect.y1 : rect.x1;
+  // Element i of line `line` lives at base + i · step.
+  const step = rows ? 1 : n;
   for (let line = first; line <= last; line++) {
-    let sum = 0;
-    for (let j = lo - radius; j <= lo + radius; j++) sum += at(line, j);
+    const base = rows ? line * n : line;
+    const edgeLo = src[base + lo * step] as number;
+    const edgeHi = src[base + hi * step] as number;
+    let sum = edgeLo * radius;
+    for (let j = lo; j <= lo + radius; j++) sum += src[base + Math.min(j, hi) * step] as number;
     for (let i = lo; i <= hi; i++) {
-      dst[rows ? line * n + i : i * n + line] = sum / width;
-      sum += at(line, i + radius + 1) - at(line, i - radius);
+      dst[base + i * step] = sum * inv;
+      const add = i + radius + 1;
+      const drop = i - radius;
+      sum +=
+        (add <= hi ? (src[base + add * step] as number) : edgeHi) -
+        (drop >= lo ? (src[base + drop * step] as number) : edgeLo);
     }
   }
 }
