@@ -35,6 +35,8 @@ export class MouthTrack {
   /** Wall time spent decoding the audio and in the motion model, ms. */
   readonly timingsMs: { decode: number; motion: number };
   #scale = 1;
+  /** Per scaled shape, its resting value (5th percentile over the audio): scaling pivots there. */
+  readonly #rest = new Float64Array(OPENING_SLOT.length);
 
   private constructor(rows: Float32Array, timingsMs: { decode: number; motion: number }) {
     this.#rows = rows;
@@ -122,9 +124,20 @@ export class MouthTrack {
     return out;
   }
 
-  /** Multiplies the lip-opening weights (jaw, lower and upper lip) from now on. */
+  /**
+   * Scales the jaw from now on, about its resting value (the 5th percentile over the audio,
+   * e.g. the model's silence), so pauses stay as closed as the model makes them.
+   */
   setOpeningScale(scale: number): void {
     this.#scale = scale;
+    OPENING_SLOT.forEach((slot, i) => {
+      const values = Array.from(
+        { length: this.frames },
+        (_, f) => this.#rows[f * D + slot] as number,
+      );
+      values.sort((a, b) => a - b);
+      this.#rest[i] = values[Math.floor(0.05 * (values.length - 1))] ?? 0;
+    });
   }
 
   get openingScale(): number {
@@ -147,10 +160,11 @@ export class MouthTrack {
       out[DRIVEN_INDEX[slot] as number] = a + f * (b - a);
     }
     if (this.#scale !== 1) {
-      for (const slot of OPENING_SLOT) {
+      OPENING_SLOT.forEach((slot, i) => {
         const k = DRIVEN_INDEX[slot] as number;
-        out[k] = Math.min(1, (out[k] as number) * this.#scale);
-      }
+        const rest = this.#rest[i] as number;
+        out[k] = Math.min(1, Math.max(0, rest + this.#scale * ((out[k] as number) - rest)));
+      });
     }
     return out;
   }
@@ -171,7 +185,7 @@ function drivenRows(frames: ControlsFrame[]): Float32Array {
  * the ratio of the 90th percentiles of the source's lip gap (its own speech, from the
  * landmarks) and of the new mouth's, within [0.75, 2] (a source that barely speaks does
  * not shut the new mouth; a wide speaker does not make it gape). 1 when either side has no
- * frames.
+ * frames. Applied about the jaw's resting value, so a silent new audio is not opened.
  */
 export function openingScale(sourceGaps: ArrayLike<number>, newGaps: ArrayLike<number>): number {
   const p90 = (values: ArrayLike<number>) => {
