@@ -181,21 +181,23 @@ function drivenRows(frames: ControlsFrame[]): Float32Array {
 }
 
 /**
- * How much to scale the new mouth's opening so that it opens as wide as this speaker does:
- * the ratio of the 90th percentiles of the source's lip gap (its own speech, from the
- * landmarks) and of the new mouth's, within [0.75, 2] (a source that barely speaks does
- * not shut the new mouth; a wide speaker does not make it gape). 1 when either side has no
- * frames. Applied about the jaw's resting value, so a silent new audio is not opened.
+ * How much to scale the new mouth's opening so that it moves as much as this speaker's: the
+ * ratio of the lip gap's 10th–90th percentile ranges, the source's (its own speech, from the
+ * landmarks) over the new mouth's, within [0.75, 2] (a source that barely speaks does not shut
+ * the new mouth; a wide speaker does not make it gape). 1 when either side has no frames or
+ * the new mouth does not move (silence). Applied about the jaw's resting value.
  */
 export function openingScale(sourceGaps: ArrayLike<number>, newGaps: ArrayLike<number>): number {
-  const p90 = (values: ArrayLike<number>) => {
+  const range = (values: ArrayLike<number>) => {
     const sorted = Array.from(values)
       .filter(Number.isFinite)
       .sort((a, b) => a - b);
-    return sorted.length === 0
-      ? Number.NaN
-      : (sorted[Math.floor(0.9 * (sorted.length - 1))] as number);
+    if (sorted.length === 0) return Number.NaN;
+    const at = (p: number) => sorted[Math.floor(p * (sorted.length - 1))] as number;
+    return at(0.9) - at(0.1);
   };
-  const ratio = p90(sourceGaps) / p90(newGaps);
-  return Number.isFinite(ratio) && ratio > 0 ? Math.min(2, Math.max(0.75, ratio)) : 1;
+  const wanted = range(sourceGaps);
+  const have = range(newGaps);
+  if (!(have > 1e-4) || !Number.isFinite(wanted)) return 1;
+  return Math.min(2, Math.max(0.75, wanted / have));
 }

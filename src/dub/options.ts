@@ -74,9 +74,9 @@ export interface DubOptions extends Omit<TrackPassOptions, 'signal' | 'onProgres
    */
   mouthControls?: ControlsSequence;
   /**
-   * Scale the new mouth's opening so it opens as wide as this speaker does in the source
-   * (the jaw, by the ratio of 90th percentiles of the lip gap, within 0.75–2). Default true; not applied
-   * to `mouthControls`.
+   * Scale the new jaw so the mouth moves as much as this speaker's does in the source (about
+   * the jaw's rest, by the ratio of the lip gap's 10th–90th percentile ranges, within
+   * 0.75–2). Default true; not applied to `mouthControls`.
    */
   matchOpening?: boolean;
 }

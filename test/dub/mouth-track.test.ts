@@ -45,12 +45,15 @@ describe('the new mouth over the audio', () => {
     expect(before[7]).toBeGreaterThan((before[0] as number) + 0.02);
   });
 
-  it('matches the speaker: ratio of 90th percentiles, within 0.75–2', () => {
-    expect(openingScale([0.1, 0.1, 0.1], [0.05, 0.05, 0.05])).toBeCloseTo(2, 6);
-    expect(openingScale([0.06], [0.05])).toBeCloseTo(1.2, 6);
-    expect(openingScale([0.2], [0.05])).toBe(2);
-    expect(openingScale([0.01], [0.05])).toBe(0.75);
-    expect(openingScale([], [0.05])).toBe(1);
-    expect(openingScale([Number.NaN], [0.05])).toBe(1);
+  it('matches the speaker: ratio of the 10th–90th percentile ranges, within 0.75–2', () => {
+    const ramp = (lo: number, hi: number) =>
+      Array.from({ length: 11 }, (_, i) => lo + ((hi - lo) * i) / 10);
+    expect(openingScale(ramp(0.02, 0.12), ramp(0.03, 0.08))).toBeCloseTo(2, 6);
+    expect(openingScale(ramp(0.02, 0.08), ramp(0.03, 0.08))).toBeCloseTo(1.2, 6);
+    expect(openingScale(ramp(0, 0.5), ramp(0.03, 0.08))).toBe(2);
+    expect(openingScale(ramp(0.02, 0.025), ramp(0.03, 0.08))).toBe(0.75);
+    // A silent new audio (the mouth does not move) or no source frames: no scaling.
+    expect(openingScale(ramp(0.02, 0.12), ramp(0.03, 0.03))).toBe(1);
+    expect(openingScale([], ramp(0.03, 0.08))).toBe(1);
   });
 });
