@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dubBench } from './dub.ts';
 import { avatarBench, trackBench } from './face.ts';
 import type { Bench, BenchResult } from './harness.ts';
+import { lipsyncBench } from './lipsync.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
@@ -22,6 +23,7 @@ const BENCHES: Bench[] = [
   videoBench,
   videoMemoryBench,
   dubBench,
+  lipsyncBench,
 ];
 const DOC = 'docs/benchmarks.md';
 

@@ -283,7 +283,7 @@ export const videoMemoryBench: Bench = {
             rows,
           ),
           '',
-          'Target: ≤ 1.5 GB for 10 minutes. Frames stream from the renderer into a 3-frame encoder queue; what grows with length is only the decoded-audio resampler state (constant) and nothing per frame.',
+          'Target: ≤ 1.5 GB for 10 minutes. Frames stream from the renderer into a 3-frame encoder queue and nothing is kept per frame, so the peak does not grow with the length of the speech.',
         ].join('\n'),
       };
     } finally {

@@ -16,7 +16,7 @@ export {
   videoJobInputSchema,
   videoJobResultSchema,
 } from './job.ts';
-export { type LipSyncReport, measureLipSync } from './lipsync.ts';
+export { type LipSyncReport, type MouthCorrelation, measureLipSync } from './lipsync.ts';
 export { OUTPUT_FILE, VideoPipeline, type VideoPipelineOptions } from './pipeline.ts';
 export {
   type RenderVideoOptions,

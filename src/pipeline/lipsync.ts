@@ -10,20 +10,27 @@ import {
   trackVideo,
 } from '../face/index.ts';
 
+/** Correlation of one mouth signal with the speech energy. */
+export interface MouthCorrelation {
+  /** Pearson r at lag 0. */
+  r: number;
+  /** Best r over lags −6…+6 frames, and its lag (positive: the mouth leads the sound). */
+  bestR: number;
+  bestLagFrames: number;
+}
+
 /** How well a talking-head video's mouth follows its own sound track. */
 export interface LipSyncReport {
   frames: number;
   /** Frames where the tracker found the face. */
   facedFrames: number;
-  /** Pearson r of mouth opening and speech energy at lag 0. */
-  r: number;
-  /** Best r over lags −6…+6 frames, and its lag (positive: the mouth leads the sound). */
-  bestR: number;
-  bestLagFrames: number;
-  /** The same for the tracker's fitted jawOpen weight. */
-  jawOpen: { r: number; bestR: number; bestLagFrames: number };
-  /** First speech in the audio, and first mouth opening in the picture, ms (null: none found). */
+  /** The tracker's fitted jawOpen weight (the faces issue's measure). */
+  jawOpen: MouthCorrelation;
+  /** The raw inner-lip gap over the eye-corner distance (the faces issue's baseline). */
+  lipGap: MouthCorrelation;
+  /** First speech in the audio (energy 10 dB over its floor), ms; null when none. */
   speechOnsetMs: number | null;
+  /** First mouth opening (tracked jawOpen over 30 % of its 10th–90th percentile range), ms. */
   mouthOnsetMs: number | null;
   /** mouthOnsetMs − speechOnsetMs (positive: the mouth moves late). */
   onsetOffsetMs: number | null;
@@ -32,10 +39,11 @@ export interface LipSyncReport {
 /**
  * Measures lip sync on a finished video with the faces tracker and its lip-sync helpers
  * (src/face `trackVideo`, `speechEnvelopeDb`, `lipSyncCorrelation`, as in the faces issue):
- * the mouth opening per frame — the mean inner-lip gap at landmarks 13/14, 82/87, 312/317
- * over the eye-corner distance 33–263 — against the video's own sound track (200–4000 Hz
- * energy, dB per 40 ms frame), both smoothed over 3 frames, correlated at lags −6…+6 frames.
- * The sound is decoded from the MP4 itself, so a muxing offset would show as a lag.
+ * the mouth opening per frame — the tracked jawOpen weight, and the raw inner-lip gap at
+ * landmarks 13/14, 82/87, 312/317 over the eye-corner distance 33–263 — against the video's
+ * own sound track (200–4000 Hz energy, dB per 40 ms frame), both smoothed over 3 frames,
+ * correlated at lags −6…+6 frames. The sound is decoded from the MP4 itself, so a muxing
+ * offset would show as a lag.
  *
  * @example
  * const { r, bestLagFrames } = await measureLipSync('out.mp4');
@@ -69,14 +77,12 @@ export async function measureLipSync(
   const gapStats = lipSyncCorrelation(gap, envelope);
   const jawStats = lipSyncCorrelation(jaw, envelope);
   const speechOnset = onset(movingAverage3(envelope), 10);
-  const mouthOnset = onsetRelative(movingAverage3(gap), 0.3);
+  const mouthOnset = onsetRelative(jaw, 0.3);
   return {
     frames: n,
     facedFrames: tracked.facedFrames,
-    r: gapStats.r0,
-    bestR: gapStats.best,
-    bestLagFrames: gapStats.lag,
     jawOpen: { r: jawStats.r0, bestR: jawStats.best, bestLagFrames: jawStats.lag },
+    lipGap: { r: gapStats.r0, bestR: gapStats.best, bestLagFrames: gapStats.lag },
     speechOnsetMs: speechOnset === null ? null : speechOnset * FRAME_DURATION_MS,
     mouthOnsetMs: mouthOnset === null ? null : mouthOnset * FRAME_DURATION_MS,
     onsetOffsetMs:
@@ -95,6 +101,7 @@ function onset(x: Float64Array, db: number): number | null {
 
 /** First frame above the 10th percentile plus `share` of the 10th–90th percentile range. */
 function onsetRelative(x: Float64Array, share: number): number | null {
+  // (NaN frames, without a face, never count.)
   const lo = percentile(x, 0.1);
   const hi = percentile(x, 0.9);
   const i = x.findIndex((v) => Number.isFinite(v) && v > lo + share * (hi - lo));

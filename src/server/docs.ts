@@ -37,7 +37,7 @@ h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
 .m{display:inline-block;min-width:4.2rem;font-weight:700;font-family:monospace;text-transform:uppercase}
 .get{color:#0a6}.post{color:#06c}.delete{color:#c30}
 code,pre{font-family:ui-monospace,monospace;font-size:13px}
-pre{background:#f6f8fa;padding:.6rem;border-radius:4px;overflow:auto;max-height:22rem}
+pre{background:#f6f8fa;padding:.6rem;border-radius:4px;overflow:auto;max-height:22rem;white-space:pre-wrap}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}
 </style></head><body>
 <h1>${esc(info.title)} <small>${esc(info.version)}</small></h1>

@@ -105,10 +105,12 @@ describe('HTTP API end to end', () => {
     const { events, last } = await waitDone(job.id);
     expect(events.at(-1)?.event).toBe('succeeded');
     const progress = events.filter((e) => e.event === 'progress').map((e) => JSON.parse(e.data));
-    expect(progress.length).toBeGreaterThan(1);
+    // At least the snapshot sent on connection; more while rendering (how many depends on
+    // the machine's speed: updates are coalesced). Fractions never go back.
+    expect(progress.length).toBeGreaterThanOrEqual(1);
     const fractions = progress.map((p) => p.progress.fraction as number);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
-    expect(progress.some((p) => p.state === 'running' && p.progress.framesDone > 0)).toBe(true);
+    expect(last.progress).toMatchObject({ fraction: 1, framesDone: last.result.frames });
     expect(last.links.output).toBe(`/v1/jobs/${job.id}/output`);
 
     const out = await api(last.links.output);
@@ -216,6 +218,16 @@ describe('bad input over HTTP: a 4xx with a stable code, and the server keeps se
       400,
       'FACE_MULTIPLE',
     );
+    const res = await api('/v1/avatars', {
+      method: 'POST',
+      body: form({ photo: group, allowMultipleFaces: 'true' }),
+    });
+    expect(res.status).toBe(201);
+    const avatar = await json(res);
+    expect(avatar.face.facesFound).toBe(3);
+    expect(avatar.warnings.join(' ')).toMatch(/3 faces/);
+    expect((await api(`/v1/avatars/${avatar.id}`, { method: 'DELETE' })).status).toBe(204);
+    await expectError(await api(`/v1/avatars/${avatar.id}`), 404, 'AVATAR_NOT_FOUND');
   });
 
   it('an image that is not an image, and audio that is not audio → UNSUPPORTED_MEDIA_TYPE', async () => {
