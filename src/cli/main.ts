@@ -3,6 +3,7 @@ import type { Command, CommandContext } from './command.ts';
 import { audioCommand } from './commands/audio.ts';
 import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
+import { dubCommand } from './commands/dub.ts';
 import { featuresCommand } from './commands/features.ts';
 import { motionCommand } from './commands/motion.ts';
 import { renderCommand } from './commands/render.ts';
@@ -21,6 +22,7 @@ const COMMANDS: Command[] = [
   ttsCommand,
   renderControlsCommand,
   renderCommand,
+  dubCommand,
   serveCommand,
 ];
 

@@ -28,6 +28,13 @@ export interface VideoFramesOptions extends LocalInputOptions {
   fps?: number | 'source';
   /** Longest side of the output in px; larger frames are downscaled (aspect kept). Default: none. */
   maxSize?: number;
+  /**
+   * Only output frames `first … first + count − 1` (indices in the order the frames would
+   * otherwise be output, after the `fps` resampling): exact, by frame number, at the cost of
+   * decoding everything before `first`. Their `frameIndex` keeps the full-sequence index.
+   * Default: every frame.
+   */
+  select?: { first: number; count: number };
   signal?: AbortSignal;
 }
 
@@ -88,7 +95,21 @@ export async function openVideoFrames(
     durationMs !== undefined && Number.isFinite(outputFps)
       ? Math.round((durationMs / 1000) * outputFps)
       : undefined;
-  const run = { info, video, width, height, fps, signal: options.signal };
+  const select = options.select;
+  if (
+    select &&
+    !(
+      Number.isInteger(select.first) &&
+      select.first >= 0 &&
+      Number.isInteger(select.count) &&
+      select.count > 0
+    )
+  ) {
+    throw new RangeError(
+      `select needs an integer first ≥ 0 and count > 0, got ${JSON.stringify(select)}`,
+    );
+  }
+  const run = { info, video, width, height, fps, select, signal: options.signal };
   return {
     info,
     video,
@@ -106,6 +127,7 @@ interface DecodeRun {
   width: number;
   height: number;
   fps: number | 'source';
+  select: { first: number; count: number } | undefined;
   signal: AbortSignal | undefined;
 }
 
@@ -115,6 +137,10 @@ async function* decodeFrames(run: DecodeRun): AsyncGenerator<VideoFrame> {
   const { width, height } = run;
   const filters = [
     ...(run.fps === 'source' ? [] : [`fps=fps=${run.fps}`]),
+    // Frame numbers are counted after the rate conversion; dropped frames are never scaled.
+    ...(run.select
+      ? [`select='between(n,${run.select.first},${run.select.first + run.select.count - 1})'`]
+      : []),
     `scale=${width}:${height}:flags=bicubic`,
     'setsar=1',
     'format=rgb24',
@@ -136,7 +162,9 @@ async function* decodeFrames(run: DecodeRun): AsyncGenerator<VideoFrame> {
       '-vf',
       filters.join(','),
       '-vsync',
-      run.fps === 'source' ? 'passthrough' : 'cfr',
+      // Selected frames keep their gaps in time: cfr would fill them with duplicates.
+      run.fps === 'source' || run.select ? 'passthrough' : 'cfr',
+      ...(run.select ? ['-frames:v', String(run.select.count)] : []),
       '-pix_fmt',
       'rgb24',
     ])
@@ -175,13 +203,15 @@ async function* decodeFrames(run: DecodeRun): AsyncGenerator<VideoFrame> {
   const frameBytes = width * height * 3;
   let frame = new Uint8Array(frameBytes);
   let filled = 0;
-  let frameIndex = 0;
+  const firstIndex = run.select?.first ?? 0;
+  let frameIndex = firstIndex;
   const timeOf = async (index: number): Promise<number> => {
     if (run.fps !== 'source') return (index * 1000) / run.fps;
-    while (times.length <= index && !finished) {
+    const k = index - firstIndex;
+    while (times.length <= k && !finished) {
       await new Promise<void>((resolve) => timeWaiters.push(resolve));
     }
-    return times[index] ?? (index * 1000) / run.video.fps;
+    return times[k] ?? (index * 1000) / run.video.fps;
   };
   try {
     for await (const piece of output as AsyncIterable<Buffer>) {

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AvatarLibrary } from '../avatars/index.ts';
-import type { JobQueue, JobRecord } from '../jobs/index.ts';
+import type { JobPaths, JobRecord } from '../jobs/index.ts';
 import { TtsError, type TtsProvider } from '../tts/index.ts';
 import {
   DEFAULT_SIZE_PX,
@@ -34,7 +34,12 @@ export interface SubmitLimits {
   maxAudioMs: number;
 }
 
-export type VideoJobQueue = JobQueue<VideoJobInput, VideoJobResult>;
+/** Any job queue that accepts video jobs (it may run other kinds too, e.g. dubs). */
+export interface VideoJobQueue<I = VideoJobInput, R = VideoJobResult> {
+  submit(
+    input: VideoJobInput | ((paths: JobPaths) => Promise<VideoJobInput>),
+  ): Promise<JobRecord<I, R>>;
+}
 
 /**
  * Accepts a video job: checks everything that can be checked up front (the avatar exists,
@@ -43,12 +48,12 @@ export type VideoJobQueue = JobQueue<VideoJobInput, VideoJobResult>;
  * domains' own (AVATAR_NOT_FOUND, AUDIO_TRUNCATED, AUDIO_SILENT, TTS_UNKNOWN_VOICE …) and
  * leave nothing behind.
  */
-export async function submitVideoJob(
-  queue: VideoJobQueue,
+export async function submitVideoJob<I, R>(
+  queue: VideoJobQueue<I, R>,
   avatars: AvatarLibrary,
   request: VideoRequest,
   options: { limits: SubmitLimits; tts?: () => Promise<TtsProvider>; signal?: AbortSignal },
-): Promise<JobRecord<VideoJobInput, VideoJobResult>> {
+): Promise<JobRecord<I, R>> {
   const { signal } = options;
   await avatars.get(request.avatarId);
   const { speech } = request;

@@ -32,6 +32,14 @@ export function resizeRgb(
   out: RgbImage,
   region: PixelRect = { x: 0, y: 0, width: src.width, height: src.height },
 ): RgbImage {
+  if (
+    region.width === out.width &&
+    region.height === out.height &&
+    Number.isInteger(region.x) &&
+    Number.isInteger(region.y)
+  ) {
+    return copyRegion(src, out, region);
+  }
   const xs = axisTaps(region.width, out.width, region.x, src.width);
   const ys = axisTaps(region.height, out.height, region.y, src.height);
   const row = new Float32Array(out.width * 3);
@@ -62,6 +70,37 @@ export function resizeRgb(
     }
     const o = oy * out.width * 3;
     for (let i = 0; i < row.length; i++) od[o + i] = (row[i] as number) + 0.5;
+  }
+  return out;
+}
+
+/**
+ * The same-size case of {@link resizeRgb} (what per-frame references cropped at output size
+ * need): a copy with edge pixels repeated where the region leaves the image, exactly what the
+ * resampling would give, without its per-pixel taps.
+ */
+function copyRegion(src: RgbImage, out: RgbImage, region: PixelRect): RgbImage {
+  const sd = src.data;
+  const od = out.data;
+  const x0 = Math.min(Math.max(region.x, 0), src.width);
+  const x1 = Math.max(Math.min(region.x + region.width, src.width), x0);
+  for (let oy = 0; oy < out.height; oy++) {
+    const sy = Math.min(src.height - 1, Math.max(0, region.y + oy));
+    const srcRow = sy * src.width * 3;
+    const o = oy * out.width * 3;
+    if (x1 > x0) od.set(sd.subarray(srcRow + x0 * 3, srcRow + x1 * 3), o + (x0 - region.x) * 3);
+    for (let ox = 0; ox < x0 - region.x; ox++) {
+      const sx = Math.min(src.width - 1, Math.max(0, region.x + ox)) * 3;
+      od[o + ox * 3] = sd[srcRow + sx] as number;
+      od[o + ox * 3 + 1] = sd[srcRow + sx + 1] as number;
+      od[o + ox * 3 + 2] = sd[srcRow + sx + 2] as number;
+    }
+    for (let ox = Math.max(0, x1 - region.x); ox < out.width; ox++) {
+      const sx = Math.min(src.width - 1, Math.max(0, region.x + ox)) * 3;
+      od[o + ox * 3] = sd[srcRow + sx] as number;
+      od[o + ox * 3 + 1] = sd[srcRow + sx + 1] as number;
+      od[o + ox * 3 + 2] = sd[srcRow + sx + 2] as number;
+    }
   }
   return out;
 }

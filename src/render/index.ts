@@ -18,6 +18,7 @@ export {
   RENDERER_DEFAULTS,
   Renderer,
   type RendererOptions,
+  type RenderFrameOptions,
   type RenderOutput,
   type RenderReference,
 } from './renderer.ts';

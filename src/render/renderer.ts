@@ -77,6 +77,17 @@ export const RENDERER_DEFAULTS = Object.freeze({ size: 512 });
 export const MIN_RENDER_SIZE = 256;
 export const MAX_RENDER_SIZE = 1024;
 
+/** Per-call options of {@link Renderer.render}. */
+export interface RenderFrameOptions {
+  /**
+   * The posed mesh to render, 468 × (x, y, depth) in reference-image px, used instead of
+   * `poseVertices(reference identity, frame weights, reference pose ∘ frame head)`. For
+   * callers that shape the face themselves (lip-sync dubbing puts the model's mouth on a
+   * tracked face); the frame's weights still drive blink completion and the mouth fill.
+   */
+  vertices?: Float32Array;
+}
+
 /** One rendered frame. Buffers belong to the renderer and are reused by the next `render()`. */
 export interface RenderOutput {
   /** Warp-only talking-photo frame (mouth interior filled, lash line on closing eyes). */
@@ -393,7 +404,7 @@ export class Renderer {
    * Renders one Controls frame. Returns the renderer's own buffers (overwritten by the
    * next call).
    */
-  render(frame: ControlsFrame): RenderOutput {
+  render(frame: ControlsFrame, options: RenderFrameOptions = {}): RenderOutput {
     this.#assertOpen();
     const ref = this.#ref;
     if (!ref) throw new RenderError('RENDER_BAD_REFERENCE', 'no reference set');
@@ -408,7 +419,17 @@ export class Renderer {
       focalPx: ref.focalPx,
       interOcularCm: this.model.interOcularCm,
     });
-    poseVertices(this.model, ref.reference.identity, this.#weights, pose, this.#face);
+    if (options.vertices) {
+      if (options.vertices.length !== FACE_VERTEX_COUNT * 3) {
+        throw new RenderError(
+          'RENDER_BAD_OPTIONS',
+          `vertices must hold ${FACE_VERTEX_COUNT} × 3 values`,
+        );
+      }
+      this.#face.set(options.vertices);
+    } else {
+      poseVertices(this.model, ref.reference.identity, this.#weights, pose, this.#face);
+    }
     toOutput(this.#face, ref.transform);
     closeLids(this.#face, t.leftEye, frame.blendshapes.eyeBlinkLeft);
     closeLids(this.#face, t.rightEye, frame.blendshapes.eyeBlinkRight);

@@ -6,6 +6,7 @@ import { APP_DEFAULTS, type AppEnv, type AppOptions, type AppServices } from './
 import { ApiError } from './errors.ts';
 import { toHttpError } from './on-error.ts';
 import { mountAvatarRoutes } from './routes/avatars.ts';
+import { mountDubRoutes } from './routes/dubs.ts';
 import { mountJobRoutes } from './routes/jobs.ts';
 import { mountSystemRoutes } from './routes/system.ts';
 import { mountVideoRoutes } from './routes/videos.ts';
@@ -53,6 +54,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): Open
   mountSystemRoutes(app, services, version);
   mountAvatarRoutes(app, services, resolved);
   mountVideoRoutes(app, services, resolved);
+  mountDubRoutes(app, services, resolved);
   mountJobRoutes(app, services);
 
   app.notFound(() => {

@@ -33,6 +33,14 @@ export const serverConfigSchema = z
       .default(64 * 1024 ** 2),
     /** Longest speech (uploaded or synthesised), ms. Default 10 minutes. */
     maxAudioMs: z.number().int().positive().default(600_000),
+    /** Largest video upload (lip-sync translation), bytes. Default 128 MiB. */
+    maxVideoBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(128 * 1024 ** 2),
+    /** Longest video to dub, ms. Default 10 minutes. */
+    maxVideoMs: z.number().int().positive().default(600_000),
     /** Finished jobs are deleted after this many hours; 0 keeps them. Default 24. */
     retentionHours: z.number().min(0).default(24),
     /** A folder of static files served at `/` (the browser client). Default: none. */
@@ -53,6 +61,8 @@ const ENV: Record<string, keyof ServerConfigInput> = {
   FACECAST_MAX_PHOTO_BYTES: 'maxPhotoBytes',
   FACECAST_MAX_AUDIO_BYTES: 'maxAudioBytes',
   FACECAST_MAX_AUDIO_MS: 'maxAudioMs',
+  FACECAST_MAX_VIDEO_BYTES: 'maxVideoBytes',
+  FACECAST_MAX_VIDEO_MS: 'maxVideoMs',
   FACECAST_RETENTION_HOURS: 'retentionHours',
   FACECAST_CLIENT_DIR: 'clientDir',
 };
@@ -63,6 +73,8 @@ const NUMERIC = new Set<string>([
   'maxPhotoBytes',
   'maxAudioBytes',
   'maxAudioMs',
+  'maxVideoBytes',
+  'maxVideoMs',
   'retentionHours',
 ]);
 

@@ -1,12 +1,20 @@
 import type { AvatarLibrary } from '../avatars/index.ts';
-import type { VideoJobQueue } from '../pipeline/index.ts';
+import type { DubJobInput, DubJobResult } from '../dub/index.ts';
+import type { JobQueue, JobRecord } from '../jobs/index.ts';
+import type { VideoJobInput, VideoJobResult } from '../pipeline/index.ts';
 import type { TtsProvider } from '../tts/index.ts';
 import type { ServerMetrics } from './observability.ts';
 
+/** What the one job queue runs: videos from a script and lip-sync dubs (`kind: 'dub'`). */
+export type ServiceJobInput = VideoJobInput | DubJobInput;
+export type ServiceJobResult = VideoJobResult | DubJobResult;
+export type ServiceJobQueue = JobQueue<ServiceJobInput, ServiceJobResult>;
+export type ServiceJob = JobRecord<ServiceJobInput, ServiceJobResult>;
+
 /** The services the HTTP app is built from (created and closed by the caller). */
 export interface AppServices {
-  /** The persistent video job queue. */
-  jobs: VideoJobQueue;
+  /** The persistent job queue (video and dub jobs share its concurrency, limits and routes). */
+  jobs: ServiceJobQueue;
   /** Avatars by id. */
   avatars: AvatarLibrary;
   /** The text-to-speech provider (loaded on first use), for voices and text jobs. */
@@ -28,6 +36,10 @@ export interface AppOptions {
   maxAudioBytes?: number;
   /** Longest speech, ms. Default 10 minutes. */
   maxAudioMs?: number;
+  /** Largest video upload (dubs), bytes. Default 128 MiB. */
+  maxVideoBytes?: number;
+  /** Longest video to dub, ms. Default 10 minutes. */
+  maxVideoMs?: number;
   /** Where internal errors are reported. Default: one line on stderr. */
   logError?: (error: unknown, where: { method: string; path: string }) => void;
 }
@@ -38,6 +50,8 @@ export const APP_DEFAULTS = Object.freeze({
   maxPhotoBytes: 15 * 1024 ** 2,
   maxAudioBytes: 64 * 1024 ** 2,
   maxAudioMs: 600_000,
+  maxVideoBytes: 128 * 1024 ** 2,
+  maxVideoMs: 600_000,
   logError: (error: unknown, where: { method: string; path: string }) => {
     process.stderr.write(
       `facecast serve: ${where.method} ${where.path}: ${error instanceof Error ? error.stack : String(error)}\n`,

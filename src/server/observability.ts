@@ -1,6 +1,11 @@
 import type { JobQueue, JobRecord } from '../jobs/index.ts';
-import type { VideoJobInput, VideoJobResult } from '../pipeline/index.ts';
 import { PROMETHEUS_CONTENT_TYPE, Registry } from './metrics.ts';
+
+/** What the metrics read from a finished job's result (video and dub jobs both have it). */
+interface FinishedWork {
+  frames: number;
+  durationMs: number;
+}
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const JOB_SECONDS_BUCKETS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600];
@@ -85,7 +90,7 @@ export class ServerMetrics {
   }
 
   /** Counts the queue's jobs by state and records every finished job. */
-  watchJobs(queue: JobQueue<VideoJobInput, VideoJobResult>): () => void {
+  watchJobs<I, R extends FinishedWork>(queue: JobQueue<I, R>): () => void {
     this.registry.gauge('facecast_jobs', 'Jobs known to the server, by state.', () =>
       Object.entries(queue.stats().byState).map(([state, n]) => [{ state }, n]),
     );
@@ -101,7 +106,7 @@ export class ServerMetrics {
     return this.registry.render();
   }
 
-  #onJob(job: JobRecord<VideoJobInput, VideoJobResult>, previous: string | undefined): void {
+  #onJob<I, R extends FinishedWork>(job: JobRecord<I, R>, previous: string | undefined): void {
     if (previous === undefined && job.state === 'queued' && job.attempts === 0) {
       this.#jobsSubmitted.inc();
     }

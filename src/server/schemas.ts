@@ -30,9 +30,78 @@ export const AvatarIdParam = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, example: 'av_Zq8p0cYp1sJk2b7Q' }),
 });
 
+const VideoInputView = z
+  .object({
+    avatarId: z.string(),
+    speech: z.enum(['audio', 'text']),
+    sizePx: z.number().int(),
+    seed: z.number().int(),
+  })
+  .openapi('VideoJobInput');
+
+const DubInputView = z
+  .object({
+    fit: z.enum(['loop', 'pingpong', 'hold', 'trim']),
+    video: z.object({
+      widthPx: z.number().int(),
+      heightPx: z.number().int(),
+      durationMs: z.number().optional(),
+    }),
+    audioDurationMs: z.number(),
+  })
+  .openapi('DubJobInput');
+
+const VideoResultView = z
+  .object({
+    durationMs: z.number(),
+    frames: z.number().int(),
+    fps: z.number(),
+    sizePx: z.number().int(),
+    sizeBytes: z.number().int(),
+    renderer: z.enum(['warp', 'generator']),
+    timingsMs: stageTimingsSchema,
+  })
+  .openapi('VideoJobResult');
+
+const DubResultView = z
+  .object({
+    durationMs: z.number(),
+    frames: z.number().int(),
+    fps: z.number(),
+    widthPx: z.number().int(),
+    heightPx: z.number().int(),
+    sizeBytes: z.number().int(),
+    fit: z.enum(['loop', 'pingpong', 'hold', 'trim']),
+    variableFrameRate: z.boolean(),
+    silentAudio: z.boolean(),
+    sourceFrames: z.number().int(),
+    dubbedSourceFrames: z.number().int(),
+    passThrough: z
+      .array(
+        z.object({
+          reason: z.string().openapi({
+            description:
+              'no-face, multiple-faces, pose-extreme, face-too-small or track-lost: those source frames are output untouched',
+          }),
+          firstFrame: z.number().int(),
+          lastFrame: z.number().int(),
+          startMs: z.number(),
+          endMs: z.number(),
+        }),
+      )
+      .openapi({ description: 'Source frame ranges left untouched, and why' }),
+    cuts: z.array(z.object({ frame: z.number().int(), timeMs: z.number() })),
+    renderer: z.literal('warp'),
+    timingsMs: z.record(z.string(), z.number()),
+  })
+  .openapi('DubJobResult');
+
 export const JobSchema = z
   .object({
     id: z.string(),
+    kind: z.enum(['video', 'dub']).openapi({
+      description: '`video`: POST /v1/videos; `dub`: POST /v1/dubs (lip-sync translation)',
+    }),
     state: jobStateSchema,
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -40,23 +109,8 @@ export const JobSchema = z
     finishedAt: z.string().optional(),
     attempts: z.number().int(),
     progress: jobProgressSchema,
-    input: z.object({
-      avatarId: z.string(),
-      speech: z.enum(['audio', 'text']),
-      sizePx: z.number().int(),
-      seed: z.number().int(),
-    }),
-    result: z
-      .object({
-        durationMs: z.number(),
-        frames: z.number().int(),
-        fps: z.number(),
-        sizePx: z.number().int(),
-        sizeBytes: z.number().int(),
-        renderer: z.enum(['warp', 'generator']),
-        timingsMs: stageTimingsSchema,
-      })
-      .optional(),
+    input: z.union([VideoInputView, DubInputView]),
+    result: z.union([VideoResultView, DubResultView]).optional(),
     error: jobFailureSchema.optional(),
     links: z.object({ self: z.string(), events: z.string(), output: z.string().optional() }),
   })

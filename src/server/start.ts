@@ -3,11 +3,18 @@ import { join, resolve } from 'node:path';
 import type { WebSocketServerLike } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
 import { AvatarLibrary } from '../avatars/index.ts';
+import {
+  Dubber,
+  dubJobInputSchema,
+  dubJobResultSchema,
+  dubJobRunner,
+  isDubJobInput,
+} from '../dub/index.ts';
 import { FaceLandmarker, loadFaceModel } from '../face/index.ts';
 import { JobQueue } from '../jobs/index.ts';
 import {
-  type VideoJobQueue,
   VideoPipeline,
   type VideoPipelineOptions,
   videoJobInputSchema,
@@ -15,7 +22,13 @@ import {
 } from '../pipeline/index.ts';
 import { createApp } from './app.ts';
 import type { ServerConfig } from './config.ts';
-import type { AppEnv, AppServices } from './context.ts';
+import type {
+  AppEnv,
+  AppServices,
+  ServiceJobInput,
+  ServiceJobQueue,
+  ServiceJobResult,
+} from './context.ts';
 import { listen, type RunningServer } from './listen.ts';
 import { ServerMetrics } from './observability.ts';
 
@@ -82,11 +95,25 @@ export async function startServer(
     const landmarker = await FaceLandmarker.load(options.signal ? { signal: options.signal } : {});
     closers.push(() => landmarker.close());
     const avatars = await AvatarLibrary.open(join(dataDir, 'avatars'), { model, landmarker });
-    const jobs: VideoJobQueue = await JobQueue.open({
+    // Lip-sync dubs run in the same queue as videos (one concurrency limit, one set of job
+    // routes), with the same motion model.
+    const dubber = await Dubber.load({
+      motion: pipeline.motion,
+      defaults: {
+        maxVideoDurationMs: config.maxVideoMs,
+        maxAudioDurationMs: config.maxAudioMs,
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    closers.push(() => dubber.close());
+    const runVideo = pipeline.jobRunner();
+    const runDub = dubJobRunner(dubber);
+    const jobs: ServiceJobQueue = await JobQueue.open<ServiceJobInput, ServiceJobResult>({
       dir: join(dataDir, 'jobs'),
-      inputSchema: videoJobInputSchema,
-      resultSchema: videoJobResultSchema,
-      runner: pipeline.jobRunner(),
+      inputSchema: z.union([videoJobInputSchema, dubJobInputSchema]),
+      resultSchema: z.union([videoJobResultSchema, dubJobResultSchema]),
+      runner: (input, context) =>
+        isDubJobInput(input) ? runDub(input, context) : runVideo(input, context),
       concurrency: config.concurrency,
       maxQueued: config.maxQueued,
       retentionMs: config.retentionHours * 3_600_000,
@@ -101,6 +128,8 @@ export async function startServer(
       maxPhotoBytes: config.maxPhotoBytes,
       maxAudioBytes: config.maxAudioBytes,
       maxAudioMs: config.maxAudioMs,
+      maxVideoBytes: config.maxVideoBytes,
+      maxVideoMs: config.maxVideoMs,
     });
     let websocket: WebSocketServerLike | undefined;
     for (const extension of options.extensions ?? []) {

@@ -4,20 +4,87 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
+import { type DubJobInput, type DubJobResult, isDubJobInput } from '../../dub/index.ts';
 import { isFinal, JobError, type JobRecord } from '../../jobs/index.ts';
 import type { VideoJobInput, VideoJobResult } from '../../pipeline/index.ts';
-import type { AppEnv, AppServices } from '../context.ts';
+import type { AppEnv, AppServices, ServiceJob } from '../context.ts';
 import { parseRange } from '../range.ts';
 import { ErrorSchema, errorResponses, JobIdParam, JobSchema, type JobView } from '../schemas.ts';
 
 type VideoJob = JobRecord<VideoJobInput, VideoJobResult>;
+type DubJob = JobRecord<DubJobInput, DubJobResult>;
 
-/** The API view of a job: its state and progress, a summary of its input, and links. */
-export function jobView(job: VideoJob): JobView {
+/** The API view of a job: its kind, state and progress, a summary of its input, and links. */
+export function jobView(job: ServiceJob): JobView {
+  return isDubJobInput(job.input) ? dubView(job as DubJob) : videoView(job as VideoJob);
+}
+
+/** A dub job's view (POST /v1/dubs): input and result summaries, the untouched ranges. */
+function dubView(job: DubJob): JobView {
+  const { input, result } = job;
+  return {
+    ...commonView(job),
+    kind: 'dub',
+    input: {
+      fit: input.fit,
+      video: {
+        widthPx: input.video.width,
+        heightPx: input.video.height,
+        ...(input.video.durationMs ? { durationMs: input.video.durationMs } : {}),
+      },
+      audioDurationMs: input.audio.durationMs,
+    },
+    ...(result
+      ? {
+          result: {
+            durationMs: result.durationMs,
+            frames: result.frames,
+            fps: result.fps,
+            widthPx: result.width,
+            heightPx: result.height,
+            sizeBytes: result.sizeBytes,
+            fit: result.fit,
+            variableFrameRate: result.variableFrameRate,
+            silentAudio: result.silentAudio,
+            sourceFrames: result.sourceFrames,
+            dubbedSourceFrames: result.dubbedSourceFrames,
+            passThrough: result.passThrough,
+            cuts: result.cuts,
+            renderer: result.renderer,
+            timingsMs: result.timingsMs,
+          },
+        }
+      : {}),
+  };
+}
+
+/** State, times, progress, error and links: the same for every kind of job. */
+function commonView(job: ServiceJob): Omit<JobView, 'kind' | 'input' | 'result'> {
+  const base = `/v1/jobs/${job.id}`;
+  return {
+    id: job.id,
+    state: job.state,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    ...(job.startedAt ? { startedAt: job.startedAt } : {}),
+    ...(job.finishedAt ? { finishedAt: job.finishedAt } : {}),
+    attempts: job.attempts,
+    progress: job.progress,
+    ...(job.error ? { error: job.error } : {}),
+    links: {
+      self: base,
+      events: `${base}/events`,
+      ...(job.state === 'succeeded' ? { output: `${base}/output` } : {}),
+    },
+  };
+}
+
+function videoView(job: VideoJob): JobView {
   const base = `/v1/jobs/${job.id}`;
   const { result } = job;
   return {
     id: job.id,
+    kind: 'video',
     state: job.state,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,

@@ -1,0 +1,98 @@
+/** A square region of the source frame (integer px; may reach outside the frame). */
+export interface CropSquare {
+  x: number;
+  y: number;
+  side: number;
+}
+
+/**
+ * Blends the rendered crop back into the full frame: `out = source + mask · (render − source)`
+ * over the crop, untouched elsewhere (`out` already holds the source). `render` and `mask`
+ * are on the renderer's `size` × `size` grid; when the crop is that size the mapping is
+ * pixel for pixel, otherwise both are sampled bilinearly.
+ *
+ * @param out Output frame, `width` × `height` × 3, holding the source frame's pixels.
+ */
+export function blendCrop(
+  out: Uint8Array,
+  width: number,
+  height: number,
+  render: Uint8Array,
+  mask: Float32Array,
+  size: number,
+  crop: CropSquare,
+): void {
+  const x0 = Math.max(0, crop.x);
+  const y0 = Math.max(0, crop.y);
+  const x1 = Math.min(width, crop.x + crop.side);
+  const y1 = Math.min(height, crop.y + crop.side);
+  if (crop.side === size) {
+    for (let y = y0; y < y1; y++) {
+      const row = (y - crop.y) * size - crop.x;
+      for (let x = x0; x < x1; x++) {
+        const q = row + x;
+        const m = mask[q] as number;
+        if (m <= 0.002) continue;
+        const o = (y * width + x) * 3;
+        const r = q * 3;
+        for (let c = 0; c < 3; c++) {
+          const s = out[o + c] as number;
+          out[o + c] = s + m * ((render[r + c] as number) - s) + 0.5;
+        }
+      }
+    }
+    return;
+  }
+  const k = size / crop.side;
+  for (let y = y0; y < y1; y++) {
+    const v = Math.min(size - 1, Math.max(0, (y + 0.5 - crop.y) * k - 0.5));
+    const v0 = Math.min(size - 2, Math.floor(v));
+    const fv = v - v0;
+    for (let x = x0; x < x1; x++) {
+      const u = Math.min(size - 1, Math.max(0, (x + 0.5 - crop.x) * k - 0.5));
+      const u0 = Math.min(size - 2, Math.floor(u));
+      const fu = u - u0;
+      const q00 = v0 * size + u0;
+      const w00 = (1 - fu) * (1 - fv);
+      const w01 = fu * (1 - fv);
+      const w10 = (1 - fu) * fv;
+      const w11 = fu * fv;
+      const m =
+        w00 * (mask[q00] as number) +
+        w01 * (mask[q00 + 1] as number) +
+        w10 * (mask[q00 + size] as number) +
+        w11 * (mask[q00 + size + 1] as number);
+      if (m <= 0.002) continue;
+      const o = (y * width + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        const r =
+          w00 * (render[q00 * 3 + c] as number) +
+          w01 * (render[(q00 + 1) * 3 + c] as number) +
+          w10 * (render[(q00 + size) * 3 + c] as number) +
+          w11 * (render[(q00 + size + 1) * 3 + c] as number);
+        const s = out[o + c] as number;
+        out[o + c] = s + m * (r - s) + 0.5;
+      }
+    }
+  }
+}
+
+/**
+ * Copies an RGB frame into a frame of (possibly smaller, even) size, dropping the extra last
+ * column/row: H.264 4:2:0 needs even sides.
+ */
+export function copyFrame(
+  src: Uint8Array,
+  srcWidth: number,
+  dst: Uint8Array,
+  width: number,
+  height: number,
+): void {
+  if (srcWidth === width && src.length === dst.length) {
+    dst.set(src);
+    return;
+  }
+  for (let y = 0; y < height; y++) {
+    dst.set(src.subarray(y * srcWidth * 3, (y * srcWidth + width) * 3), y * width * 3);
+  }
+}

@@ -1,0 +1,153 @@
+import type { FaceModel } from '../face/index.ts';
+
+/**
+ * The lower-face blend mask of one dubbed frame, on the renderer's output grid: the face
+ * mesh drawn with per-vertex lower-face weights (0 at the eyes, 1 from the nostrils down),
+ * at both the source and the new mouth shape (so the chin's old and new places are both
+ * covered), grown by `growPx` and feathered by a blur of about `featherPx`. Buffers are
+ * allocated once per size.
+ */
+export class LowerFaceMask {
+  readonly size: number;
+  /** The mask, size × size, 0–1 (valid until the next `build`). */
+  readonly values: Float32Array;
+  readonly #tmp: Float32Array;
+  readonly #triangles: Uint32Array;
+  readonly #weights: Float32Array;
+
+  constructor(model: FaceModel, weights: Float32Array, size: number) {
+    this.size = size;
+    this.values = new Float32Array(size * size);
+    this.#tmp = new Float32Array(size * size);
+    this.#triangles = model.triangles;
+    this.#weights = weights;
+  }
+
+  /**
+   * @param source Mesh at the source shape, 468 × (x, y, depth) in output px.
+   * @param target Mesh at the new shape, same layout.
+   */
+  build(
+    source: Float32Array,
+    target: Float32Array,
+    growPx: number,
+    featherPx: number,
+  ): Float32Array {
+    const m = this.values;
+    m.fill(0);
+    const box = { x0: this.size, y0: this.size, x1: -1, y1: -1 };
+    this.#draw(source, box);
+    this.#draw(target, box);
+    if (box.x1 < 0) return m;
+    const grow = Math.max(1, Math.round(growPx));
+    const r = Math.max(1, Math.round(featherPx / 2));
+    // Everything below happens inside the drawn box grown by every blur's reach: outside it
+    // the mask is 0 before and after.
+    const reach = 2 * grow + 4 * r + 2;
+    const n = this.size;
+    const rect = {
+      x0: Math.max(0, box.x0 - reach),
+      y0: Math.max(0, box.y0 - reach),
+      x1: Math.min(n - 1, box.x1 + reach),
+      y1: Math.min(n - 1, box.y1 + reach),
+    };
+    // Grow: a blur doubled and clipped reaches 1 up to the old edge and spreads ~growPx past
+    // it (a soft dilation at the cost of two box blurs, independent of the radius).
+    boxBlur(m, this.#tmp, n, rect, grow, true);
+    boxBlur(this.#tmp, m, n, rect, grow, false);
+    for (let y = rect.y0; y <= rect.y1; y++) {
+      for (let x = rect.x0; x <= rect.x1; x++)
+        m[y * n + x] = Math.min(1, 2 * (m[y * n + x] as number));
+    }
+    // Feather: two box passes ≈ a Gaussian of about featherPx / 2 standard deviation.
+    for (let pass = 0; pass < 2; pass++) {
+      boxBlur(m, this.#tmp, n, rect, r, true);
+      boxBlur(this.#tmp, m, n, rect, r, false);
+    }
+    return m;
+  }
+
+  /** Rasterises the mesh with interpolated vertex weights, keeping the maximum per pixel. */
+  #draw(points: Float32Array, box: { x0: number; y0: number; x1: number; y1: number }): void {
+    const t = this.#triangles;
+    const w = this.#weights;
+    const n = this.size;
+    const m = this.values;
+    for (let k = 0; k < t.length; k += 3) {
+      const a = t[k] as number;
+      const b = t[k + 1] as number;
+      const c = t[k + 2] as number;
+      const wa = w[a] as number;
+      const wb = w[b] as number;
+      const wc = w[c] as number;
+      if (wa === 0 && wb === 0 && wc === 0) continue;
+      const ax = points[a * 3] as number;
+      const ay = points[a * 3 + 1] as number;
+      const bx = points[b * 3] as number;
+      const by = points[b * 3 + 1] as number;
+      const cx = points[c * 3] as number;
+      const cy = points[c * 3 + 1] as number;
+      const area = (bx - ax) * (cy - ay) - (cx - ax) * (by - ay);
+      if (Math.abs(area) < 1e-9) continue;
+      const x0 = Math.max(0, Math.floor(Math.min(ax, bx, cx)));
+      const x1 = Math.min(n - 1, Math.ceil(Math.max(ax, bx, cx)));
+      const y0 = Math.max(0, Math.floor(Math.min(ay, by, cy)));
+      const y1 = Math.min(n - 1, Math.ceil(Math.max(ay, by, cy)));
+      if (x1 < x0 || y1 < y0) continue;
+      box.x0 = Math.min(box.x0, x0);
+      box.y0 = Math.min(box.y0, y0);
+      box.x1 = Math.max(box.x1, x1);
+      box.y1 = Math.max(box.y1, y1);
+      for (let y = y0; y <= y1; y++) {
+        const py = y + 0.5;
+        for (let x = x0; x <= x1; x++) {
+          const px = x + 0.5;
+          const l1 = ((bx - px) * (cy - py) - (cx - px) * (by - py)) / area;
+          const l2 = ((cx - px) * (ay - py) - (ax - px) * (cy - py)) / area;
+          const l3 = 1 - l1 - l2;
+          if (l1 < -1e-6 || l2 < -1e-6 || l3 < -1e-6) continue;
+          const v = l1 * wa + l2 * wb + l3 * wc;
+          const o = y * n + x;
+          if (v > (m[o] as number)) m[o] = v;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Box blur of ±radius along rows (or columns) inside `rect`, reading clamped to the rect
+ * (it is chosen so that the mask is 0 at and beyond its edge), src → dst. A running sum:
+ * constant work per pixel whatever the radius.
+ */
+function boxBlur(
+  src: Float32Array,
+  dst: Float32Array,
+  n: number,
+  rect: { x0: number; y0: number; x1: number; y1: number },
+  radius: number,
+  rows: boolean,
+): void {
+  const inv = 1 / (2 * radius + 1);
+  const lo = rows ? rect.x0 : rect.y0;
+  const hi = rows ? rect.x1 : rect.y1;
+  const first = rows ? rect.y0 : rect.x0;
+  const last = rows ? rect.y1 : rect.x1;
+  // Element i of line `line` lives at base + i · step.
+  const step = rows ? 1 : n;
+  for (let line = first; line <= last; line++) {
+    const base = rows ? line * n : line;
+    const edgeLo = src[base + lo * step] as number;
+    const edgeHi = src[base + hi * step] as number;
+    let sum = edgeLo * radius;
+    for (let j = lo; j <= lo + radius; j++) sum += src[base + Math.min(j, hi) * step] as number;
+    for (let i = lo; i <= hi; i++) {
+      dst[base + i * step] = sum * inv;
+      const add = i + radius + 1;
+      const drop = i - radius;
+      sum +=
+        (add <= hi ? (src[base + add * step] as number) : edgeHi) -
+        (drop >= lo ? (src[base + drop * step] as number) : edgeLo);
+    }
+  }
+}

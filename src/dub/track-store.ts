@@ -1,0 +1,96 @@
+import { type FileHandle, open, rm } from 'node:fs/promises';
+import { BLENDSHAPE_COUNT } from '../controls/index.ts';
+import { FACE_VERTEX_COUNT, type FacePose } from '../face/index.ts';
+import { DubError } from './errors.ts';
+
+/** Floats per record: 52 weights, 6 pose values, 468 × (x, y) landmarks. */
+const POSE_FLOATS = 6;
+const LANDMARK_FLOATS = FACE_VERTEX_COUNT * 2;
+const RECORD_FLOATS = BLENDSHAPE_COUNT + POSE_FLOATS + LANDMARK_FLOATS;
+/** Bytes of one record in the track file. */
+export const TRACK_RECORD_BYTES = RECORD_FLOATS * 4;
+
+/** The tracked face of one source frame, in tracking-frame pixels. */
+export interface TrackRecord {
+  /** The 52 fitted weights (raw, unsmoothed), ARKit order. */
+  weights: Float32Array;
+  /** The fitted weak-perspective pose, tracking-frame px. */
+  pose: FacePose;
+  /** The 468 mesh landmarks, x/y in tracking-frame px. */
+  landmarks: Float32Array;
+}
+
+/**
+ * Per-frame tracking results on disk: fixed-size float32 records by source frame index, so
+ * the second pass can read any frame (loops, ping-pong) while memory stays at one record
+ * whatever the video's length (~4 KB per frame on disk). Records are written once, in any
+ * order; `read` returns views into a buffer reused by the next call.
+ */
+export class TrackStore {
+  readonly path: string;
+  readonly #file: FileHandle;
+  readonly #buffer = new Float32Array(RECORD_FLOATS);
+  readonly #bytes = new Uint8Array(this.#buffer.buffer);
+  #written = 0;
+  #closed = false;
+
+  private constructor(path: string, file: FileHandle) {
+    this.path = path;
+    this.#file = file;
+  }
+
+  /** Creates (truncates) the track file at `path`. */
+  static async create(path: string): Promise<TrackStore> {
+    return new TrackStore(path, await open(path, 'w+'));
+  }
+
+  /** Records written so far. */
+  get records(): number {
+    return this.#written;
+  }
+
+  /** Stores frame `index`'s record. */
+  async write(index: number, record: TrackRecord): Promise<void> {
+    this.#check();
+    const b = this.#buffer;
+    b.set(record.weights, 0);
+    const p = record.pose;
+    b.set([p.pitch, p.yaw, p.roll, p.pxPerCm, p.txPx, p.tyPx], BLENDSHAPE_COUNT);
+    b.set(record.landmarks.subarray(0, LANDMARK_FLOATS), BLENDSHAPE_COUNT + POSE_FLOATS);
+    await this.#file.write(this.#bytes, 0, TRACK_RECORD_BYTES, index * TRACK_RECORD_BYTES);
+    this.#written++;
+  }
+
+  /** Reads frame `index`'s record (views valid until the next call). */
+  async read(index: number): Promise<TrackRecord> {
+    this.#check();
+    const { bytesRead } = await this.#file.read(
+      this.#bytes,
+      0,
+      TRACK_RECORD_BYTES,
+      index * TRACK_RECORD_BYTES,
+    );
+    if (bytesRead !== TRACK_RECORD_BYTES) {
+      throw new DubError('DUB_TRACK_CORRUPT', `track record ${index} is missing from ${this.path}`);
+    }
+    const b = this.#buffer;
+    const p = (i: number) => b[BLENDSHAPE_COUNT + i] as number;
+    return {
+      weights: b.subarray(0, BLENDSHAPE_COUNT),
+      pose: { pitch: p(0), yaw: p(1), roll: p(2), pxPerCm: p(3), txPx: p(4), tyPx: p(5) },
+      landmarks: b.subarray(BLENDSHAPE_COUNT + POSE_FLOATS),
+    };
+  }
+
+  /** Closes and deletes the file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#file.close().catch(() => undefined);
+    await rm(this.path, { force: true });
+  }
+
+  #check(): void {
+    if (this.#closed) throw new DubError('DUB_TRACK_CORRUPT', 'the track store is closed');
+  }
+}
