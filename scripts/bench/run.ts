@@ -6,9 +6,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { avatarBench, trackBench } from './face.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { melBench } from './mel.ts';
+import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
 
-const BENCHES: Bench[] = [melBench, avatarBench, trackBench, renderBench];
+const BENCHES: Bench[] = [melBench, avatarBench, trackBench, renderBench, motionBench];
 const DOC = 'docs/benchmarks.md';
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

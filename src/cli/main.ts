@@ -4,8 +4,10 @@ import { audioCommand } from './commands/audio.ts';
 import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { featuresCommand } from './commands/features.ts';
+import { motionCommand } from './commands/motion.ts';
 import { renderControlsCommand } from './commands/render-controls.ts';
 import { trackCommand } from './commands/track.ts';
+import { ttsCommand } from './commands/tts.ts';
 
 const COMMANDS: Command[] = [
   audioCommand,
@@ -14,6 +16,8 @@ const COMMANDS: Command[] = [
   avatarCommand,
   renderControlsCommand,
   trackCommand,
+  motionCommand,
+  ttsCommand,
 ];
 
 const HELP = `facecast — speech to a talking avatar

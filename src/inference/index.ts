@@ -1,0 +1,16 @@
+export { InferenceError, type InferenceErrorCode } from './errors.ts';
+export {
+  cudaBinariesInstalled,
+  EXECUTION_PROVIDERS,
+  type ExecutionProvider,
+  type HostArray,
+  type HostTensor,
+  loadOnnxSession,
+  OnnxRunner,
+  OnnxSession,
+  type OnnxSessionOptions,
+  type ProviderFallback,
+  type RunnerSpec,
+  type TensorInfo,
+  type TensorType,
+} from './onnx.ts';

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { TtsError } from './errors.ts';
+import { EspeakTts } from './espeak.ts';
+import type { TtsProvider } from './provider.ts';
+
+/**
+ * Which TTS provider to use, as read from configuration (env, config file, HTTP admin API).
+ * `espeak` is built in; any other name must have been registered with
+ * {@link registerTtsProvider} (cloud providers: credentials come from the environment variable
+ * named in `apiKeyEnv`, never from the config itself).
+ */
+export const ttsConfigSchema = z.discriminatedUnion('provider', [
+  z
+    .object({
+      provider: z.literal('espeak'),
+      maxTextLength: z.number().int().positive().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      provider: z.literal('cloud'),
+      /** Registered provider name, e.g. `azure`, `google`, `elevenlabs`. */
+      name: z.string().min(1),
+      /** Service endpoint or region. */
+      endpoint: z.string().url().optional(),
+      /** Name of the environment variable holding the API key. */
+      apiKeyEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/)
+        .optional(),
+      /** Default voice for this provider. */
+      voice: z.string().optional(),
+      /** Request timeout in ms. Default 15000. */
+      timeoutMs: z.number().int().positive().optional(),
+    })
+    .strict(),
+]);
+export type TtsConfig = z.infer<typeof ttsConfigSchema>;
+export type CloudTtsConfig = Extract<TtsConfig, { provider: 'cloud' }>;
+
+/** Builds a cloud provider from its configuration. Implementations live outside this module. */
+export type TtsProviderFactory = (
+  config: CloudTtsConfig,
+  options: { signal?: AbortSignal },
+) => Promise<TtsProvider>;
+
+const factories = new Map<string, TtsProviderFactory>();
+
+/** Registers a cloud TTS provider under `name` (the `name` of a `cloud` config). */
+export function registerTtsProvider(name: string, factory: TtsProviderFactory): void {
+  factories.set(name, factory);
+}
+
+/**
+ * Creates the configured provider.
+ *
+ * @example
+ * const tts = await createTtsProvider({ provider: 'espeak' });
+ */
+export async function createTtsProvider(
+  raw: unknown,
+  options: { signal?: AbortSignal } = {},
+): Promise<TtsProvider> {
+  const parsed = ttsConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new TtsError(
+      'TTS_BAD_OPTIONS',
+      `invalid TTS configuration: ${parsed.error.issues[0]?.message}`,
+    );
+  }
+  const config = parsed.data;
+  if (config.provider === 'espeak')
+    return EspeakTts.load(config.maxTextLength ? { maxTextLength: config.maxTextLength } : {});
+  const factory = factories.get(config.name);
+  if (!factory) {
+    throw new TtsError(
+      'TTS_PROVIDER_NOT_CONFIGURED',
+      `no TTS provider registered as "${config.name}" (registered: ${[...factories.keys()].join(', ') || 'none'})`,
+    );
+  }
+  return factory(config, options);
+}
