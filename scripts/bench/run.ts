@@ -4,12 +4,20 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { avatarBench, trackBench } from './face.ts';
+import { generatorBench } from './generator.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
 
-const BENCHES: Bench[] = [melBench, avatarBench, trackBench, renderBench, motionBench];
+const BENCHES: Bench[] = [
+  melBench,
+  avatarBench,
+  trackBench,
+  renderBench,
+  motionBench,
+  generatorBench,
+];
 const DOC = 'docs/benchmarks.md';
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

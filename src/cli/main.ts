@@ -3,6 +3,7 @@ import type { Command, CommandContext } from './command.ts';
 import { audioCommand } from './commands/audio.ts';
 import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
+import { evalCommand } from './commands/eval.ts';
 import { featuresCommand } from './commands/features.ts';
 import { motionCommand } from './commands/motion.ts';
 import { renderControlsCommand } from './commands/render-controls.ts';
@@ -18,6 +19,7 @@ const COMMANDS: Command[] = [
   trackCommand,
   motionCommand,
   ttsCommand,
+  evalCommand,
 ];
 
 const HELP = `facecast — speech to a talking avatar

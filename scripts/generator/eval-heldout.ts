@@ -1,0 +1,229 @@
+/**
+ * The generator's verdict: self-reenactment of the held-out clips, warp-only and
+ * generator + SR on the same rendered frames in one run per clip, and the rule that decides
+ * `--generator auto`. Prints a markdown table; `--write` stores the result in
+ * models/generator/manifest.json (`evaluation`).
+ *
+ *   node --import tsx scripts/generator/eval-heldout.ts [--tracks data/generator/tracks] \
+ *     [--window 4] [--live] [--write] [--json out.json] [<folder|video>...]
+ *
+ * Rule (wins = true only if all hold): the mean per-clip PSNR gain has a 95 % interval above
+ * 0 (moving-block bootstrap over frames within each clip, 1 s blocks, 2000 replicates); the
+ * mean SSIM is not lower; the mean flicker is at most 10 % higher than warp-only's.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  type ArmScores,
+  type ClipTrack,
+  type ReenactmentScores,
+  readClipTrack,
+  scoreReenactment,
+} from '../../src/eval/index.ts';
+import { loadFaceModel } from '../../src/face/index.ts';
+import { DEFAULT_GENERATOR_MODEL_DIR, Generator } from '../../src/generator/index.ts';
+import { DEFAULT_HELDOUT } from './heldout.ts';
+import { listVideos } from './videos.ts';
+
+const { values, positionals } = parseArgs({
+  options: {
+    tracks: { type: 'string', default: 'data/generator/tracks' },
+    window: { type: 'string', default: '4' },
+    live: { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    clips: { type: 'string' },
+  },
+  allowPositionals: true,
+});
+const fixtures = process.env.FACECAST_FIXTURES ?? '../shared/fixtures';
+const inputs = positionals.length
+  ? positionals
+  : ['train-video', 'train-talk', 'video'].map((d) => join(fixtures, d));
+const wanted = new Set(values.clips ? values.clips.split(',') : DEFAULT_HELDOUT);
+const videos = (await listVideos(inputs)).filter((p) =>
+  wanted.has(basename(p).replace(/\.[^.]+$/, '')),
+);
+if (videos.length === 0)
+  throw new Error(`none of ${[...wanted].join(', ')} found in ${inputs.join(', ')}`);
+
+const model = await loadFaceModel();
+const generator = await Generator.load();
+const window = Number(values.window);
+const results: ReenactmentScores[] = [];
+const live: ReenactmentScores[] = [];
+try {
+  for (const video of videos) {
+    const name = basename(video).replace(/\.[^.]+$/, '');
+    const cached = join(values.tracks, `${name}.json`);
+    const track: ClipTrack | undefined = existsSync(cached)
+      ? await readClipTrack(cached)
+      : undefined;
+    const r = await scoreReenactment(video, {
+      generator,
+      model,
+      stream: { seed: 1, framesPerWindow: window },
+      ...(track ? { track } : {}),
+    });
+    results.push(r);
+    console.error(
+      `${name}: warp ${r.warpOnly.psnrDb.toFixed(2)} dB, generator ${r.generator?.psnrDb.toFixed(2)} dB (${r.scoredFrames} frames, ${r.timingsMs.generatorPerFrame?.toFixed(0)} ms/frame)`,
+    );
+    if (values.live) {
+      const l = await scoreReenactment(video, {
+        generator,
+        model,
+        stream: { seed: 1, framesPerWindow: 1 },
+        ...(track ? { track } : {}),
+      });
+      live.push(l);
+    }
+  }
+} finally {
+  await generator.close();
+}
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const arm = (pick: (r: ReenactmentScores) => ArmScores) => ({
+  psnrDb: mean(results.map((r) => pick(r).psnrDb)),
+  ssim: mean(results.map((r) => pick(r).ssim)),
+  facePsnrDb: mean(results.map((r) => pick(r).facePsnrDb)),
+  faceSsim: mean(results.map((r) => pick(r).faceSsim)),
+  flicker: mean(results.map((r) => pick(r).flicker)),
+});
+const warpOnly = arm((r) => r.warpOnly);
+const gen = arm((r) => r.generator as ArmScores);
+// Per-frame PSNR gain (dB) per clip.
+const gains = results.map((r) =>
+  r.warpOnly.frameMse.map(
+    (w, i) =>
+      10 *
+      Math.log10(
+        Math.max(w, 1e-9) / Math.max((r.generator as ArmScores).frameMse[i] as number, 1e-9),
+      ),
+  ),
+);
+const meanGain = mean(gains.map(mean));
+const ci = blockBootstrap(gains, 25, 2000);
+const ssimOk = gen.ssim >= warpOnly.ssim;
+const flickerOk = gen.flicker <= warpOnly.flicker * 1.1;
+const wins = ci[0] > 0 && ssimOk && flickerOk;
+const rule =
+  'wins iff the mean per-clip PSNR gain has a 95 % moving-block-bootstrap interval above 0 (1 s blocks within clips), mean SSIM is not lower, and mean flicker is at most 10 % above warp-only';
+const perClip = results.map((r, k) => ({
+  clip: r.clip,
+  frames: r.scoredFrames,
+  size: `${r.width}x${r.height}`,
+  warpOnly: round(r.warpOnly),
+  generator: round(r.generator as ArmScores),
+  realFlicker: +r.realFlicker.toFixed(3),
+  psnrGainDb: +mean(gains[k] as number[]).toFixed(3),
+  generatorMsPerFrame: +(r.timingsMs.generatorPerFrame ?? 0).toFixed(1),
+  ...(live[k] ? { live: round(live[k].generator as ArmScores) } : {}),
+}));
+const evaluation = {
+  measuredAt: new Date().toISOString(),
+  command: `node --import tsx scripts/generator/eval-heldout.ts --window ${window}${values.live ? ' --live' : ''}${values.write ? ' --write' : ''}`,
+  clips: results.map((r) => r.clip),
+  frames: results.reduce((a, r) => a + r.scoredFrames, 0),
+  warpOnly: round(warpOnly),
+  generator: round(gen),
+  perClip,
+  psnrGainDb: {
+    mean: +meanGain.toFixed(3),
+    ci95: [+ci[0].toFixed(3), +ci[1].toFixed(3)] as [number, number],
+  },
+  wins,
+  rule,
+};
+
+const f = (v: number, d: number) => v.toFixed(d);
+const lines = [
+  '| clip | frames | arm | PSNR dB | SSIM | face PSNR dB | face SSIM | flicker |',
+  '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+];
+type Scores = ReturnType<typeof round>;
+for (const c of perClip) {
+  const arms: [string, Scores][] = [
+    ['warp-only', c.warpOnly],
+    ['generator+SR', c.generator],
+  ];
+  if ('live' in c && c.live) arms.push(['generator+SR, live (1-frame windows)', c.live]);
+  for (const [label, a] of arms) {
+    lines.push(
+      `| ${c.clip} | ${c.frames} | ${label} | ${f(a.psnrDb, 2)} | ${f(a.ssim, 4)} | ${f(a.facePsnrDb, 2)} | ${f(a.faceSsim, 4)} | ${f(a.flicker, 3)} |`,
+    );
+  }
+}
+lines.push(
+  `| **mean of clips** | ${evaluation.frames} | warp-only | ${f(warpOnly.psnrDb, 2)} | ${f(warpOnly.ssim, 4)} | ${f(warpOnly.facePsnrDb, 2)} | ${f(warpOnly.faceSsim, 4)} | ${f(warpOnly.flicker, 3)} |`,
+);
+lines.push(
+  `| **mean of clips** | ${evaluation.frames} | generator+SR | ${f(gen.psnrDb, 2)} | ${f(gen.ssim, 4)} | ${f(gen.facePsnrDb, 2)} | ${f(gen.faceSsim, 4)} | ${f(gen.flicker, 3)} |`,
+);
+console.log(lines.join('\n'));
+console.log(
+  `\nPSNR gain ${f(meanGain, 3)} dB, 95 % interval [${f(ci[0], 3)}, ${f(ci[1], 3)}]; SSIM ${ssimOk ? 'not lower' : 'lower'}; flicker ${flickerOk ? 'within 10 %' : 'worse by > 10 %'} → wins: ${wins}`,
+);
+
+if (values.json)
+  await writeFile(
+    values.json,
+    JSON.stringify({ evaluation, results: results.map(stripFrames) }, null, 1),
+  );
+if (values.write) {
+  const path = join(DEFAULT_GENERATOR_MODEL_DIR, 'manifest.json');
+  const manifest = JSON.parse(await readFile(path, 'utf8'));
+  manifest.evaluation = evaluation;
+  await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  console.error(`wrote the evaluation into ${path}`);
+}
+
+function round(a: Omit<ArmScores, 'frameMse'>) {
+  return {
+    psnrDb: +a.psnrDb.toFixed(3),
+    ssim: +a.ssim.toFixed(5),
+    facePsnrDb: +a.facePsnrDb.toFixed(3),
+    faceSsim: +a.faceSsim.toFixed(5),
+    flicker: +a.flicker.toFixed(4),
+  };
+}
+
+function stripFrames(r: ReenactmentScores) {
+  return { ...r, warpOnly: round(r.warpOnly), generator: r.generator && round(r.generator) };
+}
+
+/** 95 % interval of the mean over clips of per-clip mean gains, moving-block bootstrap within clips. */
+function blockBootstrap(
+  perClipValues: number[][],
+  block: number,
+  replicates: number,
+): [number, number] {
+  let seed = 12345;
+  const rand = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 4294967296;
+  };
+  const stats: number[] = [];
+  for (let r = 0; r < replicates; r++) {
+    let total = 0;
+    for (const v of perClipValues) {
+      const b = Math.min(block, v.length);
+      let sum = 0;
+      let n = 0;
+      while (n < v.length) {
+        const start = Math.floor(rand() * (v.length - b + 1));
+        for (let i = 0; i < b && n < v.length; i++, n++) sum += v[start + i] as number;
+      }
+      total += sum / v.length;
+    }
+    stats.push(total / perClipValues.length);
+  }
+  stats.sort((a, b) => a - b);
+  return [
+    stats[Math.floor(0.025 * replicates)] as number,
+    stats[Math.floor(0.975 * replicates)] as number,
+  ];
+}
