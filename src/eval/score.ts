@@ -1,6 +1,11 @@
 import { throwIfAborted } from '../core/index.ts';
 import { type FaceModel, loadFaceModel } from '../face/index.ts';
-import { faceCropBox, type Generator, type GeneratorStreamOptions } from '../generator/index.ts';
+import {
+  faceCropBox,
+  type Generator,
+  type GeneratorStream,
+  type GeneratorStreamOptions,
+} from '../generator/index.ts';
 import type { RgbImage } from '../render/index.ts';
 import { EvaluationError } from './errors.ts';
 import { FlickerMeter, FrameScorer, psnrFromMse, type Region } from './metrics.ts';
@@ -33,7 +38,10 @@ export interface ReenactmentScores {
   width: number;
   height: number;
   warpOnly: ArmScores;
+  /** The generator + SR (the product's path), when a generator was given. */
   generator: ArmScores | null;
+  /** The generator with its residual upsampled bilinearly instead of SR (`withoutSr`). */
+  generatorWithoutSr: ArmScores | null;
   /** The flicker measure of the real video against itself (its floor). */
   realFlicker: number;
   /** Fraction of pixels that counted as static for the flicker measure. */
@@ -47,6 +55,11 @@ export interface ScoreReenactmentOptions {
   generator?: Generator;
   /** Stream options of the generator (framesPerWindow 1 = the live path). */
   stream?: GeneratorStreamOptions;
+  /**
+   * Also score the generator without the SR model (its base residual upsampled bilinearly),
+   * same frames, same noise: a third arm that shows what SR adds. Default false.
+   */
+  withoutSr?: boolean;
   /** A cached track of this clip (else it is tracked now). */
   track?: ClipTrack;
   /** Score only the first this many frames (the whole clip is still tracked). Default: all. */
@@ -84,27 +97,37 @@ export async function scoreReenactment(
     }));
   const trackMs = performance.now() - t0;
   const t1 = performance.now();
-  const stream = options.generator?.createStream(options.stream);
   const total = Math.min(track.frames.length, options.maxFrames ?? Number.POSITIVE_INFINITY);
   let scorer: FrameScorer | undefined;
-  const arms = {
-    warp: newArm(),
-    gen: stream ? newArm() : undefined,
-  };
+  const warp = newArm();
+  // One stream per generator arm; each returns its frames a window late.
+  const lanes: Lane[] = [];
+  if (options.generator) {
+    lanes.push({
+      stream: options.generator.createStream(options.stream),
+      arm: newArm(),
+      pending: [],
+    });
+    if (options.withoutSr)
+      lanes.push({
+        stream: options.generator.createStream({ ...options.stream, sr: false }),
+        arm: newArm(),
+        pending: [],
+      });
+  }
   let realMeter: FlickerMeter | undefined;
   let width = 0;
   let height = 0;
   let referenceIndex = -1;
   let faced = 0;
   // Generator output arrives a window late: keep the real frames and face boxes until then.
-  const pending: { frameIndex: number; real: RgbImage; face: Region }[] = [];
-  const take = (outputs: RgbImage[]) => {
+  const take = (lane: Lane, outputs: RgbImage[]) => {
     for (const out of outputs) {
-      const p = pending.shift();
-      if (!p || !arms.gen)
+      const p = lane.pending.shift();
+      if (!p)
         throw new EvaluationError('EVAL_BAD_FRAMES', 'generator returned more frames than given');
       addFrame(
-        arms.gen,
+        lane.arm,
         scorer as FrameScorer,
         out,
         p.real,
@@ -125,8 +148,8 @@ export async function scoreReenactment(
         width = f.real.width;
         height = f.real.height;
         scorer = new FrameScorer(width, height);
-        arms.warp.flicker = new FlickerMeter(width, height);
-        if (arms.gen) arms.gen.flicker = new FlickerMeter(width, height);
+        warp.flicker = new FlickerMeter(width, height);
+        for (const lane of lanes) lane.arm.flicker = new FlickerMeter(width, height);
         realMeter = new FlickerMeter(width, height);
       }
       referenceIndex = f.referenceIndex;
@@ -136,12 +159,14 @@ export async function scoreReenactment(
         ? { x: box.x, y: box.y, width: box.size, height: box.size }
         : { x: 0, y: 0, width, height };
       const isRef = f.frameIndex === referenceIndex;
-      addFrame(arms.warp, scorer, f.output.composite, f.real, face, isRef);
+      addFrame(warp, scorer, f.output.composite, f.real, face, isRef);
       realMeter?.push(f.real, f.real);
-      if (stream) {
-        pending.push({ frameIndex: f.frameIndex, real: copyImage(f.real), face });
+      const real = lanes.length ? copyImage(f.real) : f.real;
+      for (const lane of lanes) {
+        lane.pending.push({ frameIndex: f.frameIndex, real, face });
         take(
-          await stream.push(
+          lane,
+          await lane.stream.push(
             { composite: f.output.composite, maps: f.output.maps, reference: f.reference },
             { signal },
           ),
@@ -149,11 +174,11 @@ export async function scoreReenactment(
       }
       options.onProgress?.('score', f.frameIndex + 1, total);
     }
-    if (stream) take(await stream.flush({ signal }));
+    for (const lane of lanes) take(lane, await lane.stream.flush({ signal }));
   } finally {
-    stream?.close();
+    for (const lane of lanes) lane.stream.close();
   }
-  const scored = arms.warp.mse.length;
+  const scored = warp.mse.length;
   if (scored === 0)
     throw new EvaluationError(
       'EVAL_TOO_FEW_FRAMES',
@@ -167,16 +192,23 @@ export async function scoreReenactment(
     referenceIndex,
     width,
     height,
-    warpOnly: summarise(arms.warp),
-    generator: arms.gen ? summarise(arms.gen) : null,
+    warpOnly: summarise(warp),
+    generator: lanes[0] ? summarise(lanes[0].arm) : null,
+    generatorWithoutSr: lanes[1] ? summarise(lanes[1].arm) : null,
     realFlicker: realMeter?.value ?? Number.NaN,
-    staticFraction: arms.warp.flicker?.staticFraction ?? Number.NaN,
+    staticFraction: warp.flicker?.staticFraction ?? Number.NaN,
     timingsMs: {
       track: options.track ? 0 : trackMs,
       score: performance.now() - t1,
-      generatorPerFrame: stream ? stream.toJSON().meanMsPerFrame : null,
+      generatorPerFrame: lanes[0] ? lanes[0].stream.toJSON().meanMsPerFrame : null,
     },
   };
+}
+
+interface Lane {
+  stream: GeneratorStream;
+  arm: Arm;
+  pending: { frameIndex: number; real: RgbImage; face: Region }[];
 }
 
 interface Arm {

@@ -37,7 +37,7 @@ export {
   Generator,
   type GeneratorLoadOptions,
 } from './model.ts';
-export { type CropBox, type CropTaps, cropTaps } from './resample.ts';
+export { type CropBox, type CropTaps, cropTaps, upsample2x } from './resample.ts';
 export { packRgb, packSlotMaps, packSrGuide, type SlotSource } from './slots.ts';
 export {
   GeneratorStream,

@@ -87,6 +87,9 @@ export const generatorManifestSchema = z
         clips: z.array(z.string()),
         frames: z.number().int().nonnegative(),
         warpOnly: armScores,
+        /** The generator with its residual upsampled bilinearly (no SR): what SR adds. */
+        generatorWithoutSr: armScores.optional(),
+        /** The generator + SR: the path `auto` turns on. */
         generator: armScores,
         perClip: z.array(z.record(z.string(), z.unknown())),
         psnrGainDb: z

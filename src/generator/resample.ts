@@ -145,3 +145,41 @@ export function resampleLabels(
     }
   }
 }
+
+/**
+ * ×2 bilinear upsampling of planar channels [c, n, n] → [c, 2n, 2n], exactly PyTorch's
+ * `F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)` (source index
+ * (i + 0.5) / 2 − 0.5, clamped at the borders). The SR model adds its learned correction to
+ * this; used alone it is the "generator without SR" path.
+ */
+export function upsample2x(src: Float32Array, channels: number, n: number, dst: Float32Array) {
+  const m = 2 * n;
+  // Per output index: the two source indices and the weight of the second.
+  const i0 = new Int32Array(m);
+  const i1 = new Int32Array(m);
+  const w1 = new Float32Array(m);
+  for (let i = 0; i < m; i++) {
+    const s = Math.max(0, (i + 0.5) / 2 - 0.5);
+    const a = Math.min(Math.floor(s), n - 1);
+    i0[i] = a;
+    i1[i] = Math.min(a + 1, n - 1);
+    w1[i] = s - a;
+  }
+  for (let c = 0; c < channels; c++) {
+    const so = c * n * n;
+    const d0 = c * m * m;
+    for (let y = 0; y < m; y++) {
+      const ry0 = so + (i0[y] as number) * n;
+      const ry1 = so + (i1[y] as number) * n;
+      const wy = w1[y] as number;
+      for (let x = 0; x < m; x++) {
+        const xa = i0[x] as number;
+        const xb = i1[x] as number;
+        const wx = w1[x] as number;
+        const top = (src[ry0 + xa] as number) * (1 - wx) + (src[ry0 + xb] as number) * wx;
+        const bottom = (src[ry1 + xa] as number) * (1 - wx) + (src[ry1 + xb] as number) * wx;
+        dst[d0 + y * m + x] = top * (1 - wy) + bottom * wy;
+      }
+    }
+  }
+}

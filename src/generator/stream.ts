@@ -5,7 +5,7 @@ import { type CropOptions, CropTracker, pasteResidual } from './crop.ts';
 import { GeneratorError } from './errors.ts';
 import { GENERATOR_IN_CHANNELS, MAP_CHANNELS, SLOT_CHANNELS, SR_FACTOR } from './layout.ts';
 import type { Generator } from './model.ts';
-import { type CropBox, type CropTaps, cropTaps } from './resample.ts';
+import { type CropBox, type CropTaps, cropTaps, upsample2x } from './resample.ts';
 import { packSlotMaps, packSrGuide, type SlotSource } from './slots.ts';
 
 /** Options of {@link Generator.createStream}. */
@@ -21,6 +21,12 @@ export interface GeneratorStreamOptions {
   steps?: number;
   /** Crop behaviour. Default: the manifest's `crop` (what the model was trained with). */
   crop?: CropOptions;
+  /**
+   * Run the super-resolution model (default true). false: the generator's base residual is
+   * upsampled bilinearly instead (the SR model's own skip path) — the "generator without SR"
+   * arm of the evaluation; SR is not run.
+   */
+  sr?: boolean;
 }
 
 /** Stream statistics (`toJSON()`). */
@@ -58,6 +64,8 @@ export class GeneratorStream {
   readonly #sr: OnnxRunner;
   readonly #eps: Float32Array;
   readonly #row: Float32Array;
+  readonly #useSr: boolean;
+  readonly #upsampled: Float32Array;
   readonly #ctxMaps: Float32Array;
   readonly #ctxResidual: Float32Array;
   #ctxValid = false;
@@ -119,6 +127,8 @@ export class GeneratorStream {
     });
     this.#eps = gaussianNoise(3 * n * n, options.seed ?? 1);
     this.#row = new Float32Array(m * 8);
+    this.#useSr = options.sr ?? true;
+    this.#upsampled = new Float32Array(this.#useSr ? 0 : t * 3 * m * m);
     this.#ctxMaps = new Float32Array(MAP_CHANNELS * n * n);
     this.#ctxResidual = new Float32Array(3 * n * n);
   }
@@ -239,17 +249,29 @@ export class GeneratorStream {
     }
     // Super-resolution of the generated residuals, then paste over each composite.
     const m = this.#m;
-    (this.#sr.input('base') as Float32Array).set(x0.subarray(3 * n2, (t + 1) * 3 * n2));
-    await this.#sr.run({
-      dims: {
-        composite: [t, 3, m, m],
-        disocclusion: [t, 1, m, m],
-        base: [t, 3, n, n],
-        residual: [t, 3, m, m],
-      },
-      signal,
-    });
-    const residual = this.#sr.output('residual') as Float32Array;
+    let residual: Float32Array;
+    if (this.#useSr) {
+      (this.#sr.input('base') as Float32Array).set(x0.subarray(3 * n2, (t + 1) * 3 * n2));
+      await this.#sr.run({
+        dims: {
+          composite: [t, 3, m, m],
+          disocclusion: [t, 1, m, m],
+          base: [t, 3, n, n],
+          residual: [t, 3, m, m],
+        },
+        signal,
+      });
+      residual = this.#sr.output('residual') as Float32Array;
+    } else {
+      residual = this.#upsampled;
+      for (let k = 0; k < t; k++)
+        upsample2x(
+          x0.subarray((k + 1) * 3 * n2, (k + 2) * 3 * n2),
+          3,
+          n,
+          residual.subarray(k * 3 * m * m, (k + 1) * 3 * m * m),
+        );
+    }
     const box = this.#box as CropBox;
     const out: RgbImage[] = [];
     for (let k = 0; k < t; k++) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReenactmentScores } from '../../src/eval/index.ts';
-import { fixture, tempDir } from '../helpers/media.ts';
+import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/facecast', import.meta.url).pathname;
@@ -103,5 +103,58 @@ describe('facecast eval reenact', () => {
     expect(usage.stderr).toMatch(/--generator/);
     const action = await facecast(['eval', 'score', '--video', CLIP]);
     expect(action.code).toBe(2);
+  });
+
+  it('says clearly when the generator models are missing (--generator on) and when no face is found', async () => {
+    const missing = await facecast([
+      'eval',
+      'reenact',
+      '--video',
+      CLIP,
+      '--track',
+      TRACK,
+      '--generator',
+      'on',
+      '--model',
+      join(dir, 'no-such-model'),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/^facecast eval: GENERATOR_UNAVAILABLE.*no-such-model/);
+    // auto with the same missing folder falls back to warp-only instead of failing.
+    const auto = await facecast([
+      'eval',
+      'reenact',
+      '--video',
+      CLIP,
+      '--track',
+      TRACK,
+      '--generator',
+      'auto',
+      '--model',
+      join(dir, 'no-such-model'),
+      '--frames',
+      '3',
+      '--json',
+    ]);
+    expect(auto.code, auto.stderr).toBe(0);
+    const report = JSON.parse(auto.stdout) as Report;
+    expect(report.generator).toBeFalsy();
+    expect(report.generatorDecision).toMatch(/^warp-only: no usable generator/);
+
+    const blank = join(dir, 'blank.mp4');
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:s=160x120:d=1:r=25',
+      '-pix_fmt',
+      'yuv420p',
+      blank,
+    ]);
+    const noFace = await facecast(['eval', 'reenact', '--video', blank, '--generator', 'off']);
+    expect(noFace.code).toBe(2);
+    expect(noFace.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noFace.stderr).toMatch(/^facecast eval: (FACE_NOT_FOUND|EVAL_TOO_FEW_FRAMES).*face/);
   });
 });

@@ -5,6 +5,7 @@ import {
   faceCropBox,
   LABEL_CHANNELS,
   pasteResidual,
+  upsample2x,
 } from '../../src/generator/index.ts';
 import { resampleInterleaved, resampleLabels } from '../../src/generator/resample.ts';
 import { createRgbImage, PART_LABELS, resizeRgb } from '../../src/render/index.ts';
@@ -139,5 +140,22 @@ describe('pasteResidual', () => {
     expect(out.data).toEqual(base.data);
     pasteResidual(base, new Float32Array(3 * 16).fill(5), 4, box, out);
     expect(out.data[(24 * 64 + 32) * 3]).toBe(255);
+  });
+});
+
+describe('upsample2x (the generator-without-SR path, = the SR model’s skip)', () => {
+  it('is PyTorch’s bilinear ×2 with align_corners=False: separable, clamped at the borders', () => {
+    // v(y, x) = 2y + x on a 2 × 2 grid. Along each axis PyTorch gives [0, 0.25, 0.75, 1] for
+    // [0, 1] (source index (i + 0.5) / 2 - 0.5, clamped), so out(Y, X) = 2 f(Y) + f(X).
+    const f = [0, 0.25, 0.75, 1];
+    const src = new Float32Array([0, 1, 2, 3, 10, 11, 12, 13]); // 2 channels
+    const out = new Float32Array(2 * 16);
+    upsample2x(src, 2, 2, out);
+    for (let y = 0; y < 4; y++)
+      for (let x = 0; x < 4; x++) {
+        const v = 2 * (f[y] as number) + (f[x] as number);
+        expect(out[y * 4 + x]).toBeCloseTo(v, 6);
+        expect(out[16 + y * 4 + x]).toBeCloseTo(10 + v, 6);
+      }
   });
 });
