@@ -77,6 +77,8 @@ def main():
     p.add_argument("--version", default="1.0.0")
     p.add_argument("--frames-per-window", type=int, default=4)
     p.add_argument("--no-calibration", action="store_true", help="ship the SR output unscaled")
+    p.add_argument("--prior-steps", type=int, default=0, help="steps of the run the checkpoint continued from (train_generator.py --init)")
+    p.add_argument("--prior-minutes", type=float, default=0.0, help="wall minutes of that run")
     a = p.parse_args()
 
     ck = torch.load(a.checkpoint)
@@ -176,8 +178,13 @@ def main():
         "trainFrames": info["trainFrames"],
         "trainSampleFolders": info["trainSampleFolders"],
         "heldout": info["heldout"],
-        "steps": info["steps"],
-        "wallMinutes": info["wallMinutes"],
+        "steps": info["steps"] + a.prior_steps,
+        "wallMinutes": round(info["wallMinutes"] + a.prior_minutes, 1),
+        "stages": (
+            [{"steps": a.prior_steps, "wallMinutes": a.prior_minutes, "note": "first run, from scratch (sigma_max in half the windows)"}] if a.prior_steps else []
+        )
+        + [{"steps": info["steps"], "wallMinutes": info["wallMinutes"], "init": info.get("init"), "topFrac": info.get("topFrac", 0.5), "lr": info["lr"]}],
+        "history": [{k: v[k] for k in ("step", "minutes", "gainBase", "gainSr", "clips")} for v in info.get("history", [])],
         "batch": info["batch"],
         "threads": info["threads"],
         "seed": info["seed"],

@@ -98,6 +98,21 @@ export const generatorManifestSchema = z
         /** The rule's verdict: `auto` enables the generator only when true. */
         wins: z.boolean(),
         rule: z.string(),
+        /**
+         * The same rule for the live path (1-frame windows), when measured: for real-time use
+         * (`frameBudgetMs`) `auto` also needs this verdict to be a win.
+         */
+        live: z
+          .object({
+            framesPerWindow: z.literal(1),
+            generator: armScores,
+            psnrGainDb: z
+              .object({ mean: z.number(), ci95: z.tuple([z.number(), z.number()]) })
+              .strict(),
+            wins: z.boolean(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .nullable(),

@@ -37,7 +37,8 @@ export interface GeneratorDecision {
  * - `auto`: the generator only where it measurably beats warp-only: the manifest's held-out
  *   self-reenactment evaluation must say `wins` (scripts/generator/eval-heldout.ts: PSNR gain
  *   with a 95 % interval above 0, SSIM not lower, flicker not worse), and for real-time use
- *   the probe must fit `frameBudgetMs`. Otherwise warp-only, with the reason.
+ *   the probe must fit `frameBudgetMs` and, when the evaluation measured the live path
+ *   (1-frame windows), that verdict must be a win too. Otherwise warp-only, with the reason.
  *
  * @example
  * const { generator, reason } = await resolveGenerator('auto', { frameBudgetMs: 20 });
@@ -65,6 +66,12 @@ export async function resolveGenerator(
         mode,
         enabled: false,
         reason: `warp-only: the generator does not beat it (${summary})`,
+      };
+    if (options.frameBudgetMs !== undefined && e.live && !e.live.wins)
+      return {
+        mode,
+        enabled: false,
+        reason: `warp-only: the generator beats it offline but not live, with 1-frame windows (held-out PSNR gain ${e.live.psnrGainDb.mean.toFixed(2)} dB, 95 % interval [${e.live.psnrGainDb.ci95[0].toFixed(2)}, ${e.live.psnrGainDb.ci95[1].toFixed(2)}])`,
       };
     let generator: Generator;
     try {

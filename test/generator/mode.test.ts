@@ -98,6 +98,30 @@ describe('resolveGenerator (--generator on|off|auto)', () => {
     expect(slow.generator).toBeUndefined();
   });
 
+  it('auto keeps warp-only for live use when only the offline verdict is a win', async () => {
+    const modelDir = await withEvaluation('offline-only', {
+      ...evaluation(true),
+      live: {
+        framesPerWindow: 1,
+        generator: scores(29.5),
+        psnrGainDb: { mean: -0.5, ci95: [-0.8, -0.2] },
+        wins: false,
+      },
+    });
+    const live = await resolveGenerator('auto', {
+      modelDir,
+      executionProviders: ['cpu'],
+      frameBudgetMs: 1e6,
+    });
+    expect(live).toMatchObject({
+      enabled: false,
+      reason: expect.stringMatching(/not live, with 1-frame windows/),
+    });
+    const offline = await resolveGenerator('auto', { modelDir, executionProviders: ['cpu'] });
+    expect(offline.enabled).toBe(true);
+    await offline.generator?.close();
+  });
+
   it('on loads the generator whatever the evaluation says, and fails clearly without models', async () => {
     const on = await resolveGenerator('on', {
       modelDir: await withEvaluation('on', evaluation(false)),
