@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dubBench } from './dub.ts';
 import { avatarBench, trackBench } from './face.ts';
+import { generatorBench } from './generator.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { lipsyncBench } from './lipsync.ts';
 import { liveBench, liveBrowserBench, liveSessionsBench, liveSoakBench } from './live.ts';
@@ -21,6 +22,7 @@ const BENCHES: Bench[] = [
   avatarBench,
   trackBench,
   renderBench,
+  generatorBench,
   videoBench,
   videoMemoryBench,
   dubBench,

@@ -4,6 +4,7 @@ import { audioCommand } from './commands/audio.ts';
 import { avatarCommand } from './commands/avatar.ts';
 import { controlsCommand } from './commands/controls.ts';
 import { dubCommand } from './commands/dub.ts';
+import { evalCommand } from './commands/eval.ts';
 import { featuresCommand } from './commands/features.ts';
 import { motionCommand } from './commands/motion.ts';
 import { renderCommand } from './commands/render.ts';
@@ -24,6 +25,7 @@ const COMMANDS: Command[] = [
   renderCommand,
   dubCommand,
   serveCommand,
+  evalCommand,
 ];
 
 const HELP = `facecast — speech to a talking avatar

@@ -40,6 +40,8 @@ export interface TrackResult {
     sourceFps: number;
   };
   facedFrames: number;
+  /** The person's calibrated neutral shape (468 × 3 cm): what each frame's pose was fitted with. */
+  identity: Float32Array;
   meanResidualPx: number;
   timingsMs: { total: number; detect: number; fit: number };
 }
@@ -151,6 +153,7 @@ export async function trackVideo(
       sourceFps: video.video.fps,
     },
     facedFrames: stats.faced,
+    identity: tracker.identity ?? Float32Array.from(model.neutral),
     meanResidualPx: stats.meanResidualPx,
     timingsMs: { total: performance.now() - t0, detect: detectMs, fit: fitMs },
   };

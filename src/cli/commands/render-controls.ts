@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readControlsFile } from '../../controls/index.ts';
 import { throwIfAborted } from '../../core/index.ts';
+import { framedReference, generatorModeSchema, resolveGenerator } from '../../generator/index.ts';
 import { checkLocalInput, Mp4Writer } from '../../media/index.ts';
 import {
   applyEdits,
@@ -29,6 +30,7 @@ const flagsSchema = z.object({
     .default(RENDERER_DEFAULTS.size),
   maps: z.string().min(1).optional(),
   set: z.array(z.string()).default([]),
+  generator: generatorModeSchema.default('auto'),
 });
 
 export const renderControlsCommand: Command = {
@@ -57,6 +59,9 @@ Options:
   --audio <file>     audio to mux as AAC
   --size <px>        longer side of the video, ${MIN_RENDER_SIZE}–${MAX_RENDER_SIZE} (default ${RENDERER_DEFAULTS.size})
   --maps <dir>       also write the generator's maps per frame as .npy stacks + maps.json
+  --generator <mode> on: generator + super-resolution over the face (models/generator, models/sr);
+                     off: warp-only; auto (default): on only where the held-out evaluation
+                     says it beats warp-only (see docs/architecture.md, Generator)
   --json             machine-readable output`,
   async run(context) {
     const { values } = parseCommandArgs(
@@ -69,6 +74,7 @@ Options:
         size: { type: 'string' },
         maps: { type: 'string' },
         set: { type: 'string', multiple: true },
+        generator: { type: 'string' },
       },
       { min: 0, max: 0 },
     );
@@ -87,6 +93,18 @@ Options:
     const touched = applyEdits(sequence, edits);
     if (sequence.frames.length === 0) throw new UsageError(`${flags.controls} has no frames`);
     const renderer = await createRenderer(flags.avatar, { size: flags.size, signal });
+    const decision = await resolveGenerator(flags.generator, { signal }).catch((error) => {
+      renderer.close();
+      throw error;
+    });
+    const stream = decision.generator?.createStream();
+    const reference = stream
+      ? framedReference(
+          renderer.reference as NonNullable<typeof renderer.reference>,
+          renderer.width,
+          renderer.height,
+        )
+      : undefined;
     const writer = await Mp4Writer.open(flags.out, {
       width: renderer.width,
       height: renderer.height,
@@ -113,12 +131,18 @@ Options:
           sequence.frames[i] as (typeof sequence.frames)[number],
         );
         renderMs += performance.now() - t;
-        await writer.writeFrame(composite.data, { signal });
         if (dump) await dump.write(maps, composite.data);
+        if (stream && reference) {
+          for (const out of await stream.push({ composite, maps, reference }, { signal }))
+            await writer.writeFrame(out.data, { signal });
+        } else await writer.writeFrame(composite.data, { signal });
         if (context.interactive && (i % 25 === 0 || i === total - 1)) {
           context.stderr.write(`\rrendering ${i + 1}/${total} frames`);
         }
       }
+      if (stream)
+        for (const out of await stream.flush({ signal }))
+          await writer.writeFrame(out.data, { signal });
       if (context.interactive) context.stderr.write('\n');
       await dump?.close();
       const summary = await writer.finish({ signal });
@@ -134,13 +158,15 @@ Options:
         edits: edits.map((e, k) => ({ ...e, frames: touched[k] })),
         maps: dump?.dir ?? null,
         renderMsPerFrame: renderMs / summary.frames,
+        generator: decision.reason,
+        generatorMsPerFrame: stream ? stream.toJSON().meanMsPerFrame : null,
         realTimeFactor: summary.durationMs / wallMs,
       };
       if (flags.maps === undefined) delete (report as { maps?: unknown }).maps;
       if (values.json) writeJson(context, report);
       else
         context.stdout.write(
-          `wrote ${summary.path}: ${summary.frames} frames ${renderer.width}×${renderer.height} at ${sequence.fps} fps (${(summary.durationMs / 1000).toFixed(2)} s${summary.hasAudio ? ', with audio' : ''}); render ${report.renderMsPerFrame.toFixed(1)} ms/frame, ${report.realTimeFactor.toFixed(1)}× real time${dump ? `; maps in ${dump.dir}` : ''}\n`,
+          `wrote ${summary.path}: ${summary.frames} frames ${renderer.width}×${renderer.height} at ${sequence.fps} fps (${(summary.durationMs / 1000).toFixed(2)} s${summary.hasAudio ? ', with audio' : ''}); render ${report.renderMsPerFrame.toFixed(1)} ms/frame${stream ? `, generator ${report.generatorMsPerFrame?.toFixed(1)} ms/frame` : ''}, ${report.realTimeFactor.toFixed(1)}× real time${dump ? `; maps in ${dump.dir}` : ''}\n`,
         );
     } catch (error) {
       await writer.close();
@@ -148,6 +174,8 @@ Options:
       throw error;
     } finally {
       renderer.close();
+      stream?.close();
+      await decision.generator?.close();
     }
   },
 };

@@ -1,0 +1,114 @@
+import { throwIfAborted } from '../core/index.ts';
+import type { FaceModel } from '../face/index.ts';
+import { openVideoFrames } from '../media/index.ts';
+import {
+  createRgbImage,
+  MAX_RENDER_SIZE,
+  MIN_RENDER_SIZE,
+  Renderer,
+  type RenderOutput,
+  type RgbImage,
+  resizeRgb,
+} from '../render/index.ts';
+import { EvaluationError } from './errors.ts';
+import { reenactmentControls } from './reenact-controls.ts';
+import type { ClipTrack } from './track.ts';
+
+/** One re-rendered frame of a self-reenactment and the real frame it should equal. */
+export interface ReenactedFrame {
+  frameIndex: number;
+  /** The frame used as the reference (the first faced frame at or after the one asked for). */
+  referenceIndex: number;
+  /** Whether the tracker found the face in this frame (else its Controls are held). */
+  faceFound: boolean;
+  /** The real frame at the render size. Reused between frames: copy what you keep. */
+  real: RgbImage;
+  /** The renderer's output for the tracked Controls (its own buffers, reused). */
+  output: RenderOutput;
+  /** The reference image in the output framing (what the generator's reference crop uses). */
+  reference: RgbImage;
+}
+
+/** Options of {@link reenactFrames}. */
+export interface ReenactOptions {
+  /** The frame used as the reference. Default 0 (the first frame with a face at or after it). */
+  referenceIndex?: number;
+  model: FaceModel;
+  signal?: AbortSignal;
+}
+
+/** The render size for a decoded frame: its longer side, kept within the renderer's range. */
+export function reenactRenderSize(track: Pick<ClipTrack, 'width' | 'height'>): number {
+  return Math.min(MAX_RENDER_SIZE, Math.max(MIN_RENDER_SIZE, Math.max(track.width, track.height)));
+}
+
+/**
+ * Self-reenactment of a tracked clip: decodes it again (same size as when tracked), takes the
+ * reference frame, and renders every frame from its tracked Controls
+ * ({@link reenactmentControls}), yielding the render next to the real frame.
+ *
+ * @example
+ * for await (const f of reenactFrames('clip.mp4', track, { model })) score(f.output.composite, f.real);
+ */
+export async function* reenactFrames(
+  path: string,
+  track: ClipTrack,
+  options: ReenactOptions,
+): AsyncGenerator<ReenactedFrame> {
+  const { model, signal } = options;
+  const plan = reenactmentControls(track, options.referenceIndex ?? 0, model.interOcularCm);
+  const decode = () => openVideoFrames(path, { fps: 25, maxSize: track.maxSize, signal });
+  // First pass: the reference image.
+  let referenceImage: RgbImage | undefined;
+  for await (const frame of await decode()) {
+    if (frame.frameIndex === plan.referenceIndex) {
+      checkSize(frame, track);
+      referenceImage = { width: frame.width, height: frame.height, data: frame.rgb };
+      break;
+    }
+  }
+  if (!referenceImage) {
+    throw new EvaluationError(
+      'EVAL_BAD_TRACK',
+      `${path}: frame ${plan.referenceIndex} was not decoded`,
+    );
+  }
+  const renderer = Renderer.create(
+    model,
+    { ...plan.reference, image: referenceImage },
+    { size: reenactRenderSize(track) },
+  );
+  try {
+    const { width, height } = renderer;
+    const reference = resizeRgb(referenceImage, createRgbImage(width, height));
+    const real = createRgbImage(width, height);
+    for await (const frame of await decode()) {
+      throwIfAborted(signal);
+      const controls = plan.frames[frame.frameIndex];
+      if (!controls) break;
+      checkSize(frame, track);
+      const image = { width: frame.width, height: frame.height, data: frame.rgb };
+      if (frame.width === width && frame.height === height) real.data.set(frame.rgb);
+      else resizeRgb(image, real);
+      yield {
+        frameIndex: frame.frameIndex,
+        referenceIndex: plan.referenceIndex,
+        faceFound: track.frames[frame.frameIndex]?.pose != null,
+        real,
+        output: renderer.render(controls),
+        reference,
+      };
+    }
+  } finally {
+    renderer.close();
+  }
+}
+
+function checkSize(frame: { width: number; height: number }, track: ClipTrack): void {
+  if (frame.width !== track.width || frame.height !== track.height) {
+    throw new EvaluationError(
+      'EVAL_BAD_TRACK',
+      `${track.clip}: decoded ${frame.width}×${frame.height}, the track says ${track.width}×${track.height}`,
+    );
+  }
+}

@@ -1,0 +1,260 @@
+import { throwIfAborted } from '../core/index.ts';
+import { type FaceModel, loadFaceModel } from '../face/index.ts';
+import {
+  faceCropBox,
+  type Generator,
+  type GeneratorStream,
+  type GeneratorStreamOptions,
+} from '../generator/index.ts';
+import type { RgbImage } from '../render/index.ts';
+import { EvaluationError } from './errors.ts';
+import { FlickerMeter, FrameScorer, psnrFromMse, type Region } from './metrics.ts';
+import { reenactFrames } from './reenact.ts';
+import { type ClipTrack, trackClip } from './track.ts';
+
+/** Scores of one arm (warp-only or generator) over a clip. */
+export interface ArmScores {
+  /** Mean over scored frames of the frame's PSNR (RGB, whole frame), dB. */
+  psnrDb: number;
+  /** Mean SSIM (luma, whole frame). */
+  ssim: number;
+  /** The same inside the face box (the rendered face's bounding box, 10 % margin). */
+  facePsnrDb: number;
+  faceSsim: number;
+  /** {@link FlickerMeter} value over all frames, 0–255 luma levels. */
+  flicker: number;
+  /** Per scored frame: MSE over the whole frame (for paired statistics). */
+  frameMse: number[];
+}
+
+/** What {@link scoreReenactment} measured. */
+export interface ReenactmentScores {
+  clip: string;
+  frames: number;
+  /** Frames scored: every frame except the reference. */
+  scoredFrames: number;
+  facedFrames: number;
+  referenceIndex: number;
+  width: number;
+  height: number;
+  warpOnly: ArmScores;
+  /** The generator + SR (the product's path), when a generator was given. */
+  generator: ArmScores | null;
+  /** The generator with its residual upsampled bilinearly instead of SR (`withoutSr`). */
+  generatorWithoutSr: ArmScores | null;
+  /** The flicker measure of the real video against itself (its floor). */
+  realFlicker: number;
+  /** Fraction of pixels that counted as static for the flicker measure. */
+  staticFraction: number;
+  timingsMs: { track: number; score: number; generatorPerFrame: number | null };
+}
+
+/** Options of {@link scoreReenactment}. */
+export interface ScoreReenactmentOptions {
+  /** Score the generator next to warp-only (same frames, same run). Not closed here. */
+  generator?: Generator;
+  /** Stream options of the generator (framesPerWindow 1 = the live path). */
+  stream?: GeneratorStreamOptions;
+  /**
+   * Also score the generator without the SR model (its base residual upsampled bilinearly),
+   * same frames, same noise: a third arm that shows what SR adds. Default false.
+   */
+  withoutSr?: boolean;
+  /** A cached track of this clip (else it is tracked now). */
+  track?: ClipTrack;
+  /** Score only the first this many frames (the whole clip is still tracked). Default: all. */
+  maxFrames?: number;
+  /** Reference frame. Default 0. */
+  referenceIndex?: number;
+  model?: FaceModel;
+  onProgress?: (stage: 'track' | 'score', done: number, total: number | undefined) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Self-reenactment score of a clip (`facecast eval reenact`): tracks it (or takes a cached
+ * track), uses its first frame as the reference, re-renders every frame from the tracked
+ * Controls and compares with the real frames — warp-only, and the generator on the very same
+ * rendered frames when given. The reference frame itself is not scored.
+ *
+ * @example
+ * const scores = await scoreReenactment('clip.mp4', { generator });
+ * console.log(scores.warpOnly.psnrDb, scores.generator?.psnrDb);
+ */
+export async function scoreReenactment(
+  path: string,
+  options: ScoreReenactmentOptions = {},
+): Promise<ReenactmentScores> {
+  const { signal } = options;
+  const model = options.model ?? (await loadFaceModel());
+  const t0 = performance.now();
+  const track =
+    options.track ??
+    (await trackClip(path, {
+      model,
+      signal,
+      onProgress: (done, total) => options.onProgress?.('track', done, total),
+    }));
+  const trackMs = performance.now() - t0;
+  const t1 = performance.now();
+  const total = Math.min(track.frames.length, options.maxFrames ?? Number.POSITIVE_INFINITY);
+  let scorer: FrameScorer | undefined;
+  const warp = newArm();
+  // One stream per generator arm; each returns its frames a window late.
+  const lanes: Lane[] = [];
+  if (options.generator) {
+    lanes.push({
+      stream: options.generator.createStream(options.stream),
+      arm: newArm(),
+      pending: [],
+    });
+    if (options.withoutSr)
+      lanes.push({
+        stream: options.generator.createStream({ ...options.stream, sr: false }),
+        arm: newArm(),
+        pending: [],
+      });
+  }
+  let realMeter: FlickerMeter | undefined;
+  let width = 0;
+  let height = 0;
+  let referenceIndex = -1;
+  let faced = 0;
+  // Generator output arrives a window late: keep the real frames and face boxes until then.
+  const take = (lane: Lane, outputs: RgbImage[]) => {
+    for (const out of outputs) {
+      const p = lane.pending.shift();
+      if (!p)
+        throw new EvaluationError('EVAL_BAD_FRAMES', 'generator returned more frames than given');
+      addFrame(
+        lane.arm,
+        scorer as FrameScorer,
+        out,
+        p.real,
+        p.face,
+        p.frameIndex === referenceIndex,
+      );
+    }
+  };
+  try {
+    for await (const f of reenactFrames(path, track, {
+      model,
+      referenceIndex: options.referenceIndex ?? 0,
+      signal,
+    })) {
+      throwIfAborted(signal);
+      if (options.maxFrames !== undefined && f.frameIndex >= options.maxFrames) break;
+      if (!scorer) {
+        width = f.real.width;
+        height = f.real.height;
+        scorer = new FrameScorer(width, height);
+        warp.flicker = new FlickerMeter(width, height);
+        for (const lane of lanes) lane.arm.flicker = new FlickerMeter(width, height);
+        realMeter = new FlickerMeter(width, height);
+      }
+      referenceIndex = f.referenceIndex;
+      if (f.faceFound) faced++;
+      const box = faceCropBox(f.output.maps.labels, width, height, 1.1);
+      const face = box
+        ? { x: box.x, y: box.y, width: box.size, height: box.size }
+        : { x: 0, y: 0, width, height };
+      const isRef = f.frameIndex === referenceIndex;
+      addFrame(warp, scorer, f.output.composite, f.real, face, isRef);
+      realMeter?.push(f.real, f.real);
+      const real = lanes.length ? copyImage(f.real) : f.real;
+      for (const lane of lanes) {
+        lane.pending.push({ frameIndex: f.frameIndex, real, face });
+        take(
+          lane,
+          await lane.stream.push(
+            { composite: f.output.composite, maps: f.output.maps, reference: f.reference },
+            { signal },
+          ),
+        );
+      }
+      options.onProgress?.('score', f.frameIndex + 1, total);
+    }
+    for (const lane of lanes) take(lane, await lane.stream.flush({ signal }));
+  } finally {
+    for (const lane of lanes) lane.stream.close();
+  }
+  const scored = warp.mse.length;
+  if (scored === 0)
+    throw new EvaluationError(
+      'EVAL_TOO_FEW_FRAMES',
+      `${path}: no frame to score besides the reference`,
+    );
+  return {
+    clip: track.clip,
+    frames: total,
+    scoredFrames: scored,
+    facedFrames: faced,
+    referenceIndex,
+    width,
+    height,
+    warpOnly: summarise(warp),
+    generator: lanes[0] ? summarise(lanes[0].arm) : null,
+    generatorWithoutSr: lanes[1] ? summarise(lanes[1].arm) : null,
+    realFlicker: realMeter?.value ?? Number.NaN,
+    staticFraction: warp.flicker?.staticFraction ?? Number.NaN,
+    timingsMs: {
+      track: options.track ? 0 : trackMs,
+      score: performance.now() - t1,
+      generatorPerFrame: lanes[0] ? lanes[0].stream.toJSON().meanMsPerFrame : null,
+    },
+  };
+}
+
+interface Lane {
+  stream: GeneratorStream;
+  arm: Arm;
+  pending: { frameIndex: number; real: RgbImage; face: Region }[];
+}
+
+interface Arm {
+  mse: number[];
+  ssim: number[];
+  faceMse: number[];
+  faceSsim: number[];
+  flicker: FlickerMeter | undefined;
+}
+
+function newArm(): Arm {
+  return { mse: [], ssim: [], faceMse: [], faceSsim: [], flicker: undefined };
+}
+
+function addFrame(
+  arm: Arm,
+  scorer: FrameScorer,
+  out: RgbImage,
+  real: RgbImage,
+  face: Region,
+  isRef: boolean,
+) {
+  arm.flicker?.push(out, real);
+  if (isRef) return;
+  const all = scorer.score(out, real);
+  const inFace = scorer.score(out, real, face);
+  arm.mse.push(all.mse);
+  arm.ssim.push(all.ssim);
+  arm.faceMse.push(inFace.mse);
+  arm.faceSsim.push(inFace.ssim);
+}
+
+function summarise(arm: Arm): ArmScores {
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+  // Per-frame PSNR capped at 100 dB so a perfect frame cannot dominate the mean.
+  const psnr = (v: number[]) => mean(v.map((m) => Math.min(100, psnrFromMse(m))));
+  return {
+    psnrDb: psnr(arm.mse),
+    ssim: mean(arm.ssim),
+    facePsnrDb: psnr(arm.faceMse),
+    faceSsim: mean(arm.faceSsim),
+    flicker: arm.flicker?.value ?? Number.NaN,
+    frameMse: arm.mse,
+  };
+}
+
+function copyImage(image: RgbImage): RgbImage {
+  return { width: image.width, height: image.height, data: image.data.slice() };
+}
