@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { isFacecastError } from '../core/index.ts';
+import { type Generator, type GeneratorMode, resolveGenerator } from '../generator/index.ts';
 import type { MotionModelOptions } from '../motion/index.ts';
 import type { TtsProvider } from '../tts/index.ts';
 import { clientAssets } from './client-bundle.ts';
@@ -25,11 +26,23 @@ export interface LiveExtensionOptions extends LiveServerOptions {
   motionOptions?: MotionModelOptions;
   /** Where sessions render (default `worker`). */
   render?: 'worker' | 'inline';
+  /**
+   * `--generator` for live sessions: `off`, `on`, or `auto` (default: on only where the
+   * held-out evaluation says the generator beats warp-only, including with the live path's
+   * one-frame windows, and a probe frame fits {@link LIVE_GENERATOR_BUDGET_MS}).
+   */
+  generator?: GeneratorMode;
   /** Try to start a mediasoup worker for fan-out. Default true (it logs why when it cannot). */
   fanout?: boolean;
   /** Where one-line notices go. Default stderr. */
   log?: (line: string) => void;
 }
+
+/**
+ * The most a live frame may spend in generator + super-resolution for `auto` to enable it:
+ * a 40 ms frame also needs motion, the warp and the VP8 encoder.
+ */
+export const LIVE_GENERATOR_BUDGET_MS = 20;
 
 /**
  * Live sessions as an extension of `facecast serve` (src/server `ServerExtension`): mounts
@@ -45,12 +58,18 @@ export function liveExtension(options: LiveExtensionOptions = {}) {
   let sockets: LiveSocketServer | undefined;
   let stages: Awaited<ReturnType<typeof createLiveStages>> | undefined;
   let fanout: MediasoupFanout | undefined;
+  let generator: Generator | undefined;
   return {
     async mount(
       app: { route(path: string, app: Hono): unknown },
       services: LiveHostServices,
     ): Promise<void> {
       const tts = services.tts;
+      const decision = await resolveGenerator(options.generator ?? 'auto', {
+        frameBudgetMs: LIVE_GENERATOR_BUDGET_MS,
+      });
+      generator = decision.generator;
+      log(`facecast serve: live sessions: ${decision.reason}`);
       stages = await createLiveStages({
         resolveAvatar: async (id) => {
           try {
@@ -63,6 +82,7 @@ export function liveExtension(options: LiveExtensionOptions = {}) {
         ...(options.motionOptions ? { motionOptions: options.motionOptions } : {}),
         ...(tts ? { tts } : {}),
         ...(options.render ? { render: options.render } : {}),
+        ...(generator ? { generator } : {}),
       });
       if (options.fanout !== false) {
         fanout = await MediasoupFanout.create().catch((error: Error) => {
@@ -70,7 +90,14 @@ export function liveExtension(options: LiveExtensionOptions = {}) {
           return undefined;
         });
       }
-      const { fanout: _wanted, motionOptions: _m, render: _r, log: _l, ...server } = options;
+      const {
+        fanout: _wanted,
+        motionOptions: _m,
+        render: _r,
+        log: _l,
+        generator: _g,
+        ...server
+      } = options;
       manager = new SessionManager({ ...server, stages, ...(fanout ? { fanout } : {}) });
       mountLive(app, {
         manager,
@@ -87,6 +114,7 @@ export function liveExtension(options: LiveExtensionOptions = {}) {
       await manager?.close();
       await sockets?.close();
       await stages?.close();
+      await generator?.close();
       fanout?.close();
     },
     /** The session manager, once mounted (tests, benchmarks). */

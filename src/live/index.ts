@@ -1,6 +1,11 @@
 export { type ClientAssets, clientAssets } from './client-bundle.ts';
 export { LIVE_HTTP_STATUS, LiveError, type LiveErrorCode } from './errors.ts';
-export { type LiveExtensionOptions, type LiveHostServices, liveExtension } from './extension.ts';
+export {
+  LIVE_GENERATOR_BUDGET_MS,
+  type LiveExtensionOptions,
+  type LiveHostServices,
+  liveExtension,
+} from './extension.ts';
 export {
   type FanoutOptions,
   MediasoupFanout,

@@ -7,6 +7,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isFacecastError, throwIfAborted } from '../core/index.ts';
 import { type FaceModel, loadFaceModel, PROFILE_FILE } from '../face/index.ts';
+import { framedReference, type Generator } from '../generator/index.ts';
 import { MotionModel, type MotionModelOptions } from '../motion/index.ts';
 import { createRenderer } from '../render/index.ts';
 import type { TtsProvider } from '../tts/index.ts';
@@ -74,6 +75,12 @@ export interface LiveStagesOptions {
    * event loop that carries audio and signalling; `inline` on the main thread.
    */
   render?: 'worker' | 'inline';
+  /**
+   * A loaded generator (src/generator): each session then renders on the main thread and
+   * runs generator + super-resolution on every frame (windows of one frame: no frame waits
+   * for later ones). Chosen by `facecast serve --generator`; the caller closes it.
+   */
+  generator?: Generator;
 }
 
 /**
@@ -112,8 +119,9 @@ export async function createLiveStages(
       const dir = await options.resolveAvatar(avatarId, signal ? { signal } : {});
       if (!dir) throw new LiveError('LIVE_AVATAR_NOT_FOUND', `no avatar "${avatarId}"`);
       throwIfAborted(signal);
-      const render =
-        options.render === 'inline'
+      const render = options.generator
+        ? await generatedRenderer(avatarId, dir, size, faceModel, options.generator, signal)
+        : options.render === 'inline'
           ? await inlineRenderer(avatarId, dir, size, faceModel, signal)
           : await RenderWorker.start(dir, { size, ...(signal ? { signal } : {}) });
       const stream = model.createStream({ seed });
@@ -139,18 +147,60 @@ async function inlineRenderer(
   faceModel: FaceModel,
   signal: AbortSignal | undefined,
 ): Promise<RenderPort> {
+  const renderer = await openRenderer(avatarId, dir, size, faceModel, signal);
+  return {
+    width: renderer.width,
+    height: renderer.height,
+    render: (controls) => renderer.render(controls).composite,
+    close: () => renderer.close(),
+  };
+}
+
+/** Warp on the main thread, then generator + super-resolution, one frame per window. */
+async function generatedRenderer(
+  avatarId: string,
+  dir: string,
+  size: number,
+  faceModel: FaceModel,
+  generator: Generator,
+  signal: AbortSignal | undefined,
+): Promise<RenderPort> {
+  const renderer = await openRenderer(avatarId, dir, size, faceModel, signal);
+  const reference = renderer.reference;
+  if (!reference) {
+    renderer.close();
+    throw new LiveError('LIVE_AVATAR_NOT_FOUND', `avatar "${avatarId}" has no reference image`);
+  }
+  const framed = framedReference(reference, renderer.width, renderer.height);
+  const stream = generator.createStream({ framesPerWindow: 1 });
+  return {
+    width: renderer.width,
+    height: renderer.height,
+    async render(controls) {
+      const { composite, maps } = renderer.render(controls);
+      const [out] = await stream.push({ composite, maps, reference: framed });
+      return out ?? composite;
+    },
+    close: () => {
+      stream.close();
+      renderer.close();
+    },
+  };
+}
+
+async function openRenderer(
+  avatarId: string,
+  dir: string,
+  size: number,
+  faceModel: FaceModel,
+  signal: AbortSignal | undefined,
+) {
   try {
-    const renderer = await createRenderer(dir, {
+    return await createRenderer(dir, {
       size,
       model: faceModel,
       ...(signal ? { signal } : {}),
     });
-    return {
-      width: renderer.width,
-      height: renderer.height,
-      render: (controls) => renderer.render(controls).composite,
-      close: () => {},
-    };
   } catch (error) {
     if (isFacecastError(error) && error.kind !== 'internal') {
       throw new LiveError(

@@ -1,4 +1,5 @@
 import type { ControlsFrame } from '../controls/index.ts';
+import { framedReference, type Generator } from '../generator/index.ts';
 import { createRenderer } from '../render/index.ts';
 import { RenderPool } from './render-pool.ts';
 
@@ -13,6 +14,13 @@ export interface FrameRenderer {
    * (the in-process renderer reuses it); a caller consumes each frame before asking again.
    */
   render(frame: ControlsFrame): Promise<Uint8Array>;
+  /**
+   * Finishes every frame asked for so far (the generator works in windows of frames: the
+   * last, partial window only completes here). Call once, after the last `render`.
+   */
+  flush(): Promise<void>;
+  /** `warp` (warp-only composite) or `generator` (generator + super-resolution). */
+  readonly kind: 'warp' | 'generator';
   close(): Promise<void>;
 }
 
@@ -30,8 +38,9 @@ export const DEFAULT_RENDER_THREADS = 0;
  */
 export async function openFrameRenderer(
   avatarDir: string,
-  options: { sizePx: number; threads: number; signal?: AbortSignal },
+  options: { sizePx: number; threads: number; signal?: AbortSignal; generator?: Generator },
 ): Promise<FrameRenderer> {
+  if (options.generator) return openGeneratedRenderer(avatarDir, options.generator, options);
   if (options.threads <= 0) {
     const renderer = await createRenderer(avatarDir, {
       size: options.sizePx,
@@ -41,7 +50,9 @@ export async function openFrameRenderer(
       width: renderer.width,
       height: renderer.height,
       maxInFlight: 1,
+      kind: 'warp',
       render: async (frame) => renderer.render(frame).composite.data,
+      flush: async () => {},
       close: async () => renderer.close(),
     };
   }
@@ -50,7 +61,68 @@ export async function openFrameRenderer(
     width: pool.width,
     height: pool.height,
     maxInFlight: options.threads * 2,
+    kind: 'warp',
     render: async (frame) => (await pool.render(frame)).rgb,
+    flush: async () => {},
     close: () => pool.close(),
+  };
+}
+
+/**
+ * Warp-only render on the calling thread, then the generator + super-resolution over the face
+ * (src/generator `GeneratorStream`, windows of the manifest's `framesPerWindow` frames, each
+ * conditioned on the previous output). `render()` promises resolve when their window is
+ * generated; `flush()` generates the last, partial window.
+ */
+async function openGeneratedRenderer(
+  avatarDir: string,
+  generator: Generator,
+  options: { sizePx: number; signal?: AbortSignal },
+): Promise<FrameRenderer> {
+  const renderer = await createRenderer(avatarDir, {
+    size: options.sizePx,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const reference = renderer.reference;
+  if (!reference) {
+    renderer.close();
+    throw new Error('the renderer has no reference image to condition the generator on');
+  }
+  const framed = framedReference(reference, renderer.width, renderer.height);
+  const stream = generator.createStream();
+  const waiting: { resolve(rgb: Uint8Array): void; reject(error: unknown): void }[] = [];
+  // The stream's output images are its own buffers, reused by the next window: copy them.
+  const settle = (images: { data: Uint8Array }[]) => {
+    for (const image of images) waiting.shift()?.resolve(image.data.slice());
+  };
+  const fail = (error: unknown) => {
+    for (const w of waiting.splice(0)) w.reject(error);
+  };
+  const signalOpt = options.signal ? { signal: options.signal } : {};
+  let chain: Promise<void> = Promise.resolve();
+  return {
+    width: renderer.width,
+    height: renderer.height,
+    maxInFlight: stream.framesPerWindow,
+    kind: 'generator',
+    render(frame) {
+      const done = new Promise<Uint8Array>((resolve, reject) => waiting.push({ resolve, reject }));
+      // One frame at a time: the renderer reuses its buffers and the stream is sequential.
+      chain = chain
+        .then(async () => {
+          const { composite, maps } = renderer.render(frame);
+          settle(await stream.push({ composite, maps, reference: framed }, signalOpt));
+        })
+        .catch(fail);
+      return done;
+    },
+    async flush() {
+      chain = chain.then(async () => settle(await stream.flush(signalOpt))).catch(fail);
+      await chain;
+    },
+    close: async () => {
+      stream.close();
+      renderer.close();
+    },
   };
 }

@@ -1,5 +1,12 @@
 import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  type Generator,
+  type GeneratorDecision,
+  type GeneratorLoadOptions,
+  type GeneratorMode,
+  resolveGenerator,
+} from '../generator/index.ts';
 import type { JobRunContext, JobRunner } from '../jobs/index.ts';
 import { MotionModel, type MotionModelOptions } from '../motion/index.ts';
 import { createTtsProvider, type TtsConfig, type TtsProvider } from '../tts/index.ts';
@@ -17,6 +24,14 @@ export interface VideoPipelineOptions {
   maxDurationMs?: number;
   /** Render worker threads per video; 0 (the default) renders on the calling thread. */
   renderThreads?: number;
+  /**
+   * `--generator`: `off` warp-only, `on` generator + super-resolution (GENERATOR_UNAVAILABLE
+   * when its models are missing), `auto` (default) on only where the shipped model's held-out
+   * evaluation says it beats warp-only. Decided once at load; see `generatorDecision`.
+   */
+  generator?: GeneratorMode;
+  /** Where the generator and SR models are, execution providers (default: the shipped ones). */
+  generatorOptions?: Omit<GeneratorLoadOptions, 'signal'>;
   signal?: AbortSignal;
 }
 
@@ -35,14 +50,24 @@ export const OUTPUT_FILE = 'output.mp4';
  */
 export class VideoPipeline {
   readonly motion: MotionModel;
+  /** What `--generator` resolved to, and why (log `reason`). */
+  readonly generatorDecision: Omit<GeneratorDecision, 'generator'>;
+  readonly #generator: Generator | undefined;
   readonly #ttsConfig: TtsConfig;
   readonly #maxDurationMs: number | undefined;
   readonly #renderThreads: number | undefined;
   #tts: Promise<TtsProvider> | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(motion: MotionModel, options: VideoPipelineOptions) {
+  private constructor(
+    motion: MotionModel,
+    decision: GeneratorDecision,
+    options: VideoPipelineOptions,
+  ) {
     this.motion = motion;
+    const { generator, ...rest } = decision;
+    this.generatorDecision = rest;
+    this.#generator = generator;
     this.#ttsConfig = options.tts ?? { provider: 'espeak' };
     this.#maxDurationMs = options.maxDurationMs;
     this.#renderThreads = options.renderThreads;
@@ -53,7 +78,17 @@ export class VideoPipeline {
       ...options.motion,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    return new VideoPipeline(motion, options);
+    let decision: GeneratorDecision;
+    try {
+      decision = await resolveGenerator(options.generator ?? 'auto', {
+        ...options.generatorOptions,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      await motion.close();
+      throw error;
+    }
+    return new VideoPipeline(motion, decision, options);
   }
 
   /** The TTS provider, created on first use and kept. */
@@ -75,6 +110,7 @@ export class VideoPipeline {
     return renderVideo(this.motion, request, {
       ...(this.#maxDurationMs ? { maxDurationMs: this.#maxDurationMs } : {}),
       ...(this.#renderThreads === undefined ? {} : { renderThreads: this.#renderThreads }),
+      ...(this.#generator ? { generator: this.#generator } : {}),
       ...options,
     });
   }
@@ -90,6 +126,7 @@ export class VideoPipeline {
       const tts = await this.#tts?.catch(() => undefined);
       await tts?.close();
       await this.motion.close();
+      await this.#generator?.close();
     })();
     return this.#closing;
   }

@@ -1,6 +1,7 @@
 import { type AudioReader, openAudio, PIPELINE_SAMPLE_RATE } from '../audio/index.ts';
 import { type ControlsFrame, FRAME_DURATION_MS } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
+import type { Generator } from '../generator/index.ts';
 import { Mp4Writer } from '../media/index.ts';
 import type { MotionModel } from '../motion/index.ts';
 import { PipelineError } from './errors.ts';
@@ -48,6 +49,12 @@ export interface RenderVideoOptions {
   maxDurationMs?: number;
   /** Worker threads that render frames; 0 (the default) renders on the calling thread. */
   renderThreads?: number;
+  /**
+   * A loaded generator (src/generator): frames go through generator + super-resolution after
+   * the warp (on the calling thread; `renderThreads` is then ignored). Default: warp-only.
+   * Choose it with `resolveGenerator` (`--generator on|off|auto`).
+   */
+  generator?: Generator;
 }
 
 /** What {@link renderVideo} produced. */
@@ -60,7 +67,8 @@ export interface RenderVideoResult {
   audioDurationMs: number;
   width: number;
   height: number;
-  renderer: 'warp';
+  /** `warp`: warp-only composite; `generator`: generator + super-resolution over the face. */
+  renderer: 'warp' | 'generator';
   /** Wall time per stage; stages overlap with ffmpeg's own process, see docs. */
   timingsMs: Omit<StageTimings, 'tts'>;
 }
@@ -88,6 +96,7 @@ export async function renderVideo(
     sizePx: request.sizePx ?? DEFAULT_SIZE_PX,
     threads: options.renderThreads ?? DEFAULT_RENDER_THREADS,
     ...(signal ? { signal } : {}),
+    ...(options.generator ? { generator: options.generator } : {}),
   });
   let writer: Mp4Writer | undefined;
   try {
@@ -197,6 +206,7 @@ async function streamFrames(
       if (!frame) throw new PipelineError('PIPELINE_BAD_OPTIONS', 'the audio produced no frames');
       await emit(frame);
     }
+    await renderer.flush();
     while (inFlight.length > 0) await writeOldest();
     report('finish', true);
     t = performance.now();
@@ -209,7 +219,7 @@ async function streamFrames(
       audioDurationMs: (samples / PIPELINE_SAMPLE_RATE) * 1000,
       width: renderer.width,
       height: renderer.height,
-      renderer: 'warp',
+      renderer: renderer.kind,
       timingsMs: { ...timings, total: performance.now() - startedMs },
     };
   } finally {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createAvatar, PROFILE_FILE } from '../../face/index.ts';
+import { generatorModeSchema } from '../../generator/index.ts';
 import {
   DEFAULT_SIZE_PX,
   inspectSpeech,
@@ -39,6 +40,7 @@ const flagsSchema = z
       .min(0)
       .max(2 ** 31 - 1)
       .default(0),
+    generator: generatorModeSchema.default('auto'),
   })
   .refine((f) => (f.audio === undefined) !== (f.text === undefined), {
     message: 'give exactly one of --audio <file> or --text "…"',
@@ -70,6 +72,9 @@ Options:
   --seed <n>         seed of the idle motion: blinks, sway (default 0)
   --threads <n>      render worker threads (default 0: render on the main thread, the fastest on
                      2 cores; try more on machines with free cores)
+  --generator <mode> on: generator + super-resolution over the face (models/generator, models/sr);
+                     off: warp-only; auto (default): on only where the shipped model's held-out
+                     evaluation says it beats warp-only (docs/architecture.md, "Generator")
   --motion-model <dir>  a motion model folder (manifest.json + ONNX) instead of the shipped
                      models/motion (also FACECAST_MOTION_MODEL_DIR)
   --json             no progress bar; print the result as JSON
@@ -92,6 +97,7 @@ IMAGE_*, AUDIO_* (AUDIO_SILENT, AUDIO_TRUNCATED …), MEDIA_*, TTS_*.`,
         seed: { type: 'string' },
         'motion-model': { type: 'string' },
         threads: { type: 'string' },
+        generator: { type: 'string' },
       },
       { min: 0, max: 0 },
     );
@@ -118,6 +124,7 @@ IMAGE_*, AUDIO_* (AUDIO_SILENT, AUDIO_TRUNCATED …), MEDIA_*, TTS_*.`,
       const modelDir = values['motion-model'] ?? process.env.FACECAST_MOTION_MODEL_DIR;
       pipeline = await VideoPipeline.load({
         signal,
+        generator: flags.generator,
         ...(values.threads === undefined
           ? {}
           : { renderThreads: numberFlag(values.threads, 'threads', 0) }),
@@ -174,6 +181,7 @@ IMAGE_*, AUDIO_* (AUDIO_SILENT, AUDIO_TRUNCATED …), MEDIA_*, TTS_*.`,
         height: result.height,
         sizeBytes: size,
         renderer: result.renderer,
+        generator: pipeline.generatorDecision.reason,
         seed: flags.seed,
         wallMs: Math.round(totalMs),
         realtimeFactor: Math.round((result.durationMs / totalMs) * 100) / 100,
@@ -185,7 +193,7 @@ IMAGE_*, AUDIO_* (AUDIO_SILENT, AUDIO_TRUNCATED …), MEDIA_*, TTS_*.`,
       else {
         context.stdout.write(
           `${flags.out}: ${(result.durationMs / 1000).toFixed(2)} s, ${result.frames} frames ${result.width}×${result.height} @ 25 fps, ` +
-            `${(size / 1e6).toFixed(2)} MB, rendered in ${(totalMs / 1000).toFixed(1)} s (${report.realtimeFactor}× real time)\n`,
+            `${(size / 1e6).toFixed(2)} MB, rendered in ${(totalMs / 1000).toFixed(1)} s (${report.realtimeFactor}× real time); ${report.generator}\n`,
         );
       }
     } finally {

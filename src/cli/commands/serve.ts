@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { liveExtension, liveOptionsFromEnv } from '../../live/index.ts';
+import { generatorModeSchema } from '../../generator/index.ts';
+import { LIVE_GENERATOR_BUDGET_MS, liveExtension, liveOptionsFromEnv } from '../../live/index.ts';
 import { resolveServerConfig, startServer } from '../../server/index.ts';
-import { type Command, numberFlag, parseCommandArgs } from '../command.ts';
+import { type Command, numberFlag, parseCommandArgs, UsageError } from '../command.ts';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -19,6 +20,9 @@ Options (each also settable by an environment variable):
   --concurrency <n>     FACECAST_CONCURRENCY   jobs rendered at once (default 1)
   --client-dir <dir>    FACECAST_CLIENT_DIR    extra static files (the live client is served at / anyway)
   --max-sessions <n>    FACECAST_MAX_SESSIONS  live sessions at once (default 2; one more gets HTTP 503)
+  --generator <mode>    FACECAST_GENERATOR     on | off | auto (default): generator + super-resolution
+                        for video jobs and live sessions; auto turns it on only where the shipped
+                        model's held-out evaluation beats warp-only (live: also within ${LIVE_GENERATOR_BUDGET_MS} ms/frame)
                         FACECAST_ICE_HOST, FACECAST_ICE_PORTS, FACECAST_STUN_URLS  live WebRTC
                         networking (advertised address, UDP range min-max, STUN URLs)
                         FACECAST_API_KEYS      comma-separated API keys (≥ 16 chars); unset = no auth
@@ -38,6 +42,7 @@ Options (each also settable by an environment variable):
         concurrency: { type: 'string' },
         'client-dir': { type: 'string' },
         'max-sessions': { type: 'string' },
+        generator: { type: 'string' },
       },
       { min: 0, max: 0 },
     );
@@ -56,17 +61,22 @@ Options (each also settable by an environment variable):
       clientDir: values['client-dir'],
     });
     const modelDir = process.env.FACECAST_MOTION_MODEL_DIR;
+    const wanted = values.generator ?? process.env.FACECAST_GENERATOR ?? 'auto';
+    const mode = generatorModeSchema.safeParse(wanted);
+    if (!mode.success) throw new UsageError(`--generator must be on, off or auto, got "${wanted}"`);
+    const generator = mode.data;
     const live = liveExtension({
       ...liveOptionsFromEnv(process.env),
       ...(values['max-sessions'] === undefined
         ? {}
         : { maxSessions: numberFlag(values['max-sessions'], 'max-sessions', 2) }),
       ...(modelDir ? { motionOptions: { modelDir: resolve(modelDir) } } : {}),
+      generator,
     });
     const server = await startServer(config, {
       signal: context.signal,
       extensions: [live],
-      ...(modelDir ? { pipeline: { motion: { modelDir: resolve(modelDir) } } } : {}),
+      pipeline: { generator, ...(modelDir ? { motion: { modelDir: resolve(modelDir) } } : {}) },
     });
     const { waiting, running } = server.services.jobs.stats();
     if (values.json) {
