@@ -12,8 +12,15 @@
  * The verdict is about generator + SR, the path `auto` would turn on.
  *
  * Rule (wins = true only if all hold): the mean per-clip PSNR gain has a 95 % interval above
- * 0 (moving-block bootstrap over frames within each clip, 1 s blocks, 2000 replicates); the
- * mean SSIM is not lower; the mean flicker is at most 10 % higher than warp-only's.
+ * 0 — a two-level bootstrap, 4000 replicates: clips drawn with replacement, then frames
+ * within each drawn clip by circular 1 s blocks, so the interval reflects how much the gain
+ * varies from clip to clip (the claim is about clips never seen), not only frame noise; the
+ * mean SSIM is not lower; inside the face box (where the generator works) neither PSNR nor SSIM
+ * is lower; the mean flicker is at most 10 % higher than warp-only's. (The face-box condition
+ * was added after the 1.0.0 run, which gained +0.08 dB in the whole frame but lost face SSIM:
+ * a gain that comes with a worse face does not earn the 5× cost.)
+ * The frames-only interval (clips held fixed; the first version of this rule, which ignored
+ * the clip-to-clip spread) is reported next to it as `ci95FramesOnly`.
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -120,27 +127,32 @@ function verdict(pick: (r: ReenactmentScores) => ArmScores, rs: ReenactmentScore
       (m, i) => 10 * Math.log10(Math.max(m, 1e-9) / Math.max(pick(r).frameMse[i] as number, 1e-9)),
     ),
   );
-  const interval = blockBootstrap(g, 25, 2000);
+  const interval = clipBlockBootstrap(g, 25, 4000);
+  const framesOnly = blockBootstrap(g, 25, 2000);
   const ssimOk = a.ssim >= w.ssim;
+  const faceOk = a.facePsnrDb >= w.facePsnrDb && a.faceSsim >= w.faceSsim;
   const flickerOk = a.flicker <= w.flicker * 1.1;
   return {
     arm: a,
     gains: g,
     meanGain: mean(g.map(mean)),
     ci: interval,
+    ciFramesOnly: framesOnly,
     ssimOk,
+    faceOk,
     flickerOk,
-    wins: interval[0] > 0 && ssimOk && flickerOk,
+    wins: interval[0] > 0 && ssimOk && faceOk && flickerOk,
   };
 }
 const offline = verdict((r) => r.generator as ArmScores, results);
 const gains = offline.gains;
 const meanGain = offline.meanGain;
 const ci = offline.ci;
-const { ssimOk, flickerOk, wins } = offline;
+const { ssimOk, faceOk, flickerOk, wins } = offline;
 const liveVerdict = live.length ? verdict((r) => r.generator as ArmScores, live) : undefined;
 const rule =
-  'wins iff the mean per-clip PSNR gain has a 95 % moving-block-bootstrap interval above 0 (1 s blocks within clips), mean SSIM is not lower, and mean flicker is at most 10 % above warp-only';
+  'wins iff the mean per-clip PSNR gain has a 95 % two-level bootstrap interval above 0 (clips with replacement, then circular 1 s blocks of frames within each), mean SSIM is not lower, face-box PSNR and SSIM are not lower, and mean flicker is at most 10 % above warp-only';
+const ci2 = (v: [number, number]) => [+v[0].toFixed(3), +v[1].toFixed(3)] as [number, number];
 const perClip = results.map((r, k) => ({
   clip: r.clip,
   frames: r.scoredFrames,
@@ -164,7 +176,8 @@ const evaluation = {
   perClip,
   psnrGainDb: {
     mean: +meanGain.toFixed(3),
-    ci95: [+ci[0].toFixed(3), +ci[1].toFixed(3)] as [number, number],
+    ci95: ci2(ci),
+    ci95FramesOnly: ci2(offline.ciFramesOnly),
   },
   wins,
   rule,
@@ -175,10 +188,8 @@ const evaluation = {
           generator: round(liveVerdict.arm),
           psnrGainDb: {
             mean: +liveVerdict.meanGain.toFixed(3),
-            ci95: [+liveVerdict.ci[0].toFixed(3), +liveVerdict.ci[1].toFixed(3)] as [
-              number,
-              number,
-            ],
+            ci95: ci2(liveVerdict.ci),
+            ci95FramesOnly: ci2(liveVerdict.ciFramesOnly),
           },
           wins: liveVerdict.wins,
         },
@@ -214,17 +225,17 @@ lines.push(
 lines.push(
   `| **mean of clips** | ${evaluation.frames} | generator+SR | ${f(gen.psnrDb, 2)} | ${f(gen.ssim, 4)} | ${f(gen.facePsnrDb, 2)} | ${f(gen.faceSsim, 4)} | ${f(gen.flicker, 3)} |`,
 );
-console.log(lines.join('\n'));
 if (liveVerdict)
   lines.push(
     `| **mean of clips** | ${evaluation.frames} | generator+SR, live (1-frame windows) | ${f(liveVerdict.arm.psnrDb, 2)} | ${f(liveVerdict.arm.ssim, 4)} | ${f(liveVerdict.arm.facePsnrDb, 2)} | ${f(liveVerdict.arm.faceSsim, 4)} | ${f(liveVerdict.arm.flicker, 3)} |`,
   );
+console.log(lines.join('\n'));
 console.log(
-  `\nPSNR gain ${f(meanGain, 3)} dB, 95 % interval [${f(ci[0], 3)}, ${f(ci[1], 3)}]; SSIM ${ssimOk ? 'not lower' : 'lower'}; flicker ${flickerOk ? 'within 10 %' : 'worse by > 10 %'} → wins: ${wins}`,
+  `\nPSNR gain ${f(meanGain, 3)} dB, 95 % interval [${f(ci[0], 3)}, ${f(ci[1], 3)}] (frames only, clips fixed: [${f(offline.ciFramesOnly[0], 3)}, ${f(offline.ciFramesOnly[1], 3)}]); SSIM ${ssimOk ? 'not lower' : 'lower'}; face ${faceOk ? 'not worse' : 'worse'}; flicker ${flickerOk ? 'within 10 %' : 'worse by > 10 %'} → wins: ${wins}`,
 );
 if (liveVerdict)
   console.log(
-    `live (1-frame windows): PSNR gain ${f(liveVerdict.meanGain, 3)} dB, 95 % interval [${f(liveVerdict.ci[0], 3)}, ${f(liveVerdict.ci[1], 3)}]; SSIM ${liveVerdict.ssimOk ? 'not lower' : 'lower'}; flicker ${liveVerdict.flickerOk ? 'within 10 %' : 'worse by > 10 %'} → wins: ${liveVerdict.wins}`,
+    `live (1-frame windows): PSNR gain ${f(liveVerdict.meanGain, 3)} dB, 95 % interval [${f(liveVerdict.ci[0], 3)}, ${f(liveVerdict.ci[1], 3)}] (frames only: [${f(liveVerdict.ciFramesOnly[0], 3)}, ${f(liveVerdict.ciFramesOnly[1], 3)}]); SSIM ${liveVerdict.ssimOk ? 'not lower' : 'lower'}; face ${liveVerdict.faceOk ? 'not worse' : 'worse'}; flicker ${liveVerdict.flickerOk ? 'within 10 %' : 'worse by > 10 %'} → wins: ${liveVerdict.wins}`,
   );
 
 if (values.json)
@@ -259,7 +270,46 @@ function stripFrames(r: ReenactmentScores) {
   };
 }
 
-/** 95 % interval of the mean over clips of per-clip mean gains, moving-block bootstrap within clips. */
+/**
+ * 95 % interval of the mean over clips of per-clip mean gains, two levels: each replicate
+ * draws as many clips as there are, with replacement, and resamples each drawn clip's frames
+ * by circular blocks (no edge bias: every frame is equally likely to be drawn).
+ */
+function clipBlockBootstrap(
+  perClipValues: number[][],
+  block: number,
+  replicates: number,
+): [number, number] {
+  let seed = 54321;
+  const rand = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 4294967296;
+  };
+  const k = perClipValues.length;
+  const stats: number[] = [];
+  for (let r = 0; r < replicates; r++) {
+    let total = 0;
+    for (let c = 0; c < k; c++) {
+      const v = perClipValues[Math.floor(rand() * k)] as number[];
+      const b = Math.min(block, v.length);
+      let sum = 0;
+      let n = 0;
+      while (n < v.length) {
+        const start = Math.floor(rand() * v.length);
+        for (let i = 0; i < b && n < v.length; i++, n++) sum += v[(start + i) % v.length] as number;
+      }
+      total += sum / v.length;
+    }
+    stats.push(total / k);
+  }
+  stats.sort((a, b) => a - b);
+  return [
+    stats[Math.floor(0.025 * replicates)] as number,
+    stats[Math.floor(0.975 * replicates)] as number,
+  ];
+}
+
+/** 95 % interval of the mean over clips of per-clip mean gains, moving-block bootstrap within clips (clips fixed). */
 function blockBootstrap(
   perClipValues: number[][],
   block: number,

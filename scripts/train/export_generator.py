@@ -89,6 +89,8 @@ def main():
     sr = ResidualSR(ck["srWidth"], ck["srLayers"])
     sr.load_state_dict(ck["sr"])
     sr.eval()
+    ck_step = int(ck.get("step", info["steps"]))
+    ck_minutes = next((v["minutes"] for v in info.get("history", []) if v["step"] == ck_step), info["wallMinutes"])
     steps_scores_all = info["samplerSteps"]
     steps0 = min((int(k) for k in steps_scores_all), key=lambda k: (-round(steps_scores_all[str(k)]["gainSr"], 2), k))
     val_samples = [Sample(os.path.join(a.samples, name)) for name in info.get("validation", [])]
@@ -178,8 +180,13 @@ def main():
         "trainFrames": info["trainFrames"],
         "trainSampleFolders": info["trainSampleFolders"],
         "heldout": info["heldout"],
-        "steps": info["steps"] + a.prior_steps,
-        "wallMinutes": round(info["wallMinutes"] + a.prior_minutes, 1),
+        # The exported checkpoint (the best validation, not necessarily the last step).
+        "steps": ck_step + a.prior_steps,
+        "wallMinutes": round(ck_minutes + a.prior_minutes, 1),
+        "checkpoint": f"best validation: step {ck_step} of the last stage ({ck_minutes} min into it)",
+        # What the whole run spent, the discarded steps after the checkpoint included.
+        "computeSteps": info["steps"] + a.prior_steps,
+        "computeWallMinutes": round(info["wallMinutes"] + a.prior_minutes, 1),
         "stages": (
             [{"steps": a.prior_steps, "wallMinutes": a.prior_minutes, "note": "first run, from scratch (sigma_max in half the windows)"}] if a.prior_steps else []
         )

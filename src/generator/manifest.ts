@@ -93,11 +93,18 @@ export const generatorManifestSchema = z
         generator: armScores,
         perClip: z.array(z.record(z.string(), z.unknown())),
         psnrGainDb: z
-          .object({ mean: z.number(), ci95: z.tuple([z.number(), z.number()]) })
+          .object({
+            mean: z.number(),
+            ci95: z.tuple([z.number(), z.number()]),
+            /** The interval with the clips held fixed (frame noise only), for comparison. */
+            ci95FramesOnly: z.tuple([z.number(), z.number()]).optional(),
+          })
           .strict(),
         /** The rule's verdict: `auto` enables the generator only when true. */
         wins: z.boolean(),
         rule: z.string(),
+        /** How the verdict relates to the run, when the rule changed after it. */
+        ruleNote: z.string().optional(),
         /**
          * The same rule for the live path (1-frame windows), when measured: for real-time use
          * (`frameBudgetMs`) `auto` also needs this verdict to be a win.
@@ -107,7 +114,11 @@ export const generatorManifestSchema = z
             framesPerWindow: z.literal(1),
             generator: armScores,
             psnrGainDb: z
-              .object({ mean: z.number(), ci95: z.tuple([z.number(), z.number()]) })
+              .object({
+                mean: z.number(),
+                ci95: z.tuple([z.number(), z.number()]),
+                ci95FramesOnly: z.tuple([z.number(), z.number()]).optional(),
+              })
               .strict(),
             wins: z.boolean(),
           })

@@ -36,7 +36,8 @@ export interface GeneratorDecision {
  * - `on`: the generator, or GENERATOR_UNAVAILABLE when its models are missing or invalid.
  * - `auto`: the generator only where it measurably beats warp-only: the manifest's held-out
  *   self-reenactment evaluation must say `wins` (scripts/generator/eval-heldout.ts: PSNR gain
- *   with a 95 % interval above 0, SSIM not lower, flicker not worse), and for real-time use
+ *   with a 95 % interval above 0, SSIM not lower in the frame and the face box, flicker not
+ *   worse), and for real-time use
  *   the probe must fit `frameBudgetMs` and, when the evaluation measured the live path
  *   (1-frame windows), that verdict must be a win too. Otherwise warp-only, with the reason.
  *

@@ -13,4 +13,5 @@ export {
   type RunnerSpec,
   type TensorInfo,
   type TensorType,
+  vulkanLoaderInstalled,
 } from './onnx.ts';

@@ -5,7 +5,7 @@
  * installed next to the binding), `webgpu` (bundled on Linux x64; needs a GPU adapter), `cpu` —
  * and the session reports which one it got and why the others were skipped.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -265,6 +265,39 @@ export function cudaBinariesInstalled(): boolean {
   return existsSync(join(bindingDir(), cudaLibraryName()));
 }
 
+const VULKAN_LOADER = 'libvulkan.so.1';
+let vulkanFound: boolean | undefined;
+
+/**
+ * Whether the Vulkan loader that onnxruntime-node's webgpu provider (Dawn) needs on Linux can
+ * be found: in LD_LIBRARY_PATH, the usual library folders, or the dynamic linker's cache.
+ * Checked before trying webgpu, because Dawn prints "Couldn't load Vulkan" to stderr itself
+ * when it is missing. Other platforms: true (let onnxruntime decide).
+ */
+export function vulkanLoaderInstalled(): boolean {
+  if (process.platform !== 'linux') return true;
+  if (vulkanFound !== undefined) return vulkanFound;
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/lib',
+    '/lib64',
+    '/usr/lib',
+    '/usr/lib64',
+    '/usr/local/lib',
+    `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+  ];
+  vulkanFound = dirs.some((d) => existsSync(join(d, VULKAN_LOADER)));
+  if (!vulkanFound) {
+    try {
+      vulkanFound = readFileSync('/etc/ld.so.cache').includes(VULKAN_LOADER);
+    } catch {
+      vulkanFound = false;
+    }
+  }
+  return vulkanFound;
+}
+
 async function createSession(
   file: string,
   providers: readonly ExecutionProvider[],
@@ -276,7 +309,9 @@ async function createSession(
     const down =
       provider === 'cuda' && !cudaBinariesInstalled()
         ? `${cudaLibraryName()} is not installed (onnxruntime-node's install script fetches it; installs here skip it)`
-        : providerDown.get(provider);
+        : provider === 'webgpu' && !vulkanLoaderInstalled()
+          ? `${VULKAN_LOADER} not found (the webgpu provider needs the Vulkan loader; see docs/gpu.md)`
+          : providerDown.get(provider);
     if (down) {
       fallbacks.push({ provider, reason: down });
       continue;

@@ -5,6 +5,7 @@ import {
   cudaBinariesInstalled,
   InferenceError,
   loadOnnxSession,
+  vulkanLoaderInstalled,
 } from '../../src/inference/index.ts';
 import { fixture, tempDir } from '../helpers/media.ts';
 
@@ -49,6 +50,11 @@ describe('loadOnnxSession', () => {
     for (const f of session.fallbacks) expect(f.reason.length).toBeGreaterThan(5);
     if (!cudaBinariesInstalled())
       expect(session.fallbacks[0]?.reason).toMatch(/libonnxruntime_providers_cuda|not installed/);
+    // Without the Vulkan loader webgpu is skipped before Dawn can print to stderr.
+    if (!vulkanLoaderInstalled())
+      expect(session.fallbacks.find((f) => f.provider === 'webgpu')?.reason).toMatch(
+        /libvulkan\.so\.1 not found/,
+      );
     expect(session.toJSON().executionProvider).toBe(session.executionProvider);
     await session.close();
   });
