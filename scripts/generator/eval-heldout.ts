@@ -119,6 +119,8 @@ function verdict(pick: (r: ReenactmentScores) => ArmScores, rs: ReenactmentScore
   };
   const w = {
     ssim: mean(rs.map((r) => r.warpOnly.ssim)),
+    facePsnrDb: mean(rs.map((r) => r.warpOnly.facePsnrDb)),
+    faceSsim: mean(rs.map((r) => r.warpOnly.faceSsim)),
     flicker: mean(rs.map((r) => r.warpOnly.flicker)),
   };
   // Per-frame PSNR gain (dB) per clip.
