@@ -61,7 +61,7 @@ export async function resolveGenerator(
     const e = manifest.evaluation;
     if (!e)
       return { mode, enabled: false, reason: 'warp-only: the generator has not been evaluated' };
-    const summary = `held-out PSNR ${e.generator.psnrDb.toFixed(2)} vs ${e.warpOnly.psnrDb.toFixed(2)} dB, SSIM ${e.generator.ssim.toFixed(4)} vs ${e.warpOnly.ssim.toFixed(4)}, flicker ${e.generator.flicker.toFixed(2)} vs ${e.warpOnly.flicker.toFixed(2)}`;
+    const summary = `held-out PSNR ${e.generator.psnrDb.toFixed(2)} vs ${e.warpOnly.psnrDb.toFixed(2)} dB, SSIM ${e.generator.ssim.toFixed(4)} vs ${e.warpOnly.ssim.toFixed(4)}, face SSIM ${e.generator.faceSsim.toFixed(4)} vs ${e.warpOnly.faceSsim.toFixed(4)}, flicker ${e.generator.flicker.toFixed(2)} vs ${e.warpOnly.flicker.toFixed(2)}`;
     if (!e.wins)
       return {
         mode,
