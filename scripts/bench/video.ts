@@ -150,7 +150,7 @@ export const videoBench: Bench = {
         body: [
           `Machine: ${machineLine()}; load average ${loadBefore} before, ${loadAfter} after (the machine is shared by several engineers: the other processes compete for the same 2 cores). Input: 60 s of real speech (jfk.wav looped), avatar test/fixtures/avatars/s42, shipped motion model, warp-only renderer, H.264 (x264 veryfast, CRF 18) + AAC. Command: \`npm run bench -- video\`.`,
           '',
-          `**End to end (default: rendering on the main thread): ${x(audioMs, median.wallMs)} real time** on the loaded machine (median of 3 runs: ${(runs.get(0) as Run[]).map((r) => (r.wallMs / 1000).toFixed(1)).join(' / ')} s for ${(audioMs / 1000).toFixed(0)} s of video, ${frames.length} frames → ${((frames.length * 1000) / median.wallMs).toFixed(0)} frames/s). Target ≥ 4×.`,
+          `**End to end (default: rendering on the main thread): ${x(audioMs, median.wallMs)} real time** on this shared machine (median of 3 runs: ${(runs.get(0) as Run[]).map((r) => (r.wallMs / 1000).toFixed(1)).join(' / ')} s for ${(audioMs / 1000).toFixed(0)} s of video, ${frames.length} frames → ${((frames.length * 1000) / median.wallMs).toFixed(0)} frames/s). Target ≥ 4×.`,
           '',
           `CPU time of that run: Node ${(median.nodeCpuMs / 1000).toFixed(1)} s, ffmpeg ${(median.childCpuMs / 1000).toFixed(1)} s. Node (motion + render) and ffmpeg (decode, x264, AAC) run in parallel, so on two otherwise idle cores the wall time would be about max(Node, (Node + ffmpeg) / 2) = ${(idleMs(median) / 1000).toFixed(1)} s, i.e. **≈ ${x(audioMs, idleMs(median))} real time — an estimate from CPU time, not a measurement** (this machine was never idle).`,
           '',
@@ -158,7 +158,7 @@ export const videoBench: Bench = {
             [
               'render threads',
               'wall (median of 3)',
-              '× real time (loaded machine)',
+              '× real time (shared machine)',
               'CPU Node + ffmpeg',
               'idle 2-core estimate',
             ],
