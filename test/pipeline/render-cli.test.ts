@@ -133,6 +133,10 @@ describe('facecast render', () => {
         ['--image', AVATAR, '--audio', clip, '--out', join(dir, 'g.mp4'), '--size', '300.5'],
         'USAGE',
       ],
+      [
+        ['--image', AVATAR, '--audio', clip, '--out', join(dir, 'h.mp4'), '--generator', 'maybe'],
+        'USAGE',
+      ],
     ];
     for (const [args, expected] of cases) {
       const { code, stderr } = await facecast(['render', ...args]);
@@ -146,6 +150,6 @@ describe('facecast render', () => {
         code_: expected,
       });
     }
-    expect((await readdir(dir)).filter((f) => /^[a-g]\.(mp4|mov)$/.test(f))).toEqual([]);
+    expect((await readdir(dir)).filter((f) => /^[a-h]\.(mp4|mov)$/.test(f))).toEqual([]);
   });
 });
