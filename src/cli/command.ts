@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { z } from 'zod';
 import { FacecastError } from '../core/index.ts';
 
 /** What a subcommand gets: its arguments, where to write, and the run's abort signal. */
@@ -65,6 +66,20 @@ export function parseCommandArgs<const O extends Options>(
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message);
   }
+}
+
+/**
+ * Validates parsed flags with a zod schema, or throws a UsageError naming the first bad flag
+ * (`--max-size: …`; schema keys in camelCase name their kebab-case flag).
+ */
+export function parseFlags<T>(schema: z.ZodType<T>, values: unknown): T {
+  const parsed = schema.safeParse(values);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const key = issue?.path[0];
+  const flag =
+    key === undefined ? '' : `--${String(key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: `;
+  throw new UsageError(`${flag}${issue?.message ?? 'invalid flags'}`);
 }
 
 /** Parses a numeric flag, or throws a UsageError naming it. */

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { readModelManifest } from '../inference/index.ts';
 import { GeneratorError } from './errors.ts';
 
 const dim = z.union([z.number().int().positive(), z.string()]);
@@ -153,26 +153,10 @@ export const srManifestSchema = z
 export type SrManifest = z.infer<typeof srManifestSchema>;
 
 /** Reads and validates a manifest. Throws GeneratorError MISSING / INVALID. */
-export async function readManifest<T>(path: string, schema: z.ZodType<T>): Promise<T> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new GeneratorError('GENERATOR_MODEL_MISSING', `no model manifest at ${path}`, { cause });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (cause) {
-    throw new GeneratorError('GENERATOR_MODEL_INVALID', `${path} is not JSON`, { cause });
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new GeneratorError(
-      'GENERATOR_MODEL_INVALID',
-      `${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  return parsed.data;
+export function readManifest<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+  return readModelManifest(path, schema, 'model manifest', {
+    missing: (message, cause) => new GeneratorError('GENERATOR_MODEL_MISSING', message, { cause }),
+    invalid: (message, cause) =>
+      new GeneratorError('GENERATOR_MODEL_INVALID', message, cause ? { cause } : undefined),
+  });
 }

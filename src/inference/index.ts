@@ -1,4 +1,5 @@
 export { InferenceError, type InferenceErrorCode } from './errors.ts';
+export { type ManifestErrors, readModelManifest } from './manifest.ts';
 export {
   cudaBinariesInstalled,
   EXECUTION_PROVIDERS,

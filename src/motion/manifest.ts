@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { readModelManifest } from '../inference/index.ts';
 import { MotionError } from './errors.ts';
 
 const dim = z.union([z.number().int().nonnegative(), z.string()]);
@@ -60,26 +60,10 @@ export const motionManifestSchema = z
 export type MotionManifest = z.infer<typeof motionManifestSchema>;
 
 /** Reads and validates a motion manifest. */
-export async function readMotionManifest(path: string): Promise<MotionManifest> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new MotionError('MOTION_MODEL_MISSING', `no motion model manifest at ${path}`, { cause });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (cause) {
-    throw new MotionError('MOTION_MODEL_INVALID', `${path} is not JSON`, { cause });
-  }
-  const parsed = motionManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new MotionError(
-      'MOTION_MODEL_INVALID',
-      `${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  return parsed.data;
+export function readMotionManifest(path: string): Promise<MotionManifest> {
+  return readModelManifest(path, motionManifestSchema, 'motion model manifest', {
+    missing: (message, cause) => new MotionError('MOTION_MODEL_MISSING', message, { cause }),
+    invalid: (message, cause) =>
+      new MotionError('MOTION_MODEL_INVALID', message, cause ? { cause } : undefined),
+  });
 }

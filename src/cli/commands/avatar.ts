@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AVATAR_DEFAULTS, createAvatar, IMAGE_DEFAULTS } from '../../face/index.ts';
-import { type Command, parseCommandArgs, UsageError, writeJson } from '../command.ts';
+import { type Command, parseCommandArgs, parseFlags, UsageError, writeJson } from '../command.ts';
 
 const degrees = (max: number) => z.coerce.number().gt(0).max(max);
 /** The command's flags, validated (numbers arrive as strings). */
@@ -55,7 +55,7 @@ IMAGE_TOO_LARGE (exit code 2).`,
     }
     const [action, photo] = positionals as [string, string];
     if (action !== 'create') throw new UsageError(`unknown action "${action}" (expected: create)`);
-    const parsed = avatarFlagsSchema.safeParse({
+    const flags = parseFlags(avatarFlagsSchema, {
       out: values.out,
       strict: values.strict,
       maxSize: values['max-size'],
@@ -63,12 +63,6 @@ IMAGE_TOO_LARGE (exit code 2).`,
       maxYaw: values['max-yaw'],
       maxPitch: values['max-pitch'],
     });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const flag = String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      throw new UsageError(`--${flag}: ${issue?.message ?? 'invalid'}`);
-    }
-    const flags = parsed.data;
     const { profile, timingsMs } = await createAvatar(photo, flags.out, {
       strict: flags.strict,
       maxSizePx: flags.maxSize,

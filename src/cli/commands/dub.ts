@@ -2,7 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { Dubber, FIT_MODES, fitModeSchema } from '../../dub/index.ts';
-import { type Command, parseCommandArgs, UsageError, writeJson } from '../command.ts';
+import { type Command, parseCommandArgs, parseFlags, writeJson } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
 
 const flagsSchema = z.object({
@@ -61,13 +61,7 @@ DUB_VIDEO_TOO_LONG, DUB_VIDEO_TOO_LARGE, AUDIO_*, MEDIA_* (MEDIA_NO_VIDEO …).`
       context.stdout.write(`${this.usage}\n`);
       return;
     }
-    const parsed = flagsSchema.safeParse(values);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const flag = issue?.path[0] ? `--${String(issue.path[0])}: ` : '';
-      throw new UsageError(`${flag}${issue?.message ?? 'invalid flags'}`);
-    }
-    const flags = parsed.data;
+    const flags = parseFlags(flagsSchema, values);
     const { signal } = context;
     const bar = new ProgressBar(context.stderr, context.interactive && !values.json);
     await mkdir(dirname(resolve(flags.out)), { recursive: true });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type ArmScores, readClipTrack, scoreReenactment } from '../../eval/index.ts';
 import { generatorModeSchema, resolveGenerator } from '../../generator/index.ts';
 import { checkLocalInput } from '../../media/index.ts';
-import { type Command, parseCommandArgs, UsageError, writeJson } from '../command.ts';
+import { type Command, parseCommandArgs, parseFlags, UsageError, writeJson } from '../command.ts';
 
 const flagsSchema = z.object({
   video: z.string({ error: '--video <clip> is required' }).min(1),
@@ -62,12 +62,7 @@ Errors: FACE_NOT_FOUND, MEDIA_NO_VIDEO, MEDIA_UNREADABLE, GENERATOR_UNAVAILABLE 
     }
     if (positionals[0] !== 'reenact')
       throw new UsageError(`unknown action "${positionals[0]}" (expected: reenact)`);
-    const parsed = flagsSchema.safeParse(values);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UsageError(`--${String(issue?.path[0] ?? '')}: ${issue?.message ?? 'invalid'}`);
-    }
-    const flags = parsed.data;
+    const flags = parseFlags(flagsSchema, values);
     const { signal } = context;
     await checkLocalInput(flags.video);
     const decision = await resolveGenerator(flags.generator, {

@@ -4,7 +4,7 @@ import { encodeWav, openAudio } from '../../audio/index.ts';
 import { type ControlsFrame, controlsFormatOf, writeControlsFile } from '../../controls/index.ts';
 import { type AnimateResult, animateAudio, MotionModel } from '../../motion/index.ts';
 import { EspeakTts } from '../../tts/index.ts';
-import { type Command, parseCommandArgs, UsageError, writeJson } from '../command.ts';
+import { type Command, parseCommandArgs, parseFlags, UsageError, writeJson } from '../command.ts';
 
 const optionsSchema = z
   .object({
@@ -71,13 +71,7 @@ Options:
       return;
     }
     const { help: _help, json, ...rest } = values;
-    const parsed = optionsSchema.safeParse(rest);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const flag = issue?.path[0] ? `--${String(issue.path[0])}: ` : '';
-      throw new UsageError(`${flag}${issue?.message ?? 'invalid options'}`);
-    }
-    const o = parsed.data;
+    const o = parseFlags(optionsSchema, rest);
     const input = positionals[0];
     if ((input === undefined) === (o.text === undefined))
       throw new UsageError('give either an audio file or --text "…", not both');

@@ -13,7 +13,14 @@ import {
   speakToFile,
   VideoPipeline,
 } from '../../pipeline/index.ts';
-import { type Command, numberFlag, parseCommandArgs, UsageError, writeJson } from '../command.ts';
+import {
+  type Command,
+  numberFlag,
+  parseCommandArgs,
+  parseFlags,
+  UsageError,
+  writeJson,
+} from '../command.ts';
 import { ProgressBar } from '../progress.ts';
 
 const flagsSchema = z
@@ -105,13 +112,7 @@ IMAGE_*, AUDIO_* (AUDIO_SILENT, AUDIO_TRUNCATED …), MEDIA_*, TTS_*.`,
       context.stdout.write(`${this.usage}\n`);
       return;
     }
-    const parsed = flagsSchema.safeParse(values);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const flag = issue?.path[0] ? `--${String(issue.path[0])}: ` : '';
-      throw new UsageError(`${flag}${issue?.message ?? 'invalid flags'}`);
-    }
-    const flags = parsed.data;
+    const flags = parseFlags(flagsSchema, values);
     const { signal } = context;
     const bar = new ProgressBar(context.stderr, context.interactive && !values.json);
     await mkdir(dirname(resolve(flags.out)), { recursive: true });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { controlsFormatOf, writeControlsFile } from '../../controls/index.ts';
 import { LANDMARK_COUNT, TRACK_DEFAULTS, trackVideo } from '../../face/index.ts';
 import { writeNpy } from '../../features/index.ts';
-import { type Command, parseCommandArgs, UsageError, writeJson } from '../command.ts';
+import { type Command, parseCommandArgs, parseFlags, writeJson } from '../command.ts';
 
 /** The command's flags, validated (numbers arrive as strings). */
 const trackFlagsSchema = z.object({
@@ -55,18 +55,12 @@ Errors: FACE_NOT_FOUND (no face in any frame), MEDIA_NO_VIDEO, MEDIA_UNREADABLE 
       context.stdout.write(`${this.usage}\n`);
       return;
     }
-    const parsed = trackFlagsSchema.safeParse({
+    const flags = parseFlags(trackFlagsSchema, {
       out: values.out,
       landmarks: values.landmarks,
       maxSize: values['max-size'],
       smooth: values['no-smooth'] !== true,
     });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const flag = String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      throw new UsageError(`--${flag}: ${issue?.message ?? 'invalid'}`);
-    }
-    const flags = parsed.data;
     controlsFormatOf(flags.out);
     const video = positionals[0] as string;
     const started = performance.now();
