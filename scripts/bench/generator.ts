@@ -212,7 +212,7 @@ export const generatorBench: Bench = {
           rows,
         ),
         '',
-        'The live target is 40 ms per frame (25 fps) for render + generator together. See docs/architecture.md, Generator, for what `--generator auto` does with these numbers.',
+        'The live target is 40 ms per frame (25 fps) for render + generator together. See docs/stages/generator.md for what `--generator auto` does with these numbers.',
       ].join('\n'),
     };
   },

@@ -7,7 +7,7 @@
  * towards each other, mouth corners pulled along anatomical directions, brows raised or
  * lowered, each with a Gaussian fall-off into the surrounding skin. Magnitudes at weight 1
  * follow ARKit's meaning of "fully expressed" (e.g. jawOpen = 1 drops the lower lip by
- * ~1.8 cm, eyeBlink = 1 closes the lids). See docs/architecture.md, "Faces", for why the
+ * ~1.8 cm, eyeBlink = 1 closes the lids). See docs/stages/face.md for why the
  * basis is procedural rather than fitted from tracked video.
  */
 import { ARKIT_BLENDSHAPES, type BlendshapeName } from '../../src/controls/index.ts';

@@ -1,6 +1,6 @@
 /**
  * Measures the mean face shape in the landmark detector's own space, which becomes the
- * neutral of models/face (see docs/architecture.md, "Faces: why the neutral is measured"):
+ * neutral of models/face (see docs/stages/face.md, "why the neutral is measured"):
  *
  *   node --import tsx scripts/face/collect-neutral.ts [--fixtures <dir>] [--out scripts/face/calibration/neutral-landmarks.json]
  *

@@ -16,7 +16,7 @@ export const IRIS_LANDMARKS = Object.freeze({
   right: Object.freeze([473, 474, 475, 476, 477]),
 });
 
-/** Names of the vertex sets shipped in models/face/mesh.json (see docs/architecture.md). */
+/** Names of the vertex sets shipped in models/face/mesh.json (see docs/stages/face.md). */
 export const VERTEX_SET_NAMES = [
   'lipsOuter',
   'lipsInner',

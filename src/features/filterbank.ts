@@ -6,7 +6,7 @@
  *
  * Meyda's own `melBands` differs by design (HTK mel scale, triangle edges floored to FFT
  * bins, unnormalised, and `log(1 + x)` computed in float32, which rounds quiet bands to 0),
- * so facecast takes the power spectrum and applies this bank; see docs/architecture.md.
+ * so facecast takes the power spectrum and applies this bank; see docs/stages/features.md.
  */
 export interface SparseBand {
   firstBin: number;

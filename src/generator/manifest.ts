@@ -33,7 +33,7 @@ const common = {
     .strict(),
 };
 
-/** One arm's scores on the held-out clips (see docs/architecture.md, Generator). */
+/** One arm's scores on the held-out clips (see docs/stages/generator.md). */
 const armScores = z
   .object({
     psnrDb: z.number(),

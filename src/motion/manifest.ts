@@ -15,7 +15,7 @@ const metric = z.object({ model: z.number(), baseline: z.number().nullable() }).
 /**
  * `models/motion/manifest.json`: what the ONNX file is, how it was trained and how well it
  * does. Written by scripts/train/export_motion.py; `metrics` by scripts/train/eval-motion.ts.
- * Any model meeting this contract can be dropped in (see docs/architecture.md, Motion).
+ * Any model meeting this contract can be dropped in (see docs/stages/motion.md).
  */
 export const motionManifestSchema = z
   .object({

@@ -171,7 +171,7 @@ describe('lip-sync translation end to end', () => {
       );
       expect(scores.sourceWithOriginalAudio.r).toBeGreaterThan(scores.sourceWithNewAudio.r + 0.2);
       // A dub that left the source's mouth reads ≈ 0 with the new audio and ≈ 0.57 with the
-      // original. Motion 1.0.0 gives 0.26 / 0.16–0.18 here (docs/architecture.md, Dubbing).
+      // original. Motion 1.0.0 gives 0.26 / 0.16–0.18 here (docs/stages/dub.md).
       expect(scores.dubbedWithNewAudio.r).toBeGreaterThan(scores.dubbedWithOriginalAudio.r);
       expect(scores.dubbedWithNewAudio.r).toBeGreaterThan(0.2);
     } finally {

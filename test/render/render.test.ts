@@ -133,7 +133,7 @@ describe('Renderer: the reference is reproduced and the background stays still',
     const { composite, maps } = renderer.render(referenceFrame(reference));
     const inFace = (p: number) => FACE_LABELS.includes(maps.labels[p] as number);
     expect(countLabel(maps.labels, PART_LABELS.skin)).toBeGreaterThan(0.1 * SIZE * SIZE);
-    // Bound stated in docs/architecture.md ("Render"): ≥ 45 dB inside the face; in practice
+    // Bound stated in docs/stages/render.md: ≥ 45 dB inside the face; in practice
     // the warp is the identity and the PSNR is infinite.
     expect(psnr(maps.warped, expected, inFace)).toBeGreaterThanOrEqual(45);
     expect(psnr(composite.data, expected, inFace)).toBeGreaterThanOrEqual(45);

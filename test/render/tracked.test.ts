@@ -38,7 +38,7 @@ describe('a tracked video rendered onto a photo', () => {
       faced.map(([g]) => g as number),
       faced.map(([, a]) => a as number),
     );
-    // Measured 0.90 (docs/architecture.md, "Render").
+    // Measured 0.90 (docs/stages/render.md).
     expect(r).toBeGreaterThan(0.8);
     // The widest source openings give clearly larger rendered openings than the closed ones.
     const order = faced

@@ -30,7 +30,7 @@ rendered frames in the same run, as the baseline.
 Options:
   --video <clip>          any video with one face
   --generator <mode>      on: generator + SR as well (error if not installed); off: warp-only;
-                          auto (default): as the product decides (see docs/architecture.md)
+                          auto (default): as the product decides (see docs/stages/generator.md)
   --track <file.json>     a cached track of this clip (scripts/generator/track-clips.ts)
   --window <n>            frames per generator call (default: the model's, 4; 1 = live path)
   --seed <n>              the generator stream's noise seed (default 1)

@@ -61,7 +61,7 @@ Options:
   --maps <dir>       also write the generator's maps per frame as .npy stacks + maps.json
   --generator <mode> on: generator + super-resolution over the face (models/generator, models/sr);
                      off: warp-only; auto (default): on only where the held-out evaluation
-                     says it beats warp-only (see docs/architecture.md, Generator)
+                     says it beats warp-only (see docs/stages/generator.md)
   --json             machine-readable output`,
   async run(context) {
     const { values } = parseCommandArgs(

@@ -81,7 +81,7 @@ Options:
                      2 cores; try more on machines with free cores)
   --generator <mode> on: generator + super-resolution over the face (models/generator, models/sr);
                      off: warp-only; auto (default): on only where the shipped model's held-out
-                     evaluation says it beats warp-only (docs/architecture.md, "Generator")
+                     evaluation says it beats warp-only (docs/stages/generator.md)
   --motion-model <dir>  a motion model folder (manifest.json + ONNX) instead of the shipped
                      models/motion (also FACECAST_MOTION_MODEL_DIR)
   --json             no progress bar; print the result as JSON
