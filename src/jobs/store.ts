@@ -35,7 +35,9 @@ export function jobPaths(root: string, id: string): JobPaths {
  */
 export async function writeJobFile(root: string, record: JobRecord): Promise<void> {
   const { dir } = jobPaths(root, record.id);
-  const tmp = join(dir, `${JOB_FILE}.${process.pid}.tmp`);
+  // A name unique to this write: two writers of one job (a queue being abandoned and the one
+  // recovering it, in one process) must never rename each other's temporary file.
+  const tmp = join(dir, `${JOB_FILE}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, 'w');
   try {
     await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
