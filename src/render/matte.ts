@@ -165,8 +165,8 @@ export function holdBackground(
       let sx = (src[p * 2] as number) - 0.5;
       let sy = (src[p * 2 + 1] as number) - 0.5;
       if (Math.abs(sx - x) < 1e-3 && Math.abs(sy - y) < 1e-3) continue; // identity: nothing moved
-      sx = sx < 0 ? 0 : sx > maxX ? maxX : sx;
-      sy = sy < 0 ? 0 : sy > maxY ? maxY : sy;
+      sx = Math.min(Math.max(sx, 0), maxX);
+      sy = Math.min(Math.max(sy, 0), maxY);
       const x0 = sx | 0;
       const y0 = sy | 0;
       const fx = sx - x0;
