@@ -9,6 +9,7 @@ import {
   type RenderOutput,
   type RgbImage,
   resizeRgb,
+  segmentPerson,
 } from '../render/index.ts';
 import { EvaluationError } from './errors.ts';
 import { reenactmentControls } from './reenact-controls.ts';
@@ -27,12 +28,16 @@ export interface ReenactedFrame {
   output: RenderOutput;
   /** The reference image in the output framing (what the generator's reference crop uses). */
   reference: RgbImage;
+  /** With `baseline`: the same frame rendered without the person matte (its own buffer). */
+  baseline?: RgbImage;
 }
 
 /** Options of {@link reenactFrames}. */
 export interface ReenactOptions {
   /** The frame used as the reference. Default 0 (the first frame with a face at or after it). */
   referenceIndex?: number;
+  /** Also render each frame without the reference's person matte. Default false. */
+  baseline?: boolean;
   model: FaceModel;
   signal?: AbortSignal;
 }
@@ -73,11 +78,20 @@ export async function* reenactFrames(
       `${path}: frame ${plan.referenceIndex} was not decoded`,
     );
   }
+  // The reference frame's person matte, as a photo avatar gets it (background held still).
+  const person = await segmentPerson(referenceImage, signal);
   const renderer = Renderer.create(
     model,
-    { ...plan.reference, image: referenceImage },
+    { ...plan.reference, image: referenceImage, person },
     { size: reenactRenderSize(track) },
   );
+  const before = options.baseline
+    ? Renderer.create(
+        model,
+        { ...plan.reference, image: referenceImage },
+        { size: reenactRenderSize(track) },
+      )
+    : undefined;
   try {
     const { width, height } = renderer;
     const reference = resizeRgb(referenceImage, createRgbImage(width, height));
@@ -97,10 +111,12 @@ export async function* reenactFrames(
         real,
         output: renderer.render(controls),
         reference,
+        ...(before ? { baseline: before.render(controls).composite } : {}),
       };
     }
   } finally {
     renderer.close();
+    before?.close();
   }
 }
 

@@ -6,7 +6,7 @@ import {
   type GeneratorStream,
   type GeneratorStreamOptions,
 } from '../generator/index.ts';
-import type { RgbImage } from '../render/index.ts';
+import { PART_LABELS, type RgbImage } from '../render/index.ts';
 import { EvaluationError } from './errors.ts';
 import { FlickerMeter, FrameScorer, psnrFromMse, type Region } from './metrics.ts';
 import { reenactFrames } from './reenact.ts';
@@ -21,6 +21,12 @@ export interface ArmScores {
   /** The same inside the face box (the rendered face's bounding box, 10 % margin). */
   facePsnrDb: number;
   faceSsim: number;
+  /**
+   * The same inside the mouth box (lips + mouth interior of the render, a square 1.5× their
+   * extent, at least 24 px); frames with no mouth rendered are left out.
+   */
+  mouthPsnrDb: number;
+  mouthSsim: number;
   /** {@link FlickerMeter} value over all frames, 0–255 luma levels. */
   flicker: number;
   /** Per scored frame: MSE over the whole frame (for paired statistics). */
@@ -38,6 +44,11 @@ export interface ReenactmentScores {
   width: number;
   height: number;
   warpOnly: ArmScores;
+  /**
+   * Warp-only as it was before person segmentation (the renderer without the reference's
+   * person matte), same frames and run, when `baseline` was asked for.
+   */
+  warpOnlyBaseline: ArmScores | null;
   /** The generator + SR (the product's path), when a generator was given. */
   generator: ArmScores | null;
   /** The generator with its residual upsampled bilinearly instead of SR (`withoutSr`). */
@@ -60,6 +71,8 @@ export interface ScoreReenactmentOptions {
    * same frames, same noise: a third arm that shows what SR adds. Default false.
    */
   withoutSr?: boolean;
+  /** Also score warp-only without the person matte (`warpOnlyBaseline`). Default false. */
+  baseline?: boolean;
   /** A cached track of this clip (else it is tracked now). */
   track?: ClipTrack;
   /** Score only the first this many frames (the whole clip is still tracked). Default: all. */
@@ -100,6 +113,7 @@ export async function scoreReenactment(
   const total = Math.min(track.frames.length, options.maxFrames ?? Number.POSITIVE_INFINITY);
   let scorer: FrameScorer | undefined;
   const warp = newArm();
+  const base = options.baseline ? newArm() : undefined;
   // One stream per generator arm; each returns its frames a window late.
   const lanes: Lane[] = [];
   if (options.generator) {
@@ -133,6 +147,7 @@ export async function scoreReenactment(
         p.real,
         p.face,
         p.frameIndex === referenceIndex,
+        p.mouth,
       );
     }
   };
@@ -140,6 +155,7 @@ export async function scoreReenactment(
     for await (const f of reenactFrames(path, track, {
       model,
       referenceIndex: options.referenceIndex ?? 0,
+      baseline: options.baseline ?? false,
       signal,
     })) {
       throwIfAborted(signal);
@@ -149,6 +165,7 @@ export async function scoreReenactment(
         height = f.real.height;
         scorer = new FrameScorer(width, height);
         warp.flicker = new FlickerMeter(width, height);
+        if (base) base.flicker = new FlickerMeter(width, height);
         for (const lane of lanes) lane.arm.flicker = new FlickerMeter(width, height);
         realMeter = new FlickerMeter(width, height);
       }
@@ -158,12 +175,14 @@ export async function scoreReenactment(
       const face = box
         ? { x: box.x, y: box.y, width: box.size, height: box.size }
         : { x: 0, y: 0, width, height };
+      const mouth = mouthBox(f.output.maps.labels, width, height);
       const isRef = f.frameIndex === referenceIndex;
-      addFrame(warp, scorer, f.output.composite, f.real, face, isRef);
+      addFrame(warp, scorer, f.output.composite, f.real, face, isRef, mouth);
+      if (base && f.baseline) addFrame(base, scorer, f.baseline, f.real, face, isRef, mouth);
       realMeter?.push(f.real, f.real);
       const real = lanes.length ? copyImage(f.real) : f.real;
       for (const lane of lanes) {
-        lane.pending.push({ frameIndex: f.frameIndex, real, face });
+        lane.pending.push({ frameIndex: f.frameIndex, real, face, mouth });
         take(
           lane,
           await lane.stream.push(
@@ -193,6 +212,7 @@ export async function scoreReenactment(
     width,
     height,
     warpOnly: summarise(warp),
+    warpOnlyBaseline: base ? summarise(base) : null,
     generator: lanes[0] ? summarise(lanes[0].arm) : null,
     generatorWithoutSr: lanes[1] ? summarise(lanes[1].arm) : null,
     realFlicker: realMeter?.value ?? Number.NaN,
@@ -208,7 +228,7 @@ export async function scoreReenactment(
 interface Lane {
   stream: GeneratorStream;
   arm: Arm;
-  pending: { frameIndex: number; real: RgbImage; face: Region }[];
+  pending: { frameIndex: number; real: RgbImage; face: Region; mouth: Region | undefined }[];
 }
 
 interface Arm {
@@ -216,11 +236,21 @@ interface Arm {
   ssim: number[];
   faceMse: number[];
   faceSsim: number[];
+  mouthMse: number[];
+  mouthSsim: number[];
   flicker: FlickerMeter | undefined;
 }
 
 function newArm(): Arm {
-  return { mse: [], ssim: [], faceMse: [], faceSsim: [], flicker: undefined };
+  return {
+    mse: [],
+    ssim: [],
+    faceMse: [],
+    faceSsim: [],
+    mouthMse: [],
+    mouthSsim: [],
+    flicker: undefined,
+  };
 }
 
 function addFrame(
@@ -230,6 +260,7 @@ function addFrame(
   real: RgbImage,
   face: Region,
   isRef: boolean,
+  mouth: Region | undefined,
 ) {
   arm.flicker?.push(out, real);
   if (isRef) return;
@@ -239,6 +270,32 @@ function addFrame(
   arm.ssim.push(all.ssim);
   arm.faceMse.push(inFace.mse);
   arm.faceSsim.push(inFace.ssim);
+  if (mouth) {
+    const inMouth = scorer.score(out, real, mouth);
+    arm.mouthMse.push(inMouth.mse);
+    arm.mouthSsim.push(inMouth.ssim);
+  }
+}
+
+/** Square box around the rendered lips and mouth interior, 1.5× their extent (≥ 24 px). */
+function mouthBox(labels: Uint8Array, width: number, height: number): Region | undefined {
+  let x0 = width;
+  let x1 = -1;
+  let y0 = height;
+  let y1 = -1;
+  for (let p = 0; p < labels.length; p++) {
+    const l = labels[p];
+    if (l !== PART_LABELS.lips && l !== PART_LABELS.mouthInterior) continue;
+    const x = p % width;
+    const y = (p - x) / width;
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
+  }
+  if (x1 < 0) return undefined;
+  const side = Math.max(24, 1.5 * Math.max(x1 - x0 + 1, y1 - y0 + 1));
+  return { x: (x0 + x1 + 1 - side) / 2, y: (y0 + y1 + 1 - side) / 2, width: side, height: side };
 }
 
 function summarise(arm: Arm): ArmScores {
@@ -250,6 +307,8 @@ function summarise(arm: Arm): ArmScores {
     ssim: mean(arm.ssim),
     facePsnrDb: psnr(arm.faceMse),
     faceSsim: mean(arm.faceSsim),
+    mouthPsnrDb: psnr(arm.mouthMse),
+    mouthSsim: mean(arm.mouthSsim),
     flicker: arm.flicker?.value ?? Number.NaN,
     frameMse: arm.mse,
   };

@@ -14,7 +14,7 @@ import {
 } from '../face/index.ts';
 import { fillBodyMask, type Point } from './body.ts';
 import { RenderError } from './errors.ts';
-import { drawLidLine } from './eyes.ts';
+import { drawPhotoLashes } from './eyes.ts';
 import { createRgbImage, type PixelRect, type RgbImage, resizeRgb } from './image.ts';
 import { PART_LABELS } from './labels.ts';
 import type { RenderMaps } from './maps.ts';
@@ -161,7 +161,6 @@ export class Renderer {
   readonly #shadeInputs: ShadeInputs;
   readonly #output: RenderOutput;
   readonly #mouthFrame: MouthFrame = { widthPx: 0, rest: 0, x0: 0, x1: -1, y0: 0, y1: -1 };
-  readonly #lashColor = new Float32Array(3);
   #surfaceLabels: Uint8Array;
   /** Per row, the pixel range that can change between frames (inside the static ring). */
   readonly #spans: Int32Array;
@@ -382,27 +381,6 @@ export class Renderer {
       sourceUpper,
       sourceLower,
     );
-    // Lash colour: the darkest point along the upper lids.
-    let darkest = Number.POSITIVE_INFINITY;
-    for (const lid of [t.leftEye.upper, t.rightEye.upper]) {
-      for (let k = 1; k + 1 < lid.length; k++) {
-        const i = lid[k] as number;
-        const o = pixelOffset(
-          src[i * 2] as number,
-          src[i * 2 + 1] as number,
-          this.width,
-          this.height,
-        );
-        const luma =
-          0.299 * (ref[o] as number) +
-          0.587 * (ref[o + 1] as number) +
-          0.114 * (ref[o + 2] as number);
-        if (luma < darkest) {
-          darkest = luma;
-          for (let c = 0; c < 3; c++) this.#lashColor[c] = (ref[o + c] as number) * 0.75;
-        }
-      }
-    }
     this.#ref = {
       reference,
       transform,
@@ -547,15 +525,13 @@ export class Renderer {
         strip.upper[0] as number,
         strip.upper[strip.upper.length - 1] as number,
       );
-      drawLidLine(
+      drawPhotoLashes(
         this.#composite.data,
         this.width,
         this.height,
-        tgt,
-        strip.upper,
+        { tgt, src, upper: strip.upper, lower: strip.lower, reference: this.#reference.data },
         Math.max(1.2, eyeWidth * 0.06),
         alpha,
-        this.#lashColor,
       );
     }
     return this.#output;

@@ -72,6 +72,25 @@ describe('facecast eval reenact', () => {
     expect(report.generatorDecision).toMatch(/as requested/);
   });
 
+  it('--baseline scores the renderer without the person matte on the same frames; mouth box', async () => {
+    const args = ['eval', 'reenact', '--video', CLIP, '--track', TRACK, '--generator', 'off'];
+    const r = await facecast([...args, '--frames', '12', '--baseline', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const { warpOnly, warpOnlyBaseline } = JSON.parse(r.stdout) as Report;
+    if (!warpOnlyBaseline) throw new Error('no baseline arm');
+    for (const arm of [warpOnly, warpOnlyBaseline]) {
+      expect(arm.mouthSsim).toBeGreaterThan(0.3);
+      expect(arm.mouthSsim).toBeLessThan(1);
+      expect(arm.mouthPsnrDb).toBeLessThan(arm.psnrDb); // the mouth is where the errors are
+    }
+    expect(warpOnly.frameMse).not.toEqual(warpOnlyBaseline.frameMse);
+    // GRID's background is still: holding it still must not add flicker.
+    expect(warpOnly.flicker).toBeLessThanOrEqual(warpOnlyBaseline.flicker);
+    const text = await facecast([...args, '--frames', '4', '--baseline']);
+    expect(text.stdout).toMatch(/^warp-only 1\s+\d+\.\d\d/m);
+    expect(text.stdout).toMatch(/mouth SSIM/);
+  });
+
   it('tracks the clip itself and scores warp-only with --generator off (text output)', async () => {
     const r = await facecast([
       'eval',

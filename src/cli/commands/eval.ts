@@ -13,6 +13,7 @@ const flagsSchema = z.object({
   frames: z.coerce.number().int().min(2).optional(),
   model: z.string().optional(),
   sr: z.string().optional(),
+  baseline: z.boolean().default(false),
 });
 
 export const evalCommand: Command = {
@@ -22,7 +23,7 @@ export const evalCommand: Command = {
 
 Tracks the clip (facecast track), takes its first frame as the reference, re-renders every
 frame from the tracked Controls and compares with the real frames: PSNR (RGB) and SSIM (luma)
-over the whole frame and inside the face box, and temporal flicker (mean frame-to-frame luma
+over the whole frame, inside the face box and inside the mouth box, and temporal flicker (mean frame-to-frame luma
 change where the real video is static; the real video's own value is printed as the floor).
 The reference frame is not scored. With the generator, warp-only is scored on the very same
 rendered frames in the same run, as the baseline.
@@ -37,6 +38,8 @@ Options:
   --frames <n>            score only the first n frames (the whole clip is still tracked)
   --model <dir>           generator folder (default models/generator)
   --sr <dir>              super-resolution folder (default models/sr)
+  --baseline              also score warp-only without the person matte (the renderer before
+                          segmentation: "warp-only 1.0"), same frames, same run
   --json                  machine-readable output (includes per-frame MSE)
   -h, --help
 
@@ -53,6 +56,7 @@ Errors: FACE_NOT_FOUND, MEDIA_NO_VIDEO, MEDIA_UNREADABLE, GENERATOR_UNAVAILABLE 
         frames: { type: 'string' },
         model: { type: 'string' },
         sr: { type: 'string' },
+        baseline: { type: 'boolean' },
       },
       { min: 1, max: 1 },
     );
@@ -77,6 +81,7 @@ Errors: FACE_NOT_FOUND, MEDIA_NO_VIDEO, MEDIA_UNREADABLE, GENERATOR_UNAVAILABLE 
         stream: { seed: flags.seed, ...(flags.window ? { framesPerWindow: flags.window } : {}) },
         ...(track ? { track } : {}),
         ...(flags.frames ? { maxFrames: flags.frames } : {}),
+        baseline: flags.baseline,
         signal,
         onProgress: (stage, done, total) => {
           if (context.interactive && (done % 10 === 0 || done === total))
@@ -89,12 +94,13 @@ Errors: FACE_NOT_FOUND, MEDIA_NO_VIDEO, MEDIA_UNREADABLE, GENERATOR_UNAVAILABLE 
         return;
       }
       const row = (name: string, a: ArmScores) =>
-        `${name.padEnd(12)} ${a.psnrDb.toFixed(2).padStart(8)} ${a.ssim.toFixed(4).padStart(8)} ${a.facePsnrDb.toFixed(2).padStart(10)} ${a.faceSsim.toFixed(4).padStart(9)} ${a.flicker.toFixed(2).padStart(8)}`;
+        `${name.padEnd(12)} ${a.psnrDb.toFixed(2).padStart(8)} ${a.ssim.toFixed(4).padStart(8)} ${a.facePsnrDb.toFixed(2).padStart(10)} ${a.faceSsim.toFixed(4).padStart(9)} ${a.mouthSsim.toFixed(4).padStart(10)} ${a.flicker.toFixed(2).padStart(8)}`;
       const lines = [
         `clip         ${scores.clip}: ${scores.frames} frames (${scores.facedFrames} with a face), ${scores.width}×${scores.height}, reference frame ${scores.referenceIndex}, ${scores.scoredFrames} scored`,
         `generator    ${decision.reason}`,
         '',
-        `${'arm'.padEnd(12)} ${'PSNR dB'.padStart(8)} ${'SSIM'.padStart(8)} ${'face PSNR'.padStart(10)} ${'face SSIM'.padStart(9)} ${'flicker'.padStart(8)}`,
+        `${'arm'.padEnd(12)} ${'PSNR dB'.padStart(8)} ${'SSIM'.padStart(8)} ${'face PSNR'.padStart(10)} ${'face SSIM'.padStart(9)} ${'mouth SSIM'.padStart(10)} ${'flicker'.padStart(8)}`,
+        ...(scores.warpOnlyBaseline ? [row('warp-only 1', scores.warpOnlyBaseline)] : []),
         row('warp-only', scores.warpOnly),
         ...(scores.generator ? [row('generator+SR', scores.generator)] : []),
         '',
