@@ -10,7 +10,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { Config } from '@vladmandic/human';
+import type { Config, Human } from '@vladmandic/human';
 import { createHuman } from '../../src/face/body.ts';
 import { LANDMARK_COUNT, loadImage, type RgbImage } from '../../src/face/index.ts';
 import { openVideoFrames } from '../../src/media/index.ts';
@@ -34,7 +34,8 @@ export const PARITY_CLIPS = [
   { path: 'test/fixtures/heldout/clips/tango_female_384.mp4', frames: [0, 40, 80] },
 ];
 
-const HUMAN_FACE_CONFIG = {
+/** Human's face configuration as facecast ran it (photo mode; `HUMAN_VIDEO_CONFIG` for video). */
+export const HUMAN_FACE_CONFIG = {
   backend: 'wasm',
   debug: false,
   async: true,
@@ -68,6 +69,39 @@ const HUMAN_FACE_CONFIG = {
   cacheSensitivity: 0,
   skipAllowed: false,
 };
+
+/** Video mode as facecast ran it: Human reuses the previous face box, re-detecting every 5 frames. */
+export const HUMAN_VIDEO_CONFIG = {
+  ...HUMAN_FACE_CONFIG,
+  face: {
+    ...HUMAN_FACE_CONFIG.face,
+    detector: { ...HUMAN_FACE_CONFIG.face.detector, skipFrames: 5, skipTime: 1000 },
+  },
+  cacheSensitivity: 0.01,
+  skipAllowed: true,
+};
+
+/** A loaded Human with facecast's former face configuration. */
+export async function loadHumanFaces(video: boolean): Promise<Human> {
+  return createHuman((video ? HUMAN_VIDEO_CONFIG : HUMAN_FACE_CONFIG) as Partial<Config>);
+}
+
+/** Human's faces in an image, largest first: integer landmarks (478 × 3) and its box. */
+export async function humanFaces(
+  human: Human,
+  image: RgbImage,
+): Promise<{ box: number[]; landmarks: number[] }[]> {
+  const tensor = human.tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+  const result = await human.detect(tensor as never);
+  tensor.dispose();
+  return result.face
+    .filter((f) => f.mesh.length >= LANDMARK_COUNT)
+    .sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])
+    .map((f) => ({
+      box: [...f.box],
+      landmarks: f.mesh.slice(0, LANDMARK_COUNT).flatMap((p) => [p[0], p[1], p[2] ?? 0]),
+    }));
+}
 
 /** One image of the parity set: where it comes from and how to decode it again. */
 export interface ParityItem {
@@ -104,19 +138,10 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { out: { type: 'string', default: 'test/fixtures/face/human-landmarks.json' } },
   });
-  const human = await createHuman(HUMAN_FACE_CONFIG as Partial<Config>);
+  const human = await loadHumanFaces(false);
   const items: ParityItem[] = [];
   for await (const { source, frameIndex, image } of parityImages()) {
-    const tensor = human.tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-    const result = await human.detect(tensor as never);
-    tensor.dispose();
-    const faces = result.face
-      .filter((f) => f.mesh.length >= LANDMARK_COUNT)
-      .sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])
-      .map((f) => ({
-        box: [...f.box],
-        landmarks: f.mesh.slice(0, LANDMARK_COUNT).flatMap((p) => [p[0], p[1], p[2] ?? 0]),
-      }));
+    const faces = await humanFaces(human, image);
     items.push({
       source,
       ...(frameIndex === undefined ? {} : { frameIndex }),
