@@ -10,8 +10,9 @@
  * test/fixtures/heldout/heldout.json (whole speakers); `--split heldout` keeps only those, for
  * evaluation. Clips without an audio track are skipped.
  *
- * For each video: `facecast track <video> --out <tracks>/<stem>.csv` (reused when the CSV
- * exists; the raw landmarks are kept beside it) gives the tracked Controls per 25 fps frame;
+ * For each video the faces stage's tracker (scripts/data/tracks.ts: `trackVideo`, cached as
+ * <tracks>/<stem>.csv with the raw landmarks beside it; `--track-only` stops there) gives the
+ * tracked Controls per 25 fps frame;
  * the audio track is decoded to 16 kHz (advanced where a clip's audio lags its picture); the
  * log-mel comes from the project's extractor. Targets: the 52 tracked weights — brows, eye
  * squint/wide and cheek squint relative to the clip's own resting level (10th percentile) —
@@ -21,10 +22,9 @@
  * resamples the targets in time). Each session records its speaker, so the trainer can hold out
  * whole speakers. Output: shards in the format of scripts/data/shards.ts.
  */
-import { execFile } from 'node:child_process';
-import { access, mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { AudioError, decodeAudioFile } from '../../src/audio/index.ts';
 import {
   BLENDSHAPE_INDEX,
@@ -43,8 +43,8 @@ import { augmentSpeech } from './augment.ts';
 import { UPPER_FACE_CHANNELS } from './channels.ts';
 import { loadHeldoutSources, sourceStem } from './heldout.ts';
 import { frameRms, ShardWriter } from './shards.ts';
+import { ensureTracks } from './tracks.ts';
 
-const run = promisify(execFile);
 const FRAME_SAMPLES = 640;
 /** Blinks and eye looks of both eyes: the idle layer's job, never supervised. */
 const EYE_IDLE_CHANNELS = [
@@ -79,6 +79,7 @@ const { values, positionals } = parseArgs({
     copies: { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
     shift: { type: 'string', multiple: true, default: [] },
+    'track-only': { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
@@ -104,19 +105,21 @@ const files = (await listVideos(inputs)).filter(
   (f) => heldout.has(sourceStem(f)) === (split === 'heldout'),
 );
 await mkdir(tracksDir, { recursive: true });
+const audio = new Map<string, Float32Array>();
+for (const file of files) {
+  const samples = await clipAudio(file, shifts.get(sourceStem(file)) ?? 0);
+  if (samples) audio.set(file, samples);
+}
+const tracks = await ensureTracks([...audio.keys()], tracksDir);
+if (values['track-only']) process.exit(0);
 const writer = await ShardWriter.create(values.out, split);
-const BIN = new URL('../../bin/facecast', import.meta.url).pathname;
 let babble: Float32Array = new Float32Array(0);
 
 for (const [clipNo, file] of files.entries()) {
   const stem = sourceStem(file);
-  const samples = await clipAudio(file, shifts.get(stem) ?? 0);
-  if (!samples) continue;
-  const csv = join(tracksDir, `${stem}.csv`);
-  if (!(await exists(csv)) && !(await track(file, csv))) {
-    console.error(`${stem}: tracking failed twice, skipped`);
-    continue;
-  }
+  const samples = audio.get(file);
+  const csv = tracks.get(file);
+  if (!samples || !csv) continue;
   const tracked = (await readControlsFile(csv)).frames;
   const frames = Math.min(Math.floor(samples.length / FRAME_SAMPLES) + 1, tracked.length);
   const { targets, mask, facesFound } = trackedTargets(tracked.slice(0, frames));
@@ -159,15 +162,21 @@ async function listVideos(paths: string[]): Promise<string[]> {
   return out;
 }
 
-/** The clip's audio at 16 kHz, advanced by `shiftMs`; undefined when it has no audio. */
+/**
+ * The clip's audio at 16 kHz, advanced by `shiftMs`; undefined when it has no audio track.
+ * Decoding is retried: ffmpeg has failed transiently on this shared machine under heavy load.
+ */
 async function clipAudio(file: string, shiftMs: number): Promise<Float32Array | undefined> {
-  try {
-    const decoded = await decodeAudioFile(file);
-    return decoded.samples.subarray(Math.round(shiftMs * 16));
-  } catch (error) {
-    if (!(error instanceof AudioError)) throw error;
-    console.error(`${sourceStem(file)}: no usable audio (${error.code}), skipped`);
-    return undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const decoded = await decodeAudioFile(file);
+      return decoded.samples.subarray(Math.round(shiftMs * 16));
+    } catch (error) {
+      if (!(error instanceof AudioError)) throw error;
+      const retry = error.code === 'AUDIO_DECODE_FAILED' && attempt < 3;
+      console.error(`${sourceStem(file)}: ${error.code}${retry ? ', retrying' : ', skipped'}`);
+      if (!retry) return undefined;
+    }
   }
 }
 
@@ -238,27 +247,4 @@ function retime(
       out[f * C + c] = (1 - w) * (rows[a * C + c] as number) + w * (rows[b * C + c] as number);
   }
   return out;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Runs `facecast track` (landmarks kept for refits), retrying once under heavy load. */
-async function track(file: string, csv: string): Promise<boolean> {
-  const landmarks = csv.replace(/\.csv$/, '.npy');
-  for (let attempt = 1; attempt <= 2; attempt++) {
-    console.error(`tracking ${basename(file)}${attempt > 1 ? ' (retry)' : ''}…`);
-    try {
-      const args = [BIN, 'track', file, '--out', csv, '--landmarks', landmarks];
-      await run(process.execPath, args, { maxBuffer: 1 << 26 });
-      return true;
-    } catch (error) {
-      console.error(`  ${(error as { stderr?: string }).stderr?.trim() ?? String(error)}`);
-    }
-  }
-  return false;
 }
