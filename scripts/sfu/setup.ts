@@ -4,8 +4,9 @@
  * `.sfu/mediasoup-<version>/mediasoup-worker` (see src/live/sfu-worker.ts for how the server
  * finds it). Idempotent: a second run reuses the prepared source and the meson build folder.
  *
- * mediasoup is pinned to 3.16.0, the newest release whose worker uses the libsrtp2 API that
- * Debian ships (3.16.6 onwards need libsrtp 3), so no crypto code is patched. What is changed
+ * mediasoup is pinned to 3.13.16, the newest release whose worker calls the libsrtp 2.x API
+ * that Debian ships (2.5.0; from 3.13.18 on the worker needs versatica's libsrtp 3.0 fork),
+ * so no crypto code is patched. What is changed
  * on the copied source: each `subproject()` resolves to a stand-in in scripts/sfu/subprojects
  * that returns the system `dependency()`; the libraries mediasoup would link "whole" from
  * those subprojects are dropped from `link_whole` (the system ones come through the
@@ -118,6 +119,8 @@ function configure(sourceDir: string, buildDir: string): void {
     sourceDir,
     '--wrap-mode=nodownload',
     '--buildtype=release',
+    // -O2 rather than release's -O3, to shorten the build (CI).
+    '-Doptimization=2',
     '-Dms_disable_liburing=true',
   ]);
 }

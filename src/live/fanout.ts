@@ -209,11 +209,14 @@ export class MediasoupFanout {
     };
   }
 
-  /** Where a viewer is served (tests, benchmarks). */
-  placement(sessionId: string, transportId: string): ViewerPlacement {
+  /** Where each viewer of a session is served, by transport id (tests, benchmarks). */
+  placements(sessionId: string): Map<string, ViewerPlacement> {
     const pub = this.#publication(sessionId);
-    const { slot } = this.#viewer(sessionId, transportId);
-    return { workerIndex: slot.workerIndex, piped: slot !== pub.slots[0] };
+    const out = new Map<string, ViewerPlacement>();
+    for (const [id, { slot }] of pub.viewers) {
+      out.set(id, { workerIndex: slot.workerIndex, piped: slot !== pub.slots[0] });
+    }
+    return out;
   }
 
   /** The viewer's DTLS parameters (mediasoup-client's transport `connect` event). */
