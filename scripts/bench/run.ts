@@ -15,6 +15,7 @@ import { liveFanoutBench } from './live-fanout.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
+import { segmentationBench } from './segmentation.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 
 const BENCHES: Bench[] = [
@@ -23,6 +24,7 @@ const BENCHES: Bench[] = [
   avatarBench,
   trackBench,
   renderBench,
+  segmentationBench,
   generatorBench,
   videoBench,
   videoMemoryBench,
