@@ -28,7 +28,10 @@ export interface ReenactedFrame {
   output: RenderOutput;
   /** The reference image in the output framing (what the generator's reference crop uses). */
   reference: RgbImage;
-  /** With `baseline`: the same frame rendered without the person matte (its own buffer). */
+  /**
+   * With `baseline`: the same frame rendered as before the realism work (no person matte, no
+   * temporal steadiness; the renderer's own buffer).
+   */
   baseline?: RgbImage;
 }
 
@@ -89,7 +92,7 @@ export async function* reenactFrames(
     ? Renderer.create(
         model,
         { ...plan.reference, image: referenceImage },
-        { size: reenactRenderSize(track) },
+        { size: reenactRenderSize(track), steady: false },
       )
     : undefined;
   try {

@@ -23,3 +23,4 @@ export {
   type RenderOutput,
   type RenderReference,
 } from './renderer.ts';
+export { TemporalSteadier } from './steady.ts';

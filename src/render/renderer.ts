@@ -34,6 +34,7 @@ import {
   shadeFrame,
 } from './shade.ts';
 import { fitSimilarity, type Similarity, Skirt } from './skirt.ts';
+import { TemporalSteadier } from './steady.ts';
 import { buildTopology, type OpeningStrip, type RenderTopology } from './topology.ts';
 
 /**
@@ -73,14 +74,20 @@ export interface RendererOptions {
    * assumes).
    */
   focalPx?: number;
+  /**
+   * Low-pass small frame-to-frame changes of the composite (src/render/steady.ts): jitter of
+   * a pixel or less stops shimmering, real motion passes. Reset by `setReference`. Default true.
+   */
+  steady?: boolean;
 }
 
 interface ResolvedOptions {
   size: number;
   focalPx: number | undefined;
+  steady: boolean;
 }
 
-export const RENDERER_DEFAULTS = Object.freeze({ size: 512 });
+export const RENDERER_DEFAULTS = Object.freeze({ size: 512, steady: true });
 export const MIN_RENDER_SIZE = 256;
 export const MAX_RENDER_SIZE = 1024;
 
@@ -153,6 +160,7 @@ export class Renderer {
   readonly #matte: Uint8Array;
   readonly #plate: Uint8Array;
   #hasMatte = false;
+  readonly #steadier: TemporalSteadier | undefined;
   readonly #composite: RgbImage;
   readonly #maps: RenderMaps;
   readonly #gazeShift = new Float32Array(4);
@@ -196,6 +204,7 @@ export class Renderer {
     this.#bodyMask = new Uint8Array(width * height);
     this.#matte = new Uint8Array(width * height);
     this.#plate = new Uint8Array(width * height * 3);
+    this.#steadier = options.steady ? new TemporalSteadier(width, height) : undefined;
     this.#composite = createRgbImage(width, height);
     this.#maps = {
       width,
@@ -272,7 +281,11 @@ export class Renderer {
     const even = (v: number) => Math.max(2, 2 * Math.round(v / 2));
     const width = even((size * crop.width) / long);
     const height = even((size * crop.height) / long);
-    const renderer = new Renderer(model, width, height, { size, focalPx: options.focalPx });
+    const renderer = new Renderer(model, width, height, {
+      size,
+      focalPx: options.focalPx,
+      steady: options.steady ?? RENDERER_DEFAULTS.steady,
+    });
     renderer.setReference(reference);
     return renderer;
   }
@@ -314,6 +327,7 @@ export class Renderer {
       src[i * 2] = this.#face[i * 3] as number;
       src[i * 2 + 1] = this.#face[i * 3 + 1] as number;
     }
+    this.#steadier?.reset();
     this.#hasMatte = reference.person !== undefined;
     if (reference.person) {
       matteToOutput(reference, rect, this.#matte, this.width, this.height);
@@ -534,6 +548,7 @@ export class Renderer {
         alpha,
       );
     }
+    this.#steadier?.apply(this.#composite.data, this.width, full ? undefined : this.#spans);
     return this.#output;
   }
 
