@@ -68,8 +68,8 @@ async function clipFrames(path: string, count: number): Promise<RgbImage[]> {
   const video = await openVideoFrames(path, { fps: 25, maxSize: 512 });
   const frames: RgbImage[] = [];
   for await (const f of video) {
-    frames.push({ width: f.width, height: f.height, data: f.rgb });
-    if (frames.length === count) break;
+    // read to the end (a short clip): leaving early kills ffmpeg mid-stream
+    if (frames.length < count) frames.push({ width: f.width, height: f.height, data: f.rgb });
   }
   return frames;
 }
