@@ -124,12 +124,11 @@ export async function* parityImages(): AsyncGenerator<{
   for (const clip of PARITY_CLIPS) {
     const video = await openVideoFrames(clip.path, { fps: 25, maxSize: 512 });
     const wanted = new Set(clip.frames);
+    // read to the end (short clips): leaving early kills ffmpeg mid-stream
     for await (const frame of video) {
       if (!wanted.has(frame.frameIndex)) continue;
       const image = { width: frame.width, height: frame.height, data: frame.rgb };
       yield { source: clip.path, frameIndex: frame.frameIndex, image };
-      wanted.delete(frame.frameIndex);
-      if (wanted.size === 0) break;
     }
   }
 }

@@ -18,9 +18,9 @@ export type FaceErrorCode =
   | 'PROFILE_NOT_FOUND'
   /** An avatar profile file does not match the schema. */
   | 'PROFILE_INVALID'
-  /** models/face is missing, corrupt, or does not match its manifest. */
+  /** models/face or models/face-landmarks is missing, corrupt, or does not match its manifest. */
   | 'FACE_MODEL_INVALID'
-  /** The landmark detector (Human on tfjs-wasm) could not be loaded or failed. */
+  /** The landmark models (onnxruntime) or the body model (Human on tfjs-wasm) could not be loaded or failed. */
   | 'LANDMARKER_FAILED';
 
 const kinds: Record<FaceErrorCode, ErrorKind> = {

@@ -23,6 +23,7 @@ export {
   loadImage,
   type NormalisedImage,
 } from './image.ts';
+export { DEFAULT_LANDMARK_MODEL_DIR } from './landmark-models.ts';
 export {
   type DetectedBody,
   type DetectedFace,
@@ -31,6 +32,7 @@ export {
   FaceLandmarker,
   LANDMARKER_DEFAULTS,
   type LandmarkerOptions,
+  type LandmarkerStats,
   type RgbImage,
 } from './landmarker.ts';
 export {

@@ -186,10 +186,13 @@ export class FaceLandmarker {
     if (data.length !== width * height * 3)
       throw new RangeError('image data is not width × height × 3 bytes');
     const withBody = options.body ?? this.#o.body;
+    // faces first: their models run on onnxruntime's thread while the body model (tfjs-wasm,
+    // on this thread) runs
+    const faces = this.#faces(image);
     const body = withBody ? this.#detectBody(image, options.signal) : undefined;
+    faces.catch(() => undefined);
     try {
-      const faces = await this.#faces(image);
-      return { faces, body: await body };
+      return { faces: await faces, body: await body };
     } catch (cause) {
       await body?.catch(() => undefined);
       if (cause instanceof FaceError) throw cause;
