@@ -54,6 +54,7 @@ export {
   type VertexSetName,
 } from './model.ts';
 export {
+  CLOSED_LIP_GAP_CM,
   type ClosedMouth,
   classifyMouth,
   closeMouth,
