@@ -6,6 +6,7 @@ import { eyeLookWeights, gazeFromLandmarks } from './gaze.ts';
 import { encodePng, type LoadImageOptions, loadImage, type NormalisedImage } from './image.ts';
 import { type Detection, FaceLandmarker } from './landmarker.ts';
 import { FACE_VERTEX_COUNT, type FaceModel, loadFaceModel } from './model.ts';
+import { classifyMouth, closeMouth, measureMouth } from './mouth.ts';
 import { deformVertices, rotationMatrix } from './pose.ts';
 import { type AvatarProfile, type PixelBox, saveAvatarProfile } from './profile.ts';
 
@@ -110,11 +111,15 @@ export function buildAvatarProfile(
       );
     }
   }
-  const identity = exactIdentity(model, landmarks, fit.identity, fit.weights, pose);
+  const mouth = closedMouthReference(
+    model,
+    landmarks,
+    exactIdentity(model, landmarks, fit.identity, fit.weights, pose),
+    fit.weights,
+  );
+  const { identity, weights } = mouth;
   const blendshapes = blendshapesSchema.parse(
-    Object.fromEntries(
-      ARKIT_BLENDSHAPES.map((name, k) => [name, round(fit.weights[k] as number, 5)]),
-    ),
+    Object.fromEntries(ARKIT_BLENDSHAPES.map((name, k) => [name, round(weights[k] as number, 5)])),
   );
   return {
     format: 'facecast.avatar',
@@ -155,6 +160,7 @@ export function buildAvatarProfile(
       identity: Array.from(identity, (v) => round(v, 5)),
       modelResidualPx: { mean: round(fit.residual.meanPx, 4), max: round(fit.residual.maxPx, 4) },
     },
+    mouth: mouth.profile,
     body: detection.body
       ? {
           score: round(detection.body.score, 4),
@@ -199,6 +205,39 @@ function exactIdentity(
     }
   }
   return out;
+}
+
+/**
+ * The photo's mouth, and a neutral with closed lips: the photo's own state from its
+ * landmarks (closed / open / teeth), then {@link closeMouth} moves whatever opening the
+ * neutral still holds onto the photo's weights (jawOpen for an open mouth, the lip raisers
+ * for a smile with teeth). The mesh at the photo's weights is unchanged (it still lands on
+ * the landmarks), while Controls weight 0 now closes the mouth: the lips meet and the
+ * photo's mouth interior folds away between them; opening it again shows the photo's own
+ * interior up to its opening, the drawn one beyond.
+ */
+function closedMouthReference(
+  model: FaceModel,
+  landmarks: ArrayLike<number>,
+  identity: Float32Array,
+  fitted: Float32Array,
+): { identity: Float32Array; weights: Float32Array; profile: AvatarProfile['mouth'] } {
+  const seen = measureMouth(landmarks);
+  const state = classifyMouth(seen);
+  const limits = Float32Array.from(fitted, (w) => 1 - w);
+  const closed = closeMouth(model, identity, state, limits);
+  const weights = Float32Array.from(fitted);
+  for (const [k, amount] of closed.moved) weights[k] = (weights[k] as number) + amount;
+  return {
+    identity: closed.identity,
+    weights,
+    profile: {
+      state,
+      lipGap: round(seen.gap, 5),
+      width: round(seen.width, 5),
+      cornerLift: round(seen.cornerLift, 5),
+    },
+  };
 }
 
 /** Square framing twice the face box, centred a little below the face, kept inside the image. */

@@ -56,6 +56,7 @@ export {
   type VertexSetName,
 } from './model.ts';
 export {
+  CLOSED_LIP_GAP_CM,
   type ClosedMouth,
   classifyMouth,
   closeMouth,

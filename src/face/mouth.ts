@@ -57,6 +57,13 @@ export function measureMouth(points: ArrayLike<number>, offset = 0): MouthMeasur
   };
 }
 
+/**
+ * Inner-lip gap (cm, model y) of closed lips on a neutral made by {@link closeMouth}. The
+ * model's own neutral keeps 1 mm; closed lips here should meet, or a photo's squashed mouth
+ * interior (its teeth) would show between them as a light line.
+ */
+export const CLOSED_LIP_GAP_CM = 0.02;
+
 /** What a photo's mouth shows. */
 export type MouthState = 'closed' | 'open' | 'teeth';
 
@@ -100,12 +107,12 @@ export interface ClosedMouth {
 
 /**
  * Closes the lips of a neutral shape by a mesh warp along the model's own mouth shapes: the
- * part of the inner-lip gap beyond the model neutral's is taken out with the carrier shapes
+ * part of the inner-lip gap beyond closed lips ({@link CLOSED_LIP_GAP_CM}) is taken out with the carrier shapes
  * (jawOpen for `open` and `closed`; the upper/lower lip raisers first, then jawOpen, for
- * `teeth`), solved
- * in least squares over the inner-lip pairs. `identity − Σ moved·basis` has closed lips, and
- * `closed + (weights + moved)` is the same mesh as `identity + weights`, so a reference image
- * stays exactly where it was while Controls weight 0 now means a closed mouth.
+ * `teeth`), solved in least squares over the inner-lip pairs; then each inner-lip pair is
+ * sealed ({@link sealLips}). `closed + (weights + moved)` is the mesh `identity + weights`
+ * except for the sealed remainder at the inner lips (a few mm at most), so a reference image
+ * stays where it was while Controls weight 0 now means a closed mouth.
  *
  * `limits` caps each carrier's amount (e.g. 1 − the weight already there).
  */
@@ -134,12 +141,32 @@ export function closeMouth(
         out[d] = (out[d] as number) - amount * (model.basis[o + d] as number);
     }
   }
+  sealLips(model, out);
   return { identity: out, moved };
 }
 
 /**
+ * The last few millimetres: where the lips' outline differs from what the shapes can take
+ * out (an "O" is rounder than the jaw's opening), each inner-lip pair is brought to
+ * {@link CLOSED_LIP_GAP_CM}, upper and lower vertex moving half the remainder each (model y).
+ * Pairs that the shapes closed too far (overlapping lips near the corners) are moved apart
+ * the same way.
+ */
+function sealLips(model: FaceModel, shape: Float32Array): void {
+  const upper = model.sets.lipsUpperInner;
+  const lower = model.sets.lipsLowerInner;
+  for (let i = 1; i + 1 < upper.length; i++) {
+    const u = upper[i] as number;
+    const l = lower[i] as number;
+    const excess = (shape[l * 3 + 1] as number) - (shape[u * 3 + 1] as number) - CLOSED_LIP_GAP_CM;
+    shape[u * 3 + 1] = (shape[u * 3 + 1] as number) + excess / 2;
+    shape[l * 3 + 1] = (shape[l * 3 + 1] as number) - excess / 2;
+  }
+}
+
+/**
  * Least-squares amount `a` of the carrier group (all its shapes at `a`) whose removal brings
- * the shape's inner-lip gaps (lipsUpperInner vs lipsLowerInner, model y) to the neutral's.
+ * the shape's inner-lip gaps (lipsUpperInner vs lipsLowerInner, model y) to closed lips.
  */
 function solveCarrier(model: FaceModel, shape: Float32Array, group: readonly number[]): number {
   const upper = model.sets.lipsUpperInner;
@@ -150,10 +177,7 @@ function solveCarrier(model: FaceModel, shape: Float32Array, group: readonly num
   for (let i = 1; i + 1 < upper.length; i++) {
     const u = upper[i] as number;
     const l = lower[i] as number;
-    const excess =
-      (shape[l * 3 + 1] as number) -
-      (shape[u * 3 + 1] as number) -
-      ((model.neutral[l * 3 + 1] as number) - (model.neutral[u * 3 + 1] as number));
+    const excess = (shape[l * 3 + 1] as number) - (shape[u * 3 + 1] as number) - CLOSED_LIP_GAP_CM;
     let per = 0;
     for (const k of group) {
       const o = k * FACE_VERTEX_COUNT * 3;

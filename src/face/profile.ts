@@ -138,6 +138,21 @@ export const avatarProfileSchema = z
         modelResidualPx: z.object({ mean: finite.min(0), max: finite.min(0) }).strict(),
       })
       .strict(),
+    /**
+     * The photo's mouth as its landmarks show it (src/face/mouth.ts): `closed`, `open` (jaw
+     * dropped) or `teeth` (lips apart in a smile); the inner-lip gap, inner-corner width and
+     * corner lift in eye-corner units. `fit.identity` has closed lips whatever the state, and
+     * `fit.blendshapes` carry the photo's opening. Absent in profiles made before it existed.
+     */
+    mouth: z
+      .object({
+        state: z.enum(['closed', 'open', 'teeth']),
+        lipGap: finite.min(0),
+        width: finite.min(0),
+        cornerLift: finite,
+      })
+      .strict()
+      .optional(),
     /** Upper-body keypoints (MoveNet, one person), or null when no body was found. */
     body: z
       .object({ score: finite.min(0).max(1), keypoints: z.array(bodyKeypointSchema) })

@@ -26,7 +26,8 @@ export interface ComposeOptions {
 
 /**
  * Turns raw model rows into Controls frames: clamps weights to [0, 1], adds the seeded idle
- * layer (blinks max-combined with the model's, head and gaze offsets added), derives the
+ * layer (blinks max-combined with the model's, one closure for both eyes; head and gaze
+ * offsets added), derives the
  * eyeLook* weights from gaze, and lifts the shoulders with the breath. Deterministic given the
  * seed and the frame sequence.
  */
@@ -68,10 +69,12 @@ export class ControlsComposer {
     let breath = 0;
     const jaw = w[B.jawOpen] as number;
     this.#activity += 0.1 * (clamp((jaw - 0.05) / 0.15, 0, 1) - this.#activity);
+    // Both eyes blink together: the model's two blink outputs are one closure (their max),
+    // so a model that closes one lid more than the other cannot make a wink.
+    let blink = Math.max(w[B.eyeBlinkLeft] as number, w[B.eyeBlinkRight] as number);
     if (this.#idle) {
       const idle = this.#idle.next(this.#activity);
-      w[B.eyeBlinkLeft] = Math.max(w[B.eyeBlinkLeft] as number, idle.blinkLeft);
-      w[B.eyeBlinkRight] = Math.max(w[B.eyeBlinkRight] as number, idle.blinkRight);
+      blink = Math.max(blink, idle.blink);
       pitch += idle.pitch;
       yaw += idle.yaw;
       roll += idle.roll;
@@ -81,6 +84,8 @@ export class ControlsComposer {
       rightPitch += idle.gazePitch;
       breath = idle.breath;
     }
+    w[B.eyeBlinkLeft] = blink;
+    w[B.eyeBlinkRight] = blink;
     leftYaw = clamp(leftYaw, -MAX_GAZE_RAD, MAX_GAZE_RAD);
     rightYaw = clamp(rightYaw, -MAX_GAZE_RAD, MAX_GAZE_RAD);
     leftPitch = clamp(leftPitch, -MAX_GAZE_RAD, MAX_GAZE_RAD);

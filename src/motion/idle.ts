@@ -35,9 +35,11 @@ export const IDLE_DEFAULTS: Readonly<Required<IdleOptions>> = Object.freeze({
 
 /** One frame of idle motion. */
 export interface IdleFrame {
-  /** Eyelid closure, 0 open … 1 closed (both eyes; left/right differ by a few %). */
-  blinkLeft: number;
-  blinkRight: number;
+  /**
+   * Eyelid closure, 0 open … 1 closed, for both eyes: people blink with both lids together
+   * (a wink is a gesture, not idle life), so there is one value.
+   */
+  blink: number;
   /** Head rotation offsets (radians). */
   pitch: number;
   yaw: number;
@@ -137,8 +139,7 @@ export class IdleLife {
     const [sp, sy, sr] = this.options.headSwayRad;
     this.#breathPhase += (2 * Math.PI * this.options.breathsPerMinute) / 60 / this.fps;
     return {
-      blinkLeft: blink,
-      blinkRight: Math.min(1, blink * 0.97),
+      blink,
       pitch: (this.#sway[0] as number) * sp * gain + 0.004 * Math.sin(this.#breathPhase),
       yaw: (this.#sway[2] as number) * sy * gain,
       roll: (this.#sway[4] as number) * sr * gain,

@@ -29,6 +29,12 @@ export interface LipSyncReport {
   jawOpen: MouthCorrelation;
   /** The raw inner-lip gap over the eye-corner distance (the faces issue's baseline). */
   lipGap: MouthCorrelation;
+  /**
+   * The raw lip gap (eye-corner units) over the frames with speech (energy 10 dB over its
+   * floor): how far and how much the mouth moves while talking, comparable between real
+   * videos and ours.
+   */
+  speechLipGap: { mean: number; sd: number; frames: number };
   /** First speech in the audio (energy 10 dB over its floor), ms; null when none. */
   speechOnsetMs: number | null;
   /**
@@ -78,12 +84,17 @@ export async function measureLipSync(
   const gapStats = lipSyncCorrelation(gap, envelope);
   const jawStats = lipSyncCorrelation(jaw, envelope);
   const speechOnset = onset(movingAverage3(envelope), 10);
+  const speechFloor = percentile(envelope, 0.1) + 10;
+  const speechGaps = Array.from(gap).filter(
+    (g, f) => Number.isFinite(g) && (envelope[f] as number) > speechFloor,
+  );
   const mouthOnset = onsetRelative(movingAverage3(jaw), 0.5);
   return {
     frames: n,
     facedFrames: tracked.facedFrames,
     jawOpen: { r: jawStats.r0, bestR: jawStats.best, bestLagFrames: jawStats.lag },
     lipGap: { r: gapStats.r0, bestR: gapStats.best, bestLagFrames: gapStats.lag },
+    speechLipGap: { ...meanSd(speechGaps), frames: speechGaps.length },
     speechOnsetMs: speechOnset === null ? null : speechOnset * FRAME_DURATION_MS,
     mouthOnsetMs: mouthOnset === null ? null : mouthOnset * FRAME_DURATION_MS,
     onsetOffsetMs:
@@ -112,4 +123,10 @@ function onsetRelative(x: Float64Array, share: number): number | null {
 function percentile(x: Float64Array, p: number): number {
   const sorted = [...x].filter(Number.isFinite).sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+}
+
+function meanSd(x: number[]): { mean: number; sd: number } {
+  const mean = x.reduce((a, b) => a + b, 0) / Math.max(1, x.length);
+  const variance = x.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, x.length);
+  return { mean, sd: Math.sqrt(variance) };
 }

@@ -69,6 +69,9 @@ export function referenceFromAvatar(avatar: LoadedAvatar, image: RgbImage): Rend
     weights: avatar.weights,
     pose: profile.fit.pose,
     crop: profile.crop,
+    // Profiles with a mouth reading have a lip-sealed neutral: sample the photo where its
+    // landmarks are (older profiles' fitted mesh lands on them anyway).
+    ...(profile.mouth ? { sourcePoints: profile.face.landmarks } : {}),
     // The photo's eyes are taken to look where Controls gaze 0 looks (at the camera): a
     // single photo's gaze estimate is too noisy to turn the eyes against (see docs).
     ...(left && right ? { shoulders: { left, right } } : {}),

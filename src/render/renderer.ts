@@ -50,6 +50,13 @@ export interface RenderReference {
   weights: ArrayLike<number>;
   /** The fitted weak-perspective pose in image pixels (AvatarProfile `fit.pose`). */
   pose: FacePose;
+  /**
+   * Where the face's 468 vertices are in the image (x, y, z per point, px; z unused), when
+   * that is not exactly `poseVertices(identity, weights, pose)`: an avatar whose neutral had
+   * its lips sealed (src/face `closeMouth`) samples the photo at its detected landmarks, so
+   * the lips keep their own texture. Default: the fitted mesh.
+   */
+  sourcePoints?: ArrayLike<number>;
   /** Region of the image to render; its aspect sets the output's. Default: the whole image. */
   crop?: PixelBox;
   /** The eyes' rotation in the image (radians); gaze Controls are applied relative to it. Default 0. */
@@ -319,8 +326,15 @@ export class Renderer {
       kx: this.width / rect.width,
       ky: this.height / rect.height,
     };
-    // Source positions of the face vertices: the fitted mesh, projected by THE projection.
+    // Source positions of the face vertices: the fitted mesh, projected by THE projection
+    // (or the given points).
     poseVertices(this.model, reference.identity, reference.weights, reference.pose, this.#face);
+    if (reference.sourcePoints) {
+      for (let i = 0; i < FACE_VERTEX_COUNT; i++) {
+        this.#face[i * 3] = reference.sourcePoints[i * 3] as number;
+        this.#face[i * 3 + 1] = reference.sourcePoints[i * 3 + 1] as number;
+      }
+    }
     toOutput(this.#face, transform);
     const src = this.#src;
     for (let i = 0; i < FACE_VERTEX_COUNT; i++) {
@@ -646,6 +660,12 @@ function validateReference(reference: RenderReference): void {
   ) {
     throw bad('pose must be finite with a positive pxPerCm');
   }
+  const points = reference.sourcePoints;
+  if (
+    points &&
+    !(points.length >= FACE_VERTEX_COUNT * 3 && Array.from(points).every(Number.isFinite))
+  )
+    throw bad(`sourcePoints must hold at least ${FACE_VERTEX_COUNT} × 3 finite values`);
   const crop = cropOf(reference);
   if (!(crop.width >= 16 && crop.height >= 16)) throw bad('crop must be at least 16 × 16 px');
   if (reference.person && reference.person.length !== image.width * image.height) {

@@ -81,22 +81,26 @@ describe('avatar profile from a photo', () => {
     }
   });
 
-  it('stores an identity that reproduces the landmarks exactly through poseVertices', async () => {
+  it('stores an identity that reproduces the landmarks exactly through poseVertices (inner lips: up to the seal)', async () => {
     const { image, detection } = await detect(PORTRAIT);
     const profile = buildAvatarProfile(model, image, detection);
     const weights = Float32Array.from(ARKIT_BLENDSHAPES, (n) => profile.fit.blendshapes[n]);
     const points = poseVertices(model, profile.fit.identity, weights, profile.fit.pose);
+    const inner = new Set([...model.sets.lipsUpperInner, ...model.sets.lipsLowerInner]);
     let max = 0;
+    let maxInner = 0;
     for (let i = 0; i < 468; i++) {
-      max = Math.max(
-        max,
-        Math.hypot(
-          (points[i * 3] as number) - (profile.face.landmarks[i * 3] as number),
-          (points[i * 3 + 1] as number) - (profile.face.landmarks[i * 3 + 1] as number),
-        ),
+      const d = Math.hypot(
+        (points[i * 3] as number) - (profile.face.landmarks[i * 3] as number),
+        (points[i * 3 + 1] as number) - (profile.face.landmarks[i * 3 + 1] as number),
       );
+      if (inner.has(i)) maxInner = Math.max(maxInner, d);
+      else max = Math.max(max, d);
     }
     expect(max).toBeLessThan(0.05);
+    // The inner lips were sealed (closeMouth): they move by < 2 % IOD here.
+    expect(maxInner).toBeLessThan(0.02 * profile.face.interOcularPx);
+    expect(profile.mouth?.lipGap).toBeGreaterThan(0);
   });
 
   it('uses the largest of several faces with a warning, or refuses with --strict', async () => {

@@ -22,9 +22,9 @@ describe('IdleLife', () => {
     let closed = false;
     let deepest = 0;
     for (const f of frames) {
-      if (f.blinkLeft > 0.5 && !closed) blinks++;
-      closed = f.blinkLeft > 0.5;
-      deepest = Math.max(deepest, f.blinkLeft);
+      if (f.blink > 0.5 && !closed) blinks++;
+      closed = f.blink > 0.5;
+      deepest = Math.max(deepest, f.blink);
     }
     expect(blinks / 10).toBeGreaterThan(12);
     expect(blinks / 10).toBeLessThan(26);
