@@ -126,12 +126,23 @@ export async function codecRoundTrip(x: Float32Array, codec: string): Promise<Fl
     const coded = join(dir, `out.${spec.ext}`);
     await writeFile(wav, encodeWav(applyGain(x, -1), SR));
     await run(locateFfmpeg().ffmpegPath, ['-v', 'error', '-y', '-i', wav, ...spec.args, coded]);
-    const back = (await decodeAudioFile(coded)).samples;
+    const back = await decodeWithRetry(coded);
     const out = new Float32Array(x.length);
     out.set(back.subarray(0, x.length));
     return out;
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Decodes, retrying twice: ffmpeg has timed out on this shared machine under heavy load. */
+async function decodeWithRetry(path: string): Promise<Float32Array> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await decodeAudioFile(path)).samples;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
   }
 }
 

@@ -6,11 +6,11 @@
  * the product never needs flite.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { decodeAudioFile } from '../../src/audio/index.ts';
+import { resample } from '../../src/audio/index.ts';
 import type { PhonemeEvent } from '../../src/tts/index.ts';
 
 const run = promisify(execFile);
@@ -96,9 +96,38 @@ export async function fliteSpeak(
     const wav = join(dir, 'out.wav');
     const args = ['-voice', voice, '--setf', `duration_stretch=${stretch.toFixed(3)}`];
     const { stdout } = await run('flite', [...args, '-psdur', '-t', text, '-o', wav]);
-    const samples = (await decodeAudioFile(wav)).samples;
-    return { samples, phonemes: parseFlitePhones(stdout) };
+    const { samples, sampleRate } = readPcm16Wav(await readFile(wav));
+    const at16k = sampleRate === 16_000 ? samples : resample(samples, sampleRate, 16_000);
+    return { samples: at16k, phonemes: parseFlitePhones(stdout) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * flite's output: a canonical RIFF WAVE, 16-bit PCM mono. Read here rather than through
+ * ffmpeg, whose decoder timed out when this shared machine was overloaded.
+ */
+export function readPcm16Wav(bytes: Buffer): { samples: Float32Array; sampleRate: number } {
+  if (bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE')
+    throw new Error('not a WAVE file');
+  let at = 12;
+  let sampleRate = 0;
+  while (at + 8 <= bytes.length) {
+    const id = bytes.toString('ascii', at, at + 4);
+    const size = bytes.readUInt32LE(at + 4);
+    if (id === 'fmt ') {
+      if (bytes.readUInt16LE(at + 8) !== 1 || bytes.readUInt16LE(at + 10) !== 1)
+        throw new Error('expected mono PCM');
+      if (bytes.readUInt16LE(at + 22) !== 16) throw new Error('expected 16-bit samples');
+      sampleRate = bytes.readUInt32LE(at + 12);
+    } else if (id === 'data') {
+      const count = Math.floor(Math.min(size, bytes.length - at - 8) / 2);
+      const samples = new Float32Array(count);
+      for (let i = 0; i < count; i++) samples[i] = bytes.readInt16LE(at + 8 + 2 * i) / 32768;
+      return { samples, sampleRate };
+    }
+    at += 8 + size + (size % 2);
+  }
+  throw new Error('WAVE file without data');
 }

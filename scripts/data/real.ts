@@ -12,7 +12,7 @@
  *
  * For each video the faces stage's tracker (scripts/data/tracks.ts: `trackVideo`, cached as
  * <tracks>/<stem>.csv with the raw landmarks beside it; `--track-only` stops there) gives the
- * tracked Controls per 25 fps frame;
+ * tracked Controls per 25 fps frame (`--cached-only`: use only clips already tracked);
  * the audio track is decoded to 16 kHz (advanced where a clip's audio lags its picture); the
  * log-mel comes from the project's extractor. Targets: the 52 tracked weights — brows, eye
  * squint/wide and cheek squint relative to the clip's own resting level (10th percentile) —
@@ -80,6 +80,7 @@ const { values, positionals } = parseArgs({
     seed: { type: 'string', default: '1' },
     shift: { type: 'string', multiple: true, default: [] },
     'track-only': { type: 'boolean', default: false },
+    'cached-only': { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
@@ -110,7 +111,9 @@ for (const file of files) {
   const samples = await clipAudio(file, shifts.get(sourceStem(file)) ?? 0);
   if (samples) audio.set(file, samples);
 }
-const tracks = await ensureTracks([...audio.keys()], tracksDir);
+const tracks = await ensureTracks([...audio.keys()], tracksDir, {
+  trackMissing: !values['cached-only'],
+});
 if (values['track-only']) process.exit(0);
 const writer = await ShardWriter.create(values.out, split);
 let babble: Float32Array = new Float32Array(0);

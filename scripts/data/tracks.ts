@@ -12,10 +12,14 @@ import { FaceLandmarker, LANDMARK_COUNT, loadFaceModel, trackVideo } from '../..
 import { writeNpy } from '../../src/features/index.ts';
 import { sourceStem } from './heldout.ts';
 
-/** The cached CSV of each clip, tracking the ones not cached yet. Undefined where tracking failed. */
+/**
+ * The cached CSV of each clip, tracking the ones not cached yet (unless `trackMissing` is
+ * false). Undefined where there is none.
+ */
 export async function ensureTracks(
   files: string[],
   dir: string,
+  { trackMissing = true }: { trackMissing?: boolean } = {},
 ): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();
   let landmarker: FaceLandmarker | undefined;
@@ -27,6 +31,7 @@ export async function ensureTracks(
         out.set(file, csv);
         continue;
       }
+      if (!trackMissing) continue;
       landmarker ??= await FaceLandmarker.load({ video: true });
       out.set(file, (await trackOnce(file, csv, landmarker, model)) ? csv : undefined);
     }

@@ -48,6 +48,7 @@ def main():
     p.add_argument("--window", type=int, default=48)
     p.add_argument("--init", help="checkpoint to start from (fine-tuning)")
     p.add_argument("--eval-every", type=int, default=200, help="steps between validations")
+    p.add_argument("--warmup", type=int, help="learning-rate warm-up steps (default 300, 50 with --init)")
     p.add_argument("--seal-weight", type=float, default=0.0, help="weight of a cross-entropy term on the lip-seal fraction")
     p.add_argument("--closure-boost", type=float, default=4.0, help="extra aperture-loss weight where the truth's lips are closed")
     p.add_argument("--out", required=True)
@@ -113,7 +114,7 @@ def main():
         if elapsed > budget:
             break
         frac = elapsed / budget
-        warmup = 300 if not a.init else 50
+        warmup = a.warmup if a.warmup is not None else (300 if not a.init else 50)
         lr = a.lr * min(1.0, (step + 1) / warmup) * (0.5 * (1 + math.cos(math.pi * frac)) * 0.95 + 0.05)
         for g in opt.param_groups:
             g["lr"] = lr
@@ -160,6 +161,7 @@ def main():
         "real_val_clips": sorted({s.meta.get("clip") for s in real_val}),
         "init": a.init,
         "lr": a.lr,
+        "warmup": a.warmup if a.warmup is not None else (300 if not a.init else 50),
         "aperture_loss": True,
         "seal_weight": a.seal_weight,
         "closure_boost": a.closure_boost,
