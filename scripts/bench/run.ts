@@ -14,6 +14,7 @@ import { liveBench, liveBrowserBench, liveSessionsBench, liveSoakBench } from '.
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
+import { segmentationBench } from './segmentation.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 
 const BENCHES: Bench[] = [
@@ -22,6 +23,7 @@ const BENCHES: Bench[] = [
   avatarBench,
   trackBench,
   renderBench,
+  segmentationBench,
   generatorBench,
   videoBench,
   videoMemoryBench,

@@ -1,5 +1,4 @@
 export { copyFrame } from './composite.ts';
-export { thumbnail, thumbnailDistance } from './cuts.ts';
 export { type DubModels, type DubResult, type DubTimings, dubVideo } from './dub.ts';
 export { Dubber, type DubberOptions } from './dubber.ts';
 export { DubError, type DubErrorCode } from './errors.ts';

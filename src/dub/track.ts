@@ -9,8 +9,8 @@ import {
   interOcularPx,
   type TrackedFrame,
 } from '../face/index.ts';
-import { openVideoFrames, type VideoFrame } from '../media/index.ts';
-import { type FacePlacement, faceJumped, thumbnail, thumbnailDistance } from './cuts.ts';
+import { openVideoFrames, thumbnail, thumbnailDistance, type VideoFrame } from '../media/index.ts';
+import { type FacePlacement, faceJumped } from './cuts.ts';
 import { DubError } from './errors.ts';
 import { STATUS_ID } from './segments.ts';
 import type { TrackStore } from './track-store.ts';

@@ -1,16 +1,9 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { throwIfAborted } from '../core/index.ts';
-import {
-  buildTimeline,
-  FRAME_STATUSES,
-  STATUS_ID,
-  TrackStore,
-  thumbnail,
-  trackSource,
-} from '../dub/index.ts';
+import { buildTimeline, FRAME_STATUSES, STATUS_ID, TrackStore, trackSource } from '../dub/index.ts';
 import type { FaceLandmarker, FaceModel } from '../face/index.ts';
-import { MediaError, openVideoFrames, probeMedia } from '../media/index.ts';
+import { MediaError, openVideoFrames, probeMedia, thumbnail } from '../media/index.ts';
 import { buildReplicaMouthBank } from './bank.ts';
 import { ReplicaError } from './errors.ts';
 import { FrameStoreWriter } from './frames.ts';
