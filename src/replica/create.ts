@@ -218,23 +218,30 @@ export function playbackIndex(timesMs: ArrayLike<number>, durationMs: number): n
  * Fails fast on a variable frame rate: the frame times of a decode at thumbnail size (cheap
  * next to tracking) through the same timeline the dubber uses.
  */
-async function checkConstantRate(
-  videoPath: string,
-  signal: AbortSignal | undefined,
-): Promise<void> {
+async function checkConstantRate(videoPath: string, signal: AbortSignal | undefined): Promise<void> {
   const times: number[] = [];
-  const video = await openVideoFrames(videoPath, {
-    fps: 'source',
-    maxSize: 32,
-    ...(signal ? { signal } : {}),
-  });
-  for await (const frame of video) times.push(frame.timeMs);
-  if (times.length > 1 && buildTimeline(times).variable) {
-    throw new ReplicaError(
-      'REPLICA_VARIABLE_FRAME_RATE',
-      'the clip has a variable frame rate; re-encode it at a constant rate (e.g. ffmpeg -vf fps=25)',
-    );
+  try {
+    const video = await openVideoFrames(videoPath, {
+      fps: 'source',
+      maxSize: 32,
+      ...(signal ? { signal } : {}),
+    });
+    for await (const frame of video) times.push(frame.timeMs);
+  } catch (error) {
+    throwIfAborted(signal);
+    // Only a shortcut: the tracking pass decodes again and reports what is wrong, and its
+    // frame times go through the same check.
+    if (error instanceof MediaError) return;
+    throw error;
   }
+  if (times.length > 1 && buildTimeline(times).variable) throw variableRate();
+}
+
+function variableRate(): ReplicaError {
+  return new ReplicaError(
+    'REPLICA_VARIABLE_FRAME_RATE',
+    'the clip has a variable frame rate; re-encode it at a constant rate (e.g. ffmpeg -vf fps=25)',
+  );
 }
 
 function checkDuration(durationMs: number, limits: ReplicaLimits): void {
