@@ -34,7 +34,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cleanup());
 
-describe('facecast avatar create <video>', () => {
+// Tracking and rendering on CPU: minutes on a loaded 2-core machine.
+describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
   it('tracks the clip once and stores a video avatar with a valid manifest', async () => {
     const { code, stdout, stderr } = await facecast([
       'avatar',
@@ -91,6 +92,24 @@ describe('facecast avatar create <video>', () => {
     });
     const facts = await mp4Facts(out);
     expect(Math.abs(facts.videoDurationMs - 7520)).toBeLessThanOrEqual(40);
+  });
+
+  it('renders a Controls file (a tracked performance) onto the video avatar', async () => {
+    const out = join(dir, 'performance.mp4');
+    const { code, stdout, stderr } = await facecast([
+      'render-controls',
+      '--avatar',
+      avatar,
+      '--controls',
+      fixture('render/grid_bbaf2n.controls.csv'),
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ renderer: 'replica', frames: 75, width: 256 });
+    expect((await mp4Facts(out)).frames).toBe(75);
   });
 
   it('refuses bad footage with one line, exit code 2 and its code, writing nothing', async () => {
