@@ -14,6 +14,7 @@ import { liveBench, liveBrowserBench, liveSessionsBench, liveSoakBench } from '.
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
+import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 
@@ -28,6 +29,7 @@ const BENCHES: Bench[] = [
   videoBench,
   videoMemoryBench,
   dubBench,
+  replicaBench,
   lipsyncBench,
   liveBench,
   liveBrowserBench,

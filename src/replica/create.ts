@@ -218,7 +218,10 @@ export function playbackIndex(timesMs: ArrayLike<number>, durationMs: number): n
  * Fails fast on a variable frame rate: the frame times of a decode at thumbnail size (cheap
  * next to tracking) through the same timeline the dubber uses.
  */
-async function checkConstantRate(videoPath: string, signal: AbortSignal | undefined): Promise<void> {
+async function checkConstantRate(
+  videoPath: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const times: number[] = [];
   try {
     const video = await openVideoFrames(videoPath, {
