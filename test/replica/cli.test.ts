@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeAudioFile } from '../../src/audio/index.ts';
+import { avatarFolders, createLiveStages } from '../../src/live/index.ts';
 import { replicaManifestSchema } from '../../src/replica/index.ts';
 import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 import { mp4Facts } from '../helpers/video.ts';
@@ -19,6 +21,12 @@ async function facecast(args: string[]): Promise<{ code: number; stdout: string;
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] as number) - (b[i] as number));
+  return sum / a.length;
 }
 
 let dir: string;
@@ -110,6 +118,31 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ renderer: 'replica', frames: 75, width: 256 });
     expect((await mp4Facts(out)).frames).toBe(75);
+  });
+
+  it('plays as a live session's stages: footage-sized frames that keep moving', async () => {
+    const stages = await createLiveStages({ resolveAvatar: avatarFolders([dir]) });
+    try {
+      const opened = await stages.open('avatar', { size: 512, seed: 1 }, {});
+      expect([opened.renderer.width, opened.renderer.height]).toEqual([256, 256]);
+      const speech = await decodeAudioFile(fixture('speech/jfk.wav'));
+      const frames = await opened.motion.process(speech.samples.subarray(0, 16_000 * 2));
+      expect(frames.length).toBeGreaterThanOrEqual(45);
+      const gaps: number[] = [];
+      let previous: Uint8Array | undefined;
+      for (const controls of frames) {
+        const frame = await opened.renderer.render(controls);
+        expect(frame.data.length).toBe(256 * 256 * 3);
+        // The footage moves on: consecutive frames differ.
+        if (previous) gaps.push(meanAbsDiff(previous, frame.data));
+        previous = Uint8Array.from(frame.data);
+      }
+      expect(gaps.filter((g) => g > 0).length).toBeGreaterThan(gaps.length * 0.9);
+      opened.motion.close();
+      await opened.renderer.close();
+    } finally {
+      await stages.close();
+    }
   });
 
   it('refuses bad footage with one line, exit code 2 and its code, writing nothing', async () => {
