@@ -120,7 +120,7 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
     expect((await mp4Facts(out)).frames).toBe(75);
   });
 
-  it('plays as a live session's stages: footage-sized frames that keep moving', async () => {
+  it('plays as the stages of a live session: footage-sized frames that keep moving', async () => {
     const stages = await createLiveStages({ resolveAvatar: avatarFolders([dir]) });
     try {
       const opened = await stages.open('avatar', { size: 512, seed: 1 }, {});
