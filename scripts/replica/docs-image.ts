@@ -90,7 +90,7 @@ for (let k = 0; k < controls.length && row < ROWS; k++) {
     await tile(footage, box),
     await tile(copy, box),
   ];
-  cells.forEach((input, c) => tiles.push({ input, left: c * TILE, top: row * TILE }));
+  for (const [c, input] of cells.entries()) tiles.push({ input, left: c * TILE, top: row * TILE });
   row++;
 }
 await player.close();
