@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from '../../src/audio/index.ts';
 import { avatarFolders, createLiveStages } from '../../src/live/index.ts';
+import { probeMedia } from '../../src/media/index.ts';
 import { replicaManifestSchema } from '../../src/replica/index.ts';
 import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 import { mp4Facts } from '../helpers/video.ts';
@@ -117,7 +118,7 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ renderer: 'replica', frames: 75, width: 256 });
-    expect((await mp4Facts(out)).frames).toBe(75);
+    expect((await probeMedia(out)).video?.frameCount).toBe(75);
   });
 
   it('plays as the stages of a live session: footage-sized frames that keep moving', async () => {
