@@ -15,6 +15,7 @@ import { liveFanoutBench } from './live-fanout.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
+import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 
@@ -29,6 +30,7 @@ const BENCHES: Bench[] = [
   videoBench,
   videoMemoryBench,
   dubBench,
+  replicaBench,
   lipsyncBench,
   liveBench,
   liveBrowserBench,

@@ -5,10 +5,17 @@ import { z } from 'zod';
 import {
   type AvatarProfile,
   createAvatar,
-  type FaceLandmarker,
+  FaceLandmarker,
   type FaceModel,
   loadAvatarProfile,
 } from '../face/index.ts';
+import {
+  createReplica,
+  isVideoFile,
+  type ReplicaLimits,
+  type ReplicaManifest,
+  readReplicaManifest,
+} from '../replica/index.ts';
 import { AvatarError } from './errors.ts';
 
 export const AVATAR_ID_PATTERN = /^av_[A-Za-z0-9_-]{16}$/;
@@ -21,22 +28,28 @@ const entrySchema = z
     version: z.literal(1),
     id: z.string().regex(AVATAR_ID_PATTERN),
     createdAt: z.iso.datetime(),
+    /** Entries written before video avatars existed have no kind: photos. */
+    kind: z.enum(['photo', 'video']).default('photo'),
   })
   .strict();
 
-/** An avatar in the library: its id and the faces profile (image, fit, crop, warnings). */
-export interface AvatarRecord {
+/**
+ * An avatar in the library: from a photo (the faces profile: image, fit, crop, warnings) or
+ * from a video (the video avatar's manifest: footage, track, mouth bank).
+ */
+export type AvatarRecord = {
   id: string;
   createdAt: string;
-  /** The avatar folder (`profile.json` + `image.png`), what the renderer reads. */
+  /** The avatar folder, what the renderer reads. */
   dir: string;
-  profile: AvatarProfile;
-}
+} & ({ kind: 'photo'; profile: AvatarProfile } | { kind: 'video'; replica: ReplicaManifest });
 
 /** Options for creating one avatar. */
 export interface CreateOptions {
   /** Refuse photos with several faces (FACE_MULTIPLE) instead of using the largest. Default true. */
   strict?: boolean;
+  /** Limits a video must meet (src/replica `REPLICA_LIMITS` by default). */
+  videoLimits?: Partial<ReplicaLimits>;
   signal?: AbortSignal;
 }
 
@@ -54,6 +67,8 @@ export class AvatarLibrary {
   readonly root: string;
   readonly #model: FaceModel;
   readonly #landmarker: FaceLandmarker;
+  /** Video-mode landmarker for video avatars, loaded on the first one. */
+  #videoLandmarker: Promise<FaceLandmarker> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(root: string, model: FaceModel, landmarker: FaceLandmarker) {
@@ -74,11 +89,13 @@ export class AvatarLibrary {
   }
 
   /**
-   * Builds an avatar from a photo file. Throws the faces errors (FACE_NOT_FOUND,
-   * FACE_MULTIPLE, FACE_TOO_SMALL, FACE_POSE_EXTREME, IMAGE_UNREADABLE, IMAGE_TOO_LARGE).
+   * Builds an avatar from a photo or a video file (ffprobe tells). A photo throws the faces
+   * errors (FACE_NOT_FOUND, FACE_MULTIPLE, FACE_TOO_SMALL, FACE_POSE_EXTREME,
+   * IMAGE_UNREADABLE, IMAGE_TOO_LARGE); a video the replica errors (REPLICA_TOO_SHORT,
+   * REPLICA_VARIABLE_FRAME_RATE, REPLICA_MULTIPLE_PEOPLE, REPLICA_FACE_LOST …).
    */
-  create(photoPath: string, options: CreateOptions = {}): Promise<AvatarRecord> {
-    const run = this.#queue.then(() => this.#create(photoPath, options));
+  create(path: string, options: CreateOptions = {}): Promise<AvatarRecord> {
+    const run = this.#queue.then(() => this.#create(path, options));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -92,8 +109,18 @@ export class AvatarLibrary {
     } catch (cause) {
       throw notFound(id, cause);
     }
+    const base = { id: entry.id, createdAt: entry.createdAt, dir };
+    if (entry.kind === 'video')
+      return { ...base, kind: 'video', replica: await readReplicaManifest(dir) };
     const loaded = await loadAvatarProfile(dir);
-    return { id: entry.id, createdAt: entry.createdAt, dir, profile: loaded.profile };
+    return { ...base, kind: 'photo', profile: loaded.profile };
+  }
+
+  /** Releases the video-mode landmarker if one was loaded. Idempotent. */
+  async close(): Promise<void> {
+    const loading = this.#videoLandmarker;
+    this.#videoLandmarker = undefined;
+    await (await loading?.catch(() => undefined))?.close();
   }
 
   /** Deletes the avatar (AVATAR_NOT_FOUND if there is none). Jobs keep their own copy. */
@@ -111,25 +138,44 @@ export class AvatarLibrary {
     return avatar;
   }
 
-  async #create(photoPath: string, options: CreateOptions): Promise<AvatarRecord> {
+  async #create(path: string, options: CreateOptions): Promise<AvatarRecord> {
     const id = `av_${randomBytes(12).toString('base64url')}`;
     const tmp = join(this.root, `.tmp-${id}`);
+    const signal = options.signal ? { signal: options.signal } : {};
     try {
-      const created = await createAvatar(photoPath, tmp, {
-        model: this.#model,
-        landmarker: this.#landmarker,
-        strict: options.strict ?? true,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const video = await isVideoFile(path, options.signal);
+      let made:
+        | { kind: 'photo'; profile: AvatarProfile }
+        | { kind: 'video'; replica: ReplicaManifest };
+      if (video) {
+        this.#videoLandmarker ??= FaceLandmarker.load({ video: true, body: false });
+        const landmarker = await this.#videoLandmarker;
+        const summary = await createReplica(
+          path,
+          tmp,
+          { model: this.#model, landmarker },
+          { ...options.videoLimits, ...signal },
+        );
+        made = { kind: 'video', replica: summary.manifest };
+      } else {
+        const created = await createAvatar(path, tmp, {
+          model: this.#model,
+          landmarker: this.#landmarker,
+          strict: options.strict ?? true,
+          ...signal,
+        });
+        made = { kind: 'photo', profile: created.profile };
+      }
       const entry = {
         format: 'facecast.avatar-entry' as const,
         version: 1 as const,
         id,
         createdAt: new Date().toISOString(),
+        kind: made.kind,
       };
       await writeFile(join(tmp, ENTRY_FILE), `${JSON.stringify(entry)}\n`);
       await rename(tmp, this.#dir(id));
-      return { id, createdAt: entry.createdAt, dir: this.#dir(id), profile: created.profile };
+      return { id, createdAt: entry.createdAt, dir: this.#dir(id), ...made };
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

@@ -87,19 +87,27 @@ export class LowerFaceReanimator {
   readonly #tgtCrop = new Float32Array(FACE_VERTEX_COUNT * 3);
   readonly #controls: ControlsFrame = neutralFrame();
   readonly #painter: InteriorPainter | undefined;
+  readonly #drawInterior: boolean;
   #renderer: Renderer | undefined;
 
   /**
    * @param sizePx Render grid of the crop, px (256–1024); crops larger than it are rendered
    *   downscaled and blended back bilinearly.
-   * @param painter Paints the mouth interior instead of the renderer's procedural fill.
+   * @param options.painter Paints the mouth interior over the renderer's (a mouth bank).
+   * @param options.drawInterior The renderer draws the whole interior, never keeping the
+   *   frame's own (src/render `drawInterior`; the mouth-bank bench's procedural arm). Default false.
    */
-  constructor(model: FaceModel, sizePx: number, painter?: InteriorPainter) {
+  constructor(
+    model: FaceModel,
+    sizePx: number,
+    options: { painter?: InteriorPainter; drawInterior?: boolean } = {},
+  ) {
     this.sizePx = sizePx;
     this.#model = model;
     this.#geometry = new FrameGeometry(model);
     this.#mask = new LowerFaceMask(model, lowerFaceWeights(model), sizePx);
-    this.#painter = painter;
+    this.#painter = options.painter;
+    this.#drawInterior = options.drawInterior ?? false;
   }
 
   /**
@@ -146,7 +154,10 @@ export class LowerFaceReanimator {
     if (this.#renderer) this.#renderer.setReference(reference);
     else this.#renderer = Renderer.create(model, reference, { size });
     setBlendshapeVector(this.#controls, geometry.frameWeights);
-    const rendered = this.#renderer.render(this.#controls, { vertices: geometry.target });
+    const rendered = this.#renderer.render(this.#controls, {
+      vertices: geometry.target,
+      drawInterior: this.#drawInterior,
+    });
     const k = size / side;
     toCrop(geometry.source, crop, k, this.#srcCrop);
     toCrop(geometry.target, crop, k, this.#tgtCrop);

@@ -1,15 +1,18 @@
 /**
  * The real stages of a live session: the motion runtime (src/motion, one shared ONNX model,
  * one stream per session), the warp-only renderer (src/render) of an avatar profile
- * (src/face), and a TTS provider (src/tts) for `text` messages.
+ * (src/face) or the player of a video avatar (src/replica), and a TTS provider (src/tts)
+ * for `text` messages.
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BLENDSHAPE_COUNT, blendshapeVector } from '../controls/index.ts';
 import { isFacecastError, throwIfAborted } from '../core/index.ts';
 import { type FaceModel, loadFaceModel, PROFILE_FILE } from '../face/index.ts';
 import { framedReference, type Generator } from '../generator/index.ts';
 import { MotionModel, type MotionModelOptions } from '../motion/index.ts';
 import { createRenderer } from '../render/index.ts';
+import { isReplicaDir, ReplicaPlayer } from '../replica/index.ts';
 import type { TtsProvider } from '../tts/index.ts';
 import { LiveError } from './errors.ts';
 import type { MotionPort, RenderPort, SpeechPort, StageFactory } from './ports.ts';
@@ -38,12 +41,11 @@ export function avatarFolders(
     if (!AVATAR_ID.test(avatarId)) return undefined;
     for (const root of roots) {
       const dir = join(root, avatarId);
-      try {
-        await access(join(dir, PROFILE_FILE));
-        return dir;
-      } catch {
-        // not in this root
-      }
+      const photo = await access(join(dir, PROFILE_FILE)).then(
+        () => true,
+        () => false,
+      );
+      if (photo || (await isReplicaDir(dir))) return dir;
     }
     return undefined;
   };
@@ -119,11 +121,13 @@ export async function createLiveStages(
       const dir = await options.resolveAvatar(avatarId, signal ? { signal } : {});
       if (!dir) throw new LiveError('LIVE_AVATAR_NOT_FOUND', `no avatar "${avatarId}"`);
       throwIfAborted(signal);
-      const render = options.generator
-        ? await generatedRenderer(avatarId, dir, size, faceModel, options.generator, signal)
-        : options.render === 'inline'
-          ? await inlineRenderer(avatarId, dir, size, faceModel, signal)
-          : await RenderWorker.start(dir, { size, ...(signal ? { signal } : {}) });
+      const render = (await isReplicaDir(dir))
+        ? await replicaRenderer(avatarId, dir, seed, signal)
+        : options.generator
+          ? await generatedRenderer(avatarId, dir, size, faceModel, options.generator, signal)
+          : options.render === 'inline'
+            ? await inlineRenderer(avatarId, dir, size, faceModel, signal)
+            : await RenderWorker.start(dir, { size, ...(signal ? { signal } : {}) });
       const stream = model.createStream({ seed });
       const motion: MotionPort = {
         async process(samples) {
@@ -137,6 +141,35 @@ export async function createLiveStages(
     async close() {
       if (owned) await model.close();
     },
+  };
+}
+
+/**
+ * A video avatar (src/replica): its footage at 25 fps along the playback plan, the mouth
+ * re-animated to each frame's Controls; tracking was done at creation, so each frame costs
+ * one JPEG decode, the lower-face render and the blend. Output at the footage's size.
+ */
+async function replicaRenderer(
+  avatarId: string,
+  dir: string,
+  seed: number,
+  signal: AbortSignal | undefined,
+): Promise<RenderPort> {
+  throwIfAborted(signal);
+  const player = await ReplicaPlayer.open(dir, { seed }).catch((error: unknown) => {
+    throw new LiveError('LIVE_AVATAR_NOT_FOUND', `video avatar "${avatarId}" cannot be played`, {
+      cause: error,
+    });
+  });
+  const weights = new Float32Array(BLENDSHAPE_COUNT);
+  const { width, height } = player;
+  return {
+    width,
+    height,
+    async render(controls) {
+      return { width, height, data: await player.render(blendshapeVector(controls, weights)) };
+    },
+    close: () => player.close(),
   };
 }
 

@@ -107,6 +107,12 @@ export interface RenderFrameOptions {
    * tracked face); the frame's weights still drive blink completion and the mouth fill.
    */
   vertices?: Float32Array;
+  /**
+   * Draw the whole mouth interior, even where the reference's own would be kept (its real
+   * teeth while the mouth is open no wider than in the reference). For comparing interiors
+   * on a frame that is its own reference (the video-avatar mouth-bank bench). Default false.
+   */
+  drawInterior?: boolean;
 }
 
 /** One rendered frame. Buffers belong to the renderer and are reused by the next `render()`. */
@@ -539,7 +545,7 @@ export class Renderer {
     this.#composite.data.set(maps.warped);
     mouthBounds(tgt, t.mouth, this.#mouthFrame);
     this.#mouthFrame.rest =
-      ref.mouth.openingPx > 0.5
+      !options.drawInterior && ref.mouth.openingPx > 0.5
         ? 1 - smoothstep(1.05, 1.8, middleOpening(tgt, t.mouth) / ref.mouth.openingPx)
         : 0;
     fillMouth(g, maps.labels, maps.warped, this.#composite.data, ref.mouth, this.#mouthFrame);

@@ -1,7 +1,14 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { throwIfAborted } from '../core/index.ts';
-import { buildTimeline, FRAME_STATUSES, STATUS_ID, TrackStore, trackSource } from '../dub/index.ts';
+import {
+  buildTimeline,
+  FRAME_STATUSES,
+  STATUS_ID,
+  type TrackPassResult,
+  TrackStore,
+  trackSource,
+} from '../dub/index.ts';
 import type { FaceLandmarker, FaceModel } from '../face/index.ts';
 import { MediaError, openVideoFrames, probeMedia, thumbnail } from '../media/index.ts';
 import { buildReplicaMouthBank } from './bank.ts';
@@ -66,49 +73,21 @@ export async function createReplica(
   const { signal } = options;
   const dir = resolve(outDir);
   await checkOutput(dir);
-  const info = await probeMedia(videoPath, signal ? { signal } : {});
-  if (!info.video) {
-    throw new MediaError('MEDIA_NO_VIDEO', `${videoPath} has no video stream`);
-  }
-  const declaredMs = info.video.durationMs ?? info.durationMs ?? 0;
-  // Fail fast on the declared length; the decoded length is checked again below.
-  checkDuration(declaredMs, limits);
-  await checkConstantRate(videoPath, signal);
+  const video = await inspectSource(videoPath, limits, signal);
   const tmp = join(dirname(dir), `.tmp-replica-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { recursive: true });
   const frames = await FrameStoreWriter.create(tmp);
   const store = await TrackStore.create(join(tmp, TRACK_FILE));
-  const thumbs: Uint8Array[] = [];
-  const thumb = new Float32Array(256);
   let closed = false;
   try {
-    const sizePx = options.maxSizePx ?? 512;
-    const longest = Math.max(info.video.width, info.video.height);
-    const tracked = await trackSource(videoPath, models.landmarker, models.model, store, {
-      trackSizePx: sizePx,
-      sourceScale: longest / Math.min(sizePx, longest),
+    const tracked = await trackAndStore(videoPath, video, models, store, frames, {
+      ...options,
       maxFrames: Math.ceil((limits.maxDurationMs / 1000) * 240),
-      ...(signal ? { signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      onDecodedFrame: (frame) => {
-        thumbs.push(Uint8Array.from(thumbnail(frame.rgb, frame.width, frame.height, thumb)));
-        return frames.append(frame.rgb, frame.width, frame.height);
-      },
     });
-    await frames.finish();
     const trackMs = performance.now() - started;
     throwIfAborted(signal);
     const timeline = buildTimeline(tracked.timesMs);
-    let frontalFrames = 0;
-    for (let i = 0; i < tracked.statuses.length; i++) {
-      if (tracked.statuses[i] !== STATUS_ID.dubbed) continue;
-      const { pose } = await store.read(i);
-      if (
-        Math.abs(pose.yaw) <= limits.frontalYawRad &&
-        Math.abs(pose.pitch) <= limits.frontalPitchRad
-      )
-        frontalFrames++;
-    }
+    const frontalFrames = await countFrontal(store, tracked.statuses, limits);
     const runs = checkFootage(
       {
         durationMs: timeline.durationMs,
@@ -126,7 +105,7 @@ export async function createReplica(
         tracked.identities.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength)),
       ),
     );
-    await writeFile(join(tmp, THUMBS_FILE), Buffer.concat(thumbs));
+    await writeFile(join(tmp, THUMBS_FILE), Buffer.concat(tracked.thumbs));
     const t = performance.now();
     const bank = await buildReplicaMouthBank(tmp, {
       model: models.model,
@@ -140,7 +119,7 @@ export async function createReplica(
     const bankMs = performance.now() - t;
     await store.close({ keep: true });
     closed = true;
-    const manifest = buildManifest(videoPath, info.video, tracked, timeline, bank.file);
+    const manifest = buildManifest(videoPath, video, tracked, timeline, bank.file);
     await writeReplicaManifest(tmp, manifest);
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
@@ -158,10 +137,74 @@ export async function createReplica(
   }
 }
 
+/** Probes the clip and applies the checks that need no decoding (duration, frame rate). */
+async function inspectSource(
+  videoPath: string,
+  limits: ReplicaLimits,
+  signal: AbortSignal | undefined,
+): Promise<{ width: number; height: number }> {
+  const info = await probeMedia(videoPath, signal ? { signal } : {});
+  if (!info.video) {
+    throw new MediaError('MEDIA_NO_VIDEO', `${videoPath} has no video stream`);
+  }
+  // Fail fast on the declared length; the decoded length is checked again after tracking.
+  checkDuration(info.video.durationMs ?? info.durationMs ?? 0, limits);
+  await checkConstantRate(videoPath, signal);
+  return { width: info.video.width, height: info.video.height };
+}
+
+/** Decodes every frame once: stores it, thumbnails it and tracks it (src/dub `trackSource`). */
+async function trackAndStore(
+  videoPath: string,
+  video: { width: number; height: number },
+  models: ReplicaModels,
+  store: TrackStore,
+  frames: FrameStoreWriter,
+  options: CreateReplicaOptions & { maxFrames: number },
+): Promise<TrackPassResult & { thumbs: Uint8Array[] }> {
+  const sizePx = options.maxSizePx ?? 512;
+  const longest = Math.max(video.width, video.height);
+  const thumbs: Uint8Array[] = [];
+  const thumb = new Float32Array(256);
+  const tracked = await trackSource(videoPath, models.landmarker, models.model, store, {
+    trackSizePx: sizePx,
+    sourceScale: longest / Math.min(sizePx, longest),
+    maxFrames: options.maxFrames,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    onDecodedFrame: (frame) => {
+      thumbs.push(Uint8Array.from(thumbnail(frame.rgb, frame.width, frame.height, thumb)));
+      return frames.append(frame.rgb, frame.width, frame.height);
+    },
+  });
+  await frames.finish();
+  return { ...tracked, thumbs };
+}
+
+/** Usable frames whose head is within the frontal limits. */
+async function countFrontal(
+  store: TrackStore,
+  statuses: Uint8Array,
+  limits: ReplicaLimits,
+): Promise<number> {
+  let frontal = 0;
+  for (let i = 0; i < statuses.length; i++) {
+    if (statuses[i] !== STATUS_ID.dubbed) continue;
+    const { pose } = await store.read(i);
+    if (
+      Math.abs(pose.yaw) <= limits.frontalYawRad &&
+      Math.abs(pose.pitch) <= limits.frontalPitchRad
+    ) {
+      frontal++;
+    }
+  }
+  return frontal;
+}
+
 function buildManifest(
   videoPath: string,
   video: { width: number; height: number },
-  tracked: Awaited<ReturnType<typeof trackSource>>,
+  tracked: TrackPassResult,
   timeline: ReturnType<typeof buildTimeline>,
   mouthBank: string | null,
 ): ReplicaManifest {
@@ -223,18 +266,28 @@ async function checkConstantRate(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const times: number[] = [];
-  const video = await openVideoFrames(videoPath, {
-    fps: 'source',
-    maxSize: 32,
-    ...(signal ? { signal } : {}),
-  });
-  for await (const frame of video) times.push(frame.timeMs);
-  if (times.length > 1 && buildTimeline(times).variable) {
-    throw new ReplicaError(
-      'REPLICA_VARIABLE_FRAME_RATE',
-      'the clip has a variable frame rate; re-encode it at a constant rate (e.g. ffmpeg -vf fps=25)',
-    );
+  try {
+    const video = await openVideoFrames(videoPath, {
+      fps: 'source',
+      maxSize: 32,
+      ...(signal ? { signal } : {}),
+    });
+    for await (const frame of video) times.push(frame.timeMs);
+  } catch (error) {
+    throwIfAborted(signal);
+    // Only a shortcut: the tracking pass decodes again and reports what is wrong, and its
+    // frame times go through the same check.
+    if (error instanceof MediaError) return;
+    throw error;
   }
+  if (times.length > 1 && buildTimeline(times).variable) throw variableRate();
+}
+
+function variableRate(): ReplicaError {
+  return new ReplicaError(
+    'REPLICA_VARIABLE_FRAME_RATE',
+    'the clip has a variable frame rate; re-encode it at a constant rate (e.g. ffmpeg -vf fps=25)',
+  );
 }
 
 function checkDuration(durationMs: number, limits: ReplicaLimits): void {

@@ -1,3 +1,4 @@
+export { buildReplicaMouthBank, type ReplicaBankInput, trackedInnerLips } from './bank.ts';
 export {
   type CreateReplicaOptions,
   createReplica,
@@ -14,6 +15,7 @@ export {
   type ReplicaManifest,
   readReplicaManifest,
   replicaManifestSchema,
+  TRACK_FILE,
 } from './manifest.ts';
 export {
   findJoins,

@@ -53,7 +53,7 @@ export class ReplicaPlayer {
     this.#reanimator = new LowerFaceReanimator(
       model,
       renderSize(model, replica),
-      bank ? bankPainter(model, bank) : undefined,
+      bank ? { painter: bankPainter(model, bank) } : {},
     );
     this.#out = new Uint8Array(this.width * this.height * 3);
     this.#mixed = new Uint8Array(width * height * 3);

@@ -141,15 +141,40 @@ export const AvatarSchema = z
   .object({
     id: z.string().openapi({ example: 'av_Zq8p0cYp1sJk2b7Q' }),
     createdAt: z.string(),
-    image: z.object({ widthPx: z.number().int(), heightPx: z.number().int() }),
-    crop: BoxSchema.openapi({ description: 'The square talking-head framing that is rendered' }),
-    face: z.object({
-      box: BoxSchema,
-      score: z.number(),
-      facesFound: z.number().int(),
-      interOcularPx: z.number(),
+    kind: z.enum(['photo', 'video']).openapi({
+      description:
+        '`photo`: a talking photo (the face warped); `video`: a video avatar (its footage plays, only the mouth is re-animated)',
     }),
-    poseDeg: z.object({ pitch: z.number(), yaw: z.number(), roll: z.number() }),
+    image: z
+      .object({ widthPx: z.number().int(), heightPx: z.number().int() })
+      .optional()
+      .openapi({ description: 'Photo avatars' }),
+    crop: BoxSchema.optional().openapi({
+      description: 'The square talking-head framing that is rendered (photo avatars)',
+    }),
+    face: z
+      .object({
+        box: BoxSchema,
+        score: z.number(),
+        facesFound: z.number().int(),
+        interOcularPx: z.number(),
+      })
+      .optional(),
+    poseDeg: z.object({ pitch: z.number(), yaw: z.number(), roll: z.number() }).optional(),
+    video: z
+      .object({
+        widthPx: z.number().int(),
+        heightPx: z.number().int(),
+        frames: z.number().int().openapi({ description: 'Footage frames at 25 fps' }),
+        durationMs: z.number(),
+        usableFrames: z.number().int(),
+        cuts: z.number().int(),
+        mouthBank: z
+          .boolean()
+          .openapi({ description: 'Real mouth interiors found in the footage' }),
+      })
+      .optional()
+      .openapi({ description: 'Video avatars' }),
     warnings: z.array(z.string()),
     links: z.object({ self: z.string() }),
   })

@@ -95,6 +95,7 @@ export async function startServer(
     const landmarker = await FaceLandmarker.load(options.signal ? { signal: options.signal } : {});
     closers.push(() => landmarker.close());
     const avatars = await AvatarLibrary.open(join(dataDir, 'avatars'), { model, landmarker });
+    closers.push(() => avatars.close());
     // Lip-sync dubs run in the same queue as videos (one concurrency limit, one set of job
     // routes), with the same motion model.
     const dubber = await Dubber.load({

@@ -4,6 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeAudioFile } from '../../src/audio/index.ts';
+import { avatarFolders, createLiveStages } from '../../src/live/index.ts';
+import { probeMedia } from '../../src/media/index.ts';
 import { replicaManifestSchema } from '../../src/replica/index.ts';
 import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 import { mp4Facts } from '../helpers/video.ts';
@@ -21,6 +24,12 @@ async function facecast(args: string[]): Promise<{ code: number; stdout: string;
   }
 }
 
+function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] as number) - (b[i] as number));
+  return sum / a.length;
+}
+
 let dir: string;
 let cleanup: () => Promise<void>;
 let clip: string;
@@ -34,7 +43,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cleanup());
 
-describe('facecast avatar create <video>', () => {
+// Tracking and rendering on CPU: minutes on a loaded 2-core machine.
+describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
   it('tracks the clip once and stores a video avatar with a valid manifest', async () => {
     const { code, stdout, stderr } = await facecast([
       'avatar',
@@ -91,6 +101,49 @@ describe('facecast avatar create <video>', () => {
     });
     const facts = await mp4Facts(out);
     expect(Math.abs(facts.videoDurationMs - 7520)).toBeLessThanOrEqual(40);
+  });
+
+  it('renders a Controls file (a tracked performance) onto the video avatar', async () => {
+    const out = join(dir, 'performance.mp4');
+    const { code, stdout, stderr } = await facecast([
+      'render-controls',
+      '--avatar',
+      avatar,
+      '--controls',
+      fixture('render/grid_bbaf2n.controls.csv'),
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ renderer: 'replica', frames: 75, width: 256 });
+    expect((await probeMedia(out)).video?.frameCount).toBe(75);
+  });
+
+  it('plays as the stages of a live session: footage-sized frames that keep moving', async () => {
+    const stages = await createLiveStages({ resolveAvatar: avatarFolders([dir]) });
+    try {
+      const opened = await stages.open('avatar', { size: 512, seed: 1 }, {});
+      expect([opened.renderer.width, opened.renderer.height]).toEqual([256, 256]);
+      const speech = await decodeAudioFile(fixture('speech/jfk.wav'));
+      const frames = await opened.motion.process(speech.samples.subarray(0, 16_000 * 2));
+      expect(frames.length).toBeGreaterThanOrEqual(45);
+      const gaps: number[] = [];
+      let previous: Uint8Array | undefined;
+      for (const controls of frames) {
+        const frame = await opened.renderer.render(controls);
+        expect(frame.data.length).toBe(256 * 256 * 3);
+        // The footage moves on: consecutive frames differ.
+        if (previous) gaps.push(meanAbsDiff(previous, frame.data));
+        previous = Uint8Array.from(frame.data);
+      }
+      expect(gaps.filter((g) => g > 0).length).toBeGreaterThan(gaps.length * 0.9);
+      opened.motion.close();
+      await opened.renderer.close();
+    } finally {
+      await stages.close();
+    }
   });
 
   it('refuses bad footage with one line, exit code 2 and its code, writing nothing', async () => {

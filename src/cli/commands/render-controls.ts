@@ -12,7 +12,9 @@ import {
   parseEdit,
   RENDERER_DEFAULTS,
 } from '../../render/index.ts';
+import { isReplicaDir } from '../../replica/index.ts';
 import { type Command, parseCommandArgs, UsageError, writeJson } from '../command.ts';
+import { renderControlsOnReplica } from './render-controls-replica.ts';
 
 /** The command's flags, validated (numbers arrive as strings). */
 const flagsSchema = z.object({
@@ -53,7 +55,9 @@ photo's pose. Edit a performance with --set (repeatable, applied in order):
   e.g. --set eyeBlinkLeft=1@2.0-2.5s --set eyeBlinkRight=1@2.0-2.5s --set jawOpen=0@4-5s
 
 Options:
-  --avatar <dir>     avatar folder (profile.json + image.png)
+  --avatar <dir>     avatar folder: a photo avatar (profile.json + image.png) or a video
+                     avatar (its footage plays; the Controls' jaw and mouth re-animate it;
+                     --size, --maps and the generator do not apply)
   --controls <file>  Controls as ARKit-style CSV or facecast JSON
   --out <file.mp4>   video to write (nothing is left behind on failure or Ctrl-C)
   --audio <file>     audio to mux as AAC
@@ -92,6 +96,10 @@ Options:
     const sequence = await readControlsFile(flags.controls);
     const touched = applyEdits(sequence, edits);
     if (sequence.frames.length === 0) throw new UsageError(`${flags.controls} has no frames`);
+    if (await isReplicaDir(flags.avatar)) {
+      await renderControlsOnReplica(context, flags, sequence, values.json === true);
+      return;
+    }
     const renderer = await createRenderer(flags.avatar, { size: flags.size, signal });
     const decision = await resolveGenerator(flags.generator, { signal }).catch((error) => {
       renderer.close();

@@ -13,15 +13,37 @@ import {
   ErrorSchema,
   errorResponses,
 } from '../schemas.ts';
-import { checkUpload, readMultipart } from '../upload.ts';
+import { type CheckedUpload, checkUpload, readMultipart } from '../upload.ts';
 
 /** The API view of an avatar. */
 export function avatarView(avatar: AvatarRecord): AvatarView {
+  const base = {
+    id: avatar.id,
+    createdAt: avatar.createdAt,
+    links: { self: `/v1/avatars/${avatar.id}` },
+  };
+  if (avatar.kind === 'video') {
+    const m = avatar.replica;
+    return {
+      ...base,
+      kind: 'video',
+      video: {
+        widthPx: m.footage.width,
+        heightPx: m.footage.height,
+        frames: m.footage.frames,
+        durationMs: m.source.durationMs,
+        usableFrames: m.usable.reduce<number>((n, u) => n + u, 0),
+        cuts: m.cuts.length,
+        mouthBank: m.mouthBank !== null,
+      },
+      warnings: [],
+    };
+  }
   const { profile } = avatar;
   const deg = (rad: number) => Math.round((rad * 1800) / Math.PI) / 10;
   return {
-    id: avatar.id,
-    createdAt: avatar.createdAt,
+    ...base,
+    kind: 'photo',
     image: { widthPx: profile.image.width, heightPx: profile.image.height },
     crop: profile.crop,
     face: {
@@ -36,36 +58,49 @@ export function avatarView(avatar: AvatarRecord): AvatarView {
       roll: deg(profile.fit.pose.roll),
     },
     warnings: profile.warnings,
-    links: { self: `/v1/avatars/${avatar.id}` },
   };
 }
 
-const photoForm = z.object({
-  photo: z
-    .instanceof(File, { message: 'expected a file in the "photo" field' })
-    .openapi({ type: 'string', format: 'binary', description: 'JPEG, PNG or WebP (by content)' }),
-  allowMultipleFaces: z.enum(['true', 'false']).optional().openapi({
-    description:
-      'With several faces in the photo: `false` (default) refuses it with FACE_MULTIPLE, `true` uses the largest.',
-  }),
-});
+const avatarForm = z
+  .object({
+    photo: z
+      .instanceof(File, { message: 'expected a file in the "photo" field' })
+      .optional()
+      .openapi({ type: 'string', format: 'binary', description: 'JPEG, PNG or WebP (by content)' }),
+    video: z
+      .instanceof(File, { message: 'expected a file in the "video" field' })
+      .optional()
+      .openapi({
+        type: 'string',
+        format: 'binary',
+        description:
+          'A video avatar: 5 s to 5 min of one person, MP4/MOV/WebM/MKV (by content), constant frame rate',
+      }),
+    allowMultipleFaces: z.enum(['true', 'false']).optional().openapi({
+      description:
+        'With several faces in the photo: `false` (default) refuses it with FACE_MULTIPLE, `true` uses the largest.',
+    }),
+  })
+  .refine((f) => (f.photo === undefined) !== (f.video === undefined), {
+    message: 'send exactly one of the "photo" or "video" fields',
+  });
 
 const createAvatarRoute = createRoute({
   method: 'post',
   path: '/v1/avatars',
   tags: ['avatars'],
-  summary: 'Create an avatar from a photo of one face',
+  summary: 'Create an avatar from a photo of one face, or a video avatar from a short clip',
   description:
-    'The photo must show one face, frontal enough (|yaw| ≤ 35°, |pitch| ≤ 30°, |roll| ≤ 45°) and large enough (≥ 32 px between the eyes). Errors: FACE_NOT_FOUND, FACE_MULTIPLE, FACE_TOO_SMALL, FACE_POSE_EXTREME, IMAGE_UNREADABLE, UNSUPPORTED_MEDIA_TYPE, PAYLOAD_TOO_LARGE.',
-  request: { body: { required: true, content: { 'multipart/form-data': { schema: photoForm } } } },
+    'A `photo` must show one face, frontal enough (|yaw| ≤ 35°, |pitch| ≤ 30°, |roll| ≤ 45°) and large enough (≥ 32 px between the eyes). Errors: FACE_NOT_FOUND, FACE_MULTIPLE, FACE_TOO_SMALL, FACE_POSE_EXTREME, IMAGE_UNREADABLE. A `video` is tracked once (this request lasts about as long as tracking, ~60 ms a frame on CPU); its avatar plays the footage with only the mouth re-animated. Errors: REPLICA_TOO_SHORT, REPLICA_TOO_LONG (413), REPLICA_VARIABLE_FRAME_RATE, REPLICA_MULTIPLE_PEOPLE, REPLICA_FACE_LOST, REPLICA_NO_FRONTAL, REPLICA_TOO_FRAGMENTED, MEDIA_*. Both: UNSUPPORTED_MEDIA_TYPE, PAYLOAD_TOO_LARGE.',
+  request: { body: { required: true, content: { 'multipart/form-data': { schema: avatarForm } } } },
   responses: {
     201: { description: 'The avatar', content: { 'application/json': { schema: AvatarSchema } } },
     413: {
-      description: 'Photo too large',
+      description: 'Photo or video too large',
       content: { 'application/json': { schema: ErrorSchema } },
     },
     415: {
-      description: 'Not a JPEG/PNG/WebP',
+      description: 'Not a JPEG/PNG/WebP photo or an MP4/MOV/WebM/MKV video',
       content: { 'application/json': { schema: ErrorSchema } },
     },
     ...errorResponses,
@@ -105,30 +140,23 @@ export function mountAvatarRoutes(
   app.post(
     '/v1/avatars',
     bodyLimit({
-      maxSize: options.maxPhotoBytes + 64 * 1024,
+      maxSize: Math.max(options.maxPhotoBytes, options.maxVideoBytes) + 64 * 1024,
       onError: () => {
         throw new ApiError(
           'PAYLOAD_TOO_LARGE',
-          `the photo upload is limited to ${options.maxPhotoBytes} bytes`,
-          {
-            details: { maxBytes: options.maxPhotoBytes },
-          },
+          `the upload is limited to ${options.maxPhotoBytes} bytes for a photo, ${options.maxVideoBytes} for a video`,
+          { details: { maxBytes: Math.max(options.maxPhotoBytes, options.maxVideoBytes) } },
         );
       },
     }),
     async (c) => {
-      const form = await readMultipart(c, photoForm);
-      const { sniffed, bytes } = await checkUpload(
-        form.photo,
-        'photo',
-        ['image'],
-        'a JPEG, PNG or WebP image',
-      );
+      const form = await readMultipart(c, avatarForm);
+      const upload = await readAvatarUpload(form, options);
       const path = join(
         services.uploadDir,
-        `photo-${randomBytes(8).toString('hex')}.${sniffed.format}`,
+        `avatar-${randomBytes(8).toString('hex')}.${upload.sniffed.format}`,
       );
-      await writeFile(path, bytes);
+      await writeFile(path, upload.bytes);
       try {
         const avatar = await avatars.create(path, {
           strict: form.allowMultipleFaces !== 'true',
@@ -150,4 +178,24 @@ export function mountAvatarRoutes(
     await avatars.remove(c.req.valid('param').id);
     return c.body(null, 204);
   });
+}
+
+/** The photo or video of an avatar upload, checked by content and size. */
+async function readAvatarUpload(
+  form: z.infer<typeof avatarForm>,
+  options: ResolvedAppOptions,
+): Promise<CheckedUpload> {
+  const isVideo = form.video !== undefined;
+  const file = (form.video ?? form.photo) as File;
+  const maxBytes = isVideo ? options.maxVideoBytes : options.maxPhotoBytes;
+  if (file.size > maxBytes) {
+    throw new ApiError(
+      'PAYLOAD_TOO_LARGE',
+      `the ${isVideo ? 'video' : 'photo'} upload is limited to ${maxBytes} bytes`,
+      { details: { maxBytes } },
+    );
+  }
+  return isVideo
+    ? checkUpload(file, 'video', ['av-container'], 'an MP4, MOV, WebM or MKV video')
+    : checkUpload(file, 'photo', ['image'], 'a JPEG, PNG or WebP image');
 }

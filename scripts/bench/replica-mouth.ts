@@ -1,0 +1,131 @@
+import { join } from 'node:path';
+import { LowerFaceReanimator, STATUS_ID, TrackStore } from '../../src/dub/index.ts';
+import { FrameScorer, psnrFromMse, type Region } from '../../src/eval/index.ts';
+import type { FaceModel } from '../../src/face/index.ts';
+import { innerLipsFromMesh, lipShape, opening } from '../../src/mouthbank/index.ts';
+import { PART_LABELS } from '../../src/render/index.ts';
+import {
+  buildReplicaMouthBank,
+  Replica,
+  TRACK_FILE,
+  trackedInnerLips,
+} from '../../src/replica/index.ts';
+
+/** Mouth-box scores of one arm over the held-out stretch. */
+export interface MouthArm {
+  psnr: number;
+  ssim: number;
+}
+
+/**
+ * Self-reenactment of the mouth interior on the last `heldFrames` frames of a video avatar:
+ * the bank is rebuilt from the frames before them only; each held-out frame with an open
+ * mouth is re-rendered as its own reference with its own mouth (strength 0: the geometry is
+ * the frame's, only the interior is new), once with the renderer's drawn interior and once
+ * painted from the bank, and scored against the real frame over the mouth box (the inner
+ * lips' bounding box grown by a quarter of the mouth width).
+ */
+export async function mouthBankReenactment(
+  dir: string,
+  model: FaceModel,
+  heldFrames: number,
+): Promise<{ frames: number; bankEntries: number; procedural: MouthArm; bank: MouthArm }> {
+  const first = await Replica.load(dir);
+  const m = first.manifest;
+  await first.close();
+  const cut = m.footage.storedFrames - heldFrames;
+  const store = await TrackStore.open(join(dir, TRACK_FILE));
+  try {
+    await buildReplicaMouthBank(dir, {
+      model,
+      store,
+      statuses: Uint8Array.from(m.usable, (u) => (u ? STATUS_ID.dubbed : STATUS_ID['no-face'])),
+      width: m.footage.width,
+      height: m.footage.height,
+      storedFrames: m.footage.storedFrames,
+      exclude: (frame) => frame >= cut,
+    });
+  } finally {
+    await store.close({ keep: true });
+  }
+  const replica = await Replica.load(dir);
+  const bank = replica.bank;
+  if (!bank) throw new Error(`${dir}: no mouth bank before the held-out stretch`);
+  const { width, height } = m.footage;
+  const size = 256;
+  let previous = -1;
+  const drawn = new LowerFaceReanimator(model, size, { drawInterior: true });
+  const painted = new LowerFaceReanimator(model, size, {
+    drawInterior: true,
+    painter: ({ image, labels, target }) => {
+      const lips = innerLipsFromMesh(
+        model.sets.lipsUpperInner,
+        model.sets.lipsLowerInner,
+        target,
+        3,
+      );
+      previous = bank.query(lips, previous);
+      bank.paint(image, lips, previous, { labels, value: PART_LABELS.mouthInterior });
+    },
+  });
+  const scorer = new FrameScorer(width, height);
+  const sums = { drawnMse: 0, drawnSsim: 0, bankMse: 0, bankSsim: 0, n: 0 };
+  try {
+    for (let s = cut; s < m.footage.storedFrames; s++) {
+      const face = replica.face(s);
+      if (!face) continue;
+      const lips = trackedInnerLips(model, face.landmarks);
+      if (opening(lipShape(lips)) < 0.04) continue;
+      const real = await replica.frames.read(s);
+      const region = mouthBox(lips.upper, lips.lower, width, height);
+      const source = { rgb: real, width, height, ...face };
+      const image = (data: Uint8Array) => ({ width, height, data });
+      const a = Uint8Array.from(real);
+      drawn.reanimate(source, face.weights, 0, a);
+      const b = Uint8Array.from(real);
+      painted.reanimate(source, face.weights, 0, b);
+      const sa = scorer.score(image(a), image(real), region);
+      const sb = scorer.score(image(b), image(real), region);
+      sums.drawnMse += sa.mse;
+      sums.drawnSsim += sa.ssim;
+      sums.bankMse += sb.mse;
+      sums.bankSsim += sb.ssim;
+      sums.n++;
+    }
+  } finally {
+    drawn.close();
+    painted.close();
+    await replica.close();
+  }
+  const n = Math.max(1, sums.n);
+  return {
+    frames: sums.n,
+    bankEntries: bank.size,
+    procedural: { psnr: psnrFromMse(sums.drawnMse / n), ssim: sums.drawnSsim / n },
+    bank: { psnr: psnrFromMse(sums.bankMse / n), ssim: sums.bankSsim / n },
+  };
+}
+
+function mouthBox(upper: Float32Array, lower: Float32Array, width: number, height: number): Region {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (const c of [upper, lower]) {
+    for (let k = 0; k < c.length; k += 2) {
+      x0 = Math.min(x0, c[k] as number);
+      x1 = Math.max(x1, c[k] as number);
+      y0 = Math.min(y0, c[k + 1] as number);
+      y1 = Math.max(y1, c[k + 1] as number);
+    }
+  }
+  const grow = 0.25 * (x1 - x0);
+  const x = Math.max(0, Math.floor(x0 - grow));
+  const y = Math.max(0, Math.floor(y0 - grow));
+  return {
+    x,
+    y,
+    width: Math.min(width, Math.ceil(x1 + grow)) - x,
+    height: Math.min(height, Math.ceil(y1 + grow)) - y,
+  };
+}
