@@ -241,7 +241,9 @@ function modeConfig(o: Required<Omit<LandmarkerOptions, 'signal'>>): Partial<Con
     face: {
       detector: { maxDetected: o.maxFaces, minConfidence: o.minFaceScore, ...skip },
     },
-    body: { enabled: o.body, ...skip },
+    // The body model runs fresh on each call that asks for it: Human's frame skipping would
+    // hold a pose for up to 5 calls on top of the caller's own `bodyEvery` spacing.
+    body: { enabled: o.body, skipFrames: 0, skipTime: 0 },
   } as Partial<Config>;
 }
 

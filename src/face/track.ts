@@ -14,6 +14,8 @@ export interface TrackVideoOptions {
   keepLandmarks?: boolean;
   /** Run the body keypoint model on every n-th frame (held in between); 0 = never. Default 5. */
   bodyEvery?: number;
+  /** Keep each frame's fresh body detection (undefined on frames the body model skipped). Default false. */
+  keepBody?: boolean;
   /** Smoothing override (false = raw per-frame fits). */
   smoothing?: TrackerSmoothing | false;
   /** A loaded landmarker to reuse (not closed); it should be loaded with `video: true`. */
@@ -24,7 +26,12 @@ export interface TrackVideoOptions {
   signal?: AbortSignal;
 }
 
-export const TRACK_DEFAULTS = Object.freeze({ maxSize: 512, keepLandmarks: false, bodyEvery: 5 });
+export const TRACK_DEFAULTS = Object.freeze({
+  maxSize: 512,
+  keepLandmarks: false,
+  bodyEvery: 5,
+  keepBody: false,
+});
 
 export interface TrackResult {
   /** Controls at 25 fps, one per decoded frame. */
@@ -32,6 +39,8 @@ export interface TrackResult {
   /** frames × 478 × 3 (x, y in source pixels after rotation, detector z), NaN where no face; when asked. */
   landmarks: Float32Array | undefined;
   frames: TrackedFrame[];
+  /** Per decoded frame, the body model's detection (decoded-frame pixels) when it ran; when asked. */
+  bodies: (DetectedBody | undefined)[] | undefined;
   video: {
     width: number;
     height: number;
@@ -82,6 +91,7 @@ export async function trackVideo(
   const toSource = displayWidth / video.width;
   const frames: TrackedFrame[] = [];
   const kept: (Float32Array | undefined)[] = [];
+  const bodies: (DetectedBody | undefined)[] = [];
   let detectMs = 0;
   let lastBody: DetectedBody | undefined;
   let fitMs = 0;
@@ -95,6 +105,7 @@ export async function trackVideo(
         { signal: options.signal, body: withBody },
       );
       if (detection.body) lastBody = detection.body;
+      if (o.keepBody) bodies.push(withBody ? detection.body : undefined);
       detectMs += performance.now() - t;
       const face = detection.faces[0];
       if (o.keepLandmarks) kept.push(face?.landmarks);
@@ -145,6 +156,7 @@ export async function trackVideo(
     },
     landmarks,
     frames,
+    bodies: o.keepBody ? bodies : undefined,
     video: {
       width: displayWidth,
       height: Math.round((displayWidth * video.height) / video.width),

@@ -20,6 +20,8 @@ export interface TrackerSmoothing {
   blendshapes: OneEuroParams;
   head: OneEuroParams;
   gaze: OneEuroParams;
+  /** Body joints and the neck (default {@link TRACKER_SMOOTHING}'s). */
+  body?: OneEuroParams;
 }
 
 /** Options for {@link FaceTracker}. Defaults in {@link TRACKER_DEFAULTS}. */
@@ -42,10 +44,13 @@ export interface TrackerOptions {
  * unit/s), so syllables (3–7 Hz), lip closures and blinks keep their timing and height;
  * head and gaze: slower, landmark jitter shows most there.
  */
-export const TRACKER_SMOOTHING: Readonly<TrackerSmoothing> = Object.freeze({
+export const TRACKER_SMOOTHING: Readonly<Required<TrackerSmoothing>> = Object.freeze({
   blendshapes: { minCutoffHz: 6, beta: 3, derivativeCutoffHz: 2 },
   head: { minCutoffHz: 1.5, beta: 2, derivativeCutoffHz: 1 },
   gaze: { minCutoffHz: 2.5, beta: 0.3, derivativeCutoffHz: 1 },
+  // MoveNet keypoints jitter by ~1–2 % of the shoulder width frame to frame; gestures are
+  // 0.5–3 Hz, moving at 0.5–3 shoulder widths/s.
+  body: { minCutoffHz: 1.2, beta: 1.5, derivativeCutoffHz: 1 },
 });
 
 export const TRACKER_DEFAULTS = Object.freeze({
@@ -112,7 +117,11 @@ export class FaceTracker {
   #shoulderWidthPx = 0;
   #previous: FaceFit | undefined;
   #last: ControlsFrame = neutralFrame();
-  readonly #filters: { blend: OneEuroFilter; head: OneEuroFilter; gaze: OneEuroFilter } | undefined;
+  readonly #filters:
+    | { blend: OneEuroFilter; head: OneEuroFilter; gaze: OneEuroFilter; body: OneEuroFilter }
+    | undefined;
+  /** Last measured body channels (neck roll, then x, y per joint), held where a joint is unseen. */
+  readonly #body = new Float64Array(1 + 2 * BODY_JOINTS.length);
   #stats = { frames: 0, faced: 0, meanResidualPx: 0 };
 
   constructor(model: FaceModel, options: TrackerOptions) {
@@ -129,6 +138,11 @@ export class FaceTracker {
           blend: new OneEuroFilter(BLENDSHAPE_COUNT, CONTROLS_FPS, s.blendshapes),
           head: new OneEuroFilter(6, CONTROLS_FPS, s.head),
           gaze: new OneEuroFilter(4, CONTROLS_FPS, s.gaze),
+          body: new OneEuroFilter(
+            1 + 2 * BODY_JOINTS.length,
+            CONTROLS_FPS,
+            s.body ?? TRACKER_SMOOTHING.body,
+          ),
         }
       : undefined;
   }
@@ -253,6 +267,7 @@ export class FaceTracker {
       // Hold the last values, mark the frame, and let smoothing restart when the face returns.
       const frame = structuredClone(this.#last);
       frame.faceFound = false;
+      this.#setBody(frame, input.body);
       this.#previous = undefined;
       this.#filters?.blend.reset();
       this.#filters?.head.reset();
@@ -335,21 +350,49 @@ export class FaceTracker {
     };
   }
 
-  /** Joint offsets from the rest pose in shoulder widths (image axes); 0 where unseen. */
+  /**
+   * Joint offsets from the rest pose in shoulder widths (image axes) and the neck roll (the
+   * shoulder line's tilt from its rest angle; pitch and yaw are not observable from 2-D
+   * keypoints and stay 0). A joint that is unseen or below the score threshold holds its last
+   * value. Smoothed with the body One-Euro filter.
+   */
   #setBody(frame: ControlsFrame, body: DetectedBody | undefined): void {
     const rest = this.#bodyRest;
-    if (!rest || !body) return;
-    for (const joint of BODY_JOINTS) {
+    if (!rest) return;
+    const values = this.#body;
+    const seen = (name: string) => {
+      const k = body?.keypoints.find((p) => p.name === name);
+      return k && k.score >= this.#o.minKeypointScore ? k : undefined;
+    };
+    BODY_JOINTS.forEach((joint, j) => {
       const at = rest.get(joint);
-      const k = body.keypoints.find((p) => p.name === joint);
-      if (!at || !k || k.score < this.#o.minKeypointScore) continue;
-      frame.body[joint] = {
-        x: (k.x - at.x) / this.#shoulderWidthPx,
-        y: (k.y - at.y) / this.#shoulderWidthPx,
-        z: 0,
-      };
+      const k = seen(joint);
+      if (!at || !k) return;
+      values[1 + 2 * j] = (k.x - at.x) / this.#shoulderWidthPx;
+      values[2 + 2 * j] = (k.y - at.y) / this.#shoulderWidthPx;
+    });
+    const l = seen('leftShoulder');
+    const r = seen('rightShoulder');
+    const restL = rest.get('leftShoulder');
+    const restR = rest.get('rightShoulder');
+    if (l && r && restL && restR) {
+      // The subject's left shoulder is on the image's right; a tilt to the subject's left
+      // (positive roll) lowers it.
+      const now = Math.atan2(l.y - r.y, l.x - r.x);
+      const at = Math.atan2(restL.y - restR.y, restL.x - restR.x);
+      values[0] = wrapAngle(now - at);
     }
+    const out = Float64Array.from(values);
+    this.#filters?.body.process(out);
+    frame.body.neck = { pitch: 0, yaw: 0, roll: out[0] as number };
+    BODY_JOINTS.forEach((joint, j) => {
+      frame.body[joint] = { x: out[1 + 2 * j] as number, y: out[2 + 2 * j] as number, z: 0 };
+    });
   }
+}
+
+function wrapAngle(a: number): number {
+  return Math.atan2(Math.sin(a), Math.cos(a));
 }
 
 const EYE_LOOK = new Set(
