@@ -35,6 +35,8 @@ export interface DetectedBody {
 export interface DetectOptions {
   /** Run the body model on this call (default: as loaded). The body model costs about as much as the face models. */
   body?: boolean;
+  /** Run the face models on this call (default true); false for body-only tracking. */
+  face?: boolean;
   signal?: AbortSignal;
 }
 
@@ -300,13 +302,12 @@ export class FaceLandmarker {
     if (this.#closed) {
       return Promise.reject(new FaceError('LANDMARKER_FAILED', 'landmarker is closed'));
     }
-    const config =
-      options.body === undefined
-        ? this.#config
-        : ({
-            ...this.#config,
-            body: { ...this.#config.body, enabled: options.body },
-          } as Partial<Config>);
+    const base = this.#config;
+    const config = {
+      ...base,
+      ...(options.body === undefined ? {} : { body: { ...base.body, enabled: options.body } }),
+      ...(options.face === false ? { face: { ...base.face, enabled: false } } : {}),
+    } as Partial<Config>;
     const run = this.#engine.queue.then(() => this.#detect(image, config, options.signal));
     this.#engine.queue = run.catch(() => undefined);
     return run;

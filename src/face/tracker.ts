@@ -2,12 +2,12 @@ import {
   ARKIT_BLENDSHAPES,
   BLENDSHAPE_COUNT,
   BLENDSHAPE_INDEX,
-  BODY_JOINTS,
   CONTROLS_FPS,
   type ControlsFrame,
   neutralFrame,
   setBlendshapeVector,
 } from '../controls/index.ts';
+import { BodyTracker } from './body-tracker.ts';
 import { type FaceFit, FaceFitter } from './fit.ts';
 import { eyeLookWeights, gazeFromLandmarks } from './gaze.ts';
 import type { DetectedBody } from './landmarker.ts';
@@ -110,18 +110,12 @@ export class FaceTracker {
   #facedSeen = 0;
   readonly #samples: FaceFit[] = [];
   readonly #sampleLandmarks: Float32Array[] = [];
-  readonly #bodySamples: DetectedBody[] = [];
   #identity: Float32Array | undefined;
   #reference: { txPx: number; tyPx: number; iodPx: number } | undefined;
-  #bodyRest: Map<string, { x: number; y: number }> | undefined;
-  #shoulderWidthPx = 0;
   #previous: FaceFit | undefined;
   #last: ControlsFrame = neutralFrame();
-  readonly #filters:
-    | { blend: OneEuroFilter; head: OneEuroFilter; gaze: OneEuroFilter; body: OneEuroFilter }
-    | undefined;
-  /** Last measured body channels (neck roll, then x, y per joint), held where a joint is unseen. */
-  readonly #body = new Float64Array(1 + 2 * BODY_JOINTS.length);
+  readonly #filters: { blend: OneEuroFilter; head: OneEuroFilter; gaze: OneEuroFilter } | undefined;
+  readonly #body: BodyTracker;
   #stats = { frames: 0, faced: 0, meanResidualPx: 0 };
 
   constructor(model: FaceModel, options: TrackerOptions) {
@@ -138,13 +132,12 @@ export class FaceTracker {
           blend: new OneEuroFilter(BLENDSHAPE_COUNT, CONTROLS_FPS, s.blendshapes),
           head: new OneEuroFilter(6, CONTROLS_FPS, s.head),
           gaze: new OneEuroFilter(4, CONTROLS_FPS, s.gaze),
-          body: new OneEuroFilter(
-            1 + 2 * BODY_JOINTS.length,
-            CONTROLS_FPS,
-            s.body ?? TRACKER_SMOOTHING.body,
-          ),
         }
       : undefined;
+    this.#body = new BodyTracker({
+      minKeypointScore: this.#o.minKeypointScore,
+      smoothing: s ? (s.body ?? TRACKER_SMOOTHING.body) : false,
+    });
   }
 
   /** Adds a frame; returns the frames that are ready (none while calibrating). */
@@ -156,7 +149,7 @@ export class FaceTracker {
         pending.fit = fit;
         this.#samples.push(fit);
         this.#sampleLandmarks.push(input.landmarks);
-        if (input.body) this.#bodySamples.push(input.body);
+        if (input.body) this.#body.addSample(input.body);
       }
       this.#facedSeen++;
     }
@@ -233,24 +226,7 @@ export class FaceTracker {
     }
     this.#identity = identity;
     this.#sampleLandmarks.length = 0;
-    this.#calibrateBody();
-  }
-
-  #calibrateBody(): void {
-    const rest = new Map<string, { x: number; y: number }>();
-    const min = this.#o.minKeypointScore;
-    for (const joint of ['leftShoulder', 'rightShoulder', ...BODY_JOINTS]) {
-      const points = this.#bodySamples
-        .map((b) => b.keypoints.find((k) => k.name === joint))
-        .filter((k): k is NonNullable<typeof k> => k !== undefined && k.score >= min);
-      if (points.length >= Math.max(1, this.#bodySamples.length / 2)) {
-        rest.set(joint, { x: median(points.map((p) => p.x)), y: median(points.map((p) => p.y)) });
-      }
-    }
-    const l = rest.get('leftShoulder');
-    const r = rest.get('rightShoulder');
-    this.#shoulderWidthPx = l && r ? Math.hypot(l.x - r.x, l.y - r.y) : 0;
-    this.#bodyRest = this.#shoulderWidthPx > 0 ? rest : undefined;
+    this.#body.calibrate();
   }
 
   #drain(): TrackedFrame[] {
@@ -267,7 +243,7 @@ export class FaceTracker {
       // Hold the last values, mark the frame, and let smoothing restart when the face returns.
       const frame = structuredClone(this.#last);
       frame.faceFound = false;
-      this.#setBody(frame, input.body);
+      this.#body.apply(frame, input.body);
       this.#previous = undefined;
       this.#filters?.blend.reset();
       this.#filters?.head.reset();
@@ -339,7 +315,7 @@ export class FaceTracker {
       rightYaw: angle(eyes[2] as number),
       rightPitch: angle(eyes[3] as number),
     };
-    this.#setBody(frame, input.body);
+    this.#body.apply(frame, input.body);
     this.#last = frame;
     return {
       frameIndex: input.frameIndex,
@@ -349,50 +325,6 @@ export class FaceTracker {
       residualPx: fit.residual.meanPx,
     };
   }
-
-  /**
-   * Joint offsets from the rest pose in shoulder widths (image axes) and the neck roll (the
-   * shoulder line's tilt from its rest angle; pitch and yaw are not observable from 2-D
-   * keypoints and stay 0). A joint that is unseen or below the score threshold holds its last
-   * value. Smoothed with the body One-Euro filter.
-   */
-  #setBody(frame: ControlsFrame, body: DetectedBody | undefined): void {
-    const rest = this.#bodyRest;
-    if (!rest) return;
-    const values = this.#body;
-    const seen = (name: string) => {
-      const k = body?.keypoints.find((p) => p.name === name);
-      return k && k.score >= this.#o.minKeypointScore ? k : undefined;
-    };
-    BODY_JOINTS.forEach((joint, j) => {
-      const at = rest.get(joint);
-      const k = seen(joint);
-      if (!at || !k) return;
-      values[1 + 2 * j] = (k.x - at.x) / this.#shoulderWidthPx;
-      values[2 + 2 * j] = (k.y - at.y) / this.#shoulderWidthPx;
-    });
-    const l = seen('leftShoulder');
-    const r = seen('rightShoulder');
-    const restL = rest.get('leftShoulder');
-    const restR = rest.get('rightShoulder');
-    if (l && r && restL && restR) {
-      // The subject's left shoulder is on the image's right; a tilt to the subject's left
-      // (positive roll) lowers it.
-      const now = Math.atan2(l.y - r.y, l.x - r.x);
-      const at = Math.atan2(restL.y - restR.y, restL.x - restR.x);
-      values[0] = wrapAngle(now - at);
-    }
-    const out = Float64Array.from(values);
-    this.#filters?.body.process(out);
-    frame.body.neck = { pitch: 0, yaw: 0, roll: out[0] as number };
-    BODY_JOINTS.forEach((joint, j) => {
-      frame.body[joint] = { x: out[1 + 2 * j] as number, y: out[2 + 2 * j] as number, z: 0 };
-    });
-  }
-}
-
-function wrapAngle(a: number): number {
-  return Math.atan2(Math.sin(a), Math.cos(a));
 }
 
 const EYE_LOOK = new Set(
