@@ -9,8 +9,9 @@ export interface GaugeRegistry {
 }
 
 /**
- * Registers the live-session gauges, read from the manager at every scrape: sessions and
- * the cap, sessions created and ended (by reason), and per session (labels `session`,
+ * Registers the live-session gauges, read from the manager at every scrape: sessions, the
+ * cap and the headroom under it (with the probe's CPU per frame when capacity was measured),
+ * fan-out viewers, sessions created and ended (by reason), and per session (labels `session`,
  * `avatar`) fps, frames sent and dropped, latency quantiles and queue depths.
  */
 export function registerLiveMetrics(registry: GaugeRegistry, manager: SessionManager): void {
@@ -27,6 +28,26 @@ export function registerLiveMetrics(registry: GaugeRegistry, manager: SessionMan
     'Cap on concurrent live sessions.',
     () => manager.maxSessions,
   );
+  registry.gauge(
+    'facecast_live_sessions_headroom',
+    'Sessions this host can still admit (the cap, measured or configured, minus those running).',
+    () => Math.max(0, manager.maxSessions - manager.size),
+  );
+  registry.gauge(
+    'facecast_live_capacity_cpu_ms_per_frame',
+    "CPU one session's video frame costs, as the startup capacity probe measured it, ms.",
+    () => {
+      const capacity = manager.capacity;
+      return capacity ? capacity.cpuMsPerFrame : [];
+    },
+  );
+  registry.gauge('facecast_live_viewers', 'Fan-out viewers (mediasoup) per session.', () => {
+    const fanout = manager.fanout;
+    if (!fanout) return [];
+    return manager
+      .list()
+      .map((s) => [{ session: s.sessionId, avatar: s.avatarId }, fanout.viewerCount(s.sessionId)]);
+  });
   registry.gauge(
     'facecast_live_sessions_created',
     'Live sessions created since start.',

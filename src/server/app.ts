@@ -65,6 +65,10 @@ export function createApp(services: AppServices, options: AppOptions = {}): Open
     services.metrics.observeError(body.error.code, 'http');
     if (internal) logError(error, { method: c.req.method, path: c.req.path });
     if (body.error.code === 'QUEUE_FULL') c.header('Retry-After', '30');
+    const retryAfterS = body.error.details?.retryAfterS;
+    if (body.error.code === 'LIVE_SESSION_LIMIT' && typeof retryAfterS === 'number') {
+      c.header('Retry-After', String(retryAfterS));
+    }
     // A body we refused without reading (too large, wrong type) must not be taken for the
     // next request on a kept-alive connection: close it.
     if (c.req.raw.body && !c.req.raw.bodyUsed) c.header('Connection', 'close');
