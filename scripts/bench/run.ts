@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { bodyBench } from './body.ts';
 import { dubBench } from './dub.ts';
 import { avatarBench, trackBench } from './face.ts';
 import { generatorBench } from './generator.ts';
@@ -22,6 +23,7 @@ import { videoBench, videoMemoryBench } from './video.ts';
 const BENCHES: Bench[] = [
   melBench,
   motionBench,
+  bodyBench,
   avatarBench,
   trackBench,
   renderBench,

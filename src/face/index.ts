@@ -7,6 +7,7 @@ export {
   createAvatar,
   interOcularPx,
 } from './avatar.ts';
+export { BodyTracker, type BodyTrackerOptions } from './body-tracker.ts';
 export { FaceError, type FaceErrorCode } from './errors.ts';
 export { type FaceFit, FaceFitter, FIT_DEFAULTS, type FitOptions, fitFace } from './fit.ts';
 export {

@@ -38,6 +38,8 @@ export interface DetectedFace {
 export interface DetectOptions {
   /** Run the body model on this call (default: as loaded). The body model costs about as much as the face models. */
   body?: boolean;
+  /** Run the face models on this call (default true); false for body-only tracking. */
+  face?: boolean;
   signal?: AbortSignal;
 }
 
@@ -188,7 +190,7 @@ export class FaceLandmarker {
     const withBody = options.body ?? this.#o.body;
     // faces first: their models run on onnxruntime's thread while the body model (tfjs-wasm,
     // on this thread) runs
-    const faces = this.#faces(image);
+    const faces = options.face === false ? Promise.resolve([]) : this.#faces(image);
     const body = withBody ? this.#detectBody(image, options.signal) : undefined;
     faces.catch(() => undefined);
     try {

@@ -2,12 +2,12 @@ import {
   ARKIT_BLENDSHAPES,
   BLENDSHAPE_COUNT,
   BLENDSHAPE_INDEX,
-  BODY_JOINTS,
   CONTROLS_FPS,
   type ControlsFrame,
   neutralFrame,
   setBlendshapeVector,
 } from '../controls/index.ts';
+import { BodyTracker } from './body-tracker.ts';
 import { type FaceFit, FaceFitter } from './fit.ts';
 import { eyeLookWeights, gazeFromLandmarks } from './gaze.ts';
 import type { DetectedBody } from './landmarker.ts';
@@ -21,6 +21,8 @@ export interface TrackerSmoothing {
   blendshapes: OneEuroParams;
   head: OneEuroParams;
   gaze: OneEuroParams;
+  /** Body joints and the neck (default {@link TRACKER_SMOOTHING}'s). */
+  body?: OneEuroParams;
 }
 
 /** Options for {@link FaceTracker}. Defaults in {@link TRACKER_DEFAULTS}. */
@@ -43,10 +45,13 @@ export interface TrackerOptions {
  * unit/s), so syllables (3–7 Hz), lip closures and blinks keep their timing and height;
  * head and gaze: slower, landmark jitter shows most there.
  */
-export const TRACKER_SMOOTHING: Readonly<TrackerSmoothing> = Object.freeze({
+export const TRACKER_SMOOTHING: Readonly<Required<TrackerSmoothing>> = Object.freeze({
   blendshapes: { minCutoffHz: 6, beta: 3, derivativeCutoffHz: 2 },
   head: { minCutoffHz: 1.5, beta: 2, derivativeCutoffHz: 1 },
   gaze: { minCutoffHz: 2.5, beta: 0.3, derivativeCutoffHz: 1 },
+  // MoveNet keypoints jitter by ~1–2 % of the shoulder width frame to frame; gestures are
+  // 0.5–3 Hz, moving at 0.5–3 shoulder widths/s.
+  body: { minCutoffHz: 1.2, beta: 1.5, derivativeCutoffHz: 1 },
 });
 
 export const TRACKER_DEFAULTS = Object.freeze({
@@ -106,14 +111,12 @@ export class FaceTracker {
   #facedSeen = 0;
   readonly #samples: FaceFit[] = [];
   readonly #sampleLandmarks: Float32Array[] = [];
-  readonly #bodySamples: DetectedBody[] = [];
   #identity: Float32Array | undefined;
   #reference: { txPx: number; tyPx: number; iodPx: number } | undefined;
-  #bodyRest: Map<string, { x: number; y: number }> | undefined;
-  #shoulderWidthPx = 0;
   #previous: FaceFit | undefined;
   #last: ControlsFrame = neutralFrame();
   readonly #filters: { blend: OneEuroFilter; head: OneEuroFilter; gaze: OneEuroFilter } | undefined;
+  readonly #body: BodyTracker;
   #stats = { frames: 0, faced: 0, meanResidualPx: 0 };
 
   constructor(model: FaceModel, options: TrackerOptions) {
@@ -132,6 +135,10 @@ export class FaceTracker {
           gaze: new OneEuroFilter(4, CONTROLS_FPS, s.gaze),
         }
       : undefined;
+    this.#body = new BodyTracker({
+      minKeypointScore: this.#o.minKeypointScore,
+      smoothing: s ? (s.body ?? TRACKER_SMOOTHING.body) : false,
+    });
   }
 
   /** Adds a frame; returns the frames that are ready (none while calibrating). */
@@ -143,7 +150,7 @@ export class FaceTracker {
         pending.fit = fit;
         this.#samples.push(fit);
         this.#sampleLandmarks.push(input.landmarks);
-        if (input.body) this.#bodySamples.push(input.body);
+        if (input.body) this.#body.addSample(input.body);
       }
       this.#facedSeen++;
     }
@@ -222,24 +229,7 @@ export class FaceTracker {
     // lips apart at rest would hide the smaller openings of speech under the [0, 1] bound).
     this.#identity = closeMouth(model, identity, 'closed').identity;
     this.#sampleLandmarks.length = 0;
-    this.#calibrateBody();
-  }
-
-  #calibrateBody(): void {
-    const rest = new Map<string, { x: number; y: number }>();
-    const min = this.#o.minKeypointScore;
-    for (const joint of ['leftShoulder', 'rightShoulder', ...BODY_JOINTS]) {
-      const points = this.#bodySamples
-        .map((b) => b.keypoints.find((k) => k.name === joint))
-        .filter((k): k is NonNullable<typeof k> => k !== undefined && k.score >= min);
-      if (points.length >= Math.max(1, this.#bodySamples.length / 2)) {
-        rest.set(joint, { x: median(points.map((p) => p.x)), y: median(points.map((p) => p.y)) });
-      }
-    }
-    const l = rest.get('leftShoulder');
-    const r = rest.get('rightShoulder');
-    this.#shoulderWidthPx = l && r ? Math.hypot(l.x - r.x, l.y - r.y) : 0;
-    this.#bodyRest = this.#shoulderWidthPx > 0 ? rest : undefined;
+    this.#body.calibrate();
   }
 
   #drain(): TrackedFrame[] {
@@ -256,6 +246,7 @@ export class FaceTracker {
       // Hold the last values, mark the frame, and let smoothing restart when the face returns.
       const frame = structuredClone(this.#last);
       frame.faceFound = false;
+      this.#body.apply(frame, input.body);
       this.#previous = undefined;
       this.#filters?.blend.reset();
       this.#filters?.head.reset();
@@ -327,7 +318,7 @@ export class FaceTracker {
       rightYaw: angle(eyes[2] as number),
       rightPitch: angle(eyes[3] as number),
     };
-    this.#setBody(frame, input.body);
+    this.#body.apply(frame, input.body);
     this.#last = frame;
     return {
       frameIndex: input.frameIndex,
@@ -336,22 +327,6 @@ export class FaceTracker {
       pose: fit.pose,
       residualPx: fit.residual.meanPx,
     };
-  }
-
-  /** Joint offsets from the rest pose in shoulder widths (image axes); 0 where unseen. */
-  #setBody(frame: ControlsFrame, body: DetectedBody | undefined): void {
-    const rest = this.#bodyRest;
-    if (!rest || !body) return;
-    for (const joint of BODY_JOINTS) {
-      const at = rest.get(joint);
-      const k = body.keypoints.find((p) => p.name === joint);
-      if (!at || !k || k.score < this.#o.minKeypointScore) continue;
-      frame.body[joint] = {
-        x: (k.x - at.x) / this.#shoulderWidthPx,
-        y: (k.y - at.y) / this.#shoulderWidthPx,
-        z: 0,
-      };
-    }
   }
 }
 

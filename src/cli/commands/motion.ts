@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { encodeWav, openAudio } from '../../audio/index.ts';
+import { animateBody, BodyModel } from '../../body/index.ts';
 import { type ControlsFrame, controlsFormatOf, writeControlsFile } from '../../controls/index.ts';
 import { type AnimateResult, animateAudio, MotionModel } from '../../motion/index.ts';
 import { EspeakTts } from '../../tts/index.ts';
@@ -22,6 +23,8 @@ const optionsSchema = z
     'no-idle': z.boolean().default(false),
     'stream-ms': z.coerce.number().min(10).max(10_000).optional(),
     model: z.string().optional(),
+    'no-body': z.boolean().default(false),
+    'body-model': z.string().optional(),
   })
   .strict();
 
@@ -36,7 +39,9 @@ export const motionCommand: Command = {
 
 Runs the motion model (causal transformer, models/motion) on speech and writes ARKit-52
 blendshapes, head rotation and gaze per 40 ms frame, plus seeded idle life (blinks, head sway,
-gaze shifts, breathing). The model looks 80 ms ahead; silence gives a resting mouth.
+gaze shifts, breathing). The model looks 80 ms ahead; silence gives a resting mouth. The body
+model (models/body) adds the upper body from the same speech and the head's motion: neck
+roll and shoulder, elbow and wrist offsets (seeded too).
 
 Options:
   --out <file>        .csv (ARKit / Live Link Face layout) or .json Controls (required)
@@ -49,6 +54,8 @@ Options:
   --stream-ms <ms>    feed the audio in chunks of this many ms through the streaming path
                       (the output equals the offline output within 1e-5)
   --model <dir>       model folder with manifest.json (default: the shipped models/motion)
+  --no-body           no body model: the body channels carry only the breathing
+  --body-model <dir>  body model folder (default: the shipped models/body)
   --json              machine-readable report`,
   async run(context) {
     const { values, positionals } = parseCommandArgs(
@@ -63,6 +70,8 @@ Options:
         'no-idle': { type: 'boolean' },
         'stream-ms': { type: 'string' },
         model: { type: 'string' },
+        'no-body': { type: 'boolean' },
+        'body-model': { type: 'string' },
       },
       { min: 0, max: 1 },
     );
@@ -81,6 +90,14 @@ Options:
 
     const started = performance.now();
     const model = await MotionModel.load({ modelDir: o.model, signal: context.signal });
+    const body = o['no-body']
+      ? undefined
+      : await BodyModel.load({ modelDir: o['body-model'], signal: context.signal }).catch(
+          async (error: unknown) => {
+            await model.close();
+            throw error;
+          },
+        );
     try {
       let source: string | Float32Array;
       let voice: string | undefined;
@@ -108,7 +125,18 @@ Options:
         o['stream-ms'] === undefined
           ? await animateAudio(model, source, animateOptions)
           : await animateStreaming(model, source, o['stream-ms'], animateOptions);
-      await writeControlsFile(o.out, result.sequence);
+      // The body reads the audio again chunk by chunk: memory stays bounded for long files.
+      const sequence = body
+        ? await animateBody(
+            body,
+            result.sequence,
+            typeof source === 'string'
+              ? await openAudio(source, { ...animateOptions.decode, signal: context.signal })
+              : source,
+            { seed: o.seed, signal: context.signal },
+          )
+        : result.sequence;
+      await writeControlsFile(o.out, sequence);
       const elapsedMs = performance.now() - started;
       const report = {
         out: o.out,
@@ -121,9 +149,10 @@ Options:
         idle: !o['no-idle'],
         executionProvider: model.executionProvider,
         model: `${model.manifest.name} ${model.manifest.version}`,
+        body: body ? `${body.manifest.name} ${body.manifest.version}` : null,
         elapsedMs: Math.round(elapsedMs),
         peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-        summary: summarize(result.sequence.frames),
+        summary: summarize(sequence.frames),
       };
       if (json) writeJson(context, report);
       else
@@ -134,6 +163,7 @@ Options:
         );
     } finally {
       await model.close();
+      await body?.close();
     }
   },
 };

@@ -16,6 +16,7 @@ const trackFlagsSchema = z.object({
     .optional(),
   maxSize: z.coerce.number().int().min(128).max(4096).default(TRACK_DEFAULTS.maxSize),
   smooth: z.boolean().default(true),
+  bodyEvery: z.coerce.number().int().min(0).max(250).default(TRACK_DEFAULTS.bodyEvery),
 });
 
 export const trackCommand: Command = {
@@ -36,6 +37,9 @@ Options:
                         source pixels, z in detector units, NaN where no face
   --max-size <px>       decode frames at most this large (default ${TRACK_DEFAULTS.maxSize})
   --no-smooth           raw per-frame fits, no temporal smoothing
+  --body-every <n>      run the body keypoint model (shoulders, elbows, wrists) on every
+                        n-th frame, held in between; 1 = every frame, 0 = never
+                        (default ${TRACK_DEFAULTS.bodyEvery})
   --json                machine-readable summary
   -h, --help
 
@@ -48,6 +52,7 @@ Errors: FACE_NOT_FOUND (no face in any frame), MEDIA_NO_VIDEO, MEDIA_UNREADABLE 
         landmarks: { type: 'string' },
         'max-size': { type: 'string' },
         'no-smooth': { type: 'boolean' },
+        'body-every': { type: 'string' },
       },
       { min: 1, max: 1 },
     );
@@ -60,6 +65,7 @@ Errors: FACE_NOT_FOUND (no face in any frame), MEDIA_NO_VIDEO, MEDIA_UNREADABLE 
       landmarks: values.landmarks,
       maxSize: values['max-size'],
       smooth: values['no-smooth'] !== true,
+      bodyEvery: values['body-every'],
     });
     controlsFormatOf(flags.out);
     const video = positionals[0] as string;
@@ -77,6 +83,7 @@ Errors: FACE_NOT_FOUND (no face in any frame), MEDIA_NO_VIDEO, MEDIA_UNREADABLE 
       maxSize: flags.maxSize,
       keepLandmarks: flags.landmarks !== undefined,
       smoothing: flags.smooth ? undefined : false,
+      bodyEvery: flags.bodyEvery,
       onProgress: progress,
       signal: context.signal,
     });
