@@ -21,6 +21,7 @@ import {
   type FrameEvent,
   type MediasoupFanout,
   mountLive,
+  probeSessionCapacity,
   SessionManager,
 } from '../../src/live/index.ts';
 import { type Bench, machineLine, table } from './harness.ts';
@@ -38,10 +39,15 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** The live server on the real stages; with `fanout`, sessions also publish into mediasoup. */
+/**
+ * The live server on the real stages; with `fanout`, sessions also publish into mediasoup;
+ * with `probeCapacity`, sessions are admitted against the startup capacity probe (and
+ * `maxSessions` as a ceiling).
+ */
 export async function startServer(
   maxSessions: number,
   fanout?: MediasoupFanout,
+  probeCapacity = false,
 ): Promise<BenchServer> {
   const stages = await createLiveStages({
     resolveAvatar: avatarFolders([AVATARS]),
@@ -59,11 +65,13 @@ export async function startServer(
     f.sent.push(e.sentAtMs);
     if (e.latencyMs !== undefined) f.latency.push(e.latencyMs);
   };
+  const capacity = probeCapacity ? await probeSessionCapacity(stages, AVATAR_ID) : undefined;
   const manager = new SessionManager({
     stages,
     maxSessions,
     onFrame,
     ...(fanout ? { fanout } : {}),
+    ...(capacity ? { capacity } : {}),
   });
   const app = new Hono();
   mountLive(app, { manager, client: true });
@@ -85,7 +93,7 @@ export async function startServer(
   };
 }
 
-interface ViewerResult {
+export interface ViewerResult {
   sessionId: string;
   framesReceived: number;
   fps: number;
@@ -95,7 +103,7 @@ interface ViewerResult {
 }
 
 /** Runs the viewer process; `during` is called while the sessions stream. */
-async function viewers(
+export async function viewers(
   url: string,
   sessions: number,
   seconds: number,
