@@ -85,7 +85,7 @@ export async function trackVideo(
   const kept: (Float32Array | undefined)[] = [];
   let lastBody: DetectedBody | undefined;
   const timings = { detect: 0, fit: 0 };
-  const fit = (frameIndex: number, detection: Detection) => {
+  const fitFrame = (frameIndex: number, detection: Detection) => {
     if (detection.body) lastBody = detection.body;
     const face = detection.faces[0];
     if (o.keepLandmarks) kept.push(face?.landmarks);
@@ -102,7 +102,7 @@ export async function trackVideo(
     const t = performance.now();
     const detection = await p.detection;
     timings.detect += performance.now() - t;
-    fit(p.frameIndex, detection);
+    fitFrame(p.frameIndex, detection);
   };
   try {
     for await (const frame of video) {
