@@ -19,6 +19,8 @@ import {
   avatarFolders,
   createLiveStages,
   type FrameEvent,
+  LIVE_HTTP_STATUS,
+  LiveError,
   type MediasoupFanout,
   mountLive,
   probeSessionCapacity,
@@ -75,6 +77,14 @@ export async function startServer(
   });
   const app = new Hono();
   mountLive(app, { manager, client: true });
+  // The product's mapping of live errors (src/server/app.ts), for the session cap's 503.
+  app.onError((error, c) => {
+    if (!(error instanceof LiveError)) return c.json({ error: { code: 'INTERNAL' } }, 500);
+    const retryAfterS = error.details?.retryAfterS;
+    if (typeof retryAfterS === 'number') c.header('Retry-After', String(retryAfterS));
+    const status = (LIVE_HTTP_STATUS[error.code] ?? 400) as 400;
+    return c.json({ error: error.toJSON() }, status);
+  });
   const server = createServer(getRequestListener(app.fetch));
   const sockets = attachLiveSockets(server, manager);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
