@@ -78,7 +78,10 @@ async function runSession(index: number): Promise<Result> {
     });
   });
   let connectedAt = 0;
-  const live = new Promise<void>((resolve) => {
+  const live = new Promise<void>((resolve, reject) => {
+    // A session that never goes live (e.g. its connect timeout on a saturated machine)
+    // closes the ws: report it instead of waiting forever.
+    ws.once('close', () => reject(new Error('the session closed before going live')));
     ws.on('message', async (data) => {
       const m = JSON.parse(String(data)) as { type: string; sdp?: string; state?: string };
       if (m.type === 'answer' && m.sdp)

@@ -19,8 +19,11 @@ import {
   avatarFolders,
   createLiveStages,
   type FrameEvent,
+  LIVE_HTTP_STATUS,
+  LiveError,
   type MediasoupFanout,
   mountLive,
+  probeSessionCapacity,
   SessionManager,
 } from '../../src/live/index.ts';
 import { type Bench, machineLine, table } from './harness.ts';
@@ -38,10 +41,15 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** The live server on the real stages; with `fanout`, sessions also publish into mediasoup. */
+/**
+ * The live server on the real stages; with `fanout`, sessions also publish into mediasoup;
+ * with `probeCapacity`, sessions are admitted against the startup capacity probe (and
+ * `maxSessions` as a ceiling).
+ */
 export async function startServer(
   maxSessions: number,
   fanout?: MediasoupFanout,
+  probeCapacity = false,
 ): Promise<BenchServer> {
   const stages = await createLiveStages({
     resolveAvatar: avatarFolders([AVATARS]),
@@ -59,14 +67,24 @@ export async function startServer(
     f.sent.push(e.sentAtMs);
     if (e.latencyMs !== undefined) f.latency.push(e.latencyMs);
   };
+  const capacity = probeCapacity ? await probeSessionCapacity(stages, AVATAR_ID) : undefined;
   const manager = new SessionManager({
     stages,
     maxSessions,
     onFrame,
     ...(fanout ? { fanout } : {}),
+    ...(capacity ? { capacity } : {}),
   });
   const app = new Hono();
   mountLive(app, { manager, client: true });
+  // The product's mapping of live errors (src/server/app.ts), for the session cap's 503.
+  app.onError((error, c) => {
+    if (!(error instanceof LiveError)) return c.json({ error: { code: 'INTERNAL' } }, 500);
+    const retryAfterS = error.details?.retryAfterS;
+    if (typeof retryAfterS === 'number') c.header('Retry-After', String(retryAfterS));
+    const status = (LIVE_HTTP_STATUS[error.code] ?? 400) as 400;
+    return c.json({ error: error.toJSON() }, status);
+  });
   const server = createServer(getRequestListener(app.fetch));
   const sockets = attachLiveSockets(server, manager);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -85,7 +103,7 @@ export async function startServer(
   };
 }
 
-interface ViewerResult {
+export interface ViewerResult {
   sessionId: string;
   framesReceived: number;
   fps: number;
@@ -95,7 +113,7 @@ interface ViewerResult {
 }
 
 /** Runs the viewer process; `during` is called while the sessions stream. */
-async function viewers(
+export async function viewers(
   url: string,
   sessions: number,
   seconds: number,

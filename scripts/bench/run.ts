@@ -12,6 +12,7 @@ import { generatorBench } from './generator.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { lipsyncBench } from './lipsync.ts';
 import { liveBench, liveBrowserBench, liveSessionsBench, liveSoakBench } from './live.ts';
+import { liveCapacityBench } from './live-capacity.ts';
 import { liveFanoutBench } from './live-fanout.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
@@ -38,6 +39,7 @@ const BENCHES: Bench[] = [
   liveBrowserBench,
   liveSessionsBench,
   liveFanoutBench,
+  liveCapacityBench,
   liveSoakBench,
 ];
 const DOC = 'docs/benchmarks.md';

@@ -119,8 +119,6 @@ function configure(sourceDir: string, buildDir: string): void {
     sourceDir,
     '--wrap-mode=nodownload',
     '--buildtype=release',
-    // -O2 rather than release's -O3, to shorten the build (CI).
-    '-Doptimization=2',
     '-Dms_disable_liburing=true',
   ]);
 }
