@@ -316,9 +316,9 @@ export class FaceLandmarker {
     signal: AbortSignal | undefined,
   ): Promise<Detection> {
     if (signal?.aborted) throw new AbortedError('face detection aborted', { cause: signal.reason });
-    const { width, height, data } = image;
-    if (data.length !== width * height * 3)
+    if (image.data.length !== image.width * image.height * 3)
       throw new RangeError('image data is not width × height × 3 bytes');
+    const { width, height, data } = padToSquarish(image);
     const human = this.#engine.human;
     const tf = human.tf;
     const tensor = tf.tensor3d(data, [height, width, 3], 'int32');
@@ -373,4 +373,22 @@ export class FaceLandmarker {
     this.#closed = true;
     await releaseEngine(this.#engine);
   }
+}
+
+/** Longer side over shorter side beyond which an image is padded before detection. */
+const MAX_DETECT_ASPECT = 2;
+
+/**
+ * Human's face detector squeezes the whole image into a square input: a wide group photo
+ * (five faces in a row) squeezes every face out of shape and none is found. Such images are
+ * padded (right or bottom, grey) to a square; coordinates stay those of the original image.
+ */
+function padToSquarish(image: RgbImage): RgbImage {
+  const { width, height, data } = image;
+  if (Math.max(width, height) <= MAX_DETECT_ASPECT * Math.min(width, height)) return image;
+  const side = Math.max(width, height);
+  const padded = new Uint8Array(side * side * 3).fill(128);
+  const row = width * 3;
+  for (let y = 0; y < height; y++) padded.set(data.subarray(y * row, (y + 1) * row), y * side * 3);
+  return { ...image, width: side, height: side, data: padded };
 }

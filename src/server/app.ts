@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { apiKeyAuth } from './auth.ts';
 import { APP_DEFAULTS, type AppEnv, type AppOptions, type AppServices } from './context.ts';
 import { ApiError } from './errors.ts';
+import { jsonBodyLimits, UPLOADS_RETRY_AFTER_S, uploadGate } from './limits.ts';
 import { toHttpError } from './on-error.ts';
 import { mountAvatarRoutes } from './routes/avatars.ts';
 import { mountDubRoutes } from './routes/dubs.ts';
@@ -50,6 +51,8 @@ export function createApp(services: AppServices, options: AppOptions = {}): Open
     if (PUBLIC_PATHS.has(c.req.path) || !c.req.path.startsWith('/v1/')) return next();
     return auth(c, next);
   });
+  app.use(uploadGate(resolved.maxUploads));
+  app.use(jsonBodyLimits(resolved.maxJsonBytes));
 
   mountSystemRoutes(app, services, version);
   mountAvatarRoutes(app, services, resolved);
@@ -65,9 +68,10 @@ export function createApp(services: AppServices, options: AppOptions = {}): Open
     services.metrics.observeError(body.error.code, 'http');
     if (internal) logError(error, { method: c.req.method, path: c.req.path });
     if (body.error.code === 'QUEUE_FULL') c.header('Retry-After', '30');
-    // A body we refused without reading (too large, wrong type) must not be taken for the
-    // next request on a kept-alive connection: close it.
-    if (c.req.raw.body && !c.req.raw.bodyUsed) c.header('Connection', 'close');
+    if (body.error.code === 'UPLOADS_BUSY') c.header('Retry-After', String(UPLOADS_RETRY_AFTER_S));
+    // A body refused before it was read to the end (too large, wrong type, a bad file part)
+    // must not be taken for the next request on a kept-alive connection: close it.
+    if (c.req.raw.body) c.header('Connection', 'close');
     if (body.error.code === 'RANGE_NOT_SATISFIABLE') {
       c.header('Content-Range', `bytes */${body.error.details?.sizeBytes ?? '*'}`);
     }

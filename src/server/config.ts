@@ -41,6 +41,8 @@ export const serverConfigSchema = z
       .default(128 * 1024 ** 2),
     /** Longest video to dub, ms. Default 10 minutes. */
     maxVideoMs: z.number().int().positive().default(600_000),
+    /** Uploads received at once; more answer 503 UPLOADS_BUSY (Retry-After). Default 8. */
+    maxUploads: z.number().int().min(1).max(1000).default(8),
     /** Finished jobs are deleted after this many hours; 0 keeps them. Default 24. */
     retentionHours: z.number().min(0).default(24),
     /** A folder of static files served at `/` (the browser client). Default: none. */
@@ -63,6 +65,7 @@ const ENV: Record<string, keyof ServerConfigInput> = {
   FACECAST_MAX_AUDIO_MS: 'maxAudioMs',
   FACECAST_MAX_VIDEO_BYTES: 'maxVideoBytes',
   FACECAST_MAX_VIDEO_MS: 'maxVideoMs',
+  FACECAST_MAX_UPLOADS: 'maxUploads',
   FACECAST_RETENTION_HOURS: 'retentionHours',
   FACECAST_CLIENT_DIR: 'clientDir',
 };
@@ -75,6 +78,7 @@ const NUMERIC = new Set<string>([
   'maxAudioMs',
   'maxVideoBytes',
   'maxVideoMs',
+  'maxUploads',
   'retentionHours',
 ]);
 

@@ -40,6 +40,10 @@ export interface AppOptions {
   maxVideoBytes?: number;
   /** Longest video to dub, ms. Default 10 minutes. */
   maxVideoMs?: number;
+  /** Uploads (multipart bodies) received at once; more answer 503 UPLOADS_BUSY. Default 8. */
+  maxUploads?: number;
+  /** Largest body of any other request (JSON), bytes. Default 64 KiB. */
+  maxJsonBytes?: number;
   /** Where internal errors are reported. Default: one line on stderr. */
   logError?: (error: unknown, where: { method: string; path: string }) => void;
 }
@@ -52,6 +56,8 @@ export const APP_DEFAULTS = Object.freeze({
   maxAudioMs: 600_000,
   maxVideoBytes: 128 * 1024 ** 2,
   maxVideoMs: 600_000,
+  maxUploads: 8,
+  maxJsonBytes: 64 * 1024,
   logError: (error: unknown, where: { method: string; path: string }) => {
     process.stderr.write(
       `facecast serve: ${where.method} ${where.path}: ${error instanceof Error ? error.stack : String(error)}\n`,

@@ -21,6 +21,9 @@ const STATUS_BY_KIND: Record<ErrorKind, ContentfulStatusCode> = {
 /** Codes whose HTTP status is more specific than their kind's. */
 const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   UNAUTHORIZED: 401,
+  ORIGIN_FORBIDDEN: 403,
+  HOST_FORBIDDEN: 403,
+  UPLOADS_BUSY: 503,
   JOB_OUTPUT_NOT_READY: 409,
   UNSUPPORTED_CONTENT_TYPE: 415,
   UNSUPPORTED_MEDIA_TYPE: 415,

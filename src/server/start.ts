@@ -130,6 +130,7 @@ export async function startServer(
       maxAudioMs: config.maxAudioMs,
       maxVideoBytes: config.maxVideoBytes,
       maxVideoMs: config.maxVideoMs,
+      maxUploads: config.maxUploads,
     });
     let websocket: WebSocketServerLike | undefined;
     for (const extension of options.extensions ?? []) {

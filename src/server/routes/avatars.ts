@@ -1,11 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import type { AvatarRecord } from '../../avatars/index.ts';
 import type { AppEnv, AppServices, ResolvedAppOptions } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { FORM_OVERHEAD_BYTES, receiveMultipart } from '../multipart.ts';
 import {
   AvatarIdParam,
   AvatarSchema,
@@ -13,7 +9,6 @@ import {
   ErrorSchema,
   errorResponses,
 } from '../schemas.ts';
-import { checkUpload, readMultipart } from '../upload.ts';
 
 /** The API view of an avatar. */
 export function avatarView(avatar: AvatarRecord): AvatarView {
@@ -48,6 +43,12 @@ const photoForm = z.object({
     description:
       'With several faces in the photo: `false` (default) refuses it with FACE_MULTIPLE, `true` uses the largest.',
   }),
+});
+
+/** The form as received: the photo is a file on disk by then. */
+const photoFields = z.object({
+  photo: z.string({ message: 'expected a file in the "photo" field' }),
+  allowMultipleFaces: photoForm.shape.allowMultipleFaces,
 });
 
 const createAvatarRoute = createRoute({
@@ -102,45 +103,30 @@ export function mountAvatarRoutes(
   // Documented with createRoute; the body is read by hand (after the size limit) so every
   // failure carries facecast's own error codes.
   app.openAPIRegistry.registerPath(createAvatarRoute);
-  app.post(
-    '/v1/avatars',
-    bodyLimit({
-      maxSize: options.maxPhotoBytes + 64 * 1024,
-      onError: () => {
-        throw new ApiError(
-          'PAYLOAD_TOO_LARGE',
-          `the photo upload is limited to ${options.maxPhotoBytes} bytes`,
-          {
-            details: { maxBytes: options.maxPhotoBytes },
-          },
-        );
+  app.post('/v1/avatars', async (c) => {
+    const form = await receiveMultipart(c, {
+      dir: services.uploadDir,
+      maxBodyBytes: options.maxPhotoBytes + FORM_OVERHEAD_BYTES,
+      files: {
+        photo: {
+          maxBytes: options.maxPhotoBytes,
+          accept: ['image'],
+          describe: 'a JPEG, PNG or WebP image',
+        },
       },
-    }),
-    async (c) => {
-      const form = await readMultipart(c, photoForm);
-      const { sniffed, bytes } = await checkUpload(
-        form.photo,
-        'photo',
-        ['image'],
-        'a JPEG, PNG or WebP image',
-      );
-      const path = join(
-        services.uploadDir,
-        `photo-${randomBytes(8).toString('hex')}.${sniffed.format}`,
-      );
-      await writeFile(path, bytes);
-      try {
-        const avatar = await avatars.create(path, {
-          strict: form.allowMultipleFaces !== 'true',
-          signal: c.req.raw.signal,
-        });
-        c.header('Location', `/v1/avatars/${avatar.id}`);
-        return c.json(avatarView(avatar), 201);
-      } finally {
-        await rm(path, { force: true });
-      }
-    },
-  );
+    });
+    try {
+      const fields = photoFields.parse({ ...form.fields, photo: form.files.photo?.path });
+      const avatar = await avatars.create(fields.photo, {
+        strict: fields.allowMultipleFaces !== 'true',
+        signal: c.req.raw.signal,
+      });
+      c.header('Location', `/v1/avatars/${avatar.id}`);
+      return c.json(avatarView(avatar), 201);
+    } finally {
+      await form.cleanup();
+    }
+  });
 
   app.openapi(getAvatarRoute, async (c) =>
     c.json(avatarView(await avatars.get(c.req.valid('param').id)), 200),
