@@ -44,6 +44,10 @@ export interface AppOptions {
   maxUploads?: number;
   /** Largest body of any other request (JSON), bytes. Default 64 KiB. */
   maxJsonBytes?: number;
+  /** Origins besides the server's own allowed to send state-changing requests (and CORS). Default none. */
+  allowedOrigins?: readonly string[];
+  /** Host names the Host header may carry (DNS-rebinding guard); undefined (default) checks none. */
+  allowedHosts?: readonly string[] | undefined;
   /** Where internal errors are reported. Default: one line on stderr. */
   logError?: (error: unknown, where: { method: string; path: string }) => void;
 }
@@ -58,6 +62,8 @@ export const APP_DEFAULTS = Object.freeze({
   maxVideoMs: 600_000,
   maxUploads: 8,
   maxJsonBytes: 64 * 1024,
+  allowedOrigins: [] as readonly string[],
+  allowedHosts: undefined as readonly string[] | undefined,
   logError: (error: unknown, where: { method: string; path: string }) => {
     process.stderr.write(
       `facecast serve: ${where.method} ${where.path}: ${error instanceof Error ? error.stack : String(error)}\n`,
@@ -65,7 +71,8 @@ export const APP_DEFAULTS = Object.freeze({
   },
 });
 
-export type ResolvedAppOptions = Required<AppOptions>;
+export type ResolvedAppOptions = Required<Omit<AppOptions, 'allowedHosts'>> &
+  Pick<AppOptions, 'allowedHosts'>;
 
 /** Hono environment of the app's handlers (extensions add their own variables). */
 export type AppEnv = { Variables: Record<string, unknown> };

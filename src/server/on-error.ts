@@ -38,7 +38,10 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
  * its `code` and `kind`; Hono's own HTTPExceptions (malformed JSON, wrong content type, body
  * too large) by status; anything else is a 500 with a generic message (logged, never sent).
  */
-export function toHttpError(error: unknown): {
+export function toHttpError(
+  error: unknown,
+  hidden: readonly string[] = [],
+): {
   status: ContentfulStatusCode;
   body: ErrorBody;
   internal: boolean;
@@ -59,7 +62,12 @@ export function toHttpError(error: unknown): {
       internal: true,
     };
   }
-  return { status, body: { error: known.toJSON() }, internal: false };
+  const body = known.toJSON();
+  return {
+    status,
+    body: { error: { ...body, message: hide(body.message, hidden) } },
+    internal: false,
+  };
 }
 
 function normalise(error: unknown): FacecastError | undefined {
@@ -82,4 +90,15 @@ function normalise(error: unknown): FacecastError | undefined {
     if (error.status === 400) return new ApiError('VALIDATION_FAILED', error.message);
   }
   return undefined;
+}
+
+/**
+ * Replaces paths under the server's own folders (an upload's or a job's files) with
+ * `<file>`: error messages of the media domains name the file they read, which on the
+ * server is an internal name of no use to the client.
+ */
+function hide(message: string, folders: readonly string[]): string {
+  let out = message;
+  for (const folder of folders) out = out.split(folder).join('\u0000');
+  return out.replace(/\u0000[^\s:;,()'"]*/g, '<file>');
 }
