@@ -221,14 +221,14 @@ async function* decodeChunks(
     if (run.signal?.aborted)
       throw new AbortedError('audio decode aborted', { cause: run.signal.reason });
     if (failure) {
+      // Audio that decoded well short of its declared length before the decoder gave up
+      // was cut off: the same code as a clean cut.
+      run.warnings.push(lastLine(stderrText) || failure.message);
+      if (produced > 0) checkTruncated(produced, info, stream, run);
       const reason = lastLine(stderrText) || failure.message;
-      throw new AudioError(
-        'AUDIO_DECODE_FAILED',
-        `could not decode audio of ${info.path}: ${reason}`,
-        {
-          cause: failure,
-        },
-      );
+      throw new AudioError('AUDIO_DECODE_FAILED', `could not decode the audio: ${reason}`, {
+        cause: failure,
+      });
     }
     const tail = resampler.flush();
     produced += tail.length;
@@ -247,7 +247,7 @@ async function* decodeChunks(
   }
 }
 
-function checkDuration(
+function checkTruncated(
   produced: number,
   info: MediaInfo,
   stream: AudioStreamInfo,
@@ -272,6 +272,16 @@ function checkDuration(
       },
     );
   }
+}
+
+function checkDuration(
+  produced: number,
+  info: MediaInfo,
+  stream: AudioStreamInfo,
+  run: DecodeRun,
+): void {
+  checkTruncated(produced, info, stream, run);
+  const decodedMs = (produced / PIPELINE_SAMPLE_RATE) * 1000;
   if (decodedMs < run.minDurationMs) {
     throw new AudioError(
       'AUDIO_TOO_SHORT',

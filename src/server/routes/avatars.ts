@@ -1,9 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AvatarRecord } from '../../avatars/index.ts';
+import type { AvatarPosition, AvatarRecord } from '../../avatars/index.ts';
 import type { AppEnv, AppServices, ResolvedAppOptions } from '../context.ts';
+import { ApiError } from '../errors.ts';
 import { FORM_OVERHEAD_BYTES, receiveMultipart } from '../multipart.ts';
 import {
   AvatarIdParam,
+  AvatarListQuery,
+  AvatarListSchema,
   AvatarSchema,
   type AvatarView,
   ErrorSchema,
@@ -73,6 +76,34 @@ const createAvatarRoute = createRoute({
   },
 });
 
+const listAvatarsRoute = createRoute({
+  method: 'get',
+  path: '/v1/avatars',
+  tags: ['avatars'],
+  summary: 'Avatars, newest first, a page at a time',
+  request: { query: AvatarListQuery },
+  responses: {
+    200: {
+      description: 'A page of avatars',
+      content: { 'application/json': { schema: AvatarListSchema } },
+    },
+    ...errorResponses,
+  },
+});
+
+/** The position `{createdAt, id}` of a page's last avatar, as an opaque string. */
+const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.string().max(64) }).strict();
+const encodeCursor = (p: AvatarPosition) => Buffer.from(JSON.stringify(p)).toString('base64url');
+function decodeCursor(cursor: string): AvatarPosition {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch (cause) {
+    throw new ApiError('VALIDATION_FAILED', 'cursor: not a cursor from a previous page', {
+      cause,
+    });
+  }
+}
+
 const getAvatarRoute = createRoute({
   method: 'get',
   path: '/v1/avatars/{id}',
@@ -126,6 +157,18 @@ export function mountAvatarRoutes(
     } finally {
       await form.cleanup();
     }
+  });
+
+  app.openapi(listAvatarsRoute, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const page = await avatars.list({
+      limit: limit ?? 20,
+      ...(cursor ? { after: decodeCursor(cursor) } : {}),
+    });
+    return c.json(
+      { avatars: page.avatars.map(avatarView), next: page.next && encodeCursor(page.next) },
+      200,
+    );
   });
 
   app.openapi(getAvatarRoute, async (c) =>
