@@ -1,20 +1,18 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createAvatar, FaceLandmarker, loadFaceModel } from '../../src/face/index.ts';
 import { locateFfmpeg } from '../../src/media/index.ts';
 import { type LipSyncReport, measureLipSync, VideoPipeline } from '../../src/pipeline/index.ts';
+import { HELDOUT_JSON, loadHeldout } from '../data/heldout.ts';
 import { type Bench, machineLine, table } from './harness.ts';
 
 const FIXTURES = new URL('../../test/fixtures/', import.meta.url).pathname;
+const HELDOUT_DIR = dirname(HELDOUT_JSON);
 const SIZE = 512;
-/** The fixture photo/speech pairs (also test/pipeline/lipsync.test.ts, at 256 px). */
-const PAIRS = [
-  { photo: 'face/portrait_s42.jpg', speech: 'speech/jfk.wav' },
-  { photo: 'face/portrait_happy_256.png', speech: 'speech/lj001_22k.wav' },
-  { photo: 'photos/sadtalker_art_2_512.jpg', speech: 'speech/echomimic_en.wav' },
-];
+/** `--motion-compare=<model dir>`: also render every pair with that motion model, same run. */
+const COMPARE = process.argv.find((a) => a.startsWith('--motion-compare='))?.split('=')[1];
 
 function ffmpeg(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -27,42 +25,55 @@ function ffmpeg(args: string[]): Promise<void> {
 
 const f3 = (v: number) => v.toFixed(3);
 const ms = (v: number | null) => (v === null ? '—' : `${v} ms`);
+const cell = (r: LipSyncReport) =>
+  `${f3(r.jawOpen.r)} (best ${f3(r.jawOpen.bestR)} at ${r.jawOpen.bestLagFrames}); gap ${f3(r.lipGap.r)}`;
+const mean = (reports: LipSyncReport[], k: 'jawOpen' | 'lipGap') =>
+  reports.reduce((s, r) => s + r[k].r, 0) / Math.max(1, reports.length);
 
 /**
- * Lip sync of the product's output: each pair rendered by VideoPipeline (512², warp-only,
- * seed 1), then measured on the MP4 with the faces tracker (`measureLipSync`).
+ * Lip sync of the product's output on the held-out photo × voice pairs
+ * (test/fixtures/heldout/heldout.json): each pair rendered by VideoPipeline (512², warp-only,
+ * seed 1), then measured on the MP4 with the faces tracker (`measureLipSync`). With
+ * `--motion-compare=<dir>` every pair is rendered a second time with that motion model.
  */
 export const lipsyncBench: Bench = {
   id: 'lipsync',
   async run() {
     const dir = await mkdtemp(join(tmpdir(), 'facecast-lipsync-'));
-    const pipeline = await VideoPipeline.load();
+    const pipelines = [await VideoPipeline.load()];
+    if (COMPARE) pipelines.push(await VideoPipeline.load({ motion: { modelDir: COMPARE } }));
     const model = await loadFaceModel();
     const landmarker = await FaceLandmarker.load({ video: true });
     const measure = async (
-      photo: string,
+      pipeline: VideoPipeline,
+      photoPath: string,
       audioPath: string,
       name: string,
     ): Promise<LipSyncReport> => {
       const avatarDir = join(dir, `avatar-${name}`);
-      await createAvatar(join(FIXTURES, photo), avatarDir, { model });
+      await createAvatar(photoPath, avatarDir, { model });
       const out = join(dir, `${name}.mp4`);
       await pipeline.render({ avatarDir, audioPath, outPath: out, sizePx: SIZE, seed: 1 });
       return measureLipSync(out, { landmarker, model });
     };
     try {
-      const rows: (string | number)[][] = [];
-      const reports: LipSyncReport[] = [];
-      for (const [i, pair] of PAIRS.entries()) {
-        const r = await measure(pair.photo, join(FIXTURES, pair.speech), String(i));
-        reports.push(r);
-        rows.push([
-          `${pair.photo} + ${pair.speech}`,
-          r.frames,
-          `${f3(r.jawOpen.r)} (best ${f3(r.jawOpen.bestR)} at ${r.jawOpen.bestLagFrames})`,
-          `${f3(r.lipGap.r)} (best ${f3(r.lipGap.bestR)} at ${r.lipGap.bestLagFrames})`,
-          `${ms(r.speechOnsetMs)} / ${ms(r.mouthOnsetMs)}`,
-        ]);
+      const pairs = (await loadHeldout()).pairs.list;
+      const reports: LipSyncReport[][] = pipelines.map(() => []);
+      const rows: string[][] = [];
+      for (const [i, [photo, voice]] of pairs.entries()) {
+        const row = [`${photo.split('/').pop()} + ${voice.split('/').pop()}`];
+        for (const [m, pipeline] of pipelines.entries()) {
+          const r = await measure(
+            pipeline,
+            join(HELDOUT_DIR, photo),
+            join(HELDOUT_DIR, voice),
+            `${i}-${m}`,
+          );
+          reports[m]?.push(r);
+          if (m === 0) row.push(String(r.frames));
+          row.push(cell(r));
+        }
+        rows.push(row);
       }
       const delayed = join(dir, 'delayed.wav');
       await ffmpeg([
@@ -74,34 +85,40 @@ export const lipsyncBench: Bench = {
         '5',
         delayed,
       ]);
-      const onset = await measure('face/portrait_s42.jpg', delayed, 'delayed');
-      const mean = (k: 'jawOpen' | 'lipGap') =>
-        reports.reduce((s, r) => s + r[k].r, 0) / reports.length;
+      const onset = await measure(
+        pipelines[0] as VideoPipeline,
+        join(FIXTURES, 'face/portrait_s42.jpg'),
+        delayed,
+        'delayed',
+      );
+      const versions = pipelines.map((p) => p.motion.manifest.version);
+      const header = [
+        'pair (held out)',
+        'frames',
+        ...versions.map((v) => `motion ${v}: jawOpen r lag 0 (best at lag); lip-gap r`),
+      ];
+      const means = versions
+        .map(
+          (v, m) =>
+            `motion ${v}: jawOpen ${f3(mean(reports[m] ?? [], 'jawOpen'))}, lip gap ${f3(mean(reports[m] ?? [], 'lipGap'))}, pairs below 0.3 (jawOpen) ${(reports[m] ?? []).filter((r) => r.jawOpen.r < 0.3).length} of ${pairs.length}`,
+        )
+        .join('; ');
       return {
         id: 'lipsync',
-        title: 'Lip sync of rendered videos (measured on the MP4 with the faces tracker)',
+        title: 'Lip sync of rendered videos on held-out photos and voices',
         body: [
-          `Machine: ${machineLine()}. Each fixture photo + speech rendered by \`VideoPipeline\` at ${SIZE}² (warp-only, seed 1, models/motion ${pipeline.motion.manifest.version}), then tracked with the faces tracker (Human landmarks → fitted Controls): Pearson r of the mouth against the MP4's own sound (200–4000 Hz energy, dB per 40 ms), both smoothed over 3 frames, at lag 0, and the best r over ±6 frames with its lag (positive: mouth leads). Command: \`npm run bench -- lipsync\`.`,
+          `Machine: ${machineLine()}. Each held-out photo × voice pair of \`test/fixtures/heldout/heldout.json\` (never a photo with its own person's voice; no training or tuning touched them) rendered by \`VideoPipeline\` at ${SIZE}² (warp-only, seed 1) with each motion model, then tracked with the faces tracker (Human landmarks → fitted Controls): Pearson r of the tracked jawOpen and of the raw inner-lip gap against the MP4's own sound (200–4000 Hz energy, dB per 40 ms), both smoothed over 3 frames, at lag 0, and the best r over ±6 frames with its lag (positive: mouth leads). Command: \`npm run bench -- lipsync${COMPARE ? ' --motion-compare=<previous model dir>' : ''}\`.`,
           '',
-          table(
-            [
-              'pair',
-              'frames',
-              'tracked jawOpen r (lag 0)',
-              'lip-gap r (lag 0)',
-              'first speech / first mouth opening',
-            ],
-            rows,
-          ),
+          table(header, rows),
           '',
-          `Mean r at lag 0: jawOpen ${f3(mean('jawOpen'))}, lip gap ${f3(mean('lipGap'))}. For comparison, the faces issue measured tracked jawOpen on real talking videos at r 0.16–0.83 (mean 0.49; lip gap 0.48) the same way.`,
+          `Mean r at lag 0 — ${means}.`,
           '',
-          `**Sync of the first mouth motion:** lj001 delayed by 1.2 s of digital silence on portrait_s42: first speech at ${ms(onset.speechOnsetMs)}, first mouth opening at ${ms(onset.mouthOnsetMs)} → offset ${ms(onset.onsetOffsetMs)} (one frame is 40 ms); best jawOpen lag ${onset.jawOpen.bestLagFrames} frames.`,
+          `**Sync of the first mouth motion:** lj001 delayed by 1.2 s of digital silence on portrait_s42 (motion ${versions[0]}): first speech at ${ms(onset.speechOnsetMs)}, first mouth opening at ${ms(onset.mouthOnsetMs)} → offset ${ms(onset.onsetOffsetMs)} (one frame is 40 ms); best jawOpen lag ${onset.jawOpen.bestLagFrames} frames.`,
         ].join('\n'),
       };
     } finally {
       await landmarker.close();
-      await pipeline.close();
+      for (const p of pipelines) await p.close();
       await rm(dir, { recursive: true, force: true });
     }
   },

@@ -6,7 +6,8 @@
  *
  * Per session: creates it over HTTP, negotiates a werift peer over the ws, streams the wav
  * (looped) as s16le 16 kHz PCM in 20 ms chunks paced by the wall clock, counts the video
- * frames and audio packets it receives, and says `bye`. Prints one JSON line of results.
+ * frames and audio packets it receives, and says `bye`. Prints one JSON line of results
+ * (after a `created` line per session when the server runs fan-out).
  */
 
 import { RTCPeerConnection } from 'werift';
@@ -50,9 +51,16 @@ async function runSession(index: number): Promise<Result> {
   const body = (await created.json()) as {
     sessionId: string;
     wsUrl: string;
+    viewToken?: string;
     error?: { message: string };
   };
   if (!created.ok) throw new Error(body.error?.message ?? `HTTP ${created.status}`);
+  // For the fan-out benchmark: the session and its viewer token, as soon as they exist.
+  if (body.viewToken) {
+    process.stdout.write(
+      `${JSON.stringify({ created: { sessionId: body.sessionId, viewToken: body.viewToken } })}\n`,
+    );
+  }
   const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${body.wsUrl}`);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);

@@ -19,17 +19,18 @@ import {
   avatarFolders,
   createLiveStages,
   type FrameEvent,
+  type MediasoupFanout,
   mountLive,
   SessionManager,
 } from '../../src/live/index.ts';
 import { type Bench, machineLine, table } from './harness.ts';
 
 const AVATARS = 'test/fixtures/avatars';
-const AVATAR_ID = 's42';
-const WAV = 'test/fixtures/speech/jfk.wav';
+export const AVATAR_ID = 's42';
+export const WAV = 'test/fixtures/speech/jfk.wav';
 const run = promisify(execFile);
 
-interface BenchServer {
+export interface BenchServer {
   url: string;
   manager: SessionManager;
   /** Latencies (ms) and send times of every frame, per session. */
@@ -37,7 +38,11 @@ interface BenchServer {
   close(): Promise<void>;
 }
 
-async function startServer(maxSessions: number): Promise<BenchServer> {
+/** The live server on the real stages; with `fanout`, sessions also publish into mediasoup. */
+export async function startServer(
+  maxSessions: number,
+  fanout?: MediasoupFanout,
+): Promise<BenchServer> {
   const stages = await createLiveStages({
     resolveAvatar: avatarFolders([AVATARS]),
     ...(process.env.FACECAST_MOTION_MODEL_DIR
@@ -54,7 +59,12 @@ async function startServer(maxSessions: number): Promise<BenchServer> {
     f.sent.push(e.sentAtMs);
     if (e.latencyMs !== undefined) f.latency.push(e.latencyMs);
   };
-  const manager = new SessionManager({ stages, maxSessions, onFrame });
+  const manager = new SessionManager({
+    stages,
+    maxSessions,
+    onFrame,
+    ...(fanout ? { fanout } : {}),
+  });
   const app = new Hono();
   mountLive(app, { manager, client: true });
   const server = createServer(getRequestListener(app.fetch));
@@ -115,7 +125,7 @@ async function viewers(
   return (JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { results: ViewerResult[] }).results;
 }
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[
@@ -168,7 +178,7 @@ async function totalRss(manager: SessionManager): Promise<{ node: number; ffmpeg
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '–');
 
-async function loadLine(): Promise<string> {
+export async function loadLine(): Promise<string> {
   const { stdout } = await run('cat', ['/proc/loadavg']).catch(() => ({ stdout: '' }));
   return stdout.split(' ').slice(0, 3).join(' ');
 }

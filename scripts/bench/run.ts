@@ -11,9 +11,11 @@ import { generatorBench } from './generator.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { lipsyncBench } from './lipsync.ts';
 import { liveBench, liveBrowserBench, liveSessionsBench, liveSoakBench } from './live.ts';
+import { liveFanoutBench } from './live-fanout.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
+import { segmentationBench } from './segmentation.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 
 const BENCHES: Bench[] = [
@@ -22,6 +24,7 @@ const BENCHES: Bench[] = [
   avatarBench,
   trackBench,
   renderBench,
+  segmentationBench,
   generatorBench,
   videoBench,
   videoMemoryBench,
@@ -30,6 +33,7 @@ const BENCHES: Bench[] = [
   liveBench,
   liveBrowserBench,
   liveSessionsBench,
+  liveFanoutBench,
   liveSoakBench,
 ];
 const DOC = 'docs/benchmarks.md';

@@ -1,11 +1,18 @@
 /**
- * Audio augmentation for the synthetic training speech, so the model hears more than espeak's
- * clean formant timbre: speed/pitch change (resampling; phoneme times scale with it), telephone
- * band-limiting, spectral tilt, reverb (Schroeder/Freeverb-style network), additive noise
- * (white, pink, brown, mains hum, reversed babble) at a random SNR, and gain with occasional
- * clipping. Every choice comes from the caller's seeded RNG.
+ * Audio augmentation for the motion training speech (synthetic and real), so the model hears
+ * more than a few clean recordings: speed/pitch change (resampling; times scale with it),
+ * telephone band-limiting, spectral tilt, reverb (Schroeder/Freeverb-style network), additive
+ * noise (white, pink, brown, mains hum, reversed babble) or music under the speech at a random
+ * SNR, a lossy codec round trip (Opus, MP3, AMR), and gain with quiet (whisper-level) and
+ * clipped (shouted) extremes. Every choice comes from the caller's seeded RNG.
  */
-import { resample } from '../../src/audio/index.ts';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { decodeAudioFile, encodeWav, resample } from '../../src/audio/index.ts';
+import { locateFfmpeg } from '../../src/media/index.ts';
 
 type Rng = () => number;
 const SR = 16_000;
@@ -15,9 +22,158 @@ export interface AugmentLog {
   telephone: boolean;
   tilt: number;
   reverbWet: number;
+  /** 'none', a noise colour, 'babble' or 'music'. */
   noise: string;
   snrDb: number;
+  codec: string;
   gainDb: number;
+}
+
+/** What {@link augmentSpeech} is given besides the signal. */
+export interface AugmentContext {
+  /** The signal is music or noise alone (no speech): always gets a bed of noise. */
+  nonSpeech: boolean;
+  /** Keep it clean (speed 1, no effects, −3 dBFS peak). */
+  clean: boolean;
+  /** Recent speech for reversed-babble noise (may be empty). */
+  babble: Float32Array;
+}
+
+/**
+ * One random augmentation chain. Returns the new signal and `times`: the factor by which every
+ * time in it is scaled (speed change), so labels can follow.
+ */
+export async function augmentSpeech(
+  x: Float32Array,
+  rng: Rng,
+  context: AugmentContext,
+): Promise<{ samples: Float32Array; times: number; log: AugmentLog }> {
+  const { clean, nonSpeech } = context;
+  const log: AugmentLog = {
+    speed: 1,
+    telephone: false,
+    tilt: 0,
+    reverbWet: 0,
+    noise: 'none',
+    snrDb: 0,
+    codec: 'none',
+    gainDb: -3,
+  };
+  let y = x;
+  if (!clean && rng() < 0.5) {
+    log.speed = 0.88 + rng() * 0.24;
+    y = speedChange(y, log.speed);
+  }
+  if (!clean && rng() < 0.15) {
+    log.telephone = true;
+    y = telephone(y);
+  }
+  if (!clean && rng() < 0.4) {
+    log.tilt = (rng() * 2 - 1) * 0.6;
+    y = applyTilt(y, log.tilt);
+  }
+  if (!clean && rng() < 0.35) {
+    log.reverbWet = 0.1 + rng() * 0.3;
+    y = reverb(y, log.reverbWet, 0.5 + rng() * 0.8, rng);
+  }
+  if (nonSpeech || (!clean && rng() < 0.75)) y = addBackground(y, rng, context, log);
+  if (!clean && rng() < 0.25) {
+    log.codec = CODECS[Math.floor(rng() * CODECS.length)] as string;
+    y = await codecRoundTrip(y, log.codec);
+  }
+  log.gainDb = clean ? -3 : randomGainDb(rng);
+  y = applyGain(y, log.gainDb);
+  return { samples: y, times: log.speed, log };
+}
+
+/** Peak level: mostly −26…−1 dBFS, 10 % whisper-quiet (−45…−30), 8 % shouted into clipping. */
+function randomGainDb(rng: Rng): number {
+  const r = rng();
+  if (r < 0.1) return -45 + rng() * 15;
+  if (r < 0.18) return 2 + rng() * 10;
+  return -26 + rng() * 25;
+}
+
+function addBackground(y: Float32Array, rng: Rng, context: AugmentContext, log: AugmentLog) {
+  const kinds = ['white', 'pink', 'brown', 'hum', 'babble', 'music'];
+  log.noise = kinds[Math.floor(rng() * kinds.length)] as string;
+  if (log.noise === 'babble' && context.babble.length === 0) log.noise = 'pink';
+  log.snrDb = context.nonSpeech ? 0 : log.noise === 'music' ? 0 + rng() * 20 : 5 + rng() * 30;
+  const noise =
+    log.noise === 'music'
+      ? normalise(makeMusic(rng, y.length / SR))
+      : makeNoise(log.noise, y.length, rng, context.babble);
+  if (context.nonSpeech && isSilent(y)) return noise.map((v) => v * 0.05);
+  return addNoise(y, noise, log.snrDb);
+}
+
+const CODECS = ['opus-16k', 'opus-32k', 'mp3-32k', 'amr-nb'];
+const CODEC_ARGS: Record<string, { ext: string; args: string[] }> = {
+  'opus-16k': { ext: 'ogg', args: ['-c:a', 'libopus', '-b:a', '16k'] },
+  'opus-32k': { ext: 'ogg', args: ['-c:a', 'libopus', '-b:a', '32k'] },
+  'mp3-32k': { ext: 'mp3', args: ['-c:a', 'libmp3lame', '-b:a', '32k'] },
+  'amr-nb': { ext: 'amr', args: ['-ar', '8000', '-c:a', 'libopencore_amrnb', '-b:a', '12.2k'] },
+};
+const run = promisify(execFile);
+
+/** Encodes with a lossy speech codec and decodes back (same length, 16 kHz). */
+export async function codecRoundTrip(x: Float32Array, codec: string): Promise<Float32Array> {
+  const spec = CODEC_ARGS[codec];
+  if (!spec) throw new Error(`unknown codec ${codec}`);
+  const dir = await mkdtemp(join(tmpdir(), 'facecast-codec-'));
+  try {
+    const wav = join(dir, 'in.wav');
+    const coded = join(dir, `out.${spec.ext}`);
+    await writeFile(wav, encodeWav(applyGain(x, -1), SR));
+    await run(locateFfmpeg().ffmpegPath, ['-v', 'error', '-y', '-i', wav, ...spec.args, coded]);
+    const back = (await decodeAudioFile(coded)).samples;
+    const out = new Float32Array(x.length);
+    out.set(back.subarray(0, x.length));
+    return out;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Synthetic music: 2–4 harmonic voices on a pentatonic scale plus noise-burst percussion. */
+export function makeMusic(rng: Rng, seconds: number): Float32Array {
+  const n = Math.round(SR * seconds);
+  const out = new Float32Array(n);
+  const scale = [0, 2, 4, 7, 9];
+  const voices = 2 + Math.floor(rng() * 3);
+  for (let v = 0; v < voices; v++) {
+    let i = 0;
+    let phase = 0;
+    while (i < n) {
+      const len = Math.round(SR * (0.15 + rng() * 0.45));
+      const semis =
+        (scale[Math.floor(rng() * scale.length)] as number) + 12 * Math.floor(rng() * 3) - 12;
+      const f0 = 220 * 2 ** ((semis + v * 7) / 12);
+      for (let k = 0; k < len && i < n; k++, i++) {
+        phase += (2 * Math.PI * f0) / SR;
+        let s = 0;
+        for (let h = 1; h <= 6; h++) s += Math.sin(h * phase) / h;
+        const env = Math.min(1, k / 200) * Math.exp(-k / (len * 0.8));
+        out[i] = (out[i] as number) + (0.15 * s * env) / voices;
+      }
+    }
+  }
+  const beat = Math.round(SR * (0.3 + rng() * 0.3));
+  for (let i = 0; i < n; i += beat) {
+    for (let k = 0; k < 2000 && i + k < n; k++)
+      out[i + k] = (out[i + k] as number) + 0.2 * gaussian(rng) * Math.exp(-k / 300);
+  }
+  return out;
+}
+
+function normalise(x: Float32Array): Float32Array {
+  const r = rms(x);
+  return r > 0 ? x.map((v) => v / r) : x;
+}
+
+function isSilent(x: Float32Array): boolean {
+  for (const v of x) if (v !== 0) return false;
+  return true;
 }
 
 /**

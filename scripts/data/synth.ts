@@ -5,12 +5,15 @@
  *   node --import tsx scripts/data/synth.ts --out data/motion/synth/heldout --split heldout --sessions 80
  *
  * Each session: 1–3 sentences spoken by one espeak-ng voice (language × timbre variant × rate ×
- * pitch) with pauses, augmented (speed/pitch, telephone, tilt, reverb, noise, gain), plus a few
- * sessions of music or noise alone (target: mouth at rest). The log-mel comes from the
+ * pitch) or, for `--flite-share` of the sessions, one of Debian flite's English voices, with
+ * pauses, augmented (scripts/data/augment.ts: speed/pitch, telephone, tilt, reverb, noise or
+ * music under the speech, codecs, whisper-quiet to clipped gain), plus a few sessions of music
+ * or noise alone (target: mouth at rest). The log-mel comes from the
  * project's TypeScript extractor (src/features) — the trainer never computes features.
  * Targets per 25 fps frame: mouth weights from phoneme timing (src/motion visemes, with
  * coarticulation) and head nods on stressed syllables. Blinks, gaze and head sway are not audio
- * targets (they are supervised at rest): the runtime's seeded idle layer supplies them.
+ * targets (they are supervised at rest): the runtime's seeded idle layer supplies them. Brows,
+ * eye squint/wide and cheek squint are left unsupervised: the real tracked clips teach them.
  *
  * `heldout` uses only voice variants that `train` never uses. Output: shards in the format of
  * scripts/data/shards.ts.
@@ -25,17 +28,9 @@ import {
   visemeWeights,
 } from '../../src/motion/index.ts';
 import { EspeakTts, type PhonemeEvent } from '../../src/tts/index.ts';
-import {
-  type AugmentLog,
-  addNoise,
-  applyGain,
-  applyTilt,
-  gaussian,
-  makeNoise,
-  reverb,
-  speedChange,
-  telephone,
-} from './augment.ts';
+import { augmentSpeech, makeMusic } from './augment.ts';
+import { UPPER_FACE_CHANNELS } from './channels.ts';
+import { FLITE_VOICES, fliteSpeak } from './flite.ts';
 import { concat, frameRms, ShardWriter } from './shards.ts';
 import { englishSentence, PSEUDO_LANGUAGES, pseudoSentence } from './text.ts';
 
@@ -56,14 +51,7 @@ export const HELDOUT_VARIANTS = [
   'mike2',
 ];
 const ENGLISH = ['en-us', 'en-gb', 'en-gb-x-rp', 'en-gb-scotland', 'en-029', 'en-us-nyc'];
-const EXCLUDED_VARIANTS = new Set([
-  'whisper',
-  'whisperf',
-  'Demonic',
-  'croak',
-  'UniRobot',
-  'anikaRobot',
-]);
+const EXCLUDED_VARIANTS = new Set(['Demonic', 'croak', 'UniRobot', 'anikaRobot']);
 
 const { values } = parseArgs({
   options: {
@@ -73,6 +61,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     copies: { type: 'string' },
     'shard-size': { type: 'string', default: '100' },
+    'flite-share': { type: 'string', default: '0.3' },
   },
 });
 if (!values.out) throw new Error('--out <dir> is required');
@@ -81,6 +70,10 @@ const sessions = Number(values.sessions);
 const seed = Number(values.seed) + (split === 'heldout' ? 1_000_003 : 0);
 const copies = Number(values.copies ?? 2);
 const shardSize = Number(values['shard-size']);
+const fliteShare = Number(values['flite-share']);
+/** flite voices held out like espeak's variants: the held-out split speaks only with these. */
+const FLITE_HELDOUT = ['rms'];
+const fliteVoices = FLITE_VOICES.filter((v) => FLITE_HELDOUT.includes(v) === (split === 'heldout'));
 const outDir = values.out;
 
 const tts = await EspeakTts.load();
@@ -90,11 +83,13 @@ const variants = tts.variants.filter((v) =>
     : !HELDOUT_VARIANTS.includes(v) && !EXCLUDED_VARIANTS.has(v),
 );
 /**
- * Synthetic data supervises every channel: the mouth from the phonemes, the head from the nods,
- * and eyes, brows and gaze at rest (0). Blinks and gaze shifts are the idle layer's job, so the
- * model must leave them at 0 rather than output an average half-blink.
+ * Synthetic data supervises the mouth (phonemes), the head (nods), and blinks, eye looks and gaze
+ * at rest (0): blinks and gaze shifts are the idle layer's job, so the model must leave them at 0
+ * rather than output an average half-blink. Brows, eye squint/wide and cheek squint follow the
+ * speech in real faces and are learnt from the tracked clips only (unsupervised here).
  */
 const SUPERVISED = new Float32Array(MOTION_OUTPUT_COUNT).fill(1);
+for (const c of UPPER_FACE_CHANNELS) SUPERVISED[c] = 0;
 
 const writer = await ShardWriter.create(outDir, split);
 let babble: Float32Array = new Float32Array(0);
@@ -116,18 +111,17 @@ for (let s = 0; s < sessions; s++) {
   } else {
     clean =
       kind === 'music'
-        ? music(rng, 4 + rng() * 8)
+        ? makeMusic(rng, 4 + rng() * 8)
         : new Float32Array(Math.round(SR * (3 + rng() * 6)));
     meta = {};
   }
   for (let c = 0; c < copies; c++) {
     const crng = mulberry32(seed * 104_729 + s * 31 + c);
-    const { samples, times, log } = augment(
-      clean,
-      crng,
-      kind !== 'speech',
-      c === 0 && split === 'heldout',
-    );
+    const { samples, times, log } = await augmentSpeech(clean, crng, {
+      nonSpeech: kind !== 'speech',
+      clean: c === 0 && split === 'heldout',
+      babble,
+    });
     const scaled = phonemes.map((p) => ({
       ...p,
       startMs: p.startMs * times,
@@ -154,6 +148,7 @@ console.error(
 );
 
 async function speakSession(rng: () => number) {
+  if (rng() < fliteShare) return fliteSession(rng);
   const english = rng() < 0.7;
   const language = english
     ? (ENGLISH[Math.floor(rng() * ENGLISH.length)] as string)
@@ -188,44 +183,31 @@ async function speakSession(rng: () => number) {
   };
 }
 
-function augment(x: Float32Array, rng: () => number, nonSpeech: boolean, clean: boolean) {
-  const log: AugmentLog = {
-    speed: 1,
-    telephone: false,
-    tilt: 0,
-    reverbWet: 0,
-    noise: 'none',
-    snrDb: 0,
-    gainDb: -3,
+/** 1–3 English sentences from one flite voice at one speaking rate, with pauses. */
+async function fliteSession(rng: () => number) {
+  const voice = fliteVoices[Math.floor(rng() * fliteVoices.length)] as string;
+  const stretch = 0.7 + rng() * 0.65;
+  const parts: Float32Array[] = [silence(0.2 + rng() * 0.7)];
+  const phonemes: PhonemeEvent[] = [];
+  const texts: string[] = [];
+  let offsetMs = (parts[0] as Float32Array).length / 16;
+  const count = 1 + Math.floor(rng() * 3);
+  for (let u = 0; u < count; u++) {
+    const text = englishSentence(rng);
+    texts.push(text);
+    const result = await fliteSpeak(text, voice, stretch);
+    for (const p of result.phonemes)
+      phonemes.push({ ...p, startMs: p.startMs + offsetMs, endMs: p.endMs + offsetMs });
+    parts.push(result.samples);
+    const pause = silence(u === count - 1 ? 0.3 + rng() * 0.8 : 0.1 + rng() * 1.0);
+    parts.push(pause);
+    offsetMs += (result.samples.length + pause.length) / 16;
+  }
+  return {
+    samples: concat(parts),
+    phonemes,
+    meta: { voice: `flite-${voice}`, language: 'en', variant: voice, rate: 1 / stretch, texts },
   };
-  let y = x;
-  if (!clean && rng() < 0.5) {
-    log.speed = 0.9 + rng() * 0.2;
-    y = speedChange(y, log.speed);
-  }
-  if (!clean && rng() < 0.15) {
-    log.telephone = true;
-    y = telephone(y);
-  }
-  if (!clean && rng() < 0.4) {
-    log.tilt = (rng() * 2 - 1) * 0.6;
-    y = applyTilt(y, log.tilt);
-  }
-  if (!clean && rng() < 0.35) {
-    log.reverbWet = 0.1 + rng() * 0.25;
-    y = reverb(y, log.reverbWet, 0.5 + rng() * 0.7, rng);
-  }
-  if (nonSpeech || (!clean && rng() < 0.75)) {
-    const kinds = ['white', 'pink', 'brown', 'hum', 'babble'];
-    log.noise = kinds[Math.floor(rng() * kinds.length)] as string;
-    if (log.noise === 'babble' && babble.length === 0) log.noise = 'pink';
-    log.snrDb = nonSpeech ? 0 : 5 + rng() * 30;
-    const noise = makeNoise(log.noise, y.length, rng, babble);
-    y = nonSpeech && isSilent(y) ? scaleTo(noise, 0.05) : addNoise(y, noise, log.snrDb);
-  }
-  log.gainDb = clean ? -3 : -26 + rng() * 25 + (rng() < 0.05 ? 6 : 0);
-  y = applyGain(y, log.gainDb);
-  return { samples: y, times: log.speed, log };
 }
 
 function addSession(
@@ -273,46 +255,6 @@ function addNods(targets: Float32Array, phonemes: PhonemeEvent[], frames: number
       targets[i] = Math.min(0.06, (targets[i] as number) + 0.025 * w);
     }
   }
-}
-
-/** Synthetic music: 2–4 harmonic voices on a pentatonic scale plus noise-burst percussion. */
-function music(rng: () => number, seconds: number): Float32Array {
-  const n = Math.round(SR * seconds);
-  const out = new Float32Array(n);
-  const scale = [0, 2, 4, 7, 9];
-  const voices = 2 + Math.floor(rng() * 3);
-  for (let v = 0; v < voices; v++) {
-    let i = 0;
-    let phase = 0;
-    while (i < n) {
-      const len = Math.round(SR * (0.15 + rng() * 0.45));
-      const semis =
-        (scale[Math.floor(rng() * scale.length)] as number) + 12 * Math.floor(rng() * 3) - 12;
-      const f0 = 220 * 2 ** ((semis + v * 7) / 12);
-      for (let k = 0; k < len && i < n; k++, i++) {
-        phase += (2 * Math.PI * f0) / SR;
-        let s = 0;
-        for (let h = 1; h <= 6; h++) s += Math.sin(h * phase) / h;
-        const env = Math.min(1, k / 200) * Math.exp(-k / (len * 0.8));
-        out[i] = (out[i] as number) + (0.15 * s * env) / voices;
-      }
-    }
-  }
-  const beat = Math.round(SR * (0.3 + rng() * 0.3));
-  for (let i = 0; i < n; i += beat) {
-    for (let k = 0; k < 2000 && i + k < n; k++)
-      out[i + k] = (out[i + k] as number) + 0.2 * gaussian(rng) * Math.exp(-k / 300);
-  }
-  return out;
-}
-
-function isSilent(x: Float32Array): boolean {
-  for (const v of x) if (v !== 0) return false;
-  return true;
-}
-
-function scaleTo(x: Float32Array, level: number): Float32Array {
-  return x.map((v) => v * level);
 }
 
 function silence(seconds: number): Float32Array {

@@ -1,36 +1,49 @@
 /**
- * Measures the shipped motion model through the TypeScript runtime, against the energy
- * baseline (jawOpen ∝ RMS of the 40 ms around each frame) computed in the same run, and writes
- * the figures into the model's manifest.
+ * Measures the motion model through the TypeScript runtime, against the energy baseline
+ * (jawOpen ∝ RMS of the 40 ms around each frame) and, with `--compare`, against another model
+ * (the previous version) — all in the same run — and writes the figures into the manifest.
  *
  *   node --import tsx scripts/train/eval-motion.ts --heldout data/motion/synth/heldout \
- *        [--real data/motion/real-eval] [--model models/motion] [--write]
+ *        --real data/motion/real-heldout [--model models/motion] [--compare <old model dir>] [--write]
  *
  * (a) held-out synthetic voices (timbres never used in training): correlation of predicted
  *     jawOpen, lip aperture and each mouth channel with the phoneme-derived ground truth, and how
  *     often /p b m/ close the lips;
- * (b) real talking videos tracked by `facecast track` (clips not used in training): correlation
- *     of predicted jawOpen with the tracked jawOpen, and with the audio's energy.
+ * (b) real talking videos tracked by `facecast track` (held-out speakers, never trained on):
+ *     per clip, correlation of predicted jawOpen with the tracked jawOpen and with the audio's
+ *     energy, and of the predicted upper face (brows, eye squint/wide) with the tracked one.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BLENDSHAPE_INDEX, type BlendshapeName } from '../../src/controls/index.ts';
-import { readNpy } from '../../src/features/index.ts';
 import {
   DEFAULT_MOTION_MODEL_DIR,
-  lipAperture,
   MOTION_OUTPUT_COUNT,
   MotionCore,
   MotionModel,
   pearson,
 } from '../../src/motion/index.ts';
+import {
+  apertures,
+  bestLag,
+  cat,
+  column,
+  fitCoefficients,
+  fitLinear,
+  loadShards,
+  mae,
+  predict,
+  r3,
+  type Session,
+} from './eval-shards.ts';
 
 const { values } = parseArgs({
   options: {
     heldout: { type: 'string', default: 'data/motion/synth/heldout' },
     real: { type: 'string', multiple: true, default: [] },
     model: { type: 'string' },
+    compare: { type: 'string' },
     write: { type: 'boolean', default: false },
   },
 });
@@ -49,153 +62,41 @@ const CHANNELS: BlendshapeName[] = [
   'mouthLowerDownLeft',
   'mouthUpperUpLeft',
 ];
+/** Upper-face channels learnt from speech (real clips): their mean r is reported per clip. */
+const UPPER: BlendshapeName[] = ['browInnerUp', 'browDownLeft', 'browOuterUpLeft', 'eyeWideLeft'];
 /** Lips count as closed below this aperture (ground truth at /p b m/ is < 0.03; open vowels > 0.15). */
 const CLOSED_APERTURE = 0.05;
 
-interface Session {
-  meta: Record<string, unknown> & {
-    frames: number;
-    kind?: string;
-    phonemes?: { phoneme: string; startMs: number; endMs: number }[];
-  };
-  mel: Float32Array;
-  targets: Float32Array;
-  mask: Float32Array;
-  rms: Float32Array;
+interface Predicted {
+  session: Session;
+  pred: Float32Array;
 }
 
-async function loadShards(dir: string): Promise<Session[]> {
-  const sessions: Session[] = [];
-  for (let n = 0; ; n++) {
-    const name = String(n).padStart(3, '0');
-    let index: { sessions: Session['meta'][] };
-    try {
-      index = JSON.parse(await readFile(join(dir, `index-${name}.json`), 'utf8'));
-    } catch {
-      break;
-    }
-    const mel = (await readNpy(join(dir, `mel-${name}.npy`))).data;
-    const targets = (await readNpy(join(dir, `targets-${name}.npy`))).data;
-    const mask = (await readNpy(join(dir, `mask-${name}.npy`))).data;
-    const rms = (await readNpy(join(dir, `rms-${name}.npy`))).data;
-    for (const s of index.sessions) {
-      const m = s as unknown as {
-        melStart: number;
-        melFrames: number;
-        frameStart: number;
-        frames: number;
-      };
-      sessions.push({
-        meta: s,
-        mel: mel.subarray(m.melStart * 80, (m.melStart + m.melFrames) * 80),
-        targets: targets.subarray(m.frameStart * C, (m.frameStart + m.frames) * C),
-        mask: mask.subarray(m.frameStart * C, (m.frameStart + m.frames) * C),
-        rms: rms.subarray(m.frameStart, m.frameStart + m.frames),
-      });
-    }
+async function predictAll(dir: string | undefined, sessions: Session[][]) {
+  const model = await MotionModel.load({ modelDir: dir });
+  const core = new MotionCore(model);
+  const out: Predicted[][] = [];
+  for (const set of sessions) {
+    const preds: Predicted[] = [];
+    for (const s of set) preds.push({ session: s, pred: await predict(core, s) });
+    out.push(preds);
   }
-  return sessions;
+  const version = model.manifest.version;
+  await model.close();
+  return { version, sets: out };
 }
 
-const model = await MotionModel.load({ modelDir: values.model });
-const core = new MotionCore(model);
-
-async function predict(s: Session): Promise<Float32Array> {
-  const a = await core.process(s.mel);
-  const b = await core.flush();
-  const all = new Float32Array(a.data.length + b.data.length);
-  all.set(a.data, 0);
-  all.set(b.data, a.data.length);
-  return all.subarray(0, s.meta.frames * C);
-}
-
-const column = (rows: Float32Array, c: number, frames: number) =>
-  Float32Array.from({ length: frames }, (_, f) => rows[f * C + c] as number);
-const apertures = (rows: Float32Array, frames: number) =>
-  Float32Array.from({ length: frames }, (_, f) => lipAperture(rows, f * C));
-const cat = (parts: Float32Array[]) => {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
-/** Best correlation of `x` shifted by −2…+2 frames with `y` (the energy baseline's best case). */
-function bestLag(x: Float32Array, y: Float32Array): number {
-  let best = -1;
-  for (let lag = -2; lag <= 2; lag++) {
-    const a = x.subarray(Math.max(0, lag), x.length + Math.min(0, lag));
-    const b = y.subarray(Math.max(0, -lag), y.length - Math.max(0, lag));
-    best = Math.max(best, pearson(a, b));
-  }
-  return best;
-}
-const r3 = (v: number) => Number(v.toFixed(3));
-
-// (a) held-out synthetic voices
-const heldout = (await loadShards(values.heldout)).filter((s) => s.meta.kind === 'speech');
-const groups: Record<
-  string,
-  { pred: Float32Array[]; truth: Float32Array[]; rms: Float32Array[]; frames: number[] }
-> = {
-  all: { pred: [], truth: [], rms: [], frames: [] },
-  clean: { pred: [], truth: [], rms: [], frames: [] },
-  augmented: { pred: [], truth: [], rms: [], frames: [] },
-};
-const predictions: Float32Array[] = [];
-for (const s of heldout) {
-  const pred = await predict(s);
-  predictions.push(pred);
-  const log = s.meta.augment as { noise: string; speed: number };
-  const augmented = log.noise !== 'none' || log.speed !== 1;
-  for (const g of ['all', augmented ? 'augmented' : 'clean']) {
-    groups[g]?.pred.push(pred);
-    groups[g]?.truth.push(s.targets);
-    groups[g]?.rms.push(s.rms);
-    groups[g]?.frames.push(s.meta.frames);
-  }
-}
-// The energy baseline as a lip aperture: RMS mapped to the ground-truth aperture by least squares.
-const apertureFit = fitCoefficients(
-  cat(heldout.map((s) => s.rms)),
-  cat(heldout.map((s) => apertures(s.targets, s.meta.frames))),
-);
-let closures = 0;
-let closedModel = 0;
-let closedBaseline = 0;
-heldout.forEach((s, i) => {
-  const frames = s.meta.frames;
-  const ap = apertures(predictions[i] as Float32Array, frames);
-  for (const p of s.meta.phonemes ?? []) {
-    if (!/^[pbm]$/.test(p.phoneme.replace(/[ˈˌː]/g, ''))) continue;
-    const from = Math.max(0, Math.floor(p.startMs / 40) - 1);
-    const to = Math.min(frames - 1, Math.ceil(p.endMs / 40) + 1);
-    if (to < from) continue;
-    closures++;
-    let minModel = Number.POSITIVE_INFINITY;
-    let minBase = Number.POSITIVE_INFINITY;
-    for (let f = from; f <= to; f++) {
-      minModel = Math.min(minModel, ap[f] as number);
-      minBase = Math.min(minBase, apertureFit.a * (s.rms[f] as number) + apertureFit.b);
-    }
-    if (minModel < CLOSED_APERTURE) closedModel++;
-    if (minBase < CLOSED_APERTURE) closedBaseline++;
-  }
-});
-
-function synthMetrics(g: (typeof groups)['all']) {
-  const pred = cat(g.pred.map((p, i) => column(p, B.jawOpen, g.frames[i] as number)));
-  const truth = cat(g.truth.map((t, i) => column(t, B.jawOpen, g.frames[i] as number)));
-  const rms = cat(g.rms);
-  const apPred = cat(g.pred.map((p, i) => apertures(p, g.frames[i] as number)));
-  const apTruth = cat(g.truth.map((t, i) => apertures(t, g.frames[i] as number)));
+function synthMetrics(items: Predicted[]) {
+  const frames = items.map((x) => x.session.meta.frames);
+  const pred = cat(items.map((x, i) => column(x.pred, B.jawOpen, frames[i] as number)));
+  const truth = cat(items.map((x, i) => column(x.session.targets, B.jawOpen, frames[i] as number)));
+  const rms = cat(items.map((x) => x.session.rms));
+  const apPred = cat(items.map((x, i) => apertures(x.pred, frames[i] as number)));
+  const apTruth = cat(items.map((x, i) => apertures(x.session.targets, frames[i] as number)));
   const perChannel: Record<string, { model: number; baseline: number }> = {};
   for (const name of CHANNELS) {
-    const c = B[name];
-    const p = cat(g.pred.map((x, i) => column(x, c, g.frames[i] as number)));
-    const t = cat(g.truth.map((x, i) => column(x, c, g.frames[i] as number)));
+    const p = cat(items.map((x, i) => column(x.pred, B[name], frames[i] as number)));
+    const t = cat(items.map((x, i) => column(x.session.targets, B[name], frames[i] as number)));
     perChannel[name] = { model: r3(pearson(p, t)), baseline: r3(pearson(rms, t)) };
   }
   const vals = Object.values(perChannel);
@@ -216,113 +117,143 @@ function synthMetrics(g: (typeof groups)['all']) {
   };
 }
 
-function mae(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs((a[i] as number) - (b[i] as number));
-  return s / a.length;
-}
-/** Least-squares a·x + b fitted to y (gives the energy baseline the best possible scale). */
-function fitLinear(x: Float32Array, y: Float32Array): Float32Array {
-  const { a, b } = fitCoefficients(x, y);
-  return x.map((v) => a * v + b);
-}
-
-function fitCoefficients(x: Float32Array, y: Float32Array): { a: number; b: number } {
-  const n = x.length;
-  let sx = 0;
-  let sy = 0;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    sx += x[i] as number;
-    sy += y[i] as number;
-    sxx += (x[i] as number) ** 2;
-    sxy += (x[i] as number) * (y[i] as number);
+/** Share of /p b m/ segments where the predicted lips close (and the fitted energy baseline's). */
+function bilabialClosure(items: Predicted[]) {
+  const all = items.map((x) => x.session);
+  const fit = fitCoefficients(
+    cat(all.map((s) => s.rms)),
+    cat(all.map((s) => apertures(s.targets, s.meta.frames))),
+  );
+  let segments = 0;
+  let model = 0;
+  let baseline = 0;
+  for (const { session: s, pred } of items) {
+    const ap = apertures(pred, s.meta.frames);
+    for (const p of s.meta.phonemes ?? []) {
+      if (!/^[pbm]$/.test(p.phoneme.replace(/[ˈˌː]/g, ''))) continue;
+      const from = Math.max(0, Math.floor(p.startMs / 40) - 1);
+      const to = Math.min(s.meta.frames - 1, Math.ceil(p.endMs / 40) + 1);
+      if (to < from) continue;
+      segments++;
+      let minModel = Number.POSITIVE_INFINITY;
+      let minBase = Number.POSITIVE_INFINITY;
+      for (let f = from; f <= to; f++) {
+        minModel = Math.min(minModel, ap[f] as number);
+        minBase = Math.min(minBase, fit.a * (s.rms[f] as number) + fit.b);
+      }
+      if (minModel < CLOSED_APERTURE) model++;
+      if (minBase < CLOSED_APERTURE) baseline++;
+    }
   }
-  const a = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-  return { a, b: (sy - a * sx) / n };
+  const share = (n: number) => r3(n / Math.max(1, segments));
+  return { segments, model: share(model), baseline: share(baseline), threshold: CLOSED_APERTURE };
 }
 
-const synthetic = {
-  sessions: heldout.length,
-  all: synthMetrics(groups.all as (typeof groups)['all']),
-  clean: synthMetrics(groups.clean as (typeof groups)['all']),
-  augmented: synthMetrics(groups.augmented as (typeof groups)['all']),
-  bilabialClosure: {
-    segments: closures,
-    model: r3(closedModel / Math.max(1, closures)),
-    baseline: r3(closedBaseline / Math.max(1, closures)),
-    threshold: CLOSED_APERTURE,
-  },
-};
-
-// (b) real videos (tracked jawOpen)
-const realSets: Record<string, unknown> = {};
-for (const dir of values.real ?? []) {
-  const sessions = await loadShards(dir);
-  const clips: Record<string, unknown>[] = [];
-  const pooled = {
-    pred: [] as Float32Array[],
-    tracked: [] as Float32Array[],
-    rms: [] as Float32Array[],
+function syntheticSection(items: Predicted[]) {
+  const augmented = (x: Predicted) => {
+    const log = x.session.meta.augment as { noise: string; speed: number };
+    return log.noise !== 'none' || log.speed !== 1;
   };
-  for (const s of sessions) {
-    const pred = await predict(s);
-    const frames = s.meta.frames;
-    const keep: number[] = [];
-    for (let f = 0; f < frames; f++) if ((s.mask[f * C + B.jawOpen] as number) > 0) keep.push(f);
-    const pick = (x: Float32Array, c?: number) =>
-      Float32Array.from(keep, (f) =>
-        c === undefined ? (x[f] as number) : (x[f * C + c] as number),
-      );
-    const p = pick(pred, B.jawOpen);
-    const t = pick(s.targets, B.jawOpen);
-    const e = pick(s.rms);
-    pooled.pred.push(p);
-    pooled.tracked.push(t);
-    pooled.rms.push(e);
-    clips.push({
+  return {
+    sessions: items.length,
+    all: synthMetrics(items),
+    clean: synthMetrics(items.filter((x) => !augmented(x))),
+    augmented: synthMetrics(items.filter(augmented)),
+    bilabialClosure: bilabialClosure(items),
+  };
+}
+
+/** Per clip: the faced frames' predicted vs tracked jawOpen, vs energy, and the upper face. */
+function realClip(x: Predicted) {
+  const s = x.session;
+  const keep: number[] = [];
+  for (let f = 0; f < s.meta.frames; f++)
+    if ((s.mask[f * C + B.jawOpen] as number) > 0) keep.push(f);
+  const pick = (rows: Float32Array, c: number) =>
+    Float32Array.from(keep, (f) => rows[f * C + c] as number);
+  const p = pick(x.pred, B.jawOpen);
+  const t = pick(s.targets, B.jawOpen);
+  const e = Float32Array.from(keep, (f) => s.rms[f] as number);
+  const upper = UPPER.map((n) => pearson(pick(x.pred, B[n]), pick(s.targets, B[n])));
+  const mean = (v: Float32Array) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+  return {
+    series: { p, t, e },
+    row: {
       clip: s.meta.clip,
       frames: keep.length,
       modelVsTracked: r3(pearson(p, t)),
+      modelVsEnergy: r3(pearson(p, e)),
       energyVsTracked: r3(pearson(e, t)),
       energyBestLagVsTracked: r3(bestLag(e, t)),
-      modelVsEnergy: r3(pearson(p, e)),
-      modelJawMean: r3(p.reduce((a, v) => a + v, 0) / p.length),
-      trackedJawMean: r3(t.reduce((a, v) => a + v, 0) / t.length),
-    });
-  }
-  const p = cat(pooled.pred);
-  const t = cat(pooled.tracked);
-  const e = cat(pooled.rms);
-  const meanOf = (key: string) =>
-    r3(clips.reduce((a, c) => a + (c[key] as number), 0) / Math.max(1, clips.length));
-  realSets[dir] = {
-    clips,
+      upperFaceVsTracked: r3(
+        upper.reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0) / upper.length,
+      ),
+      modelJawMean: r3(mean(p)),
+      trackedJawMean: r3(mean(t)),
+    },
+  };
+}
+
+function realSection(items: Predicted[]) {
+  const clips = items.map(realClip);
+  const p = cat(clips.map((c) => c.series.p));
+  const t = cat(clips.map((c) => c.series.t));
+  const e = cat(clips.map((c) => c.series.e));
+  const meanOf = (
+    key: 'modelVsTracked' | 'modelVsEnergy' | 'energyVsTracked' | 'upperFaceVsTracked',
+  ) => r3(clips.reduce((a, c) => a + c.row[key], 0) / Math.max(1, clips.length));
+  return {
+    clips: clips.map((c) => c.row),
     pooled: {
       frames: p.length,
-      jawOpenVsTrackedR: {
-        model: r3(pearson(p, t)),
-        baseline: r3(pearson(e, t)),
-        baselineBestLag: r3(bestLag(e, t)),
-      },
+      jawOpenVsTrackedR: { model: r3(pearson(p, t)), baseline: r3(pearson(e, t)) },
       modelJawOpenVsEnergyR: r3(pearson(p, e)),
     },
     meanPerClip: {
       jawOpenVsTrackedR: { model: meanOf('modelVsTracked'), baseline: meanOf('energyVsTracked') },
       modelJawOpenVsEnergyR: meanOf('modelVsEnergy'),
+      upperFaceVsTrackedR: meanOf('upperFaceVsTracked'),
     },
   };
 }
-await model.close();
 
+async function measure(dir: string | undefined, synthetic: Session[], real: Session[][]) {
+  const { version, sets } = await predictAll(dir, [synthetic, ...real]);
+  const [synth = [], ...realSets] = sets;
+  return {
+    version,
+    syntheticHeldoutVoices: syntheticSection(synth),
+    real: Object.fromEntries(realSets.map((items, i) => [values.real?.[i], realSection(items)])),
+  };
+}
+
+const synthetic = (await loadShards(values.heldout)).filter((s) => s.meta.kind === 'speech');
+const real = await Promise.all((values.real ?? []).map(loadShards));
+const main = await measure(values.model, synthetic, real);
+const compared = values.compare ? await measure(values.compare, synthetic, real) : undefined;
+const args = [
+  `--heldout ${values.heldout}`,
+  ...(values.real ?? []).map((r) => `--real ${r}`),
+  ...(values.compare ? [`--compare ${values.compare}`] : []),
+  ...(values.write ? ['--write'] : []),
+];
 const metrics = {
   measuredAt: new Date().toISOString(),
-  command: `node --import tsx scripts/train/eval-motion.ts --heldout ${values.heldout}${(values.real ?? []).map((r) => ` --real ${r}`).join('')}${values.write ? ' --write' : ''}`,
+  command: `node --import tsx scripts/train/eval-motion.ts ${args.join(' ')}`,
   baseline:
     'energy: RMS of the 40 ms around each frame, same frames, same run (correlation is scale-free; MAE uses a least-squares fit of RMS to the truth)',
-  syntheticHeldoutVoices: synthetic,
-  real: realSets,
+  syntheticHeldoutVoices: main.syntheticHeldoutVoices,
+  real: main.real,
+  ...(compared
+    ? {
+        compared: {
+          version: compared.version,
+          note: 'the previous model, measured in the same run on the same sessions',
+          syntheticHeldoutVoices: compared.syntheticHeldoutVoices,
+          real: compared.real,
+        },
+      }
+    : {}),
 };
 console.log(JSON.stringify(metrics, null, 1));
 if (values.write) {

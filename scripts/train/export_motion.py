@@ -4,7 +4,10 @@ onnxruntime against PyTorch, writes the manifest and the parity fixture.
   python3 scripts/train/export_motion.py --checkpoint data/motion/run/checkpoint.pt \
       --train-info data/motion/run/train.json --out-dir models/motion \
       --parity-mel <mel.npy of test/fixtures/speech/jfk.wav from `facecast features`> \
-      --parity-out test/fixtures/motion/jfk_expected.npy
+      --parity-out test/fixtures/motion/jfk_expected.npy --terms ../shared/fixtures/terms.tsv
+
+The manifest's `training.sources` lists every real clip trained or validated on with its terms
+(from the fixtures' terms.tsv), the synthetic voices, and the held-out sources kept out.
 
 The manifest's `metrics` are filled afterwards by scripts/train/eval-motion.ts, which measures
 the exported model through the TypeScript runtime.
@@ -42,7 +45,9 @@ def main():
     p.add_argument("--checkpoint", required=True)
     p.add_argument("--train-info", required=True, nargs="+", help="train.json of each training stage, in order")
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--version", default="1.0.0")
+    p.add_argument("--version", default="2.0.0")
+    p.add_argument("--terms", required=True, help="the fixtures' terms.tsv (file, terms, repo, commit)")
+    p.add_argument("--heldout", default="test/fixtures/heldout/heldout.json")
     p.add_argument("--parity-mel", required=True)
     p.add_argument("--parity-out", required=True)
     a = p.parse_args()
@@ -167,7 +172,8 @@ def main():
             "tokensPerSequence": info["tokens"],
             "seed": info["seed"],
             "torch": info["torch"],
-            "machine": "2-core CPU shared with other jobs (load average 8-13 during training), no GPU",
+            "machine": "2-core CPU shared with other jobs (load average 8-30 during training), no GPU",
+            "sources": training_sources(stages, a.terms, a.heldout),
         },
         "parity": {
             "fixture": "test/fixtures/speech/jfk.wav",
@@ -181,6 +187,48 @@ def main():
         json.dump(manifest, f, indent=2)
         f.write("\n")
     print(f"wrote {path} ({len(data) / 1e6:.2f} MB) and {manifest_path}")
+
+
+def read_terms(path):
+    """terms.tsv rows by file stem: {file, terms, repo, commit}."""
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) >= 4:
+                stem = os.path.splitext(os.path.basename(cols[0]))[0]
+                rows[stem] = {"file": cols[0], "terms": cols[1], "repo": cols[2], "commit": cols[3]}
+    return rows
+
+
+def training_sources(stages, terms_path, heldout_path):
+    """The real clips (with their terms), the synthetic voices, and what was held out."""
+    terms = read_terms(terms_path)
+    info = stages[-1]
+
+    def clip(name, role):
+        stem = os.path.splitext(name)[0]
+        row = terms.get(stem, {"file": name, "terms": "see the fixtures' SOURCES.md", "repo": None, "commit": None})
+        return {**row, "role": role}
+
+    real = [clip(c, "train") for c in info.get("real_clips", [])]
+    real += [clip(c, "validation (held-out speaker, model selection only)") for c in info.get("real_val_clips", [])]
+    with open(heldout_path) as f:
+        heldout = json.load(f)["sources"]
+    return {
+        "real": real,
+        "synthetic": {
+            "engines": [
+                "espeak-ng (@echogarden/espeak-ng-emscripten, GPL-3.0): generated speech, ~15 languages, many timbre variants",
+                "flite 2.2 (Debian package; CMU voices kal, kal16, awb, slt; rms held out): generated English speech",
+            ],
+            "terms": "generated here by the data scripts; no third-party recordings",
+            "hours": round(info["train_hours"], 3),
+        },
+        "heldoutExcluded": heldout,
+    }
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Trains the facecast motion model on CPU within a wall-clock budget.
 
-  nice -n 10 python3 scripts/train/train_motion.py \
-      --data data/motion/synth/train --val-data data/motion/synth/heldout \
-      [--real data/motion/real --real-weight 0.15] --minutes 90 --out data/motion/run
+  OMP_NUM_THREADS=1 nice -n 10 python3 scripts/train/train_motion.py \
+      --data data/motion/synth/train --real data/motion/real-train --real-weight 0.6 \
+      --val-speakers talk_mimictalk_Trump_10s,video_videoretalking_1 --minutes 20 --out data/motion/run
 
-Validation for model selection uses sessions of the *training* voices held aside (never the
-held-out voices, which are the test set). Writes <out>/checkpoint.pt and <out>/train.json.
+Validation for model selection: synthetic sessions of the *training* voices held aside (never
+the held-out voices) and every session of the real `--val-speakers` (whole speakers, clean copy
+only; none of their copies is trained on). The held-out fixture sources never reach the shards
+(scripts/data/real.ts skips them). Writes <out>/checkpoint.pt and <out>/train.json.
 """
 
 import argparse
@@ -32,11 +34,12 @@ def main():
     p.add_argument("--real", nargs="*", default=[])
     p.add_argument("--real-weight", type=float, default=0.15, help="share of batches' sequences from real data")
     p.add_argument("--val-sessions", type=int, default=60)
+    p.add_argument("--val-speakers", default="", help="comma-separated real speakers kept for validation")
     p.add_argument("--minutes", type=float, default=90)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--tokens", type=int, default=160)
     p.add_argument("--lr", type=float, default=1.5e-3)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--d", type=int, default=64)
     p.add_argument("--layers", type=int, default=4)
@@ -59,22 +62,27 @@ def main():
     order = rng.permutation(len(synth))
     val = [synth[i] for i in order[: a.val_sessions]]
     train = [synth[i] for i in order[a.val_sessions :]]
-    real = [s for d in a.real for s in load_sessions(d)]
+    val_speakers = {v for v in a.val_speakers.split(",") if v}
+    real_all = [s for d in a.real for s in load_sessions(d)]
+    real = [s for s in real_all if s.meta.get("speaker") not in val_speakers]
+    real_val = [s for s in real_all if s.meta.get("speaker") in val_speakers and s.meta.get("copy", 0) == 0]
     print(f"train sessions {len(train)} ({sum(s.frames for s in train) / 25 / 3600:.2f} h), "
-          f"val {len(val)}, real {len(real)} ({sum(s.frames for s in real) / 25 / 60:.1f} min)", flush=True)
+          f"val {len(val)}, real {len(real)} ({sum(s.frames for s in real) / 25 / 60:.1f} min), "
+          f"real val {len(real_val)} ({sum(s.frames for s in real_val) / 25 / 60:.2f} min)", flush=True)
 
     model = MotionNet(d=a.d, heads=a.heads, layers=a.layers, ffn=a.ffn, window=a.window)
     if a.init:
         model.load_state_dict(torch.load(a.init)["model"])
     else:
-        all_mel = torch.cat([s.mel for s in train[:400]])
+        all_mel = torch.cat([s.mel for s in train[:200] + real])
         loud = all_mel[all_mel.mean(1) > -18]
         model.mel_mean.copy_(loud.mean(0))
         model.mel_std.copy_(loud.std(0).clamp_min(0.5))
 
-    # Per-channel loss weights: importance / variance of the supervised targets.
-    t = torch.cat([s.targets for s in train[:400]])
-    m = torch.cat([s.mask for s in train[:400]])
+    # Per-channel loss weights: importance / variance of the supervised targets (synthetic and
+    # real: brows and eye squint/wide are supervised by the real clips only).
+    t = torch.cat([s.targets for s in train[:400] + real])
+    m = torch.cat([s.mask for s in train[:400] + real])
     var = ((t - (t * m).sum(0) / m.sum(0).clamp_min(1)) ** 2 * m).sum(0) / m.sum(0).clamp_min(1)
     # Variance floors keep near-constant channels (always 0 in synthetic speech) from dominating.
     floor = torch.full((N_OUT,), 5e-3)
@@ -122,15 +130,15 @@ def main():
         opt.step()
         step += 1
         if step % a.eval_every == 0:
-            v = evaluate(model, val, weights)
+            v = validate(model, val, real_val, weights)
             history.append({"step": step, "minutes": elapsed / 60, "lr": lr, "train_loss": loss.item(), **v})
             print(f"step {step} {elapsed / 60:.1f} min lr {lr:.2e} loss {loss.item():.4f} "
-                  f"val {v['val_loss']:.4f} jaw r {v['val_jaw_r']:.3f}", flush=True)
+                  f"val {v['val_loss']:.4f} jaw r {v['val_jaw_r']:.3f} real jaw r {v.get('real_val_jaw_r', float('nan')):.3f}", flush=True)
             if v["val_loss"] < best:
                 best = v["val_loss"]
                 torch.save({"model": model.state_dict(), "config": model.config, "step": step}, os.path.join(a.out, "checkpoint.pt"))
     # A last validation at the end (short runs may not reach the periodic one).
-    v = evaluate(model, val, weights)
+    v = validate(model, val, real_val, weights)
     history.append({"step": step, "minutes": (time.time() - start) / 60, "final": True, **v})
     print(f"final step {step}: val {v['val_loss']:.4f} jaw r {v['val_jaw_r']:.3f}", flush=True)
     if v["val_loss"] < best:
@@ -147,6 +155,9 @@ def main():
         "data": a.data,
         "real": a.real,
         "real_weight": a.real_weight if real else 0,
+        "val_speakers": sorted(val_speakers),
+        "real_clips": sorted({s.meta.get("clip") for s in real}),
+        "real_val_clips": sorted({s.meta.get("clip") for s in real_val}),
         "init": a.init,
         "lr": a.lr,
         "aperture_loss": True,
@@ -154,6 +165,7 @@ def main():
         "closure_boost": a.closure_boost,
         "train_hours": sum(s.frames for s in train) / 25 / 3600,
         "real_minutes": sum(s.frames for s in real) / 25 / 60,
+        "real_clean_minutes": sum(s.frames for s in real if s.meta.get("copy", 0) == 0) / 25 / 60,
         "epochs": step * a.batch * a.tokens / max(1, sum(s.frames for s in train) + sum(s.frames for s in real)),
         "torch": torch.__version__,
         "config": model.config,
@@ -185,6 +197,16 @@ def masked_loss(out, y, mk, weights, aperture_weight, closure_boost=4.0, seal_we
         bce = -(seal_t * torch.log(seal_p) + (1 - seal_t) * torch.log(1 - seal_p))
         total = total + seal_weight * (bce * defined).sum()
     return total / denom
+
+
+def validate(model, synth_val, real_val, weights):
+    """Synthetic and real validation; the selection loss is their mean when both exist."""
+    v = evaluate(model, synth_val, weights)
+    if not real_val:
+        return v
+    r = evaluate(model, real_val, weights)
+    return {"val_loss": (v["val_loss"] + r["val_loss"]) / 2, "val_jaw_r": v["val_jaw_r"],
+            "synth_val_loss": v["val_loss"], "real_val_loss": r["val_loss"], "real_val_jaw_r": r["val_jaw_r"]}
 
 
 def evaluate(model, sessions, weights):

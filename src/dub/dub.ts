@@ -1,42 +1,28 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import {
-  BLENDSHAPE_COUNT,
-  type ControlsFrame,
-  neutralFrame,
-  setBlendshapeVector,
-} from '../controls/index.ts';
+import { BLENDSHAPE_COUNT } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { FACE_VERTEX_COUNT, type FaceLandmarker, type FaceModel } from '../face/index.ts';
 import { Mp4Writer } from '../media/index.ts';
 import type { MotionModel } from '../motion/index.ts';
-import { MAX_RENDER_SIZE, MIN_RENDER_SIZE, Renderer } from '../render/index.ts';
-import { blendCrop, type CropSquare, copyFrame } from './composite.ts';
+import { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from '../render/index.ts';
+import { copyFrame } from './composite.ts';
 import { DubError } from './errors.ts';
-import {
-  FrameGeometry,
-  innerLipGap,
-  lowerFaceWeights,
-  mouthAnchor,
-  scalePose,
-} from './geometry.ts';
+import { scalePose } from './geometry.ts';
 import { inspectDubInputs } from './inputs.ts';
-import { LowerFaceMask } from './mask.ts';
 import { MouthTrack, openingScale } from './mouth-track.ts';
 import {
-  CROP_DROP_INTER_OCULAR,
   CROP_INTER_OCULAR,
   DUB_DEFAULTS,
   type DubOptions,
   type DubProgress,
   type DubRequest,
   dubRequestSchema,
-  MASK_FEATHER_INTER_OCULAR,
-  MASK_GROW_INTER_OCULAR,
 } from './options.ts';
 import { type FitMode, outputFrameCount, videoFrameAt } from './plan.ts';
 import { SourceFrameReader } from './reader.ts';
+import { LowerFaceReanimator } from './reanimate.ts';
 import { dubStrength, type PassThroughRange, passThroughRanges, STATUS_ID } from './segments.ts';
 import { buildTimeline, type SourceTimeline } from './timeline.ts';
 import { TRACK_PASS_DEFAULTS, type TrackPassResult, trackSource } from './track.ts';
@@ -313,7 +299,7 @@ async function renderPass(input: RenderPassInput): Promise<{
   );
   const mouth = input.mouth;
   let writer: Mp4Writer | undefined;
-  let renderer: Renderer | undefined;
+  const reanimator = new LowerFaceReanimator(model, renderSize);
   try {
     writer = await Mp4Writer.open(input.outPath, {
       width,
@@ -328,15 +314,8 @@ async function renderPass(input: RenderPassInput): Promise<{
         : error;
     });
     const out = new Uint8Array(width * height * 3);
-    const vertexWeights = lowerFaceWeights(model);
-    const geometry = new FrameGeometry(model);
-    const mask = new LowerFaceMask(model, vertexWeights, renderSize);
     const landmarks = new Float32Array(FACE_VERTEX_COUNT * 2);
     const audioWeights = new Float32Array(BLENDSHAPE_COUNT);
-    const sourceWeights = new Float32Array(BLENDSHAPE_COUNT);
-    const srcOut = new Float32Array(FACE_VERTEX_COUNT * 3);
-    const tgtOut = new Float32Array(FACE_VERTEX_COUNT * 3);
-    const controls: ControlsFrame = neutralFrame();
     let previousVideoFrame = -1;
 
     for (let k = 0; k < frames; k++) {
@@ -361,52 +340,26 @@ async function renderPass(input: RenderPassInput): Promise<{
         timings.motion += performance.now() - t;
         t = performance.now();
         const record = await store.read(s);
-        sourceWeights.set(record.weights);
         for (let i = 0; i < landmarks.length; i++)
           landmarks[i] = (record.landmarks[i] as number) * scale;
-        widenInnerLips(model, landmarks, INNER_LIP_WIDEN);
-        const pose = scalePose(record.pose, scale);
-        const identity = tracked.identities[tracked.shots[s] as number] as Float32Array;
-        geometry.update(identity, landmarks, sourceWeights, audioWeights, share, pose);
-        const anchor = mouthAnchor(model, geometry.source, 3);
-        const side = Math.max(renderSize, Math.ceil(CROP_INTER_OCULAR * anchor.interOcularPx));
-        const crop: CropSquare = {
-          x: Math.round(anchor.x - side / 2),
-          y: Math.round(anchor.y + CROP_DROP_INTER_OCULAR * anchor.interOcularPx - side / 2),
-          side,
-        };
-        const reference = {
-          image: { width: input.sourceWidth, height: input.sourceHeight, data: rgb },
-          identity: geometry.identity,
-          weights: sourceWeights,
-          pose,
-          crop: { x: crop.x, y: crop.y, width: side, height: side },
-        };
-        if (renderer) renderer.setReference(reference);
-        else renderer = Renderer.create(model, reference, { size: renderSize });
-        setBlendshapeVector(controls, geometry.frameWeights);
-        const rendered = renderer.render(controls, { vertices: geometry.target });
-        const k2 = renderSize / side;
-        toCrop(geometry.source, crop, k2, srcOut);
-        toCrop(geometry.target, crop, k2, tgtOut);
-        const iodOut = anchor.interOcularPx * k2;
-        mask.build(
-          srcOut,
-          tgtOut,
-          MASK_GROW_INTER_OCULAR * iodOut,
-          MASK_FEATHER_INTER_OCULAR * iodOut,
+        const done = reanimator.reanimate(
+          {
+            rgb,
+            width: input.sourceWidth,
+            height: input.sourceHeight,
+            landmarks,
+            weights: record.weights,
+            pose: scalePose(record.pose, scale),
+            identity: tracked.identities[tracked.shots[s] as number] as Float32Array,
+          },
+          audioWeights,
+          share,
+          out,
+          width,
+          height,
         );
-        blendCrop(out, width, height, rendered.composite.data, mask.values, renderSize, crop);
         timings.render += performance.now() - t;
-        info = {
-          ...info,
-          dubbed: true,
-          crop,
-          mask: mask.values,
-          sizePx: renderSize,
-          mouthGap: innerLipGap(model, geometry.target, 3) / anchor.interOcularPx,
-          sourceMouthGap: innerLipGap(model, geometry.source, 3) / anchor.interOcularPx,
-        };
+        info = { ...info, dubbed: true, ...done };
       }
       o.onFrame?.(info);
       t = performance.now();
@@ -434,43 +387,9 @@ async function renderPass(input: RenderPassInput): Promise<{
       timingsMs: timings,
     };
   } finally {
-    renderer?.close();
+    reanimator.close();
     await reader.close();
     await writer?.close();
-  }
-}
-
-/**
- * The detector's inner-lip contour sits inside the visible opening (it under-reports how far
- * the mouth is open: teeth show between it and the lips). Moving each inner-lip point of the
- * source away from its partner by this share of their gap puts those teeth pixels inside the
- * opening, which collapses when the new mouth closes, instead of on the lips, which would
- * carry them along as a light line between closed lips.
- */
-const INNER_LIP_WIDEN = 0.15;
-
-/** Widens the inner-lip gap of 468 × (x, y) landmarks in place (corners stay). */
-function widenInnerLips(model: FaceModel, landmarks: Float32Array, share: number): void {
-  const upper = model.sets.lipsUpperInner;
-  const lower = model.sets.lipsLowerInner;
-  for (let k = 1; k + 1 < upper.length; k++) {
-    const u = (upper[k] as number) * 2;
-    const l = (lower[k] as number) * 2;
-    const dx = (landmarks[l] as number) - (landmarks[u] as number);
-    const dy = (landmarks[l + 1] as number) - (landmarks[u + 1] as number);
-    landmarks[u] = (landmarks[u] as number) - share * dx;
-    landmarks[u + 1] = (landmarks[u + 1] as number) - share * dy;
-    landmarks[l] = (landmarks[l] as number) + share * dx;
-    landmarks[l + 1] = (landmarks[l + 1] as number) + share * dy;
-  }
-}
-
-/** Mesh px (x, y, depth) → render-grid px of the crop. */
-function toCrop(points: Float32Array, crop: CropSquare, k: number, out: Float32Array): void {
-  for (let i = 0; i < points.length; i += 3) {
-    out[i] = ((points[i] as number) - crop.x) * k;
-    out[i + 1] = ((points[i + 1] as number) - crop.y) * k;
-    out[i + 2] = (points[i + 2] as number) * k;
   }
 }
 

@@ -1,6 +1,11 @@
 import { decodeAudioFile } from '../audio/index.ts';
 import { throwIfAborted } from '../core/index.ts';
-import { type FaceLandmarker, lipSyncCorrelation, speechEnvelopeDb } from '../face/index.ts';
+import {
+  type FaceLandmarker,
+  lipSyncCorrelation,
+  measureMouth,
+  speechEnvelopeDb,
+} from '../face/index.ts';
 import { openVideoFrames } from '../media/index.ts';
 
 /** Measurement rate of {@link mouthOpening}: the Controls rate. */
@@ -8,9 +13,9 @@ const MEASURE_FPS = 25;
 
 /**
  * The mouth opening per 40 ms frame of a video, straight from the landmark detector (no
- * fitting, nothing of the dubbing pipeline): the mean inner-lip gap at landmarks 13/14,
- * 82/87, 312/317 over the eye-corner distance 33–263 (the faces issue's lip-gap measure);
- * NaN where no face is found.
+ * fitting, nothing of the dubbing pipeline): src/face `measureMouth(...).gap`, the mean
+ * inner-lip gap over the eye-corner distance (the faces issue's lip-gap measure); NaN where
+ * no face is found.
  *
  * @param landmarker Loaded in video mode.
  */
@@ -36,12 +41,7 @@ export async function mouthOpening(
       gaps.push(Number.NaN);
       continue;
     }
-    const d = (a: number, b: number) =>
-      Math.hypot(
-        (lm[a * 3] as number) - (lm[b * 3] as number),
-        (lm[a * 3 + 1] as number) - (lm[b * 3 + 1] as number),
-      );
-    gaps.push((d(13, 14) + d(82, 87) + d(312, 317)) / 3 / d(33, 263));
+    gaps.push(measureMouth(lm).gap);
   }
   return Float64Array.from(gaps);
 }

@@ -1,3 +1,4 @@
+export { copyFrame } from './composite.ts';
 export { type DubModels, type DubResult, type DubTimings, dubVideo } from './dub.ts';
 export { Dubber, type DubberOptions } from './dubber.ts';
 export { DubError, type DubErrorCode } from './errors.ts';
@@ -25,6 +26,25 @@ export {
   dubRequestSchema,
 } from './options.ts';
 export { FIT_MODES, type FitMode, fitModeSchema, outputFrameCount, videoFrameAt } from './plan.ts';
-export { FRAME_STATUSES, type FrameStatus, type PassThroughRange } from './segments.ts';
+export {
+  type InteriorPainter,
+  type InteriorPaintInput,
+  LowerFaceReanimator,
+  type ReanimateResult,
+  type ReanimateSource,
+  widenInnerLips,
+} from './reanimate.ts';
+export {
+  FRAME_STATUSES,
+  type FrameStatus,
+  type PassThroughRange,
+  STATUS_ID,
+} from './segments.ts';
 export { buildTimeline, type SourceTimeline } from './timeline.ts';
-export { TRACK_PASS_DEFAULTS, type TrackPassOptions } from './track.ts';
+export {
+  TRACK_PASS_DEFAULTS,
+  type TrackPassOptions,
+  type TrackPassResult,
+  trackSource,
+} from './track.ts';
+export { type TrackRecord, TrackStore } from './track-store.ts';

@@ -46,7 +46,8 @@ export interface DubFrameInfo {
 }
 
 /** How a dub runs; every field has a default ({@link DUB_DEFAULTS}, {@link TRACK_PASS_DEFAULTS}). */
-export interface DubOptions extends Omit<TrackPassOptions, 'signal' | 'onProgress'> {
+export interface DubOptions
+  extends Omit<TrackPassOptions, 'signal' | 'onProgress' | 'onDecodedFrame'> {
   signal?: AbortSignal;
   onProgress?: (progress: DubProgress) => void;
   /** Called for every output frame with what was done to it (diagnostics, tests). */

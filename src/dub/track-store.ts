@@ -44,6 +44,14 @@ export class TrackStore {
     return new TrackStore(path, await open(path, 'w+'));
   }
 
+  /** Opens an existing track file to read (a video avatar's `track.bin`). */
+  static async open(path: string): Promise<TrackStore> {
+    const file = await open(path, 'r').catch((cause: unknown) => {
+      throw new DubError('DUB_TRACK_CORRUPT', `cannot open the track file ${path}`, { cause });
+    });
+    return new TrackStore(path, file);
+  }
+
   /** Records written so far. */
   get records(): number {
     return this.#written;
@@ -82,12 +90,15 @@ export class TrackStore {
     };
   }
 
-  /** Closes and deletes the file. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Closes the file and deletes it (a scratch file), unless `keep` (a video avatar's track,
+   * or a file opened to read). Idempotent.
+   */
+  async close(options: { keep?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await this.#file.close().catch(() => undefined);
-    await rm(this.path, { force: true });
+    if (!options.keep) await rm(this.path, { force: true });
   }
 
   #check(): void {

@@ -9,8 +9,8 @@ import {
   interOcularPx,
   type TrackedFrame,
 } from '../face/index.ts';
-import { openVideoFrames } from '../media/index.ts';
-import { type FacePlacement, faceJumped, thumbnail, thumbnailDistance } from './cuts.ts';
+import { openVideoFrames, thumbnail, thumbnailDistance, type VideoFrame } from '../media/index.ts';
+import { type FacePlacement, faceJumped } from './cuts.ts';
 import { DubError } from './errors.ts';
 import { STATUS_ID } from './segments.ts';
 import type { TrackStore } from './track-store.ts';
@@ -38,6 +38,8 @@ export interface TrackPassOptions {
   signal?: AbortSignal;
   /** Called after each source frame. */
   onProgress?: (framesDone: number, framesExpected: number | undefined) => void;
+  /** Called with each decoded frame at tracking size, awaited (a video avatar stores them). */
+  onDecodedFrame?: (frame: VideoFrame) => Promise<void> | void;
 }
 
 export const TRACK_PASS_DEFAULTS = Object.freeze({
@@ -180,6 +182,7 @@ export async function trackSource(
       );
     }
     times.push(frame.timeMs);
+    await options.onDecodedFrame?.(frame);
     const repeated = previousRgb !== undefined && Buffer.from(frame.rgb).equals(previousRgb);
     thumb = thumbnail(frame.rgb, frame.width, frame.height, thumb);
     if (!tracker || (previousThumb && thumbnailDistance(thumb, previousThumb) > o.cutThreshold)) {

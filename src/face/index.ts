@@ -53,6 +53,17 @@ export {
   VERTEX_SET_NAMES,
   type VertexSetName,
 } from './model.ts';
+export {
+  type ClosedMouth,
+  classifyMouth,
+  closeMouth,
+  LIP_GAP_PAIRS,
+  MOUTH_STATE_THRESHOLDS,
+  type MouthMeasure,
+  type MouthState,
+  measureMouth,
+  meshMouth,
+} from './mouth.ts';
 export { OneEuroFilter, type OneEuroParams } from './one-euro.ts';
 export {
   anglesFromRotation,

@@ -1,12 +1,21 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Config, Human, Result } from '@vladmandic/human';
-import { AbortedError, throwIfAborted } from '../core/index.ts';
+import { throwIfAborted } from '../core/index.ts';
+import { thumbnail, thumbnailDistance } from '../media/index.ts';
+import { DETECTOR_SIZE, decodeDetections, detectorAnchors } from './blazeface.ts';
+import { BodyDetector, type DetectedBody } from './body.ts';
+import { resizeGrid, sampleRgb } from './crop.ts';
 import { FaceError } from './errors.ts';
-import { LANDMARK_COUNT } from './model.ts';
-import { BODY_KEYPOINT_NAMES, type BodyKeypoint, type PixelBox } from './profile.ts';
+import { type FaceRoi, runFaceMesh } from './face-mesh.ts';
+import {
+  DEFAULT_LANDMARK_MODEL_DIR,
+  LandmarkRunners,
+  type LandmarkSessions,
+  loadLandmarkSessions,
+} from './landmark-models.ts';
+import { FACE_VERTEX_COUNT } from './model.ts';
+import type { PixelBox } from './profile.ts';
+import { roiFromDetection, roiFromLandmarks, roiOverlap } from './roi.ts';
+
+export type { DetectedBody } from './body.ts';
 
 /** An 8-bit RGB image, rows top to bottom, 3 bytes per pixel. */
 export interface RgbImage {
@@ -19,16 +28,10 @@ export interface RgbImage {
 /** One face the detector found. */
 export interface DetectedFace {
   box: PixelBox;
-  /** Detector confidence in [0, 1]. */
+  /** The face mesh's confidence that its crop holds a face, in [0, 1]. */
   score: number;
   /** 478 × (x_px, y_px, z): 468 mesh points then 5 per iris (left 468–472, right 473–477). */
   landmarks: Float32Array;
-}
-
-export interface DetectedBody {
-  score: number;
-  /** The 17 MoveNet keypoints (every one, with its score). */
-  keypoints: BodyKeypoint[];
 }
 
 /** Per-call options of {@link FaceLandmarker.detect}. */
@@ -48,16 +51,27 @@ export interface Detection {
 export interface LandmarkerOptions {
   /** Most faces reported per image. Default 5. */
   maxFaces?: number;
-  /** Face detector confidence threshold in [0, 1]. Default 0.5. */
+  /** Face detector and face-mesh confidence threshold in [0, 1]. Default 0.5. */
   minFaceScore?: number;
-  /** Also run the body keypoint model (MoveNet Lightning). Default true. */
+  /** Also run the body keypoint model (MoveNet Lightning, via Human on tfjs-wasm). Default true. */
   body?: boolean;
   /**
-   * Video mode: let Human reuse the previous frame's face box (it re-runs the box detector
-   * every few frames or when the image changes) — faster and steadier on video; photos use
-   * a fresh detection every call. Default false.
+   * Video mode: each face is tracked — the next frame's face crop comes from this frame's
+   * landmarks — and the face detector runs only on the first frame, when a face is lost, on a
+   * cut, and every `detectEvery` frames (to find new faces). Photo mode detects afresh every
+   * call. Default false.
    */
   video?: boolean;
+  /** Video mode: run the face detector at least every this many frames. Default 10. */
+  detectEvery?: number;
+  /** Video mode: a cut is a mean grey-level change of the 16×16 thumbnail above this (0–255). Default 28. */
+  cutThreshold?: number;
+  /** Video mode: the next crop's side over the landmarks' extent (MediaPipe: 1.5). Default 1.5. */
+  trackScale?: number;
+  /** Folder of the ONNX face models. Default: models/face-landmarks of this checkout. */
+  modelDir?: string;
+  /** onnxruntime threads per model run. Default 1 (frames decode and fit in parallel with it). */
+  threads?: number;
   signal?: AbortSignal;
 }
 
@@ -66,191 +80,29 @@ export const LANDMARKER_DEFAULTS = Object.freeze({
   minFaceScore: 0.5,
   body: true,
   video: false,
+  detectEvery: 10,
+  cutThreshold: 28,
+  trackScale: 1.5,
+  threads: 1,
 });
 
-const require = createRequire(import.meta.url);
+type Settings = Required<Omit<LandmarkerOptions, 'signal' | 'modelDir'>>;
 
-interface HumanModule {
-  Human: new (config?: Partial<Config>) => Human;
-}
-
-let humanModule: HumanModule | undefined;
-let routerRegistered = false;
-
-/**
- * Human's Node builds are listed in its package.json "exports" without the leading "./"
- * that Node requires, so `@vladmandic/human/dist/human.node-wasm.js` cannot be imported
- * by name. Its default Node entry (`dist/human.node.js`, the tfjs-node build, which cannot
- * install here) sits in the same folder, so we resolve that entry and load its wasm sibling.
- */
-function loadHumanModule(): HumanModule {
-  if (!humanModule) {
-    const nodeEntry = require.resolve('@vladmandic/human');
-    humanModule = require(join(dirname(nodeEntry), 'human.node-wasm.js')) as HumanModule;
-  }
-  return humanModule;
-}
-
-/** Folder of Human's bundled models (blazeface, facemesh, iris, movenet…), inside the npm package. */
-function humanModelsDir(): string {
-  return join(dirname(dirname(require.resolve('@vladmandic/human'))), 'models');
-}
-
-/** tfjs-backend-wasm's .wasm binaries, from its installed dist folder. */
-function wasmDir(): string {
-  return `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`;
+/** Counters since load: how often each model ran. */
+export interface LandmarkerStats {
+  frames: number;
+  detectorRuns: number;
+  meshRuns: number;
+  cuts: number;
+  lost: number;
 }
 
 /**
- * Node's fetch has no file:// support and tfjs has no file handler without tfjs-node, so
- * facecast registers a tfjs load router that reads `file://…/model.json` and its weight
- * shards from disk. Human's loader accepts model paths starting with `file:` unchanged.
- */
-function registerFileRouter(human: Human): void {
-  if (routerRegistered) return;
-  routerRegistered = true;
-  human.tf.io.registerLoadRouter((url: string | string[]) => {
-    const first = Array.isArray(url) ? url[0] : url;
-    if (typeof first !== 'string' || !first.startsWith('file://')) return null;
-    const path = fileURLToPath(first);
-    return {
-      async load() {
-        const json = JSON.parse(await readFile(path, 'utf8')) as {
-          modelTopology: object;
-          format?: string;
-          generatedBy?: string;
-          convertedBy?: string;
-          signature?: object;
-          userDefinedMetadata?: Record<string, unknown>;
-          weightsManifest: { paths: string[]; weights: object[] }[];
-        };
-        const specs: object[] = [];
-        const shards: Buffer[] = [];
-        for (const group of json.weightsManifest) {
-          specs.push(...group.weights);
-          for (const shard of group.paths) shards.push(await readFile(join(dirname(path), shard)));
-        }
-        const all = Buffer.concat(shards);
-        return {
-          modelTopology: json.modelTopology,
-          format: json.format,
-          generatedBy: json.generatedBy,
-          convertedBy: json.convertedBy,
-          signature: json.signature,
-          userDefinedMetadata: json.userDefinedMetadata,
-          weightSpecs: specs,
-          weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-        } as never;
-      },
-    };
-  });
-}
-
-interface HumanModuleWithEnv extends HumanModule {
-  env: { initial: boolean };
-}
-
-/**
- * Human keeps its loaded models in module-level variables shared by every Human instance of
- * the process (and its face-box cache for video), so facecast runs one shared instance:
- * handles are reference-counted and the last `close()` disposes the models and marks Human's
- * environment as fresh, so a later load really reloads them.
- */
-interface Engine {
-  human: Human;
-  handles: number;
-  queue: Promise<unknown>;
-}
-let engine: Promise<Engine> | undefined;
-
-async function acquireEngine(): Promise<Engine> {
-  if (!engine) {
-    engine = (async () => {
-      const { Human: HumanClass } = loadHumanModule();
-      const human = new HumanClass({
-        ...BASE_CONFIG,
-        wasmPath: wasmDir(),
-        modelBasePath: `file://${humanModelsDir()}/`,
-      } as Partial<Config>);
-      registerFileRouter(human);
-      await human.load();
-      // Human resolves the backend lazily; do it now so the first detect() is not slower.
-      await human.init();
-      return { human, handles: 0, queue: Promise.resolve() };
-    })();
-    engine.catch(() => {
-      engine = undefined;
-    });
-  }
-  const e = await engine;
-  e.handles++;
-  return e;
-}
-
-async function releaseEngine(e: Engine): Promise<void> {
-  e.handles--;
-  if (e.handles > 0) return;
-  await e.queue;
-  if (e.handles > 0) return;
-  engine = undefined;
-  const models = e.human.models.models as unknown as Record<
-    string,
-    { dispose?: () => void } | null
-  >;
-  for (const model of Object.values(models)) model?.dispose?.();
-  e.human.models.reset();
-  (loadHumanModule() as HumanModuleWithEnv).env.initial = true;
-}
-
-/** Human configuration shared by every call; per-call parts are in {@link modeConfig}. */
-const BASE_CONFIG = {
-  backend: 'wasm',
-  debug: false,
-  async: true,
-  warmup: 'none',
-  cacheModels: false,
-  filter: { enabled: false },
-  face: {
-    enabled: true,
-    detector: { rotation: true, return: false },
-    mesh: { enabled: true },
-    iris: { enabled: true, skipFrames: 0, skipTime: 0 },
-    emotion: { enabled: false },
-    description: { enabled: false },
-    antispoof: { enabled: false },
-    liveness: { enabled: false },
-    attention: { enabled: false },
-    gear: { enabled: false },
-  },
-  body: { enabled: true, modelPath: 'movenet-lightning.json', maxDetected: 1, minConfidence: 0 },
-  hand: { enabled: false },
-  object: { enabled: false },
-  gesture: { enabled: false },
-  segmentation: { enabled: false },
-} as const;
-
-/**
- * Per-call configuration. Video mode lets Human reuse the previous frame's face box (its
- * box detector re-runs every 5 frames or when the image changes); photo mode detects afresh.
- */
-function modeConfig(o: Required<Omit<LandmarkerOptions, 'signal'>>): Partial<Config> {
-  const skip = o.video ? { skipFrames: 5, skipTime: 1000 } : { skipFrames: 0, skipTime: 0 };
-  return {
-    cacheSensitivity: o.video ? 0.01 : 0,
-    skipAllowed: o.video,
-    face: {
-      detector: { maxDetected: o.maxFaces, minConfidence: o.minFaceScore, ...skip },
-    },
-    body: { enabled: o.body, ...skip },
-  } as Partial<Config>;
-}
-
-/**
- * Face box, 478 landmarks (468 mesh + iris) and body keypoints from `@vladmandic/human` on
- * the tfjs WASM backend, fully offline: the models come from the npm package on disk and
- * the wasm binaries from @tensorflow/tfjs-backend-wasm. Load once, reuse, `close()` to
- * release (the last handle disposes the models' tensors). Calls are serialised process-wide.
- * Video mode keeps face-box state between calls, so track one video at a time per process.
+ * Face box, 478 landmarks (468 mesh + iris) and body keypoints. The face models (MediaPipe's
+ * BlazeFace, Face Mesh and Iris, converted to ONNX in models/face-landmarks) run on
+ * onnxruntime through src/inference; body keypoints come from Human's MoveNet on tfjs-wasm.
+ * Load once, reuse, `close()` to release. Calls on one landmarker are serialised; in video
+ * mode it keeps its faces' crops between calls, so use one landmarker per video (or `reset()`).
  *
  * @example
  * const landmarker = await FaceLandmarker.load();
@@ -258,74 +110,89 @@ function modeConfig(o: Required<Omit<LandmarkerOptions, 'signal'>>): Partial<Con
  * await landmarker.close();
  */
 export class FaceLandmarker {
-  readonly #engine: Engine;
-  readonly #config: Partial<Config>;
-  readonly #maxFaces: number;
+  readonly #sessions: LandmarkSessions;
+  readonly #runners: LandmarkRunners;
+  readonly #o: Settings;
+  readonly #anchors = detectorAnchors();
+  #body: Promise<BodyDetector> | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #tracks: FaceRoi[] = [];
+  #sinceDetect = Number.POSITIVE_INFINITY;
+  #thumb: Float32Array = new Float32Array(256);
+  #previousThumb: Float32Array | undefined = undefined;
+  readonly #stats: LandmarkerStats = { frames: 0, detectorRuns: 0, meshRuns: 0, cuts: 0, lost: 0 };
 
-  private constructor(engine: Engine, config: Partial<Config>, maxFaces: number) {
-    this.#engine = engine;
-    this.#config = config;
-    this.#maxFaces = maxFaces;
+  private constructor(sessions: LandmarkSessions, o: Settings, body: BodyDetector | undefined) {
+    this.#sessions = sessions;
+    this.#runners = new LandmarkRunners(sessions);
+    this.#o = o;
+    this.#body = body ? Promise.resolve(body) : undefined;
   }
 
   static async load(options: LandmarkerOptions = {}): Promise<FaceLandmarker> {
-    const { signal, ...rest } = options;
+    const { signal, modelDir, ...rest } = options;
     const o = { ...LANDMARKER_DEFAULTS, ...rest };
     throwIfAborted(signal);
-    let e: Engine;
+    let sessions: LandmarkSessions;
     try {
-      e = await acquireEngine();
+      sessions = await loadLandmarkSessions(modelDir ?? DEFAULT_LANDMARK_MODEL_DIR, {
+        intraOpThreads: o.threads,
+        signal,
+      });
     } catch (cause) {
+      if (cause instanceof FaceError) throw cause;
       throw new FaceError(
         'LANDMARKER_FAILED',
         `could not load the face landmark models: ${(cause as Error).message}`,
         { cause },
       );
     }
-    if (signal?.aborted) {
-      await releaseEngine(e);
+    let body: BodyDetector | undefined;
+    try {
+      if (o.body) body = await BodyDetector.load();
       throwIfAborted(signal);
+    } catch (error) {
+      await body?.close();
+      await closeSessions(sessions);
+      throw error;
     }
-    return new FaceLandmarker(e, modeConfig(o), o.maxFaces);
+    return new FaceLandmarker(sessions, o, body);
   }
 
-  /**
-   * Detects faces (largest first) and the body in an RGB image. Calls are serialised:
-   * Human's models are not re-entrant.
-   */
+  /** Detects faces (largest first) and the body in an RGB image. Calls are serialised. */
   detect(image: RgbImage, options: DetectOptions = {}): Promise<Detection> {
     if (this.#closed) {
       return Promise.reject(new FaceError('LANDMARKER_FAILED', 'landmarker is closed'));
     }
-    const config =
-      options.body === undefined
-        ? this.#config
-        : ({
-            ...this.#config,
-            body: { ...this.#config.body, enabled: options.body },
-          } as Partial<Config>);
-    const run = this.#engine.queue.then(() => this.#detect(image, config, options.signal));
-    this.#engine.queue = run.catch(() => undefined);
+    const run = this.#queue.then(() => this.#detect(image, options));
+    this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #detect(
-    image: RgbImage,
-    config: Partial<Config>,
-    signal: AbortSignal | undefined,
-  ): Promise<Detection> {
-    if (signal?.aborted) throw new AbortedError('face detection aborted', { cause: signal.reason });
-    if (image.data.length !== image.width * image.height * 3)
+  /** Video mode: forget the tracked faces (the next call detects afresh). */
+  reset(): void {
+    this.#tracks = [];
+    this.#previousThumb = undefined;
+  }
+
+  toJSON(): LandmarkerStats {
+    return { ...this.#stats };
+  }
+
+  async #detect(image: RgbImage, options: DetectOptions): Promise<Detection> {
+    throwIfAborted(options.signal);
+    const { width, height, data } = image;
+    if (data.length !== width * height * 3)
       throw new RangeError('image data is not width × height × 3 bytes');
-    const { width, height, data } = padToSquarish(image);
-    const human = this.#engine.human;
-    const tf = human.tf;
-    const tensor = tf.tensor3d(data, [height, width, 3], 'int32');
-    let result: Result;
+    const withBody = options.body ?? this.#o.body;
+    const body = withBody ? this.#detectBody(image, options.signal) : undefined;
     try {
-      result = await human.detect(tensor as never, config);
+      const faces = await this.#faces(image);
+      return { faces, body: await body };
     } catch (cause) {
+      await body?.catch(() => undefined);
+      if (cause instanceof FaceError) throw cause;
       throw new FaceError(
         'LANDMARKER_FAILED',
         `face detection failed: ${(cause as Error).message}`,
@@ -333,62 +200,156 @@ export class FaceLandmarker {
           cause,
         },
       );
-    } finally {
-      tensor.dispose();
     }
-    if (typeof result.error === 'string' && result.error) {
-      throw new FaceError('LANDMARKER_FAILED', `face detection failed: ${result.error}`);
-    }
-    const faces: DetectedFace[] = [];
-    for (const face of result.face) {
-      if (face.mesh.length < LANDMARK_COUNT) continue;
-      const landmarks = new Float32Array(LANDMARK_COUNT * 3);
-      for (let i = 0; i < LANDMARK_COUNT; i++) {
-        const p = face.mesh[i] as [number, number, number?];
-        landmarks[i * 3] = p[0];
-        landmarks[i * 3 + 1] = p[1];
-        landmarks[i * 3 + 2] = p[2] ?? 0;
-      }
-      const [x, y, w, h] = face.box;
-      faces.push({ box: { x, y, width: w, height: h }, score: face.score, landmarks });
-    }
-    faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
-    const first = result.body[0];
-    let body: DetectedBody | undefined;
-    if (first) {
-      const byName = new Map(first.keypoints.map((k) => [k.part as string, k]));
-      const keypoints: BodyKeypoint[] = [];
-      for (const name of BODY_KEYPOINT_NAMES) {
-        const k = byName.get(name);
-        if (k) keypoints.push({ name, x: k.position[0], y: k.position[1], score: k.score });
-      }
-      body = { score: first.score, keypoints };
-    }
-    return { faces: faces.slice(0, this.#maxFaces), body };
   }
 
-  /** Releases this handle (the last one disposes the models' tensors). Idempotent. */
+  async #detectBody(image: RgbImage, signal: AbortSignal | undefined) {
+    this.#body ??= BodyDetector.load();
+    return (await this.#body).detect(image, signal);
+  }
+
+  async #faces(image: RgbImage): Promise<DetectedFace[]> {
+    this.#stats.frames++;
+    if (!this.#o.video) return this.#landmarks(image, await this.#detectRois(image));
+    this.#noticeCut(image);
+    let detected = false;
+    let rois = this.#tracks;
+    if (rois.length === 0 || this.#sinceDetect >= this.#o.detectEvery) {
+      rois = mergeRois(rois, await this.#detectRois(image));
+      detected = true;
+    }
+    let faces = await this.#landmarks(image, rois);
+    this.#stats.lost += rois.length - faces.length;
+    if (faces.length < rois.length && !detected) {
+      // a face was lost: look for it (or another) on this same frame
+      const fresh = mergeRois(this.#rois(faces), await this.#detectRois(image)).slice(faces.length);
+      faces = largestFirst([...faces, ...(await this.#landmarks(image, fresh))], this.#o.maxFaces);
+    }
+    this.#tracks = this.#rois(faces);
+    return faces;
+  }
+
+  #noticeCut(image: RgbImage): void {
+    const thumb = thumbnail(image.data, image.width, image.height, this.#thumb);
+    if (
+      this.#previousThumb &&
+      thumbnailDistance(thumb, this.#previousThumb) > this.#o.cutThreshold
+    ) {
+      this.#tracks = [];
+      this.#stats.cuts++;
+    }
+    this.#thumb = this.#previousThumb ?? new Float32Array(thumb.length);
+    this.#previousThumb = thumb;
+  }
+
+  /** The next frame's crops from these faces' landmarks. */
+  #rois(faces: DetectedFace[]): FaceRoi[] {
+    return faces.map((f) => roiFromLandmarks(f.landmarks, this.#o.trackScale));
+  }
+
+  async #detectRois(image: RgbImage): Promise<FaceRoi[]> {
+    this.#stats.detectorRuns++;
+    this.#sinceDetect = 0;
+    const grid = resizeGrid(image.width, image.height, DETECTOR_SIZE);
+    const input = this.#runners.detectorInput;
+    sampleRgb(
+      image,
+      grid,
+      { size: DETECTOR_SIZE, scale: 1 / 127.5, bias: -1, edge: 'clamp' },
+      input,
+    );
+    const raw = await this.#runners.runDetector();
+    const boxes = decodeDetections(raw, this.#anchors, {
+      maxFaces: this.#o.maxFaces,
+      minScore: this.#o.minFaceScore,
+      iouThreshold: 0.1,
+      imageWidth: image.width,
+      imageHeight: image.height,
+    });
+    return boxes.map(roiFromDetection);
+  }
+
+  /** Landmarks in each crop that holds a face (largest first, overlapping duplicates dropped). */
+  async #landmarks(image: RgbImage, rois: FaceRoi[]): Promise<DetectedFace[]> {
+    this.#sinceDetect++;
+    const faces: DetectedFace[] = [];
+    for (const roi of rois) {
+      this.#stats.meshRuns++;
+      const r = await runFaceMesh(image, roi, this.#runners, this.#o.minFaceScore);
+      if (Math.round(r.faceFlag * 100) / 100 < this.#o.minFaceScore) continue;
+      faces.push({
+        box: faceBox(r.landmarks, roi, image),
+        score: r.faceFlag,
+        landmarks: r.landmarks,
+      });
+    }
+    return largestFirst(faces, this.#o.maxFaces);
+  }
+
+  /** Releases the sessions and the body model (shared ones when their last user closes). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await releaseEngine(this.#engine);
+    await this.#queue;
+    await closeSessions(this.#sessions);
+    const body = await this.#body?.catch(() => undefined);
+    await body?.close();
   }
 }
 
-/** Longer side over shorter side beyond which an image is padded before detection. */
-const MAX_DETECT_ASPECT = 2;
+/** Largest first, at most `max`, a face overlapping a larger one by half dropped (two crops on one face). */
+function largestFirst(faces: DetectedFace[], max: number): DetectedFace[] {
+  const sorted = [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  const kept: DetectedFace[] = [];
+  for (const face of sorted) {
+    if (kept.length >= max) break;
+    if (kept.every((k) => boxOverlap(k.box, face.box) < 0.5)) kept.push(face);
+  }
+  return kept;
+}
 
-/**
- * Human's face detector squeezes the whole image into a square input: a wide group photo
- * (five faces in a row) squeezes every face out of shape and none is found. Such images are
- * padded (right or bottom, grey) to a square; coordinates stay those of the original image.
- */
-function padToSquarish(image: RgbImage): RgbImage {
-  const { width, height, data } = image;
-  if (Math.max(width, height) <= MAX_DETECT_ASPECT * Math.min(width, height)) return image;
-  const side = Math.max(width, height);
-  const padded = new Uint8Array(side * side * 3).fill(128);
-  const row = width * 3;
-  for (let y = 0; y < height; y++) padded.set(data.subarray(y * row, (y + 1) * row), y * side * 3);
-  return { ...image, width: side, height: side, data: padded };
+/** Tracked crops, plus the detections that do not overlap one of them (new faces). */
+function mergeRois(tracked: FaceRoi[], detected: FaceRoi[]): FaceRoi[] {
+  const fresh = detected.filter((d) => tracked.every((t) => roiOverlap(t, d) < 0.3));
+  return [...tracked, ...fresh];
+}
+
+/** Human's face box: centred on the mesh, the crop's size, clamped to the image (whole px). */
+function faceBox(landmarks: Float32Array, roi: FaceRoi, image: RgbImage): PixelBox {
+  let minX = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < FACE_VERTEX_COUNT; i++) {
+    const x = landmarks[i * 3] as number;
+    const y = landmarks[i * 3 + 1] as number;
+    minX = Math.min(minX, x);
+    maxX = Math.max(maxX, x);
+    minY = Math.min(minY, y);
+    maxY = Math.max(maxY, y);
+  }
+  const cx = (minX + maxX) / 2;
+  const cy = (minY + maxY) / 2;
+  const w = roi.x2 - roi.x1;
+  const h = roi.y2 - roi.y1;
+  const x1 = Math.max(0, cx - w / 2);
+  const y1 = Math.max(0, cy - h / 2);
+  return {
+    x: Math.trunc(x1),
+    y: Math.trunc(y1),
+    width: Math.trunc(Math.min(image.width, cx + w / 2) - x1),
+    height: Math.trunc(Math.min(image.height, cy + h / 2) - y1),
+  };
+}
+
+function boxOverlap(a: PixelBox, b: PixelBox): number {
+  const iw = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const ih = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = iw * ih;
+  const union = a.width * a.height + b.width * b.height - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+async function closeSessions(s: LandmarkSessions): Promise<void> {
+  await Promise.all([s.detector.close(), s.mesh.close(), s.iris.close()]);
 }

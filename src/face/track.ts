@@ -2,7 +2,7 @@ import type { ControlsSequence } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { openVideoFrames, type VideoFrames } from '../media/index.ts';
 import { FaceError } from './errors.ts';
-import { type DetectedBody, FaceLandmarker } from './landmarker.ts';
+import { type DetectedBody, type Detection, FaceLandmarker } from './landmarker.ts';
 import { type FaceModel, LANDMARK_COUNT, loadFaceModel } from './model.ts';
 import { FaceTracker, type TrackedFrame, type TrackerSmoothing } from './tracker.ts';
 
@@ -43,6 +43,7 @@ export interface TrackResult {
   /** The person's calibrated neutral shape (468 × 3 cm): what each frame's pose was fitted with. */
   identity: Float32Array;
   meanResidualPx: number;
+  /** Wall time: total; waiting for landmarks (what fitting did not overlap); fitting. */
   timingsMs: { total: number; detect: number; fit: number };
 }
 
@@ -82,39 +83,46 @@ export async function trackVideo(
   const toSource = displayWidth / video.width;
   const frames: TrackedFrame[] = [];
   const kept: (Float32Array | undefined)[] = [];
-  let detectMs = 0;
   let lastBody: DetectedBody | undefined;
-  let fitMs = 0;
+  const timings = { detect: 0, fit: 0 };
+  const fitFrame = (frameIndex: number, detection: Detection) => {
+    if (detection.body) lastBody = detection.body;
+    const face = detection.faces[0];
+    if (o.keepLandmarks) kept.push(face?.landmarks);
+    const t = performance.now();
+    frames.push(...tracker.process({ frameIndex, landmarks: face?.landmarks, body: lastBody }));
+    timings.fit += performance.now() - t;
+    options.onProgress?.(frameIndex + 1, video.expectedFrames);
+  };
+  // Pipelined: frame k's landmarks run (onnxruntime, off the main thread) while frame k − 1
+  // is fitted, and ffmpeg decodes ahead in its own process.
+  type Pending = { frameIndex: number; detection: Promise<Detection> };
+  let pending: Pending | undefined;
+  const settle = async (p: Pending) => {
+    const t = performance.now();
+    const detection = await p.detection;
+    timings.detect += performance.now() - t;
+    fitFrame(p.frameIndex, detection);
+  };
   try {
     for await (const frame of video) {
       throwIfAborted(options.signal);
-      const t = performance.now();
       const withBody = o.bodyEvery > 0 && frame.frameIndex % o.bodyEvery === 0;
-      const detection = await landmarker.detect(
+      const detection = landmarker.detect(
         { width: frame.width, height: frame.height, data: frame.rgb },
         { signal: options.signal, body: withBody },
       );
-      if (detection.body) lastBody = detection.body;
-      detectMs += performance.now() - t;
-      const face = detection.faces[0];
-      if (o.keepLandmarks) kept.push(face?.landmarks);
-      const t2 = performance.now();
-      frames.push(
-        ...tracker.process({
-          frameIndex: frame.frameIndex,
-          landmarks: face?.landmarks,
-          body: lastBody,
-        }),
-      );
-      fitMs += performance.now() - t2;
-      options.onProgress?.(frame.frameIndex + 1, video.expectedFrames);
+      detection.catch(() => undefined); // awaited below or on the next frame
+      if (pending) await settle(pending);
+      pending = { frameIndex: frame.frameIndex, detection };
     }
+    if (pending) await settle(pending);
   } finally {
     if (!options.landmarker) await landmarker.close();
   }
   const t3 = performance.now();
   frames.push(...tracker.flush());
-  fitMs += performance.now() - t3;
+  timings.fit += performance.now() - t3;
   const stats = tracker.toJSON();
   if (stats.faced === 0) {
     throw new FaceError(
@@ -155,6 +163,6 @@ export async function trackVideo(
     facedFrames: stats.faced,
     identity: tracker.identity ?? Float32Array.from(model.neutral),
     meanResidualPx: stats.meanResidualPx,
-    timingsMs: { total: performance.now() - t0, detect: detectMs, fit: fitMs },
+    timingsMs: { total: performance.now() - t0, detect: timings.detect, fit: timings.fit },
   };
 }

@@ -12,6 +12,7 @@ import { type FaceFit, FaceFitter } from './fit.ts';
 import { eyeLookWeights, gazeFromLandmarks } from './gaze.ts';
 import type { DetectedBody } from './landmarker.ts';
 import { FACE_VERTEX_COUNT, type FaceModel } from './model.ts';
+import { closeMouth } from './mouth.ts';
 import { OneEuroFilter, type OneEuroParams } from './one-euro.ts';
 import type { FacePose } from './pose.ts';
 
@@ -217,7 +218,9 @@ export class FaceTracker {
         iodPx: median(samples.map((s) => s.pose.pxPerCm)) * model.interOcularCm,
       };
     }
-    this.#identity = identity;
+    // The person's neutral has closed lips, so every opening is read as jawOpen (a floor of
+    // lips apart at rest would hide the smaller openings of speech under the [0, 1] bound).
+    this.#identity = closeMouth(model, identity, 'closed').identity;
     this.#sampleLandmarks.length = 0;
     this.#calibrateBody();
   }

@@ -1,4 +1,3 @@
-export { RealPowerSpectrum } from './fft.ts';
 export { hzToMel, melToHz, slaneyMelFilterbank } from './filterbank.ts';
 export {
   computeLogMel,
@@ -7,9 +6,7 @@ export {
   MEL_CONFIG,
   MEL_FRAMES_PER_SECOND,
   MelExtractor,
-  type MelExtractorOptions,
   type MelFrames,
-  meydaPowerSpectrum,
-  type SpectrumEngine,
+  powerSpectrum,
 } from './mel.ts';
 export { decodeNpy, encodeNpy, type NpyArray, readNpy, writeNpy } from './npy.ts';

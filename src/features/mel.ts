@@ -1,5 +1,4 @@
 import meydaModule from 'meyda';
-import { RealPowerSpectrum } from './fft.ts';
 import { type SparseBand, slaneyMelFilterbank } from './filterbank.ts';
 
 /**
@@ -26,14 +25,6 @@ export const MEL_CONFIG = Object.freeze({
 export const MEL_BANDS = MEL_CONFIG.bands;
 export const MEL_FRAMES_PER_SECOND = MEL_CONFIG.sampleRate / MEL_CONFIG.hopLength;
 
-/** Which power-spectrum implementation feeds the filterbank. */
-export type SpectrumEngine = 'fast' | 'meyda';
-
-export interface MelExtractorOptions {
-  /** `fast` (default): facecast's allocation-free real FFT. `meyda`: Meyda's spectrum (slower; same numbers within float32 rounding). */
-  engine?: SpectrumEngine;
-}
-
 /** A block of log-mel frames, frame-major: `data[t * bands + b]`. */
 export interface MelFrames {
   data: Float32Array;
@@ -54,19 +45,14 @@ const HALF_WINDOW = MEL_CONFIG.windowLength / 2;
  * const b = mel.flush();         // the tail
  */
 export class MelExtractor {
-  readonly engine: SpectrumEngine;
-  readonly #spectrum = new RealPowerSpectrum(MEL_CONFIG.fftSize);
-  readonly #power = new Float64Array(MEL_CONFIG.fftSize / 2 + 1);
   readonly #frame = new Float64Array(MEL_CONFIG.fftSize);
-  readonly #meydaFrame = new Float32Array(MEL_CONFIG.fftSize);
   #pending: Float32Array;
   /** Absolute index (in real samples, negative for the left pad) of `#pending[0]`. */
   #pendingStart: number;
   #received = 0;
   #nextFrame = 0;
 
-  constructor(options: MelExtractorOptions = {}) {
-    this.engine = options.engine ?? 'fast';
+  constructor() {
     this.#pending = new Float32Array(HALF_WINDOW);
     this.#pendingStart = -HALF_WINDOW;
   }
@@ -97,8 +83,8 @@ export class MelExtractor {
     this.#nextFrame = 0;
   }
 
-  toJSON(): { engine: SpectrumEngine; samplesReceived: number; framesEmitted: number } {
-    return { engine: this.engine, samplesReceived: this.#received, framesEmitted: this.#nextFrame };
+  toJSON(): { samplesReceived: number; framesEmitted: number } {
+    return { samplesReceived: this.#received, framesEmitted: this.#nextFrame };
   }
 
   #append(samples: Float32Array): void {
@@ -135,14 +121,7 @@ export class MelExtractor {
       const v = k < pending.length ? (pending[k] as number) : 0;
       frame[i] = v * (HANN[i] as number);
     }
-    const power = this.#power;
-    if (this.engine === 'fast') {
-      this.#spectrum.compute(frame, power);
-    } else {
-      this.#meydaFrame.set(frame);
-      const spectrum = meydaPowerSpectrum(this.#meydaFrame);
-      for (let k = 0; k < power.length; k++) power[k] = (spectrum[k] as number | undefined) ?? 0;
-    }
+    const power = powerSpectrum(frame);
     const floor = MEL_CONFIG.logFloor;
     for (let b = 0; b < MEL_CONFIG.bands; b++) {
       const end = BANK_OFFSETS[b + 1] as number;
@@ -163,8 +142,8 @@ export class MelExtractor {
  * @example
  * const mel = computeLogMel(samples); // mel.frames === 1 + Math.floor(samples.length / 160)
  */
-export function computeLogMel(samples: Float32Array, options: MelExtractorOptions = {}): MelFrames {
-  const extractor = new MelExtractor(options);
+export function computeLogMel(samples: Float32Array): MelFrames {
+  const extractor = new MelExtractor();
   return concatMel([extractor.process(samples), extractor.flush()]);
 }
 
@@ -203,13 +182,21 @@ BANK.forEach((band, b) => {
   BANK_WEIGHTS.set(band.weights, BANK_OFFSETS[b] as number);
 });
 
-/** Meyda's power spectrum of an already-windowed frame (bins 0..N/2-1; the Nyquist bin is absent). */
-export function meydaPowerSpectrum(windowed: Float32Array): Float32Array {
+/**
+ * Meyda's power spectrum |X_k|² of an already-windowed frame, bins 0..N/2-1 (Meyda leaves
+ * out the Nyquist bin; the Slaney bank's top triangle ends there with weight 0, so no band
+ * reads it). The frame is float64 so the quietest bands keep librosa's precision.
+ */
+export function powerSpectrum(windowed: Float64Array): Float32Array {
   Meyda.bufferSize = windowed.length;
   Meyda.sampleRate = MEL_CONFIG.sampleRate;
-  // 'rect' (no window) is supported at run time but missing from Meyda's type union.
+  // 'rect' (no window: the frame is already Hann-windowed) is supported at run time but
+  // missing from Meyda's type union.
   Meyda.windowingFunction = 'rect' as typeof Meyda.windowingFunction;
-  return Meyda.extract('powerSpectrum', windowed) as unknown as Float32Array;
+  return Meyda.extract(
+    'powerSpectrum',
+    windowed as unknown as Float32Array,
+  ) as unknown as Float32Array;
 }
 
 /** Meyda ships CommonJS with ESM-style typings: under NodeNext the default import is the module object. */

@@ -3,13 +3,14 @@ import { isFacecastError } from '../core/index.ts';
 import { type Generator, type GeneratorMode, resolveGenerator } from '../generator/index.ts';
 import type { MotionModelOptions } from '../motion/index.ts';
 import type { TtsProvider } from '../tts/index.ts';
+import { probeSessionCapacity, type SessionCapacity } from './capacity.ts';
 import { clientAssets } from './client-bundle.ts';
 import { MediasoupFanout } from './fanout.ts';
 import { SessionManager } from './manager.ts';
 import type { GaugeRegistry } from './metrics.ts';
 import { attachLiveSockets, mountLive, type UpgradeSource } from './mount.ts';
 import type { OpenApiRegistryLike } from './openapi.ts';
-import type { LiveServerOptions } from './options.ts';
+import { LIVE_SERVER_DEFAULTS, type LiveServerOptions } from './options.ts';
 import { createLiveStages } from './stages.ts';
 import type { LiveSocketServer } from './ws.ts';
 
@@ -33,8 +34,14 @@ export interface LiveExtensionOptions extends LiveServerOptions {
    * one-frame windows, and a probe frame fits {@link LIVE_GENERATOR_BUDGET_MS}).
    */
   generator?: GeneratorMode;
-  /** Try to start a mediasoup worker for fan-out. Default true (it logs why when it cannot). */
+  /** Try to start mediasoup workers for fan-out. Default true (it logs why when it cannot). */
   fanout?: boolean;
+  /**
+   * An avatar id to measure this host's session capacity with at startup
+   * ({@link probeSessionCapacity}); sessions are then admitted against the measurement.
+   * Default none: admitted up to `maxSessions`.
+   */
+  capacityAvatar?: string;
   /** Where one-line notices go. Default stderr. */
   log?: (line: string) => void;
 }
@@ -85,11 +92,14 @@ export function liveExtension(options: LiveExtensionOptions = {}) {
         ...(options.render ? { render: options.render } : {}),
         ...(generator ? { generator } : {}),
       });
+      const capacity = await measureCapacity(stages, options, log);
       if (options.fanout !== false) {
         fanout = await MediasoupFanout.create().catch((error: Error) => {
           log(`facecast serve: live fan-out off: ${error.message}`);
           return undefined;
         });
+        if (fanout)
+          log(`facecast serve: live fan-out on: ${fanout.workerPids.length} mediasoup workers`);
       }
       const {
         fanout: _wanted,
@@ -97,9 +107,15 @@ export function liveExtension(options: LiveExtensionOptions = {}) {
         render: _r,
         log: _l,
         generator: _g,
+        capacityAvatar: _c,
         ...server
       } = options;
-      manager = new SessionManager({ ...server, stages, ...(fanout ? { fanout } : {}) });
+      manager = new SessionManager({
+        ...server,
+        stages,
+        ...(fanout ? { fanout } : {}),
+        ...(capacity ? { capacity } : {}),
+      });
       mountLive(app, {
         manager,
         ...(services.metrics ? { metrics: services.metrics.registry } : {}),
@@ -126,4 +142,31 @@ export function liveExtension(options: LiveExtensionOptions = {}) {
       return sockets;
     },
   };
+}
+
+/** The startup capacity probe, when an avatar is named for it; logs the outcome either way. */
+async function measureCapacity(
+  stages: Awaited<ReturnType<typeof createLiveStages>>,
+  options: LiveExtensionOptions,
+  log: (line: string) => void,
+): Promise<SessionCapacity | undefined> {
+  const cap = options.maxSessions ?? LIVE_SERVER_DEFAULTS.maxSessions;
+  if (!options.capacityAvatar) {
+    log(
+      `facecast serve: live capacity not measured (set FACECAST_LIVE_CAPACITY_AVATAR to an avatar id to probe it); admitting up to ${cap} sessions`,
+    );
+    return undefined;
+  }
+  try {
+    const capacity = await probeSessionCapacity(stages, options.capacityAvatar);
+    log(
+      `facecast serve: live capacity measured: ${capacity.cpuMsPerFrame.toFixed(1)} ms CPU per frame on ${capacity.cores} cores → ${capacity.sessions} sessions at 25 fps${options.maxSessions === undefined ? '' : ` (capped at --max-sessions ${options.maxSessions})`}`,
+    );
+    return capacity;
+  } catch (error) {
+    log(
+      `facecast serve: live capacity probe failed (${(error as Error).message}); admitting up to ${cap} sessions`,
+    );
+    return undefined;
+  }
 }

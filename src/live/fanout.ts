@@ -2,32 +2,33 @@
  * Optional fan-out through mediasoup: a session's RTP (the same packets its WebRTC peer
  * gets) is produced into a mediasoup router through a DirectTransport, and any number of
  * viewers consume it over their own WebRtcTransports (`mediasoup-client` in the browser
- * client's viewer mode). Typed against mediasoup's real API; used only when a worker can
- * start. mediasoup's worker binary is downloaded or built at install time, which these
- * machines cannot do (no GitHub, install scripts off), so here `MediasoupFanout.create()`
- * fails with `LIVE_FANOUT_UNAVAILABLE` and the server runs without fan-out.
+ * client's viewer mode). Workers run one per core ({@link WorkerPool}); a session's router
+ * takes `viewersPerRouter` viewers, then the next viewers go to a router on another worker
+ * fed through `pipeToRouter`. Needs the worker binary `npm run setup:sfu` builds; without
+ * it `MediasoupFanout.create()` fails with `LIVE_FANOUT_UNAVAILABLE` saying so, and the
+ * server runs without fan-out.
  */
 import type { types as ms } from 'mediasoup';
 import { type RtpOut, type RtpSink, serializeRtp } from '../transport/index.ts';
 import { LiveError } from './errors.ts';
+import { WorkerPool, type WorkerPoolOptions } from './sfu-pool.ts';
 
 const VIDEO_PT = 101;
 const AUDIO_PT = 100;
 
-const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
+const MEDIA_CODECS: ms.RtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2 },
   { kind: 'video', mimeType: 'video/VP8', clockRate: 90_000 },
 ];
 
 /** Options of {@link MediasoupFanout.create}. */
-export interface FanoutOptions {
+export interface FanoutOptions extends WorkerPoolOptions {
   /** Address the viewers' transports listen on. Default 127.0.0.1. */
   listenIp?: string;
   /** Address announced to viewers (a public IP). Default none. */
   announcedAddress?: string;
-  /** RTC port range of the worker. Default 40000–49999. */
-  rtcMinPort?: number;
-  rtcMaxPort?: number;
+  /** Viewers one router serves before the next go to a piped router on another worker. Default 200. */
+  viewersPerRouter?: number;
 }
 
 /** What a viewer needs to create its receive transport (mediasoup-client `Device`). */
@@ -49,65 +50,74 @@ export interface ViewerConsumerInfo {
   rtpParameters: ms.RtpParameters;
 }
 
-interface Publication {
+/** Where a viewer is served: the worker (pool index) and whether through a pipe. */
+export interface ViewerPlacement {
+  workerIndex: number;
+  piped: boolean;
+}
+
+/** A router serving one session's viewers: the origin, or one fed by pipeToRouter. */
+interface RouterSlot {
   router: ms.Router;
-  direct: ms.DirectTransport;
+  workerIndex: number;
+  viewers: number;
+}
+
+interface Viewer {
+  transport: ms.WebRtcTransport;
+  consumers: ms.Consumer[];
+  slot: RouterSlot;
+}
+
+interface Publication {
+  slots: RouterSlot[];
   video: ms.Producer;
   audio: ms.Producer;
-  viewers: Map<string, ms.WebRtcTransport>;
+  viewers: Map<string, Viewer>;
 }
 
 /**
- * One mediasoup worker; one router per published session.
+ * mediasoup workers (one per core); one origin router per published session, more routers
+ * piped from it as its viewers grow.
  *
  * @example
  * const fanout = await MediasoupFanout.create(); // throws LIVE_FANOUT_UNAVAILABLE without a worker
  * output.addSink(await fanout.publish(session.id));
  */
 export class MediasoupFanout {
-  readonly #worker: ms.Worker;
-  readonly #options: Required<Omit<FanoutOptions, 'announcedAddress'>> & FanoutOptions;
+  readonly #pool: WorkerPool;
+  readonly #options: FanoutOptions & { listenIp: string; viewersPerRouter: number };
   readonly #sessions = new Map<string, Publication>();
   #closed = false;
 
-  private constructor(worker: ms.Worker, options: FanoutOptions) {
-    this.#worker = worker;
-    this.#options = { listenIp: '127.0.0.1', rtcMinPort: 40_000, rtcMaxPort: 49_999, ...options };
+  private constructor(pool: WorkerPool, options: FanoutOptions) {
+    this.#pool = pool;
+    this.#options = { listenIp: '127.0.0.1', viewersPerRouter: 200, ...options };
   }
 
-  /** Starts a mediasoup worker; `LIVE_FANOUT_UNAVAILABLE` when there is no worker binary. */
+  /** Starts the workers; `LIVE_FANOUT_UNAVAILABLE` (saying why) when there is no worker binary. */
   static async create(options: FanoutOptions = {}): Promise<MediasoupFanout> {
-    let mediasoup: typeof import('mediasoup');
-    try {
-      mediasoup = await import('mediasoup');
-    } catch (cause) {
-      throw new LiveError('LIVE_FANOUT_UNAVAILABLE', 'the mediasoup package is not installed', {
-        cause,
-      });
-    }
-    try {
-      const worker = await mediasoup.createWorker({
-        logLevel: 'warn',
-        rtcMinPort: options.rtcMinPort ?? 40_000,
-        rtcMaxPort: options.rtcMaxPort ?? 49_999,
-      });
-      return new MediasoupFanout(worker, options);
-    } catch (cause) {
-      throw new LiveError(
-        'LIVE_FANOUT_UNAVAILABLE',
-        `mediasoup worker could not start (${(cause as Error).message}); its binary (${mediasoup.workerBin}) is built or downloaded at install time, which needs GitHub (or set MEDIASOUP_WORKER_BIN)`,
-        { cause },
-      );
-    }
+    return new MediasoupFanout(await WorkerPool.start(options), options);
   }
 
-  get workerPid(): number {
-    return this.#worker.pid;
+  /** The worker processes (pool order). */
+  get workerPids(): number[] {
+    return this.#pool.pids;
+  }
+
+  /** CPU each worker has used, ms (benchmarks). */
+  workerCpuMs(): Promise<number[]> {
+    return this.#pool.cpuMs();
+  }
+
+  /** Viewers connected or connecting to a session. */
+  viewerCount(sessionId: string): number {
+    return this.#sessions.get(sessionId)?.viewers.size ?? 0;
   }
 
   /** Creates the session's router and producers; returns the sink to add to its output. */
   async publish(sessionId: string): Promise<RtpSink> {
-    const router = await this.#worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    const { router, workerIndex } = await this.#pool.createRouter(MEDIA_CODECS);
     const direct = await router.createDirectTransport();
     const videoSsrc = randomSsrc();
     const audioSsrc = randomSsrc();
@@ -127,7 +137,8 @@ export class MediasoupFanout {
         encodings: [{ ssrc: audioSsrc }],
       },
     });
-    this.#sessions.set(sessionId, { router, direct, video, audio, viewers: new Map() });
+    const origin = { router, workerIndex, viewers: 0 };
+    this.#sessions.set(sessionId, { slots: [origin], video, audio, viewers: new Map() });
     return {
       sendVideo(packets: readonly RtpOut[]) {
         for (const p of packets) video.send(serializeRtp(p, VIDEO_PT, videoSsrc));
@@ -140,40 +151,45 @@ export class MediasoupFanout {
 
   /** The router's capabilities, for the viewer's `device.load()`. */
   capabilities(sessionId: string): ms.RtpCapabilities {
-    return this.#publication(sessionId).router.rtpCapabilities;
+    return (this.#publication(sessionId).slots[0] as RouterSlot).router.rtpCapabilities;
   }
 
   /**
    * One more viewer: a receive transport and paused consumers of the session's video and
-   * audio for the viewer's device capabilities.
+   * audio for the viewer's device capabilities, on a router with room (piping a new one
+   * from the origin when all are full).
    */
   async addViewer(
     sessionId: string,
     rtpCapabilities: ms.RtpCapabilities,
   ): Promise<ViewerTransportInfo & { consumers: ViewerConsumerInfo[] }> {
     const pub = this.#publication(sessionId);
-    const transport = await pub.router.createWebRtcTransport({
-      listenInfos: [
-        {
-          protocol: 'udp',
-          ip: this.#options.listenIp,
-          ...(this.#options.announcedAddress
-            ? { announcedAddress: this.#options.announcedAddress }
-            : {}),
-        },
-      ],
+    const slot = await this.#slotWithRoom(pub);
+    slot.viewers++;
+    const transport = await slot.router
+      .createWebRtcTransport({ listenInfos: [this.#listenInfo()] })
+      .catch((error: unknown) => {
+        slot.viewers--;
+        throw error;
+      });
+    const viewer: Viewer = { transport, consumers: [], slot };
+    pub.viewers.set(transport.id, viewer);
+    transport.observer.once('close', () => {
+      pub.viewers.delete(transport.id);
+      slot.viewers--;
     });
-    pub.viewers.set(transport.id, transport);
+    transport.on('dtlsstatechange', (state) => {
+      if (state === 'failed' || state === 'closed') transport.close();
+    });
     const consumers: ViewerConsumerInfo[] = [];
     for (const producer of [pub.video, pub.audio]) {
-      if (!pub.router.canConsume({ producerId: producer.id, rtpCapabilities })) continue;
+      if (!slot.router.canConsume({ producerId: producer.id, rtpCapabilities })) continue;
       const consumer = await transport.consume({
         producerId: producer.id,
         rtpCapabilities,
         paused: true,
       });
-      const held = transport.appData as { consumers?: ms.Consumer[] };
-      held.consumers = [...(held.consumers ?? []), consumer];
+      viewer.consumers.push(consumer);
       consumers.push({
         id: consumer.id,
         producerId: producer.id,
@@ -182,7 +198,7 @@ export class MediasoupFanout {
       });
     }
     return {
-      routerRtpCapabilities: pub.router.rtpCapabilities,
+      routerRtpCapabilities: slot.router.rtpCapabilities,
       transport: {
         id: transport.id,
         iceParameters: transport.iceParameters,
@@ -193,43 +209,76 @@ export class MediasoupFanout {
     };
   }
 
+  /** Where each viewer of a session is served, by transport id (tests, benchmarks). */
+  placements(sessionId: string): Map<string, ViewerPlacement> {
+    const pub = this.#publication(sessionId);
+    const out = new Map<string, ViewerPlacement>();
+    for (const [id, { slot }] of pub.viewers) {
+      out.set(id, { workerIndex: slot.workerIndex, piped: slot !== pub.slots[0] });
+    }
+    return out;
+  }
+
   /** The viewer's DTLS parameters (mediasoup-client's transport `connect` event). */
   async connectViewer(
     sessionId: string,
     transportId: string,
     dtlsParameters: ms.DtlsParameters,
   ): Promise<void> {
-    await this.#viewer(sessionId, transportId).connect({ dtlsParameters });
+    await this.#viewer(sessionId, transportId).transport.connect({ dtlsParameters });
   }
 
-  /** Starts the viewer's consumers once its transport is connected. */
+  /** Starts the viewer's consumers once its transport is connected (and asks for a key frame). */
   async resumeViewer(sessionId: string, transportId: string): Promise<void> {
-    const transport = this.#viewer(sessionId, transportId);
-    const consumers = (transport.appData as { consumers?: ms.Consumer[] }).consumers ?? [];
+    const { consumers } = this.#viewer(sessionId, transportId);
     await Promise.all(consumers.map((c) => c.resume()));
   }
 
-  #viewer(sessionId: string, transportId: string): ms.WebRtcTransport {
-    const transport = this.#publication(sessionId).viewers.get(transportId);
-    if (!transport)
-      throw new LiveError('LIVE_SESSION_NOT_FOUND', `no viewer transport ${transportId}`);
-    return transport;
+  /** Closes one viewer's transport. */
+  removeViewer(sessionId: string, transportId: string): void {
+    this.#viewer(sessionId, transportId).transport.close();
   }
 
-  /** Closes a session's router (and with it every viewer transport). */
+  /** Closes a session's routers (and with them every viewer transport). */
   unpublish(sessionId: string): void {
     const pub = this.#sessions.get(sessionId);
     if (!pub) return;
     this.#sessions.delete(sessionId);
-    pub.router.close();
+    for (const slot of pub.slots) slot.router.close();
   }
 
-  /** Closes the worker process. Idempotent. */
+  /** Closes the worker processes. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const id of [...this.#sessions.keys()]) this.unpublish(id);
-    this.#worker.close();
+    this.#pool.close();
+  }
+
+  async #slotWithRoom(pub: Publication): Promise<RouterSlot> {
+    const open = pub.slots.find((s) => s.viewers < this.#options.viewersPerRouter);
+    if (open) return open;
+    const origin = pub.slots[0] as RouterSlot;
+    const used = new Set(pub.slots.map((s) => s.workerIndex));
+    const { router, workerIndex } = await this.#pool.createRouter(MEDIA_CODECS, used);
+    const slot: RouterSlot = { router, workerIndex, viewers: 0 };
+    pub.slots.push(slot);
+    for (const producer of [pub.video, pub.audio]) {
+      await origin.router.pipeToRouter({ producerId: producer.id, router });
+    }
+    return slot;
+  }
+
+  #listenInfo(): ms.TransportListenInfo {
+    const { listenIp, announcedAddress } = this.#options;
+    return { protocol: 'udp', ip: listenIp, ...(announcedAddress ? { announcedAddress } : {}) };
+  }
+
+  #viewer(sessionId: string, transportId: string): Viewer {
+    const viewer = this.#publication(sessionId).viewers.get(transportId);
+    if (!viewer)
+      throw new LiveError('LIVE_SESSION_NOT_FOUND', `no viewer transport ${transportId}`);
+    return viewer;
   }
 
   #publication(sessionId: string): Publication {

@@ -1,3 +1,8 @@
+export {
+  type CapacityProbeOptions,
+  probeSessionCapacity,
+  type SessionCapacity,
+} from './capacity.ts';
 export { type ClientAssets, clientAssets } from './client-bundle.ts';
 export { LIVE_HTTP_STATUS, LiveError, type LiveErrorCode } from './errors.ts';
 export {
@@ -10,11 +15,17 @@ export {
   type FanoutOptions,
   MediasoupFanout,
   type ViewerConsumerInfo,
+  type ViewerPlacement,
   type ViewerTransportInfo,
 } from './fanout.ts';
 export { type DueFrames, FrameClock, type FrameClockOptions } from './frame-clock.ts';
 export { FrameLoop, type FrameLoopOptions, type FrameSink } from './frame-loop.ts';
-export { type CreatedSession, SessionManager, type SessionManagerOptions } from './manager.ts';
+export {
+  type CreatedSession,
+  LIVE_RETRY_AFTER_S,
+  SessionManager,
+  type SessionManagerOptions,
+} from './manager.ts';
 export { MediaClock, OPUS_RTP_RATE, VIDEO_RTP_RATE } from './media-clock.ts';
 export { type GaugeRegistry, registerLiveMetrics } from './metrics.ts';
 export { MicInput, rmsDbfs } from './mic-input.ts';
@@ -63,6 +74,14 @@ export {
 export { RenderWorker } from './render-worker.ts';
 export { type LiveRoutesOptions, liveRoutes } from './routes.ts';
 export { LiveSession, type LiveSessionEvents, type LiveSessionInit } from './session.ts';
+export { WorkerPool, type WorkerPoolOptions } from './sfu-pool.ts';
+export {
+  builtWorkerPath,
+  findWorkerBinary,
+  installedMediasoup,
+  PROJECT_ROOT,
+  type WorkerBinary,
+} from './sfu-worker.ts';
 export { type SpeechBlock, SpeechQueue, type SpeechQueueOptions } from './speech-queue.ts';
 export {
   type AvatarResolver,

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { SessionCapacity } from './capacity.ts';
 import { LiveError } from './errors.ts';
 import type { MediasoupFanout } from './fanout.ts';
 import {
@@ -16,7 +17,16 @@ export interface SessionManagerOptions extends LiveServerOptions {
   stages: StageFactory;
   /** Fan-out through mediasoup (only when a worker started). Default none. */
   fanout?: MediasoupFanout;
+  /**
+   * This host's measured capacity ({@link probeSessionCapacity}): sessions are admitted up
+   * to `capacity.sessions` (and `maxSessions` when that is given too). Default none: the
+   * cap is `maxSessions`.
+   */
+  capacity?: SessionCapacity;
 }
+
+/** Seconds a client refused at the session cap is told to wait (HTTP `Retry-After`). */
+export const LIVE_RETRY_AFTER_S = 30;
 
 /** What `POST /v1/sessions` returns. */
 export interface CreatedSession {
@@ -51,7 +61,9 @@ export class SessionManager {
 
   constructor(options: SessionManagerOptions) {
     this.#options = options;
-    this.maxSessions = options.maxSessions ?? LIVE_SERVER_DEFAULTS.maxSessions;
+    this.maxSessions = options.capacity
+      ? Math.min(options.capacity.sessions, options.maxSessions ?? Number.POSITIVE_INFINITY)
+      : (options.maxSessions ?? LIVE_SERVER_DEFAULTS.maxSessions);
   }
 
   /** Sessions alive now. */
@@ -89,7 +101,7 @@ export class SessionManager {
       throw new LiveError(
         'LIVE_SESSION_LIMIT',
         `this server runs at most ${this.maxSessions} live sessions at once; try again later`,
-        { details: { maxSessions: this.maxSessions } },
+        { details: { maxSessions: this.maxSessions, retryAfterS: LIVE_RETRY_AFTER_S } },
       );
     }
     this.#creating++;
@@ -102,6 +114,7 @@ export class SessionManager {
           options: parsed.data.options,
           stages: this.#options.stages,
           server: this.#options,
+          ...(this.#options.fanout ? { fanout: this.#options.fanout } : {}),
         },
         signal ? { signal } : {},
       );
@@ -155,6 +168,11 @@ export class SessionManager {
   }
 
   /** The fan-out, when it runs. */
+  /** The measured capacity admission uses, when there is one. */
+  get capacity(): SessionCapacity | undefined {
+    return this.#options.capacity;
+  }
+
   get fanout(): MediasoupFanout | undefined {
     return this.#options.fanout;
   }

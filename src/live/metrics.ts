@@ -11,11 +11,12 @@ export interface GaugeRegistry {
 type SessionStats = ReturnType<SessionManager['list']>[number];
 
 /**
- * Registers the live-session gauges, read from the manager at every scrape: sessions and
- * the cap, sessions created and ended (by reason), and over the running sessions the worst
- * fps, the frames sent and dropped (summed), the worst latency quantiles and the deepest
- * queues. No label carries a session or avatar id: ids are unbounded (one series each,
- * never collected) and they would expose who uses the server to whoever reads /metrics.
+ * Registers the live-session gauges, read from the manager at every scrape: sessions, the
+ * cap and the headroom under it (with the probe's CPU per frame when capacity was measured),
+ * fan-out viewers, sessions created and ended (by reason), and over the running sessions the
+ * worst fps, the frames sent and dropped (summed), the worst latency quantiles and the
+ * deepest queues. No label carries a session or avatar id: ids are unbounded (one series
+ * each, never collected) and they would expose who uses the server to whoever reads /metrics.
  */
 export function registerLiveMetrics(registry: GaugeRegistry, manager: SessionManager): void {
   const values = (pick: (s: SessionStats) => number | null): number[] =>
@@ -34,6 +35,27 @@ export function registerLiveMetrics(registry: GaugeRegistry, manager: SessionMan
     'facecast_live_sessions_max',
     'Cap on concurrent live sessions.',
     () => manager.maxSessions,
+  );
+  registry.gauge(
+    'facecast_live_sessions_headroom',
+    'Sessions this host can still admit (the cap, measured or configured, minus those running).',
+    () => Math.max(0, manager.maxSessions - manager.size),
+  );
+  registry.gauge(
+    'facecast_live_capacity_cpu_ms_per_frame',
+    "CPU one session's video frame costs, as the startup capacity probe measured it, ms.",
+    () => {
+      const capacity = manager.capacity;
+      return capacity ? capacity.cpuMsPerFrame : [];
+    },
+  );
+  registry.gauge(
+    'facecast_live_viewers',
+    'Fan-out viewers (mediasoup) of the running sessions.',
+    () => {
+      const fanout = manager.fanout;
+      return fanout ? sum((s) => fanout.viewerCount(s.sessionId)) : 0;
+    },
   );
   registry.gauge(
     'facecast_live_sessions_created',

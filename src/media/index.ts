@@ -21,6 +21,7 @@ export {
   probeMedia,
   type VideoStreamInfo,
 } from './probe.ts';
+export { thumbnail, thumbnailDistance } from './thumbnail.ts';
 export {
   openVideoFrames,
   VIDEO_FRAMES_DEFAULTS,

@@ -1,6 +1,7 @@
-import type { ControlsFrame } from '../controls/index.ts';
+import { BLENDSHAPE_COUNT, blendshapeVector, type ControlsFrame } from '../controls/index.ts';
 import { framedReference, type Generator } from '../generator/index.ts';
 import { createRenderer } from '../render/index.ts';
+import { isReplicaDir, ReplicaPlayer } from '../replica/index.ts';
 import { RenderPool } from './render-pool.ts';
 
 /** Renders Controls frames to packed RGB, in order, with some frames in flight. */
@@ -19,8 +20,11 @@ export interface FrameRenderer {
    * last, partial window only completes here). Call once, after the last `render`.
    */
   flush(): Promise<void>;
-  /** `warp` (warp-only composite) or `generator` (generator + super-resolution). */
-  readonly kind: 'warp' | 'generator';
+  /**
+   * `warp` (warp-only composite), `generator` (generator + super-resolution) or `replica`
+   * (a video avatar: its footage with the mouth re-animated).
+   */
+  readonly kind: 'warp' | 'generator' | 'replica';
   close(): Promise<void>;
 }
 
@@ -38,8 +42,15 @@ export const DEFAULT_RENDER_THREADS = 0;
  */
 export async function openFrameRenderer(
   avatarDir: string,
-  options: { sizePx: number; threads: number; signal?: AbortSignal; generator?: Generator },
+  options: {
+    sizePx: number;
+    threads: number;
+    signal?: AbortSignal;
+    generator?: Generator;
+    seed?: number;
+  },
 ): Promise<FrameRenderer> {
+  if (await isReplicaDir(avatarDir)) return openReplicaRenderer(avatarDir, options.seed ?? 0);
   if (options.generator) return openGeneratedRenderer(avatarDir, options.generator, options);
   if (options.threads <= 0) {
     const renderer = await createRenderer(avatarDir, {
@@ -65,6 +76,26 @@ export async function openFrameRenderer(
     render: async (frame) => (await pool.render(frame)).rgb,
     flush: async () => {},
     close: () => pool.close(),
+  };
+}
+
+/**
+ * A video avatar (src/replica): the footage played along its plan, the mouth re-animated to
+ * each frame's Controls (only jaw and mouth articulation; the footage keeps its own blinks,
+ * brows and head motion). Output at the footage's stored size; `sizePx`, render threads and
+ * the generator do not apply (the footage's real pixels are the realism).
+ */
+async function openReplicaRenderer(avatarDir: string, seed: number): Promise<FrameRenderer> {
+  const player = await ReplicaPlayer.open(avatarDir, { seed });
+  const weights = new Float32Array(BLENDSHAPE_COUNT);
+  return {
+    width: player.width,
+    height: player.height,
+    maxInFlight: 1,
+    kind: 'replica',
+    render: (frame) => player.render(blendshapeVector(frame, weights)),
+    flush: async () => {},
+    close: () => player.close(),
   };
 }
 

@@ -89,7 +89,7 @@ export const videoJobResultSchema = z
     fps: z.literal(25),
     sizePx: sizePxSchema,
     /** `warp` (warp-only composite) or `generator`. */
-    renderer: z.enum(['warp', 'generator']),
+    renderer: z.enum(['warp', 'generator', 'replica']),
     timingsMs: stageTimingsSchema,
   })
   .strict();

@@ -5,6 +5,7 @@ import {
   type FaceModel,
   LANDMARK_COUNT,
   lipSyncCorrelation,
+  measureMouth,
   movingAverage3,
   speechEnvelopeDb,
   trackVideo,
@@ -65,11 +66,7 @@ export async function measureLipSync(
   const n = tracked.frames.length;
   const lm = tracked.landmarks as Float32Array;
   const gap = new Float64Array(n);
-  for (let f = 0; f < n; f++) {
-    const p = (i: number, axis: number) => lm[(f * LANDMARK_COUNT + i) * 3 + axis] as number;
-    const d = (a: number, b: number) => Math.hypot(p(a, 0) - p(b, 0), p(a, 1) - p(b, 1));
-    gap[f] = (d(13, 14) + d(82, 87) + d(312, 317)) / 3 / d(33, 263);
-  }
+  for (let f = 0; f < n; f++) gap[f] = measureMouth(lm, f * LANDMARK_COUNT * 3).gap;
   const jaw = Float64Array.from(tracked.sequence.frames, (f) =>
     f.faceFound ? f.blendshapes.jawOpen : Number.NaN,
   );

@@ -18,7 +18,10 @@ const HOLD_BACK_FRAMES = 3;
 
 /** What to render. */
 export interface RenderVideoRequest {
-  /** An avatar folder (`profile.json` + `image.png`, from `facecast avatar create`). */
+  /**
+   * An avatar folder from `facecast avatar create`: a photo avatar (`profile.json` +
+   * `image.png`) or a video avatar (`replica.json` + footage).
+   */
   avatarDir: string;
   /** Speech in any format ffmpeg reads. */
   audioPath: string;
@@ -67,8 +70,11 @@ export interface RenderVideoResult {
   audioDurationMs: number;
   width: number;
   height: number;
-  /** `warp`: warp-only composite; `generator`: generator + super-resolution over the face. */
-  renderer: 'warp' | 'generator';
+  /**
+   * `warp`: warp-only composite; `generator`: generator + super-resolution over the face;
+   * `replica`: a video avatar's footage with the mouth re-animated.
+   */
+  renderer: 'warp' | 'generator' | 'replica';
   /** Wall time per stage; stages overlap with ffmpeg's own process, see docs. */
   timingsMs: Omit<StageTimings, 'tts'>;
 }
@@ -97,6 +103,7 @@ export async function renderVideo(
     threads: options.renderThreads ?? DEFAULT_RENDER_THREADS,
     ...(signal ? { signal } : {}),
     ...(options.generator ? { generator: options.generator } : {}),
+    seed: request.seed ?? 0,
   });
   let writer: Mp4Writer | undefined;
   try {

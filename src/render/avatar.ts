@@ -6,6 +6,7 @@ import {
   loadAvatarProfile,
   loadFaceModel,
 } from '../face/index.ts';
+import { PersonSegmenter } from '../segmentation/index.ts';
 import type { Point } from './body.ts';
 import { RenderError } from './errors.ts';
 import type { RgbImage } from './image.ts';
@@ -74,7 +75,10 @@ export function referenceFromAvatar(avatar: LoadedAvatar, image: RgbImage): Rend
   };
 }
 
-/** Loads `<dir>/profile.json` and `<dir>/image.png` as a render reference. */
+/**
+ * Loads `<dir>/profile.json` and `<dir>/image.png` as a render reference, with the photo's
+ * person matte (src/segmentation, models/segmentation) so the background stays still.
+ */
 export async function loadAvatarReference(
   dir: string,
   options: { signal?: AbortSignal } = {},
@@ -82,7 +86,19 @@ export async function loadAvatarReference(
   const avatar = await loadAvatarProfile(dir);
   throwIfAborted(options.signal);
   const image = await readRgbImage(avatar.imagePath);
-  return referenceFromAvatar(avatar, image);
+  const reference = referenceFromAvatar(avatar, image);
+  reference.person = await segmentPerson(image, options.signal);
+  return reference;
+}
+
+/** The person matte of one image (loads the shared segmentation session for the call). */
+export async function segmentPerson(image: RgbImage, signal?: AbortSignal): Promise<Uint8Array> {
+  const segmenter = await PersonSegmenter.load({ signal });
+  try {
+    return (await segmenter.segment(image, { signal })).data;
+  } finally {
+    await segmenter.close();
+  }
 }
 
 /** Options of {@link createRenderer}. */

@@ -4,6 +4,7 @@ export {
   loadAvatarReference,
   readRgbImage,
   referenceFromAvatar,
+  segmentPerson,
 } from './avatar.ts';
 export { fillBodyMask, type Point } from './body.ts';
 export { MapsDumpWriter, NpyStackWriter } from './dump.ts';

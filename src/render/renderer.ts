@@ -15,9 +15,10 @@ import {
 import { fillBodyMask, type Point } from './body.ts';
 import { RenderError } from './errors.ts';
 import { drawLidLine } from './eyes.ts';
-import { createRgbImage, type RgbImage, resizeRgb } from './image.ts';
+import { createRgbImage, type PixelRect, type RgbImage, resizeRgb } from './image.ts';
 import { PART_LABELS } from './labels.ts';
 import type { RenderMaps } from './maps.ts';
+import { buildBackgroundPlate, holdBackground } from './matte.ts';
 import { fillMouth, type MouthFrame, type MouthStyle, mouthStyle, smoothstep } from './mouth.ts';
 import {
   drawSurfaceTriangles,
@@ -54,6 +55,12 @@ export interface RenderReference {
   gaze?: Gaze;
   /** Detected shoulder centres (subject's left/right) in image pixels, to place the body prior. */
   shoulders?: { left: Point; right: Point };
+  /**
+   * Person matte of `image` (src/segmentation), 0–255 per image pixel, row-major. With it
+   * the background stays still while the head and hair move, and the silhouette blends
+   * (src/render/matte.ts). Default: none (the skirt alone moves the surroundings).
+   */
+  person?: Uint8Array;
 }
 
 /** Renderer options; defaults in {@link RENDERER_DEFAULTS}. */
@@ -142,6 +149,10 @@ export class Renderer {
   readonly #reference: RgbImage;
   readonly #reference32: Uint32Array;
   readonly #bodyMask: Uint8Array;
+  /** The reference's person matte at output size (source space) and its background plate. */
+  readonly #matte: Uint8Array;
+  readonly #plate: Uint8Array;
+  #hasMatte = false;
   readonly #composite: RgbImage;
   readonly #maps: RenderMaps;
   readonly #gazeShift = new Float32Array(4);
@@ -184,6 +195,8 @@ export class Renderer {
     this.#movingFirst = moving.first;
     this.#movingCount = moving.count;
     this.#bodyMask = new Uint8Array(width * height);
+    this.#matte = new Uint8Array(width * height);
+    this.#plate = new Uint8Array(width * height * 3);
     this.#composite = createRgbImage(width, height);
     this.#maps = {
       width,
@@ -302,7 +315,12 @@ export class Renderer {
       src[i * 2] = this.#face[i * 3] as number;
       src[i * 2 + 1] = this.#face[i * 3 + 1] as number;
     }
-    this.#skirt.layout(src, this.width, this.height);
+    this.#hasMatte = reference.person !== undefined;
+    if (reference.person) {
+      matteToOutput(reference, rect, this.#matte, this.width, this.height);
+      buildBackgroundPlate(this.#reference.data, this.#matte, this.width, this.height, this.#plate);
+    }
+    this.#skirt.layout(src, this.width, this.height, this.#hasMatte ? this.#matte : undefined);
     polygonSpans(src, this.#staticRing, this.width, this.height, this.#spans);
     this.#fullNext = true;
 
@@ -509,6 +527,9 @@ export class Renderer {
     this.#gazeShift[3] = shift * Math.sin(gz.rightPitch - ref.gaze.rightPitch);
     const maps = this.#maps;
     shadeFrame(g, this.#shadeInputs, full ? undefined : this.#spans);
+    if (this.#hasMatte) {
+      holdBackground(g, this.#matte, this.#plate, maps.warped, full ? undefined : this.#spans);
+    }
     this.#composite.data.set(maps.warped);
     mouthBounds(tgt, t.mouth, this.#mouthFrame);
     this.#mouthFrame.rest =
@@ -636,6 +657,24 @@ function validateReference(reference: RenderReference): void {
   }
   const crop = cropOf(reference);
   if (!(crop.width >= 16 && crop.height >= 16)) throw bad('crop must be at least 16 × 16 px');
+  if (reference.person && reference.person.length !== image.width * image.height) {
+    throw bad(`person matte must hold ${image.width * image.height} values (one per image pixel)`);
+  }
+}
+
+/** Resamples the crop `rect` of a one-channel matte into `out` (output size). */
+function matteToOutput(
+  reference: RenderReference,
+  rect: PixelRect,
+  out: Uint8Array,
+  width: number,
+  height: number,
+): void {
+  const matte = reference.person ?? new Uint8Array(0);
+  const wide = createRgbImage(reference.image.width, reference.image.height);
+  for (let p = 0; p < matte.length; p++) wide.data[p * 3] = matte[p] as number;
+  const resized = resizeRgb(wide, createRgbImage(width, height), rect);
+  for (let p = 0; p < out.length; p++) out[p] = resized.data[p * 3] as number;
 }
 
 /** Image px → output px, in place (x, y, depth per vertex). */

@@ -23,6 +23,12 @@ const RING_CAPS = [0.12, 0.32, 0.55, 0.8] as const;
 const RIGID_HAIR = [0.96, 0.82, 0.5, 0] as const;
 /** Same below the jaw (neck). */
 const RIGID_NECK = [0.65, 0.35, 0.1, 0] as const;
+/**
+ * Rigid weight of a ring vertex that lies on the person (hair) by the person matte: hair
+ * turns with the skull instead of stretching (the renderer holds the background still
+ * separately, so a high weight no longer drags background along).
+ */
+const RIGID_PERSON = [1, 0.98, 0.85, 0] as const;
 /** Weight of the outline's non-rigid residual on each inner ring. */
 const RESIDUAL = [0.8, 0.45, 0.15, 0] as const;
 /**
@@ -106,9 +112,11 @@ export class Skirt {
   /**
    * Lays the skirt out in source space from the outline's source positions (`src`, 2 per
    * vertex; the face vertices must be filled) for a frame of `width` × `height`, writing the
-   * skirt vertices' source positions into `src`, and builds the triangles.
+   * skirt vertices' source positions into `src`, and builds the triangles. With `person`
+   * (the reference's person matte at output size, 0–255) ring vertices on the person above
+   * the jaw follow the skull more closely ({@link RIGID_PERSON}).
    */
-  layout(src: Float32Array, width: number, height: number): void {
+  layout(src: Float32Array, width: number, height: number, person?: Uint8Array): void {
     const m = this.ringSize;
     let cx = 0;
     let cy = 0;
@@ -163,7 +171,9 @@ export class Skirt {
         const hair = RIGID_HAIR[k - 1] as number;
         const neck = RIGID_NECK[k - 1] as number;
         const s = this.#neckness[j] as number;
-        this.#rigidWeight[v - this.firstVertex] = hair + (neck - hair) * s;
+        const onPerson = person ? matteAt(person, width, height, src[v * 2], src[v * 2 + 1]) : 0;
+        const top = hair + ((RIGID_PERSON[k - 1] as number) - hair) * onPerson;
+        this.#rigidWeight[v - this.firstVertex] = top + (neck - top) * s;
         this.#residualWeight[v - this.firstVertex] = RESIDUAL[k - 1] as number;
         this.#spacing[v - this.firstVertex] = d - previous;
         previous = d;
@@ -330,6 +340,20 @@ export function fitSimilarity(
   out.tx = sqx - (out.a * spx - out.b * spy);
   out.ty = sqy - (out.b * spx + out.a * spy);
   return out;
+}
+
+/** The matte (0–255) at a source point, as 0–1 (nearest pixel; 0 outside the frame). */
+function matteAt(
+  matte: Uint8Array,
+  width: number,
+  height: number,
+  x: number | undefined,
+  y: number | undefined,
+): number {
+  const xi = Math.floor(x ?? -1);
+  const yi = Math.floor(y ?? -1);
+  if (xi < 0 || yi < 0 || xi >= width || yi >= height) return 0;
+  return (matte[yi * width + xi] as number) / 255;
 }
 
 function clamp01(v: number): number {

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { apiKeyAuth } from './auth.ts';
 import { APP_DEFAULTS, type AppEnv, type AppOptions, type AppServices } from './context.ts';
 import { ApiError } from './errors.ts';
-import { jsonBodyLimits, UPLOADS_RETRY_AFTER_S, uploadGate } from './limits.ts';
+import { jsonBodyLimits, uploadGate } from './limits.ts';
 import { toHttpError } from './on-error.ts';
 import { originPolicy } from './origin.ts';
 import { mountAvatarRoutes } from './routes/avatars.ts';
@@ -80,7 +80,9 @@ export function createApp(services: AppServices, options: AppOptions = {}): Open
     services.metrics.observeError(body.error.code, 'http');
     if (internal) logError(error, { method: c.req.method, path: c.req.path });
     if (body.error.code === 'QUEUE_FULL') c.header('Retry-After', '30');
-    if (body.error.code === 'UPLOADS_BUSY') c.header('Retry-After', String(UPLOADS_RETRY_AFTER_S));
+    // Capacity refusals (the session cap, every upload slot taken) say when to come back.
+    const retryAfterS = body.error.details?.retryAfterS;
+    if (typeof retryAfterS === 'number') c.header('Retry-After', String(retryAfterS));
     // A body refused before it was read to the end (too large, wrong type, a bad file part)
     // must not be taken for the next request on a kept-alive connection: close it.
     if (c.req.raw.body) c.header('Connection', 'close');

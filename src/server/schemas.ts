@@ -58,7 +58,7 @@ const VideoResultView = z
     fps: z.number(),
     sizePx: z.number().int(),
     sizeBytes: z.number().int(),
-    renderer: z.enum(['warp', 'generator']),
+    renderer: z.enum(['warp', 'generator', 'replica']),
     timingsMs: stageTimingsSchema,
   })
   .openapi('VideoJobResult');

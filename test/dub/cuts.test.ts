@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { faceJumped, thumbnail, thumbnailDistance } from '../../src/dub/cuts.ts';
+import { faceJumped } from '../../src/dub/cuts.ts';
+import { thumbnail, thumbnailDistance } from '../../src/media/index.ts';
 
 function image(width: number, height: number, pixel: (x: number, y: number) => number): Uint8Array {
   const out = new Uint8Array(width * height * 3);

@@ -3,13 +3,21 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from '../../src/audio/index.ts';
-import { controlsSequenceSchema, readControlsFile } from '../../src/controls/index.ts';
+import {
+  blendshapeVector,
+  controlsSequenceSchema,
+  readControlsFile,
+} from '../../src/controls/index.ts';
 import { readNpy } from '../../src/features/index.ts';
 import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 import {
   FaceLandmarker,
   isFaceError,
+  LANDMARK_COUNT,
   lipSyncCorrelation,
+  loadFaceModel,
+  measureMouth,
+  meshMouth,
   speechEnvelopeDb,
   type TrackResult,
   trackVideo,
@@ -68,6 +76,46 @@ describe('trackVideo on a real talking clip', () => {
     expect(p90).toBeLessThan(0.5);
     // Head pose: a frontal studio recording.
     for (const f of tracked.sequence.frames) expect(Math.abs(f.head.yaw)).toBeLessThan(0.35);
+  });
+
+  it('reads the mouth faithfully: jawOpen follows speech at least as well as the raw lip gap, the mesh reproduces the gap and width', async () => {
+    const model = await loadFaceModel();
+    const lm = tracked.landmarks as Float32Array;
+    const detected = tracked.frames.map((_, f) => measureMouth(lm, f * LANDMARK_COUNT * 3));
+    const { samples } = await decodeAudioFile(CLIP);
+    const envelope = speechEnvelopeDb(samples, tracked.frames.length);
+    const jaw = tracked.sequence.frames.map((f) => f.blendshapes.jawOpen);
+    const rJaw = lipSyncCorrelation(jaw, envelope).r0;
+    const rGap = lipSyncCorrelation(
+      detected.map((m) => m.gap),
+      envelope,
+    ).r0;
+    expect(rJaw).toBeGreaterThanOrEqual(rGap); // measured 0.61 vs 0.57
+    // The person's neutral has closed lips: every opening is read as jawOpen.
+    const zero = new Float32Array(52);
+    const pose = tracked.frames[0]?.pose as NonNullable<(typeof tracked.frames)[0]['pose']>;
+    const rest = meshMouth(model, tracked.identity, zero, pose).gap;
+    const neutral = meshMouth(model, model.neutral, zero, pose).gap;
+    expect(Math.abs(rest - neutral)).toBeLessThan(0.005);
+    // Per frame, the fitted mesh (identity + the 52 smoothed weights, fitted pose) has the
+    // detected inner-lip gap and mouth width (eye-corner units; the gap is 0.01–0.07 here).
+    let gapError = 0;
+    let widthError = 0;
+    let meanGap = 0;
+    tracked.frames.forEach((frame, f) => {
+      const mesh = meshMouth(
+        model,
+        tracked.identity,
+        blendshapeVector(frame.controls),
+        frame.pose as NonNullable<typeof frame.pose>,
+      );
+      const seen = detected[f] as (typeof detected)[0];
+      gapError += Math.abs(mesh.gap - seen.gap) / detected.length;
+      widthError += Math.abs(mesh.width - seen.width) / seen.width / detected.length;
+      meanGap += seen.gap / detected.length;
+    });
+    expect(gapError).toBeLessThan(0.25 * meanGap); // measured 0.005 of 0.029
+    expect(widthError).toBeLessThan(0.05); // measured 2 %
   });
 
   it('marks frames without a face instead of inventing them', async () => {

@@ -43,6 +43,11 @@ export async function startLiveServer(
     } as const;
     const status = (LIVE_HTTP_STATUS[error.code as keyof typeof LIVE_HTTP_STATUS] ??
       byKind[error.kind]) as 400;
+    // As the product's onError (src/server/app.ts): the session cap says when to retry.
+    const retryAfterS = error.details?.retryAfterS;
+    if (error.code === 'LIVE_SESSION_LIMIT' && typeof retryAfterS === 'number') {
+      c.header('Retry-After', String(retryAfterS));
+    }
     return c.json({ error: error.toJSON() }, status);
   });
   const sockets = createLiveSocketServer(manager, options.socket);

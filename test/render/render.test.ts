@@ -175,6 +175,8 @@ describe('Renderer: the reference is reproduced and the background stays still',
 
   it('the warp has no tear at the mesh border: a ramp image warps without jumps', () => {
     // Reference image = a smooth ramp, so the warped colours are the source coordinates.
+    // No person matte: this checks the warp field itself (the matte holds the background,
+    // which is not a warp of the ramp; test/render/matte.test.ts covers it).
     const { width, height } = reference.image;
     const ramp = createRgbImage(width, height);
     for (let y = 0; y < height; y++)
@@ -184,7 +186,11 @@ describe('Renderer: the reference is reproduced and the background stays still',
         ramp.data[o + 1] = (y * 255) / height;
         ramp.data[o + 2] = 128;
       }
-    const r = Renderer.create(model, { ...reference, image: ramp }, { size: SIZE });
+    const r = Renderer.create(
+      model,
+      { ...reference, image: ramp, person: undefined },
+      { size: SIZE },
+    );
     const { maps } = r.render(
       frameWith((f) => {
         f.blendshapes.jawOpen = 0.7;

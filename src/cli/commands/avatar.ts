@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AVATAR_DEFAULTS, createAvatar, IMAGE_DEFAULTS } from '../../face/index.ts';
+import { isVideoFile } from '../../replica/index.ts';
 import { type Command, parseCommandArgs, parseFlags, UsageError, writeJson } from '../command.ts';
+import { createVideoAvatar, VIDEO_LIMITS_TEXT } from './avatar-video.ts';
 
 const degrees = (max: number) => z.coerce.number().gt(0).max(max);
 /** The command's flags, validated (numbers arrive as strings). */
@@ -13,12 +15,25 @@ const avatarFlagsSchema = z.object({
   maxPitch: degrees(89).default((AVATAR_DEFAULTS.maxPitchRad * 180) / Math.PI),
 });
 
+const videoFlagsSchema = z.object({
+  out: z.string({ error: '--out <dir> is required' }).min(1),
+  maxSize: z.coerce.number().int().min(128).max(1024).default(512),
+});
+
 export const avatarCommand: Command = {
   name: 'avatar',
-  summary: 'Build an avatar from a photo: landmarks, fitted pose/shape, body keypoints',
-  usage: `Usage: facecast avatar create <photo> --out <dir> [options] [--json]
+  summary: 'Build an avatar from a photo or a short video of one person',
+  usage: `Usage: facecast avatar create <photo|video> --out <dir> [options] [--json]
 
-Finds the face in a photo (JPEG, PNG with alpha, greyscale, EXIF-rotated; large images are
+A video (${VIDEO_LIMITS_TEXT} of one person, any container, constant frame rate) makes a
+video avatar: every frame is tracked once; <dir> gets replica.json (zod-validated), the
+footage (JPEG frames at ≤ --max-size px, default 512), the per-frame track, per-shot neutrals
+and a mouth bank of the person's real mouth interiors. Renders play the footage (body, blinks,
+head motion) and re-animate only the mouth. Errors: REPLICA_TOO_SHORT, REPLICA_TOO_LONG,
+REPLICA_VARIABLE_FRAME_RATE, REPLICA_MULTIPLE_PEOPLE, REPLICA_FACE_LOST, REPLICA_NO_FRONTAL,
+REPLICA_TOO_FRAGMENTED, REPLICA_OUTPUT_NOT_WRITABLE, MEDIA_* (exit code 2).
+
+A photo: finds the face in a photo (JPEG, PNG with alpha, greyscale, EXIF-rotated; large images are
 downscaled), fits facecast's face model to its 478 landmarks, and writes <dir>/profile.json
 (zod-validated: source image, crop, landmarks, pose, identity shape, the 52 ARKit weights at
 the photo, gaze, upper-body keypoints) and <dir>/image.png (the normalised image all
@@ -27,7 +42,8 @@ coordinates refer to). With several faces the largest is used and a warning prin
 Options:
   --out <dir>          folder to write (created if missing)
   --strict             several faces are an error (FACE_MULTIPLE)
-  --max-size <px>      longest side of the normalised image (default ${IMAGE_DEFAULTS.maxSizePx})
+  --max-size <px>      longest side of the normalised image (default ${IMAGE_DEFAULTS.maxSizePx};
+                       a video's stored footage: default 512, at most 1024)
   --min-iod <px>       smallest eye-centre distance accepted (default ${AVATAR_DEFAULTS.minInterOcularPx}; FACE_TOO_SMALL)
   --max-yaw <deg>      largest head turn accepted (default ${Math.round((AVATAR_DEFAULTS.maxYawRad * 180) / Math.PI)}; FACE_POSE_EXTREME)
   --max-pitch <deg>    largest nod accepted (default ${Math.round((AVATAR_DEFAULTS.maxPitchRad * 180) / Math.PI)})
@@ -55,6 +71,21 @@ IMAGE_TOO_LARGE (exit code 2).`,
     }
     const [action, photo] = positionals as [string, string];
     if (action !== 'create') throw new UsageError(`unknown action "${action}" (expected: create)`);
+    if (await isVideoFile(photo, context.signal)) {
+      const out = parseFlags(videoFlagsSchema, { out: values.out, maxSize: values['max-size'] });
+      await createVideoAvatar(
+        context,
+        photo,
+        { ...out, json: values.json === true },
+        {
+          strict: values.strict,
+          'min-iod': values['min-iod'],
+          'max-yaw': values['max-yaw'],
+          'max-pitch': values['max-pitch'],
+        },
+      );
+      return;
+    }
     const flags = parseFlags(avatarFlagsSchema, {
       out: values.out,
       strict: values.strict,

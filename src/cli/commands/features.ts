@@ -5,7 +5,7 @@ import { type Command, parseCommandArgs, UsageError, writeJson } from '../comman
 export const featuresCommand: Command = {
   name: 'features',
   summary: 'Export the log-mel features of an audio file as .npy (for the Python trainers)',
-  usage: `Usage: facecast features <audio> --out <mel.npy> [--engine fast|meyda] [--json]
+  usage: `Usage: facecast features <audio> --out <mel.npy> [--json]
 
 Writes the log-mel spectrogram facecast's models consume: float32 array (frames, 80), 10 ms
 hop, frame t centred at t × 10 ms (see MEL_CONFIG in src/features/mel.ts). Training scripts read
@@ -13,12 +13,11 @@ these files, so training and serving share one feature implementation.
 
 Options:
   --out <file>     .npy file to write (required)
-  --engine <name>  fast (default) or meyda: which power spectrum feeds the filterbank
   --json           machine-readable output`,
   async run(context) {
     const { values, positionals } = parseCommandArgs(
       context.argv,
-      { out: { type: 'string', short: 'o' }, engine: { type: 'string' } },
+      { out: { type: 'string', short: 'o' } },
       { min: 1, max: 1 },
     );
     if (values.help) {
@@ -26,11 +25,8 @@ Options:
       return;
     }
     if (!values.out) throw new UsageError('--out <file.npy> is required');
-    const engine = values.engine ?? 'fast';
-    if (engine !== 'fast' && engine !== 'meyda')
-      throw new UsageError(`--engine must be fast or meyda, got "${engine}"`);
     const decoded = await decodeAudioFile(positionals[0] as string, { signal: context.signal });
-    const mel = computeLogMel(decoded.samples, { engine });
+    const mel = computeLogMel(decoded.samples);
     await writeNpy(values.out, { data: mel.data, shape: [mel.frames, mel.bands] });
     const report = {
       out: values.out,

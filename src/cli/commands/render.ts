@@ -13,6 +13,7 @@ import {
   speakToFile,
   VideoPipeline,
 } from '../../pipeline/index.ts';
+import { isReplicaDir, REPLICA_MANIFEST_FILE } from '../../replica/index.ts';
 import {
   type Command,
   numberFlag,
@@ -67,7 +68,8 @@ Frames stream from the motion model through the renderer into the encoder, so me
 not grow with the length. Video length = audio length (within half a frame, 25 fps).
 
 Options:
-  --image <path>     photo (JPEG/PNG/WebP, one face) or avatar folder
+  --image <path>     photo (JPEG/PNG/WebP, one face) or avatar folder (a video avatar's
+                     footage plays with the mouth re-animated, at the footage's size)
   --audio <file>     speech in any format ffmpeg reads (wav, mp3, m4a, ogg, a video's sound)
   --text "…"         text to speak (embedded espeak-ng voice: offline, robotic)
   --voice <id>       TTS voice, e.g. en-us, en-gb+f3, fr (GET /v1/voices on a server lists them)
@@ -205,12 +207,15 @@ IMAGE_*, AUDIO_* (AUDIO_SILENT, AUDIO_TRUNCATED …), MEDIA_*, TTS_*.`,
   },
 };
 
-/** An avatar folder as given, or one built from a photo into `dir`. */
+/** An avatar folder as given (photo or video avatar), or one built from a photo into `dir`. */
 async function resolveAvatar(image: string, dir: string, signal: AbortSignal): Promise<string> {
   const info = await stat(image).catch(() => undefined);
   if (info?.isDirectory()) {
-    if (!(await stat(join(image, PROFILE_FILE)).catch(() => undefined))) {
-      throw new UsageError(`${image} is a folder without ${PROFILE_FILE}: not an avatar`);
+    const photoAvatar = await stat(join(image, PROFILE_FILE)).catch(() => undefined);
+    if (!photoAvatar && !(await isReplicaDir(image))) {
+      throw new UsageError(
+        `${image} is a folder without ${PROFILE_FILE} or ${REPLICA_MANIFEST_FILE}: not an avatar`,
+      );
     }
     return resolve(image);
   }

@@ -74,6 +74,9 @@ Options (each also settable by an environment variable):
         ? {}
         : { maxSessions: numberFlag(values['max-sessions'], 'max-sessions', 2) }),
       ...(modelDir ? { motionOptions: { modelDir: resolve(modelDir) } } : {}),
+      ...(process.env.FACECAST_LIVE_CAPACITY_AVATAR
+        ? { capacityAvatar: process.env.FACECAST_LIVE_CAPACITY_AVATAR }
+        : {}),
       generator,
     });
     const server = await startServer(config, {

@@ -1,0 +1,219 @@
+import {
+  BLENDSHAPE_COUNT,
+  type ControlsFrame,
+  neutralFrame,
+  setBlendshapeVector,
+} from '../controls/index.ts';
+import { FACE_VERTEX_COUNT, type FaceModel, type FacePose } from '../face/index.ts';
+import { Renderer, type RgbImage } from '../render/index.ts';
+import { blendCrop, type CropSquare } from './composite.ts';
+import { FrameGeometry, innerLipGap, lowerFaceWeights, mouthAnchor } from './geometry.ts';
+import { LowerFaceMask } from './mask.ts';
+import {
+  CROP_DROP_INTER_OCULAR,
+  CROP_INTER_OCULAR,
+  MASK_FEATHER_INTER_OCULAR,
+  MASK_GROW_INTER_OCULAR,
+} from './options.ts';
+
+/** One real frame to re-animate, with its tracked face (all in the frame's pixels). */
+export interface ReanimateSource {
+  /** The frame, width × height × 3 (its own reference: the warp samples it). */
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  /** 468 × (x, y) mesh landmarks, frame px (read, not changed). */
+  landmarks: Float32Array;
+  /** The 52 fitted weights of the frame, ARKit order. */
+  weights: ArrayLike<number>;
+  /** The fitted weak-perspective pose, frame px. */
+  pose: FacePose;
+  /** The shot's calibrated neutral, 468 × 3 cm (the tracker's identity). */
+  identity: Float32Array;
+}
+
+/** What the mouth-interior painter gets: the rendered crop before it is blended back. */
+export interface InteriorPaintInput {
+  /** The rendered crop (`sizePx` square); paint into its `data`. */
+  image: RgbImage;
+  /** Part label per crop pixel (src/render `PART_LABELS`; `mouthInterior` is the opening). */
+  labels: Uint8Array;
+  /** The new mesh, 468 × (x, y, depth) in crop px. */
+  target: Float32Array;
+  /** The source mesh (the frame's landmarks), same layout. */
+  source: Float32Array;
+}
+
+/**
+ * Draws the mouth interior of a re-animated crop in place of the renderer's procedural fill
+ * (a mouth bank of the person's real teeth and tongue).
+ */
+export type InteriorPainter = (input: InteriorPaintInput) => void;
+
+/** What one re-animated frame did. */
+export interface ReanimateResult {
+  /** The square of the frame that was re-rendered, px. */
+  crop: CropSquare;
+  /** The blend mask on the `sizePx` grid over the crop (valid until the next call). */
+  mask: Float32Array;
+  sizePx: number;
+  /** Inner-lip gap of the new mouth and of the frame's own, over the eye distance. */
+  mouthGap: number;
+  sourceMouthGap: number;
+}
+
+/**
+ * Re-animates the lower face of real frames: the one implementation used by lip-sync dubbing
+ * and by video avatars. Per frame: jaw and mouth weights from the new mouth, every other
+ * weight the frame's own (`mergeWeights`); the renderer warps the frame itself from its
+ * tracked mesh to the new mesh inside a square crop round the lower face and fills the
+ * mouth (or an {@link InteriorPainter} paints it); the crop is blended back with a feathered
+ * lower-face mask. Every pixel outside the mask stays the frame's. Buffers are allocated
+ * once; `close()` releases the renderer.
+ *
+ * @example
+ * const reanimator = new LowerFaceReanimator(model, 512);
+ * out.set(frame.rgb);
+ * reanimator.reanimate(frame, audioWeights, 1, out);
+ */
+export class LowerFaceReanimator {
+  readonly sizePx: number;
+  readonly #model: FaceModel;
+  readonly #geometry: FrameGeometry;
+  readonly #mask: LowerFaceMask;
+  readonly #landmarks = new Float32Array(FACE_VERTEX_COUNT * 2);
+  readonly #weights = new Float32Array(BLENDSHAPE_COUNT);
+  readonly #srcCrop = new Float32Array(FACE_VERTEX_COUNT * 3);
+  readonly #tgtCrop = new Float32Array(FACE_VERTEX_COUNT * 3);
+  readonly #controls: ControlsFrame = neutralFrame();
+  readonly #painter: InteriorPainter | undefined;
+  #renderer: Renderer | undefined;
+
+  /**
+   * @param sizePx Render grid of the crop, px (256–1024); crops larger than it are rendered
+   *   downscaled and blended back bilinearly.
+   * @param painter Paints the mouth interior instead of the renderer's procedural fill.
+   */
+  constructor(model: FaceModel, sizePx: number, painter?: InteriorPainter) {
+    this.sizePx = sizePx;
+    this.#model = model;
+    this.#geometry = new FrameGeometry(model);
+    this.#mask = new LowerFaceMask(model, lowerFaceWeights(model), sizePx);
+    this.#painter = painter;
+  }
+
+  /**
+   * Re-animates `source`'s lower face towards `audioWeights` (only the audio-driven shapes
+   * are used) by `strength` (0 keeps the frame's mouth, 1 the new one) into `out`, which
+   * holds the frame's pixels (`outWidth` × `outHeight`, at most the frame's size).
+   */
+  reanimate(
+    source: ReanimateSource,
+    audioWeights: ArrayLike<number>,
+    strength: number,
+    out: Uint8Array,
+    outWidth = source.width,
+    outHeight = source.height,
+  ): ReanimateResult {
+    const model = this.#model;
+    const geometry = this.#geometry;
+    const size = this.sizePx;
+    this.#landmarks.set(source.landmarks.subarray(0, FACE_VERTEX_COUNT * 2));
+    widenInnerLips(model, this.#landmarks, INNER_LIP_WIDEN);
+    this.#weights.set(source.weights);
+    geometry.update(
+      source.identity,
+      this.#landmarks,
+      this.#weights,
+      audioWeights,
+      strength,
+      source.pose,
+    );
+    const anchor = mouthAnchor(model, geometry.source, 3);
+    const side = Math.max(size, Math.ceil(CROP_INTER_OCULAR * anchor.interOcularPx));
+    const crop: CropSquare = {
+      x: Math.round(anchor.x - side / 2),
+      y: Math.round(anchor.y + CROP_DROP_INTER_OCULAR * anchor.interOcularPx - side / 2),
+      side,
+    };
+    const reference = {
+      image: { width: source.width, height: source.height, data: source.rgb },
+      identity: geometry.identity,
+      weights: this.#weights,
+      pose: source.pose,
+      crop: { x: crop.x, y: crop.y, width: side, height: side },
+    };
+    if (this.#renderer) this.#renderer.setReference(reference);
+    else this.#renderer = Renderer.create(model, reference, { size });
+    setBlendshapeVector(this.#controls, geometry.frameWeights);
+    const rendered = this.#renderer.render(this.#controls, { vertices: geometry.target });
+    const k = size / side;
+    toCrop(geometry.source, crop, k, this.#srcCrop);
+    toCrop(geometry.target, crop, k, this.#tgtCrop);
+    this.#painter?.({
+      image: rendered.composite,
+      labels: rendered.maps.labels,
+      target: this.#tgtCrop,
+      source: this.#srcCrop,
+    });
+    const iodOut = anchor.interOcularPx * k;
+    const mask = this.#mask.build(
+      this.#srcCrop,
+      this.#tgtCrop,
+      MASK_GROW_INTER_OCULAR * iodOut,
+      MASK_FEATHER_INTER_OCULAR * iodOut,
+    );
+    blendCrop(out, outWidth, outHeight, rendered.composite.data, mask, size, crop);
+    return {
+      crop,
+      mask,
+      sizePx: size,
+      mouthGap: innerLipGap(model, geometry.target, 3) / anchor.interOcularPx,
+      sourceMouthGap: innerLipGap(model, geometry.source, 3) / anchor.interOcularPx,
+    };
+  }
+
+  /** Releases the renderer. Idempotent. */
+  close(): void {
+    this.#renderer?.close();
+    this.#renderer = undefined;
+  }
+}
+
+/**
+ * The detector's inner-lip contour sits inside the visible opening (it under-reports how far
+ * the mouth is open: teeth show between it and the lips). Moving each inner-lip point of the
+ * source away from its partner by this share of their gap puts those teeth pixels inside the
+ * opening, which collapses when the new mouth closes, instead of on the lips, which would
+ * carry them along as a light line between closed lips.
+ */
+const INNER_LIP_WIDEN = 0.15;
+
+/** Widens the inner-lip gap of 468 × (x, y) landmarks in place (corners stay). */
+export function widenInnerLips(
+  model: FaceModel,
+  landmarks: Float32Array,
+  share = INNER_LIP_WIDEN,
+): void {
+  const upper = model.sets.lipsUpperInner;
+  const lower = model.sets.lipsLowerInner;
+  for (let k = 1; k + 1 < upper.length; k++) {
+    const u = (upper[k] as number) * 2;
+    const l = (lower[k] as number) * 2;
+    const dx = (landmarks[l] as number) - (landmarks[u] as number);
+    const dy = (landmarks[l + 1] as number) - (landmarks[u + 1] as number);
+    landmarks[u] = (landmarks[u] as number) - share * dx;
+    landmarks[u + 1] = (landmarks[u + 1] as number) - share * dy;
+    landmarks[l] = (landmarks[l] as number) + share * dx;
+    landmarks[l + 1] = (landmarks[l + 1] as number) + share * dy;
+  }
+}
+
+/** Mesh px (x, y, depth) → render-grid px of the crop. */
+function toCrop(points: Float32Array, crop: CropSquare, k: number, out: Float32Array): void {
+  for (let i = 0; i < points.length; i += 3) {
+    out[i] = ((points[i] as number) - crop.x) * k;
+    out[i + 1] = ((points[i + 1] as number) - crop.y) * k;
+    out[i + 2] = (points[i + 2] as number) * k;
+  }
+}

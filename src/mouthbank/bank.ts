@@ -1,0 +1,307 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { type InnerLips, lipShape, mouthAxes, opening, profileAt, toMouthUnits } from './lips.ts';
+import {
+  extractPatch,
+  imagePoint,
+  lipBandColour,
+  PATCH_HEIGHT,
+  PATCH_WIDTH,
+  patchPoint,
+  type RgbView,
+  sampleRgb,
+} from './patch.ts';
+
+/** One footage frame offered to the bank: the picture and its inner lips (image px). */
+export interface MouthSample {
+  image: RgbView;
+  lips: InnerLips;
+  /** The frame's number in its footage (kept for the record and to exclude stretches). */
+  frame: number;
+}
+
+/** Where the bank paints: pixels whose `labels` value is `value` (e.g. the renderer's mouth interior). */
+export interface PaintRegion {
+  labels: Uint8Array;
+  value: number;
+}
+
+/** Options of {@link chooseBankFrames}; defaults in {@link MOUTH_BANK_DEFAULTS}. */
+export interface MouthBankOptions {
+  /** Most entries kept. Default 160 (~1.5 MB). */
+  maxEntries?: number;
+  /** A frame joins only when its mouth is at least this open (mean middle gap over width). Default 0.04. */
+  minOpening?: number;
+}
+
+export const MOUTH_BANK_DEFAULTS = Object.freeze({ maxEntries: 160, minOpening: 0.04 });
+
+/** Keeping the previous entry unless another is this much closer (less flicker). */
+const HYSTERESIS = 1.25;
+/** The colour match's gain per channel stays within this range. */
+const MIN_GAIN = 0.6;
+const MAX_GAIN = 1.6;
+
+const FILE_JSON = 'mouthbank.json';
+const FILE_BIN = 'mouthbank.bin';
+
+const entrySchema = z
+  .object({
+    frame: z.number().int().nonnegative(),
+    shape: z.array(z.number()),
+    upper: z.array(z.number()),
+    lower: z.array(z.number()),
+    lipColour: z.array(z.number()).length(3),
+  })
+  .strict();
+const fileSchema = z
+  .object({
+    format: z.literal('facecast.mouthbank'),
+    version: z.literal(1),
+    patchWidth: z.literal(PATCH_WIDTH),
+    patchHeight: z.literal(PATCH_HEIGHT),
+    entries: z.array(entrySchema),
+  })
+  .strict();
+
+interface Entry {
+  frame: number;
+  shape: Float32Array;
+  /** Inner lips in mouth units (u, v pairs). */
+  upper: Float32Array;
+  lower: Float32Array;
+  lipColour: Float32Array;
+  patch: Uint8Array;
+}
+
+/**
+ * Which frames to offer the bank (so only those need decoding): frames whose mouth is open
+ * at least `minOpening`, at most `maxEntries` of them spread evenly over the range of
+ * openings. `lips[i]` undefined = frame i has no usable face.
+ */
+export function chooseBankFrames(
+  lips: readonly (InnerLips | undefined)[],
+  options: MouthBankOptions = {},
+): number[] {
+  const o = { ...MOUTH_BANK_DEFAULTS, ...options };
+  const open: { frame: number; opening: number }[] = [];
+  lips.forEach((l, frame) => {
+    if (!l) return;
+    const value = opening(lipShape(l));
+    if (value >= o.minOpening) open.push({ frame, opening: value });
+  });
+  open.sort((a, b) => a.opening - b.opening);
+  if (open.length <= o.maxEntries) return open.map((e) => e.frame).sort((a, b) => a - b);
+  const picked = new Set<number>();
+  for (let k = 0; k < o.maxEntries; k++) {
+    picked.add((open[Math.floor((k * open.length) / o.maxEntries)] as { frame: number }).frame);
+  }
+  return [...picked].sort((a, b) => a - b);
+}
+
+/**
+ * A person's own mouth interiors (teeth, tongue, inner lips) from real footage, indexed by
+ * lip shape, to paint a re-animated mouth with instead of a drawn one.
+ *
+ * - **Build** from frames and their inner lips ({@link MouthBank.build}; pick the frames with
+ *   {@link chooseBankFrames}). Each entry is the mouth region resampled into the mouth's own
+ *   frame (corner to corner = 1), 64 × 48 px, with its lips' shape and colour.
+ * - **Query** by lip shape ({@link MouthBank.query}): the entry whose gaps along the mouth are
+ *   closest, keeping the previous entry unless another is clearly closer.
+ * - **Paint** into a target picture ({@link MouthBank.paint}): each interior pixel is mapped
+ *   to the entry through the mouth frame, proportionally between the lips, and colour-matched
+ *   by the ratio of the target's lip colour to the entry's.
+ *
+ * @example
+ * const bank = await MouthBank.build(samples);
+ * const entry = bank.query(lips, previous);
+ * bank.paint(crop, lips, entry, { labels, value: PART_LABELS.mouthInterior });
+ */
+export class MouthBank {
+  readonly #entries: Entry[];
+
+  private constructor(entries: Entry[]) {
+    this.#entries = entries;
+  }
+
+  /** Entries in the bank. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** The footage frame each entry came from. */
+  get frames(): number[] {
+    return this.#entries.map((e) => e.frame);
+  }
+
+  /** Builds from samples (an async iterable lets the caller decode one frame at a time). */
+  static async build(
+    samples: AsyncIterable<MouthSample> | Iterable<MouthSample>,
+  ): Promise<MouthBank> {
+    const entries: Entry[] = [];
+    for await (const sample of samples) {
+      const axes = mouthAxes(sample.lips);
+      const upper = toMouthUnits(sample.lips.upper, axes);
+      const lower = toMouthUnits(sample.lips.lower, axes);
+      const patch = extractPatch(sample.image, axes);
+      entries.push({
+        frame: sample.frame,
+        shape: lipShape(sample.lips),
+        upper,
+        lower,
+        patch,
+        lipColour: lipBandColour(upper, lower, (u, v, out) => samplePatch(patch, u, v, out)),
+      });
+    }
+    return new MouthBank(entries);
+  }
+
+  /**
+   * The entry closest to `lips`' shape; `previous` (the last frame's entry) is kept unless
+   * another is more than 25 % closer. −1 when the bank is empty.
+   */
+  query(lips: InnerLips, previous = -1): number {
+    const shape = lipShape(lips);
+    let best = -1;
+    let bestD = Number.POSITIVE_INFINITY;
+    this.#entries.forEach((e, i) => {
+      const d = distance(shape, e.shape);
+      if (d < bestD) {
+        bestD = d;
+        best = i;
+      }
+    });
+    const prev = this.#entries[previous];
+    if (prev && distance(shape, prev.shape) <= HYSTERESIS * bestD + 1e-5) return previous;
+    return best;
+  }
+
+  /**
+   * Paints entry `index`'s interior into `image` between `lips` (image px): in `region` when
+   * given, else inside the inner-lip contour. Colour-matched to the lips around it.
+   */
+  paint(image: RgbView, lips: InnerLips, index: number, region?: PaintRegion): void {
+    const entry = this.#entries[index];
+    if (!entry) return;
+    const axes = mouthAxes(lips);
+    const upper = toMouthUnits(lips.upper, axes);
+    const lower = toMouthUnits(lips.lower, axes);
+    const target = lipBandColour(upper, lower, (u, v, out) => {
+      const [x, y] = imagePoint(axes, u, v);
+      sampleRgb(image, x, y, out);
+    });
+    const gain = [0, 1, 2].map((c) =>
+      Math.min(
+        MAX_GAIN,
+        Math.max(MIN_GAIN, (target[c] as number) / Math.max(1, entry.lipColour[c] as number)),
+      ),
+    );
+    const box = lipsBox(lips, image, 4);
+    const rgb = new Float32Array(3);
+    const w = axes.widthPx;
+    for (let y = box.y0; y <= box.y1; y++) {
+      for (let x = box.x0; x <= box.x1; x++) {
+        const p = y * image.width + x;
+        if (region && region.labels[p] !== region.value) continue;
+        const dx = x - axes.ox;
+        const dy = y - axes.oy;
+        const u = (dx * axes.ux + dy * axes.uy) / w;
+        const v = (dx * axes.vx + dy * axes.vy) / w;
+        const up = profileAt(upper, u);
+        const lo = profileAt(lower, u);
+        if (!region && (u <= 0 || u >= 1 || v < up || v > lo)) continue;
+        const s = lo - up > 1e-4 ? Math.min(1.5, Math.max(-0.5, (v - up) / (lo - up))) : 0.5;
+        const eu = profileAt(entry.upper, u);
+        const el = profileAt(entry.lower, u);
+        samplePatch(entry.patch, u, eu + s * (el - eu), rgb);
+        const o = p * 3;
+        for (let c = 0; c < 3; c++) {
+          image.data[o + c] = Math.min(255, (rgb[c] as number) * (gain[c] as number) + 0.5);
+        }
+      }
+    }
+  }
+
+  /** Writes `mouthbank.json` + `mouthbank.bin` into `dir`. */
+  async save(dir: string): Promise<void> {
+    const file: z.infer<typeof fileSchema> = {
+      format: 'facecast.mouthbank',
+      version: 1,
+      patchWidth: PATCH_WIDTH,
+      patchHeight: PATCH_HEIGHT,
+      entries: this.#entries.map((e) => ({
+        frame: e.frame,
+        shape: round(e.shape),
+        upper: round(e.upper),
+        lower: round(e.lower),
+        lipColour: round(e.lipColour),
+      })),
+    };
+    await writeFile(join(dir, FILE_JSON), `${JSON.stringify(file)}\n`);
+    await writeFile(join(dir, FILE_BIN), Buffer.concat(this.#entries.map((e) => e.patch)));
+  }
+
+  /** Reads a bank written by {@link MouthBank.save} (throws on a missing or invalid one). */
+  static async load(dir: string): Promise<MouthBank> {
+    const file = fileSchema.parse(JSON.parse(await readFile(join(dir, FILE_JSON), 'utf8')));
+    const bin = await readFile(join(dir, FILE_BIN));
+    const bytes = PATCH_WIDTH * PATCH_HEIGHT * 3;
+    if (bin.length !== bytes * file.entries.length) {
+      throw new Error(`${join(dir, FILE_BIN)} does not hold ${file.entries.length} patches`);
+    }
+    return new MouthBank(
+      file.entries.map((e, i) => ({
+        frame: e.frame,
+        shape: Float32Array.from(e.shape),
+        upper: Float32Array.from(e.upper),
+        lower: Float32Array.from(e.lower),
+        lipColour: Float32Array.from(e.lipColour),
+        patch: new Uint8Array(bin.subarray(i * bytes, (i + 1) * bytes)),
+      })),
+    );
+  }
+}
+
+/** The file name a saved bank is recognised by. */
+export const MOUTH_BANK_FILE = FILE_JSON;
+
+function samplePatch(patch: Uint8Array, u: number, v: number, out: Float32Array): void {
+  const [x, y] = patchPoint(u, v);
+  sampleRgb({ width: PATCH_WIDTH, height: PATCH_HEIGHT, data: patch }, x, y, out);
+}
+
+function distance(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  const n = Math.min(a.length, b.length);
+  for (let k = 0; k < n; k++) {
+    const e = (a[k] as number) - (b[k] as number);
+    d += e * e;
+  }
+  return d;
+}
+
+function lipsBox(lips: InnerLips, image: RgbView, margin: number) {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (const contour of [lips.upper, lips.lower]) {
+    for (let k = 0; k < contour.length; k += 2) {
+      x0 = Math.min(x0, contour[k] as number);
+      x1 = Math.max(x1, contour[k] as number);
+      y0 = Math.min(y0, contour[k + 1] as number);
+      y1 = Math.max(y1, contour[k + 1] as number);
+    }
+  }
+  return {
+    x0: Math.max(0, Math.floor(x0 - margin)),
+    y0: Math.max(0, Math.floor(y0 - margin)),
+    x1: Math.min(image.width - 1, Math.ceil(x1 + margin)),
+    y1: Math.min(image.height - 1, Math.ceil(y1 + margin)),
+  };
+}
+
+function round(values: Float32Array): number[] {
+  return Array.from(values, (v) => Math.round(v * 1e4) / 1e4);
+}

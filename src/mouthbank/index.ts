@@ -1,0 +1,11 @@
+export {
+  chooseBankFrames,
+  MOUTH_BANK_DEFAULTS,
+  MOUTH_BANK_FILE,
+  MouthBank,
+  type MouthBankOptions,
+  type MouthSample,
+  type PaintRegion,
+} from './bank.ts';
+export { type InnerLips, innerLipsFromMesh, lipShape, opening } from './lips.ts';
+export type { RgbView } from './patch.ts';
