@@ -99,6 +99,9 @@ function normalise(error: unknown): FacecastError | undefined {
  */
 function hide(message: string, folders: readonly string[]): string {
   let out = message;
-  for (const folder of folders) out = out.split(folder).join('\u0000');
-  return out.replace(/\u0000[^\s:;,()'"]*/g, '<file>');
+  for (const folder of folders) {
+    const escaped = folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`${escaped}[^\\s:;,()'"]*`, 'g'), '<file>');
+  }
+  return out;
 }
