@@ -82,7 +82,11 @@ export class LiveClient {
       body: JSON.stringify({ avatarId: options.avatarId, options: { size: options.size } }),
     });
     const body = (await response.json()) as CreatedSession & { error?: { message: string } };
-    if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+    if (!response.ok) {
+      // Refused (the session cap, an unknown avatar …): back to the state before start.
+      this.#setState('idle');
+      throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+    }
     this.sessionId = body.sessionId;
     if (options.mic) {
       try {

@@ -28,7 +28,7 @@ apiKeyInput.onchange = () => sessionStorage.setItem('facecast.apiKey', apiKeyInp
 const auth = (): Record<string, string> =>
   apiKeyInput.value ? { authorization: `Bearer ${apiKeyInput.value}` } : {};
 
-/** Avatars this browser made or used (the server has no list endpoint to browse others'). */
+/** Avatars this browser made or used (the server's own list, GET /v1/avatars, is added). */
 function knownAvatars(): string[] {
   try {
     const ids = JSON.parse(localStorage.getItem(KNOWN) ?? '[]') as unknown;
@@ -50,15 +50,19 @@ async function loadAvatars(preferred: string | null): Promise<void> {
   if (preferred) remember(preferred);
   const ids = new Set(knownAvatars());
   // A server that lists avatars (GET /v1/avatars) adds its own.
-  const response = await fetch('/v1/avatars', { headers: auth() }).catch(() => undefined);
+  const labels = new Map<string, string>();
+  const response = await fetch('/v1/avatars?limit=50', { headers: auth() }).catch(() => undefined);
   if (response?.ok) {
-    const body = (await response.json()) as { avatars?: { id: string }[] };
-    for (const a of body.avatars ?? []) ids.add(a.id);
+    const body = (await response.json()) as { avatars?: { id: string; createdAt: string }[] };
+    for (const a of body.avatars ?? []) {
+      ids.add(a.id);
+      labels.set(a.id, `${a.id} (${new Date(a.createdAt).toLocaleString()})`);
+    }
   }
   const current = avatarSelect.value;
   for (const id of ids) {
     if (![...avatarSelect.options].some((o) => o.value === id))
-      avatarSelect.add(new Option(id, id));
+      avatarSelect.add(new Option(labels.get(id) ?? id, id));
   }
   avatarSelect.value = preferred ?? current ?? avatarSelect.value;
   document.body.dataset.ready = 'true';
@@ -84,6 +88,12 @@ $<HTMLButtonElement>('start').onclick = async () => {
     const avatarId = photo ? await uploadPhoto(photo) : avatarSelect.value;
     if (!avatarId) throw new Error('choose an avatar or upload a photo');
     remember(avatarId);
+    if (photo) {
+      // The new avatar joins the list (selected), and the file input is cleared so a
+      // second start does not upload it again.
+      $<HTMLInputElement>('photo').value = '';
+      await loadAvatars(avatarId);
+    }
     await client.start({
       avatarId,
       size: Number($<HTMLSelectElement>('size').value),
@@ -95,6 +105,7 @@ $<HTMLButtonElement>('start').onclick = async () => {
     $<HTMLFieldSetElement>('setup').disabled = true;
   } catch (error) {
     errorBox.textContent = (error as Error).message;
+    status.textContent = 'not started';
     $<HTMLButtonElement>('start').disabled = false;
   }
 };

@@ -221,14 +221,14 @@ async function* decodeChunks(
     if (run.signal?.aborted)
       throw new AbortedError('audio decode aborted', { cause: run.signal.reason });
     if (failure) {
+      // Audio that decoded well short of its declared length before the decoder gave up
+      // was cut off: the same code as a clean cut.
+      run.warnings.push(lastLine(stderrText) || failure.message);
+      if (produced > 0) checkTruncated(produced, info, stream, run);
       const reason = lastLine(stderrText) || failure.message;
-      throw new AudioError(
-        'AUDIO_DECODE_FAILED',
-        `could not decode audio of ${info.path}: ${reason}`,
-        {
-          cause: failure,
-        },
-      );
+      throw new AudioError('AUDIO_DECODE_FAILED', `could not decode the audio: ${reason}`, {
+        cause: failure,
+      });
     }
     const tail = resampler.flush();
     produced += tail.length;
@@ -240,25 +240,48 @@ async function* decodeChunks(
         .filter(Boolean)
         .slice(0, 20),
     );
-    checkDuration(produced, stream, run);
+    checkDuration(produced, info, stream, run);
   } finally {
     run.signal?.removeEventListener('abort', onAbort);
     if (!finished) command.kill('SIGKILL');
   }
 }
 
-function checkDuration(produced: number, stream: AudioStreamInfo, run: DecodeRun): void {
+function checkTruncated(
+  produced: number,
+  info: MediaInfo,
+  stream: AudioStreamInfo,
+  run: DecodeRun,
+): void {
   const decodedMs = (produced / PIPELINE_SAMPLE_RATE) * 1000;
   const declared = stream.durationMs;
   // A file that stops well short of the duration its header declares, with the decoder
-  // complaining, was cut off (a partial download, a truncated upload).
-  if (declared !== undefined && decodedMs < declared * 0.9 - 100 && run.warnings.length > 0) {
+  // or the prober complaining (an MP3 whose Xing header counts more frames than the file
+  // holds decodes cleanly, but ffprobe notes the mismatch), was cut off.
+  const complaints = run.warnings.length + info.warnings.length;
+  if (declared !== undefined && decodedMs < declared * 0.9 - 100 && complaints > 0) {
     throw new AudioError(
       'AUDIO_TRUNCATED',
       `audio stops at ${(decodedMs / 1000).toFixed(2)} s but the file declares ${(declared / 1000).toFixed(2)} s: it looks truncated or corrupt`,
-      { details: { decodedMs, declaredMs: declared, decoder: run.warnings.slice(0, 3) } },
+      {
+        details: {
+          decodedMs,
+          declaredMs: declared,
+          decoder: [...info.warnings, ...run.warnings].slice(0, 3),
+        },
+      },
     );
   }
+}
+
+function checkDuration(
+  produced: number,
+  info: MediaInfo,
+  stream: AudioStreamInfo,
+  run: DecodeRun,
+): void {
+  checkTruncated(produced, info, stream, run);
+  const decodedMs = (produced / PIPELINE_SAMPLE_RATE) * 1000;
   if (decodedMs < run.minDurationMs) {
     throw new AudioError(
       'AUDIO_TOO_SHORT',

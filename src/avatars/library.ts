@@ -44,6 +44,30 @@ export type AvatarRecord = {
   dir: string;
 } & ({ kind: 'photo'; profile: AvatarProfile } | { kind: 'video'; replica: ReplicaManifest });
 
+/** Where an avatar sits in the list order (newest first, then by id). */
+export interface AvatarPosition {
+  createdAt: string;
+  id: string;
+}
+
+/** A page of {@link AvatarLibrary.list}. */
+export interface AvatarPage {
+  avatars: AvatarRecord[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next: AvatarPosition | null;
+}
+
+const newestFirst = (a: AvatarPosition, b: AvatarPosition) =>
+  b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id);
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Options for creating one avatar. */
 export interface CreateOptions {
   /** Refuse photos with several faces (FACE_MULTIPLE) instead of using the largest. Default true. */
@@ -121,6 +145,30 @@ export class AvatarLibrary {
     const loading = this.#videoLandmarker;
     this.#videoLandmarker = undefined;
     await (await loading?.catch(() => undefined))?.close();
+  }
+
+  /**
+   * One page of avatars, newest first. `after` is the previous page's `next` (the position
+   * of its last avatar, valid even if that avatar is deleted meanwhile); `next` is null on
+   * the last page.
+   */
+  async list(page: { limit: number; after?: AvatarPosition }): Promise<AvatarPage> {
+    const entries: AvatarPosition[] = [];
+    for (const name of await readdir(this.root)) {
+      if (!AVATAR_ID_PATTERN.test(name)) continue;
+      const raw = await readFile(join(this.root, name, ENTRY_FILE), 'utf8').catch(() => '');
+      const entry = entrySchema.safeParse(safeJson(raw)).data;
+      if (entry) entries.push({ createdAt: entry.createdAt, id: entry.id });
+    }
+    entries.sort(newestFirst);
+    const { after } = page;
+    const rest = after ? entries.filter((e) => newestFirst(e, after) > 0) : entries;
+    const slice = rest.slice(0, page.limit);
+    const avatars = (
+      await Promise.all(slice.map((e) => this.get(e.id).catch(() => undefined)))
+    ).filter((a): a is AvatarRecord => a !== undefined);
+    const last = slice.at(-1);
+    return { avatars, next: rest.length > page.limit && last ? last : null };
   }
 
   /** Deletes the avatar (AVATAR_NOT_FOUND if there is none). Jobs keep their own copy. */

@@ -1,7 +1,7 @@
-import { rename, stat, writeFile } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { JobPaths, JobRecord, JobRunContext } from '../jobs/index.ts';
+import { type JobPaths, type JobRecord, type JobRunContext, moveIntoJob } from '../jobs/index.ts';
 import type { DubResult } from './dub.ts';
 import type { Dubber } from './dubber.ts';
 import { type DubLimits, inspectDubInputs } from './inputs.ts';
@@ -94,10 +94,10 @@ export function isDubJobInput(input: unknown): input is DubJobInput {
 
 /** A request for a dub, as the HTTP edge (or any other client) hands it over. */
 export interface DubJobRequest {
-  /** The video's bytes (already checked to be an audio/video container). */
-  video: Uint8Array;
-  /** The new speech's bytes. */
-  audio: Uint8Array;
+  /** The uploaded video file (already checked to be an audio/video container); moved into the job. */
+  videoPath: string;
+  /** The uploaded speech file; moved into the job. */
+  audioPath: string;
   /** Default `pingpong`. */
   fit?: FitMode;
 }
@@ -128,8 +128,8 @@ export async function submitDubJob<I, R>(
   return queue.submit(async (paths) => {
     const videoPath = join(paths.inputDir, VIDEO_FILE);
     const audioPath = join(paths.inputDir, AUDIO_FILE);
-    await writeFile(videoPath, request.video);
-    await writeFile(audioPath, request.audio);
+    await moveIntoJob(request.videoPath, videoPath);
+    await moveIntoJob(request.audioPath, audioPath);
     const inputs = await inspectDubInputs(videoPath, audioPath, limits, options.signal);
     return dubJobInputSchema.parse({
       kind: 'dub',

@@ -69,9 +69,9 @@ export function buildAvatarProfile(
   const o = { ...AVATAR_DEFAULTS, ...options };
   const warnings: string[] = [];
   const face = detection.faces[0];
-  if (!face) throw new FaceError('FACE_NOT_FOUND', `no face found in ${image.source.fileName}`);
+  if (!face) throw new FaceError('FACE_NOT_FOUND', 'no face found in the photo');
   if (detection.faces.length > 1) {
-    const message = `${detection.faces.length} faces found in ${image.source.fileName}`;
+    const message = `${detection.faces.length} faces found in the photo`;
     if (o.strict) {
       throw new FaceError('FACE_MULTIPLE', `${message} (strict: exactly one is required)`, {
         details: { faces: detection.faces.length },

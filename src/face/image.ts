@@ -64,10 +64,10 @@ export async function loadImage(
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (cause) {
-    throw new FaceError('IMAGE_UNREADABLE', `not a readable image: ${path}`, { cause });
+    throw new FaceError('IMAGE_UNREADABLE', 'not a readable image', { cause });
   }
   if (!meta.width || !meta.height || !meta.format) {
-    throw new FaceError('IMAGE_UNREADABLE', `not a readable image: ${path}`);
+    throw new FaceError('IMAGE_UNREADABLE', 'not a readable image');
   }
   if (meta.width * meta.height > o.maxInputPixels) {
     throw new FaceError(
@@ -102,7 +102,7 @@ export async function loadImage(
   } catch (cause) {
     throw new FaceError(
       'IMAGE_UNREADABLE',
-      `could not decode ${path}: ${(cause as Error).message}`,
+      `could not decode the image: ${(cause as Error).message}`,
       {
         cause,
       },
@@ -111,7 +111,7 @@ export async function loadImage(
   if (raw.info.channels !== 3) {
     throw new FaceError(
       'IMAGE_UNREADABLE',
-      `${path}: decoded to ${raw.info.channels} channels, expected 3`,
+      `the image decoded to ${raw.info.channels} channels, expected 3`,
     );
   }
   return {

@@ -252,9 +252,10 @@ export class FaceLandmarker {
     return faces.map((f) => roiFromLandmarks(f.landmarks, this.#o.trackScale));
   }
 
-  async #detectRois(image: RgbImage): Promise<FaceRoi[]> {
+  async #detectRois(original: RgbImage): Promise<FaceRoi[]> {
     this.#stats.detectorRuns++;
     this.#sinceDetect = 0;
+    const image = padToSquarish(original);
     const grid = resizeGrid(image.width, image.height, DETECTOR_SIZE);
     const input = this.#runners.detectorInput;
     sampleRgb(
@@ -357,4 +358,23 @@ function boxOverlap(a: PixelBox, b: PixelBox): number {
 
 async function closeSessions(s: LandmarkSessions): Promise<void> {
   await Promise.all([s.detector.close(), s.mesh.close(), s.iris.close()]);
+}
+
+/** Longer side over shorter side beyond which an image is padded before detection. */
+const MAX_DETECT_ASPECT = 2;
+
+/**
+ * The detector squeezes the whole image into its square input: in a wide group photo (five
+ * faces in a row) every face is squeezed out of shape and none is found. Such images are
+ * padded (right or bottom, grey) to a square for the detector; the boxes it finds are then
+ * in the original image's coordinates.
+ */
+function padToSquarish(image: RgbImage): RgbImage {
+  const { width, height, data } = image;
+  if (Math.max(width, height) <= MAX_DETECT_ASPECT * Math.min(width, height)) return image;
+  const side = Math.max(width, height);
+  const padded = new Uint8Array(side * side * 3).fill(128);
+  const row = width * 3;
+  for (let y = 0; y < height; y++) padded.set(data.subarray(y * row, (y + 1) * row), y * side * 3);
+  return { width: side, height: side, data: padded };
 }

@@ -21,4 +21,4 @@ export {
   jobRecordSchema,
   jobStateSchema,
 } from './schema.ts';
-export { INPUT_DIR, JOB_FILE, type JobPaths, WORK_DIR } from './store.ts';
+export { INPUT_DIR, JOB_FILE, type JobPaths, moveIntoJob, WORK_DIR } from './store.ts';

@@ -40,6 +40,8 @@ export class JobQueue<I, R> {
   readonly #options: Required<JobQueueOptions<I, R>>;
   readonly #jobs = new Map<string, JobRecord<I, R>>();
   readonly #waiting: string[] = [];
+  /** Submissions past the limit check whose job file is not written yet. */
+  #accepting = 0;
   readonly #running = new Map<string, RunningJob>();
   readonly #listeners = new Set<JobListener<I, R>>();
   readonly #lastPersistMs = new Map<string, number>();
@@ -74,11 +76,14 @@ export class JobQueue<I, R> {
    */
   async submit(input: I | ((paths: JobPaths) => Promise<I>)): Promise<JobRecord<I, R>> {
     this.#checkAccepting();
+    // The slot is taken now, before any await: concurrent submissions cannot all pass the
+    // check and then all be added.
+    this.#accepting++;
     const id = newJobId();
     const paths = jobPaths(this.#options.dir, id);
-    await mkdir(paths.inputDir, { recursive: true });
     let record: JobRecord<I, R>;
     try {
+      await mkdir(paths.inputDir, { recursive: true });
       const built =
         typeof input === 'function' ? await (input as (p: JobPaths) => Promise<I>)(paths) : input;
       const now = new Date().toISOString();
@@ -93,11 +98,13 @@ export class JobQueue<I, R> {
         progress: { stage: 'queued', fraction: 0 },
         input: this.#options.inputSchema.parse(built),
       };
-      this.#checkAccepting();
+      this.#checkOpen();
       await writeJobFile(this.#options.dir, record);
     } catch (error) {
       await rm(paths.dir, { recursive: true, force: true });
       throw error;
+    } finally {
+      this.#accepting--;
     }
     this.#jobs.set(id, record);
     this.#waiting.push(id);
@@ -206,13 +213,18 @@ export class JobQueue<I, R> {
     return this.#closing;
   }
 
-  #checkAccepting(): void {
+  #checkOpen(): void {
     if (this.closed) throw new JobError('QUEUE_CLOSED', 'the job queue is shutting down');
-    if (this.#waiting.length >= this.#options.maxQueued) {
+  }
+
+  #checkAccepting(): void {
+    this.#checkOpen();
+    const waiting = this.#waiting.length + this.#accepting;
+    if (waiting >= this.#options.maxQueued) {
       throw new JobError(
         'QUEUE_FULL',
-        `${this.#waiting.length} jobs are waiting; the limit is ${this.#options.maxQueued}. Retry later.`,
-        { details: { waiting: this.#waiting.length, maxQueued: this.#options.maxQueued } },
+        `${waiting} jobs are waiting or being accepted; the limit is ${this.#options.maxQueued}. Retry later.`,
+        { details: { waiting, maxQueued: this.#options.maxQueued } },
       );
     }
   }

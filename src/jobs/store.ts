@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { JobError } from './errors.ts';
@@ -101,4 +101,18 @@ export async function scanJobs<I, R>(
   }
   jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   return { jobs, discarded, skipped };
+}
+
+/**
+ * Moves an uploaded file into a job's input folder: a rename when both are on one file
+ * system (the upload folder sits next to the jobs), a copy then removal otherwise.
+ */
+export async function moveIntoJob(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await copyFile(from, to);
+    await rm(from, { force: true });
+  }
 }

@@ -9,6 +9,7 @@ import { MediasoupFanout } from './fanout.ts';
 import { SessionManager } from './manager.ts';
 import type { GaugeRegistry } from './metrics.ts';
 import { attachLiveSockets, mountLive, type UpgradeSource } from './mount.ts';
+import type { OpenApiRegistryLike } from './openapi.ts';
 import { LIVE_SERVER_DEFAULTS, type LiveServerOptions } from './options.ts';
 import { createLiveStages } from './stages.ts';
 import type { LiveSocketServer } from './ws.ts';
@@ -68,7 +69,7 @@ export function liveExtension(options: LiveExtensionOptions = {}) {
   let generator: Generator | undefined;
   return {
     async mount(
-      app: { route(path: string, app: Hono): unknown },
+      app: { route(path: string, app: Hono): unknown; openAPIRegistry?: OpenApiRegistryLike },
       services: LiveHostServices,
     ): Promise<void> {
       const tts = services.tts;

@@ -8,20 +8,28 @@ export interface GaugeRegistry {
   gauge(name: string, help: string, collect: () => Rows): unknown;
 }
 
+type SessionStats = ReturnType<SessionManager['list']>[number];
+
 /**
  * Registers the live-session gauges, read from the manager at every scrape: sessions, the
  * cap and the headroom under it (with the probe's CPU per frame when capacity was measured),
- * fan-out viewers, sessions created and ended (by reason), and per session (labels `session`,
- * `avatar`) fps, frames sent and dropped, latency quantiles and queue depths.
+ * fan-out viewers, sessions created and ended (by reason), and over the running sessions the
+ * worst fps, the frames sent and dropped (summed), the worst latency quantiles and the
+ * deepest queues. No label carries a session or avatar id: ids are unbounded (one series
+ * each, never collected) and they would expose who uses the server to whoever reads /metrics.
  */
 export function registerLiveMetrics(registry: GaugeRegistry, manager: SessionManager): void {
-  const perSession = (
-    pick: (s: ReturnType<SessionManager['list']>[number]) => number | null,
-  ): Rows =>
+  const values = (pick: (s: SessionStats) => number | null): number[] =>
     manager.list().flatMap((s) => {
       const v = pick(s);
-      return v === null ? [] : [[{ session: s.sessionId, avatar: s.avatarId }, v]];
+      return v === null ? [] : [v];
     });
+  const min = (pick: (s: SessionStats) => number | null) => {
+    const v = values(pick);
+    return v.length > 0 ? Math.min(...v) : 0;
+  };
+  const max = (pick: (s: SessionStats) => number | null) => Math.max(0, ...values(pick));
+  const sum = (pick: (s: SessionStats) => number | null) => values(pick).reduce((a, b) => a + b, 0);
   registry.gauge('facecast_live_sessions', 'Live sessions running now.', () => manager.size);
   registry.gauge(
     'facecast_live_sessions_max',
@@ -41,13 +49,14 @@ export function registerLiveMetrics(registry: GaugeRegistry, manager: SessionMan
       return capacity ? capacity.cpuMsPerFrame : [];
     },
   );
-  registry.gauge('facecast_live_viewers', 'Fan-out viewers (mediasoup) per session.', () => {
-    const fanout = manager.fanout;
-    if (!fanout) return [];
-    return manager
-      .list()
-      .map((s) => [{ session: s.sessionId, avatar: s.avatarId }, fanout.viewerCount(s.sessionId)]);
-  });
+  registry.gauge(
+    'facecast_live_viewers',
+    'Fan-out viewers (mediasoup) of the running sessions.',
+    () => {
+      const fanout = manager.fanout;
+      return fanout ? sum((s) => fanout.viewerCount(s.sessionId)) : 0;
+    },
+  );
   registry.gauge(
     'facecast_live_sessions_created',
     'Live sessions created since start.',
@@ -58,41 +67,40 @@ export function registerLiveMetrics(registry: GaugeRegistry, manager: SessionMan
     'Live sessions ended since start, by reason.',
     () => Object.entries(manager.toJSON().ended).map(([reason, n]) => [{ reason }, n]),
   );
-  registry.gauge('facecast_live_fps', 'Video frames sent per second over the last 5 s.', () =>
-    perSession((s) => s.fps),
+  registry.gauge(
+    'facecast_live_fps_min',
+    'Video frames sent per second over the last 5 s, by the slowest running session (0 when none).',
+    () => min((s) => s.fps),
   );
-  registry.gauge('facecast_live_frames_sent', 'Video frames sent by the session.', () =>
-    perSession((s) => s.framesSent),
+  registry.gauge('facecast_live_frames_sent', 'Video frames sent by the running sessions.', () =>
+    sum((s) => s.framesSent),
   );
   registry.gauge(
     'facecast_live_frames_dropped',
-    'Video frames dropped (late, or encoder busy).',
-    () => perSession((s) => s.framesDropped),
+    'Video frames dropped (late, or encoder busy) by the running sessions.',
+    () => sum((s) => s.framesDropped),
   );
   registry.gauge(
-    'facecast_live_latency_p50_ms',
-    'Audio-in to frame-out latency, median of the last 250 speaking frames, ms.',
-    () => perSession((s) => s.latencyMs.p50),
+    'facecast_live_latency_p50_ms_max',
+    'Audio-in to frame-out latency, median of the last 250 speaking frames, worst running session, ms.',
+    () => max((s) => s.latencyMs.p50),
   );
   registry.gauge(
-    'facecast_live_latency_p95_ms',
-    'Audio-in to frame-out latency, 95th percentile of the last 250 speaking frames, ms.',
-    () => perSession((s) => s.latencyMs.p95),
+    'facecast_live_latency_p95_ms_max',
+    'Audio-in to frame-out latency, 95th percentile of the last 250 speaking frames, worst running session, ms.',
+    () => max((s) => s.latencyMs.p95),
   );
   registry.gauge(
-    'facecast_live_queue_depth',
-    'Queue depths: speech and mic in ms, motion and encoder in frames.',
-    () =>
-      manager
-        .list()
-        .flatMap((s) =>
-          Object.entries(s.queues).map(
-            ([queue, v]) =>
-              [{ session: s.sessionId, avatar: s.avatarId, queue }, v] as [
-                Record<string, string>,
-                number,
-              ],
-          ),
-        ),
+    'facecast_live_queue_depth_max',
+    'Deepest queue over the running sessions: speech and mic in ms, motion and encoder in frames.',
+    () => {
+      const deepest = new Map<string, number>();
+      for (const s of manager.list()) {
+        for (const [queue, v] of Object.entries(s.queues)) {
+          deepest.set(queue, Math.max(deepest.get(queue) ?? 0, v));
+        }
+      }
+      return [...deepest].map(([queue, v]) => [{ queue }, v] as [Record<string, string>, number]);
+    },
   );
 }

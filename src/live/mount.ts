@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Hono } from 'hono';
 import type { SessionManager } from './manager.ts';
 import { type GaugeRegistry, registerLiveMetrics } from './metrics.ts';
+import { type OpenApiRegistryLike, registerLiveOpenApi } from './openapi.ts';
 import { liveRoutes } from './routes.ts';
 import { createLiveSocketServer, type LiveSocketOptions, type LiveSocketServer } from './ws.ts';
 
@@ -26,10 +27,11 @@ export interface MountLiveOptions {
  * const sockets = attachLiveSockets(running.server, manager);
  */
 export function mountLive(
-  app: { route(path: string, app: Hono): unknown },
+  app: { route(path: string, app: Hono): unknown; openAPIRegistry?: OpenApiRegistryLike },
   options: MountLiveOptions,
 ): void {
   app.route('/', liveRoutes({ manager: options.manager, client: options.client ?? true }));
+  if (app.openAPIRegistry) registerLiveOpenApi(app.openAPIRegistry);
   if (options.metrics) registerLiveMetrics(options.metrics, options.manager);
 }
 

@@ -73,6 +73,11 @@ export interface MediaInfo {
   durationMs: number | undefined;
   audio: AudioStreamInfo | undefined;
   video: VideoStreamInfo | undefined;
+  /**
+   * ffprobe's warnings about the file (e.g. `filesize and duration do not match`: a header
+   * that declares more than the file holds), at most 10 lines.
+   */
+  warnings: string[];
 }
 
 /**
@@ -91,7 +96,7 @@ export async function probeMedia(
   const { ffprobePath } = locateFfmpeg();
   const args = [
     '-v',
-    'error',
+    'warning',
     ...LOCAL_ONLY_INPUT_OPTIONS,
     '-show_streams',
     '-show_format',
@@ -99,23 +104,25 @@ export async function probeMedia(
     'json',
     ffmpegInputUrl(input.absolutePath),
   ];
-  const stdout = await new Promise<string>((resolveOut, reject) => {
-    execFile(
-      ffprobePath,
-      args,
-      { maxBuffer: 16 * 1024 * 1024, signal: options.signal, timeout: 60_000 },
-      (error, out, err) => {
-        if (error) {
-          const reason = String(err).trim().split('\n').pop() || error.message;
-          reject(
-            new MediaError('MEDIA_UNREADABLE', `not a readable media file: ${path} (${reason})`, {
-              cause: error,
-            }),
-          );
-        } else resolveOut(out);
-      },
-    );
-  });
+  const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>(
+    (resolveOut, reject) => {
+      execFile(
+        ffprobePath,
+        args,
+        { maxBuffer: 16 * 1024 * 1024, signal: options.signal, timeout: 60_000 },
+        (error, out, err) => {
+          if (error) {
+            const reason = String(err).trim().split('\n').pop() || error.message;
+            reject(
+              new MediaError('MEDIA_UNREADABLE', `not a readable media file: ${path} (${reason})`, {
+                cause: error,
+              }),
+            );
+          } else resolveOut({ stdout: out, stderr: String(err) });
+        },
+      );
+    },
+  );
   let parsed: z.infer<typeof ffprobeOutput>;
   try {
     parsed = ffprobeOutput.parse(JSON.parse(stdout));
@@ -158,6 +165,7 @@ export async function probeMedia(
       frameCount: videoStream.nb_frames,
       durationMs: toMs(videoStream.duration) ?? durationMs,
     },
+    warnings: probeWarnings(stderr),
   };
 }
 
@@ -192,4 +200,13 @@ function rotationOf(stream: z.infer<typeof ffprobeStream>): number {
     if (Number.isFinite(rotation)) return rotation;
   }
   return 0;
+}
+
+/** ffprobe's warning lines without the `[demuxer @ 0x…]` prefix, at most 10. */
+function probeWarnings(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .map((line) => line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim())
+    .filter(Boolean)
+    .slice(0, 10);
 }

@@ -1,9 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AvatarLibrary } from '../avatars/index.ts';
-import type { JobPaths, JobRecord } from '../jobs/index.ts';
-import { TtsError, type TtsProvider } from '../tts/index.ts';
+import { type JobPaths, type JobRecord, moveIntoJob } from '../jobs/index.ts';
+import { assertSpeakable, TtsError, type TtsProvider } from '../tts/index.ts';
 import {
   DEFAULT_SIZE_PX,
   type VideoJobInput,
@@ -20,7 +19,10 @@ const AUDIO_FILE = 'audio';
 export interface VideoRequest {
   avatarId: string;
   speech:
-    | { type: 'audio'; bytes: Uint8Array }
+    | {
+        type: 'audio' /** An uploaded file, moved into the job (or left where it is when refused). */;
+        path: string;
+      }
     | { type: 'text'; text: string; voice?: string; language?: string; rate?: number };
   /** Longer side of the video, px. Default 512. */
   sizePx?: number;
@@ -55,8 +57,9 @@ export async function submitVideoJob<I, R>(
   options: { limits: SubmitLimits; tts?: () => Promise<TtsProvider>; signal?: AbortSignal },
 ): Promise<JobRecord<I, R>> {
   const { signal } = options;
-  await avatars.get(request.avatarId);
   const { speech } = request;
+  if (speech.type === 'text') assertSpeakable(speech.text);
+  await avatars.get(request.avatarId);
   if (speech.type === 'text' && speech.voice && options.tts) {
     await checkVoice(await options.tts(), speech.voice);
   }
@@ -80,7 +83,7 @@ export async function submitVideoJob<I, R>(
   });
   return queue.submit(async (paths) => {
     const audioPath = join(paths.inputDir, AUDIO_FILE);
-    await writeFile(audioPath, speech.bytes);
+    await moveIntoJob(speech.path, audioPath);
     const info = await inspectSpeech(audioPath, {
       maxDurationMs: options.limits.maxAudioMs,
       ...(signal ? { signal } : {}),

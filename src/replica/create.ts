@@ -333,9 +333,14 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
  * Whether `path` is a video (ffprobe finds a video stream that is not a still image):
  * `avatar create` makes a video avatar from it, a photo avatar otherwise.
  */
+/** ffprobe's demuxer names for still images. */
+const STILL_IMAGE_FORMAT = /(^|,)(image2|[a-z0-9]+_pipe)(,|$)/;
+
 export async function isVideoFile(path: string, signal?: AbortSignal): Promise<boolean> {
   try {
     const info = await probeMedia(path, signal ? { signal } : {});
+    // ffprobe reads a still PNG/WebP/BMP/GIF as a one-stream "video" (`png_pipe`, `image2` …)
+    if (STILL_IMAGE_FORMAT.test(info.formatName)) return false;
     return info.video !== undefined && (info.video.frameCount ?? 2) > 1;
   } catch {
     return false;

@@ -1,18 +1,23 @@
+import { dirname } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { routePath } from 'hono/route';
 import type { z } from 'zod';
 import { apiKeyAuth } from './auth.ts';
 import { APP_DEFAULTS, type AppEnv, type AppOptions, type AppServices } from './context.ts';
 import { ApiError } from './errors.ts';
+import { jsonBodyLimits, uploadGate } from './limits.ts';
 import { toHttpError } from './on-error.ts';
+import { originPolicy } from './origin.ts';
 import { mountAvatarRoutes } from './routes/avatars.ts';
 import { mountDubRoutes } from './routes/dubs.ts';
 import { mountJobRoutes } from './routes/jobs.ts';
 import { mountSystemRoutes } from './routes/system.ts';
 import { mountVideoRoutes } from './routes/videos.ts';
 
-/** Paths answered without an API key. */
-const PUBLIC_PATHS = new Set(['/healthz', '/metrics', '/openapi.json', '/docs']);
+/** Paths answered without an API key (besides the static client outside `/v1/`). */
+const PUBLIC_PATHS = new Set(['/healthz', '/openapi.json', '/docs']);
+/** Paths outside `/v1/` that need the key when keys are on. */
+const PRIVATE_PATHS = new Set(['/metrics']);
 
 /**
  * Builds the HTTP app from its services. The app holds no resources of its own: the caller
@@ -45,11 +50,21 @@ export function createApp(services: AppServices, options: AppOptions = {}): Open
       );
     }
   });
+  app.use(
+    originPolicy({
+      allowedOrigins: resolved.allowedOrigins,
+      ...(resolved.allowedHosts ? { allowedHosts: resolved.allowedHosts } : {}),
+    }),
+  );
   const auth = apiKeyAuth(resolved.apiKeys);
   app.use(async (c, next) => {
-    if (PUBLIC_PATHS.has(c.req.path) || !c.req.path.startsWith('/v1/')) return next();
+    const { path } = c.req;
+    const guarded = path.startsWith('/v1/') || PRIVATE_PATHS.has(path);
+    if (PUBLIC_PATHS.has(path) || !guarded) return next();
     return auth(c, next);
   });
+  app.use(uploadGate(resolved.maxUploads));
+  app.use(jsonBodyLimits(resolved.maxJsonBytes));
 
   mountSystemRoutes(app, services, version);
   mountAvatarRoutes(app, services, resolved);
@@ -61,17 +76,16 @@ export function createApp(services: AppServices, options: AppOptions = {}): Open
     throw new ApiError('ROUTE_NOT_FOUND', 'no such route');
   });
   app.onError((error, c) => {
-    const { status, body, internal } = toHttpError(error);
+    const { status, body, internal } = toHttpError(error, [dirname(services.uploadDir)]);
     services.metrics.observeError(body.error.code, 'http');
     if (internal) logError(error, { method: c.req.method, path: c.req.path });
     if (body.error.code === 'QUEUE_FULL') c.header('Retry-After', '30');
+    // Capacity refusals (the session cap, every upload slot taken) say when to come back.
     const retryAfterS = body.error.details?.retryAfterS;
-    if (body.error.code === 'LIVE_SESSION_LIMIT' && typeof retryAfterS === 'number') {
-      c.header('Retry-After', String(retryAfterS));
-    }
-    // A body we refused without reading (too large, wrong type) must not be taken for the
-    // next request on a kept-alive connection: close it.
-    if (c.req.raw.body && !c.req.raw.bodyUsed) c.header('Connection', 'close');
+    if (typeof retryAfterS === 'number') c.header('Retry-After', String(retryAfterS));
+    // A body refused before it was read to the end (too large, wrong type, a bad file part)
+    // must not be taken for the next request on a kept-alive connection: close it.
+    if (c.req.raw.body) c.header('Connection', 'close');
     if (body.error.code === 'RANGE_NOT_SATISFIABLE') {
       c.header('Content-Range', `bytes */${body.error.details?.sizeBytes ?? '*'}`);
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { normaliseOrigin } from './origin.ts';
 
 /**
  * Server configuration: defaults, overridden by environment variables (`FACECAST_*`),
@@ -41,6 +42,29 @@ export const serverConfigSchema = z
       .default(128 * 1024 ** 2),
     /** Longest video to dub, ms. Default 10 minutes. */
     maxVideoMs: z.number().int().positive().default(600_000),
+    /**
+     * Origins (`https://app.example.com`) besides the server's own that may send
+     * state-changing requests from a browser (they get CORS headers). Default none.
+     */
+    allowedOrigins: z
+      .array(
+        z.string().refine((o) => {
+          try {
+            return normaliseOrigin(o).length > 0;
+          } catch {
+            return false;
+          }
+        }, 'must be an origin such as https://app.example.com'),
+      )
+      .default([]),
+    /**
+     * Host names the server answers to besides those of `host` (DNS names, a proxy's name).
+     * Loopback binds answer to localhost/127.0.0.1/::1 only; a wildcard bind with none set
+     * checks no Host.
+     */
+    allowedHosts: z.array(z.string().min(1)).default([]),
+    /** Uploads received at once; more answer 503 UPLOADS_BUSY (Retry-After). Default 8. */
+    maxUploads: z.number().int().min(1).max(1000).default(8),
     /** Finished jobs are deleted after this many hours; 0 keeps them. Default 24. */
     retentionHours: z.number().min(0).default(24),
     /** A folder of static files served at `/` (the browser client). Default: none. */
@@ -63,6 +87,9 @@ const ENV: Record<string, keyof ServerConfigInput> = {
   FACECAST_MAX_AUDIO_MS: 'maxAudioMs',
   FACECAST_MAX_VIDEO_BYTES: 'maxVideoBytes',
   FACECAST_MAX_VIDEO_MS: 'maxVideoMs',
+  FACECAST_MAX_UPLOADS: 'maxUploads',
+  FACECAST_ALLOWED_ORIGINS: 'allowedOrigins',
+  FACECAST_ALLOWED_HOSTS: 'allowedHosts',
   FACECAST_RETENTION_HOURS: 'retentionHours',
   FACECAST_CLIENT_DIR: 'clientDir',
 };
@@ -75,6 +102,7 @@ const NUMERIC = new Set<string>([
   'maxAudioMs',
   'maxVideoBytes',
   'maxVideoMs',
+  'maxUploads',
   'retentionHours',
 ]);
 
@@ -84,7 +112,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
   for (const [name, key] of Object.entries(ENV)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    if (key === 'apiKeys') {
+    if (key === 'apiKeys' || key === 'allowedOrigins' || key === 'allowedHosts') {
       out[key] = raw
         .split(',')
         .map((k) => k.trim())

@@ -40,6 +40,14 @@ export interface AppOptions {
   maxVideoBytes?: number;
   /** Longest video to dub, ms. Default 10 minutes. */
   maxVideoMs?: number;
+  /** Uploads (multipart bodies) received at once; more answer 503 UPLOADS_BUSY. Default 8. */
+  maxUploads?: number;
+  /** Largest body of any other request (JSON), bytes. Default 64 KiB. */
+  maxJsonBytes?: number;
+  /** Origins besides the server's own allowed to send state-changing requests (and CORS). Default none. */
+  allowedOrigins?: readonly string[];
+  /** Host names the Host header may carry (DNS-rebinding guard); undefined (default) checks none. */
+  allowedHosts?: readonly string[] | undefined;
   /** Where internal errors are reported. Default: one line on stderr. */
   logError?: (error: unknown, where: { method: string; path: string }) => void;
 }
@@ -52,6 +60,10 @@ export const APP_DEFAULTS = Object.freeze({
   maxAudioMs: 600_000,
   maxVideoBytes: 128 * 1024 ** 2,
   maxVideoMs: 600_000,
+  maxUploads: 8,
+  maxJsonBytes: 64 * 1024,
+  allowedOrigins: [] as readonly string[],
+  allowedHosts: undefined as readonly string[] | undefined,
   logError: (error: unknown, where: { method: string; path: string }) => {
     process.stderr.write(
       `facecast serve: ${where.method} ${where.path}: ${error instanceof Error ? error.stack : String(error)}\n`,
@@ -59,7 +71,8 @@ export const APP_DEFAULTS = Object.freeze({
   },
 });
 
-export type ResolvedAppOptions = Required<AppOptions>;
+export type ResolvedAppOptions = Required<Omit<AppOptions, 'allowedHosts'>> &
+  Pick<AppOptions, 'allowedHosts'>;
 
 /** Hono environment of the app's handlers (extensions add their own variables). */
 export type AppEnv = { Variables: Record<string, unknown> };

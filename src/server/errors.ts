@@ -16,6 +16,12 @@ export type ApiErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   /** The request body exceeds the route's size limit. */
   | 'PAYLOAD_TOO_LARGE'
+  /** Every upload slot is taken (HTTP 503 with Retry-After). */
+  | 'UPLOADS_BUSY'
+  /** A state-changing request from an origin the server does not allow (HTTP 403). */
+  | 'ORIGIN_FORBIDDEN'
+  /** The Host header names none of the server's host names (DNS rebinding guard; HTTP 403). */
+  | 'HOST_FORBIDDEN'
   /** A Range header asks for bytes the file does not have. */
   | 'RANGE_NOT_SATISFIABLE'
   /** No route for that method and path. */
@@ -29,6 +35,9 @@ const kinds = {
   UNSUPPORTED_CONTENT_TYPE: 'input',
   UNSUPPORTED_MEDIA_TYPE: 'input',
   PAYLOAD_TOO_LARGE: 'limit',
+  UPLOADS_BUSY: 'limit',
+  ORIGIN_FORBIDDEN: 'input',
+  HOST_FORBIDDEN: 'input',
   RANGE_NOT_SATISFIABLE: 'input',
   ROUTE_NOT_FOUND: 'not-found',
 } as const satisfies Record<ApiErrorCode, FacecastError['kind']>;

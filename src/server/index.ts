@@ -10,6 +10,7 @@ export { APP_DEFAULTS, type AppEnv, type AppOptions, type AppServices } from './
 export { ApiError, type ApiErrorCode, ConfigError } from './errors.ts';
 export { type Fetchable, type ListenOptions, listen, type RunningServer } from './listen.ts';
 export { ServerMetrics } from './observability.ts';
+export { boundHostNames, type OriginPolicyOptions, originPolicy } from './origin.ts';
 export {
   type FacecastServer,
   type ServerExtension,

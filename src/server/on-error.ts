@@ -21,6 +21,9 @@ const STATUS_BY_KIND: Record<ErrorKind, ContentfulStatusCode> = {
 /** Codes whose HTTP status is more specific than their kind's. */
 const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   UNAUTHORIZED: 401,
+  ORIGIN_FORBIDDEN: 403,
+  HOST_FORBIDDEN: 403,
+  UPLOADS_BUSY: 503,
   JOB_OUTPUT_NOT_READY: 409,
   UNSUPPORTED_CONTENT_TYPE: 415,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -35,7 +38,10 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
  * its `code` and `kind`; Hono's own HTTPExceptions (malformed JSON, wrong content type, body
  * too large) by status; anything else is a 500 with a generic message (logged, never sent).
  */
-export function toHttpError(error: unknown): {
+export function toHttpError(
+  error: unknown,
+  hidden: readonly string[] = [],
+): {
   status: ContentfulStatusCode;
   body: ErrorBody;
   internal: boolean;
@@ -56,7 +62,12 @@ export function toHttpError(error: unknown): {
       internal: true,
     };
   }
-  return { status, body: { error: known.toJSON() }, internal: false };
+  const body = known.toJSON();
+  return {
+    status,
+    body: { error: { ...body, message: hide(body.message, hidden) } },
+    internal: false,
+  };
 }
 
 function normalise(error: unknown): FacecastError | undefined {
@@ -79,4 +90,18 @@ function normalise(error: unknown): FacecastError | undefined {
     if (error.status === 400) return new ApiError('VALIDATION_FAILED', error.message);
   }
   return undefined;
+}
+
+/**
+ * Replaces paths under the server's own folders (an upload's or a job's files) with
+ * `<file>`: error messages of the media domains name the file they read, which on the
+ * server is an internal name of no use to the client.
+ */
+function hide(message: string, folders: readonly string[]): string {
+  let out = message;
+  for (const folder of folders) {
+    const escaped = folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`${escaped}[^\\s:;,()'"]*`, 'g'), '<file>');
+  }
+  return out;
 }

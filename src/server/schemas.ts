@@ -181,6 +181,35 @@ export const AvatarSchema = z
   .openapi('Avatar');
 export type AvatarView = z.infer<typeof AvatarSchema>;
 
+export const AvatarListSchema = z
+  .object({
+    avatars: z.array(AvatarSchema),
+    next: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Pass as `cursor` for the next page; null on the last page' }),
+  })
+  .openapi('AvatarList');
+
+export const AvatarListQuery = z.object({
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(100))
+    .optional()
+    .openapi({
+      param: { name: 'limit', in: 'query' },
+      example: '20',
+      description: '1–100, default 20',
+    }),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'The previous page’s `next`' }),
+});
+
 export const VoicesSchema = z
   .object({
     provider: z.string(),

@@ -31,6 +31,7 @@ import type {
 } from './context.ts';
 import { listen, type RunningServer } from './listen.ts';
 import { ServerMetrics } from './observability.ts';
+import { boundHostNames } from './origin.ts';
 
 /** Extra things to plug into the server (e.g. live sessions). */
 export interface ServerExtension {
@@ -131,6 +132,9 @@ export async function startServer(
       maxAudioMs: config.maxAudioMs,
       maxVideoBytes: config.maxVideoBytes,
       maxVideoMs: config.maxVideoMs,
+      maxUploads: config.maxUploads,
+      allowedOrigins: config.allowedOrigins,
+      allowedHosts: boundHostNames(config.host, config.allowedHosts),
     });
     let websocket: WebSocketServerLike | undefined;
     for (const extension of options.extensions ?? []) {

@@ -11,6 +11,7 @@ import { PIPELINE_SAMPLE_RATE, Resampler } from '../audio/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { TtsError } from './errors.ts';
 import {
+  assertSpeakable,
   type PhonemeEvent,
   parseSynthesisOptions,
   type SynthesisOptions,
@@ -109,8 +110,7 @@ export class EspeakTts implements TtsProvider {
     const { signal, ...rest } = options;
     const opts = parseSynthesisOptions(rest);
     const clean = text.replace(/\s+/g, ' ').trim();
-    if (!/[\p{L}\p{N}]/u.test(clean))
-      throw new TtsError('TTS_EMPTY_TEXT', 'the text has nothing to speak');
+    assertSpeakable(clean);
     if (clean.length > this.#options.maxTextLength) {
       throw new TtsError(
         'TTS_TEXT_TOO_LONG',

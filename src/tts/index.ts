@@ -1,6 +1,7 @@
 export { TtsError, type TtsErrorCode } from './errors.ts';
 export { type EspeakOptions, EspeakTts } from './espeak.ts';
 export {
+  assertSpeakable,
   type PhonemeEvent,
   parseSynthesisOptions,
   type SynthesisOptions,

@@ -77,3 +77,14 @@ export function parseSynthesisOptions(raw: unknown): z.infer<typeof synthesisOpt
   }
   return result.data;
 }
+
+/**
+ * Throws TTS_EMPTY_TEXT when the text has nothing a voice could speak (no letter or digit:
+ * emoji, punctuation, white space). Providers call it, and so do edges that accept text for
+ * later synthesis, so such text is refused at once.
+ */
+export function assertSpeakable(text: string): void {
+  if (!/[\p{L}\p{N}]/u.test(text)) {
+    throw new TtsError('TTS_EMPTY_TEXT', 'the text has nothing to speak (no letters or digits)');
+  }
+}

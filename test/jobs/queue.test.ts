@@ -152,6 +152,32 @@ describe('JobQueue', () => {
     expect(queue.list()).toHaveLength(2);
   });
 
+  it('holds maxQueued under 20 concurrent submissions: exactly 6 of 20 accepted with a cap of 6', async () => {
+    const dir = await newDir();
+    const queue = await openQueue(dir, async () => ({ file: 'none', bytes: 0 }), {
+      maxQueued: 6,
+      concurrency: 1,
+    });
+    // Each submission awaits its input builder, as the HTTP routes do (files are moved in).
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        queue.submit(async () => {
+          await tick();
+          return { text: `job ${i}` };
+        }),
+      ),
+    );
+    const accepted = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter(
+      (r) => r.status === 'rejected' && (r.reason as FacecastError).code === 'QUEUE_FULL',
+    );
+    expect({ accepted: accepted.length, refused: refused.length }).toEqual({
+      accepted: 6,
+      refused: 14,
+    });
+    expect(queue.list()).toHaveLength(6);
+  });
+
   it('cancels a queued job before it runs and a running job through its signal', async () => {
     const dir = await newDir();
     const gated = gatedRunner();

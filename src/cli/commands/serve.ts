@@ -26,9 +26,12 @@ Options (each also settable by an environment variable):
                         FACECAST_ICE_HOST, FACECAST_ICE_PORTS, FACECAST_STUN_URLS  live WebRTC
                         networking (advertised address, UDP range min-max, STUN URLs)
                         FACECAST_API_KEYS      comma-separated API keys (≥ 16 chars); unset = no auth
+                        FACECAST_ALLOWED_ORIGINS  comma-separated origins allowed to POST/DELETE from a
+                        browser besides the server's own (default: same-origin only)
+                        FACECAST_ALLOWED_HOSTS    host names served besides the bound one's (DNS rebinding)
                         FACECAST_MAX_QUEUED, FACECAST_MAX_PHOTO_BYTES, FACECAST_MAX_AUDIO_BYTES,
                         FACECAST_MAX_AUDIO_MS, FACECAST_MAX_VIDEO_BYTES, FACECAST_MAX_VIDEO_MS (dubs),
-                        FACECAST_RETENTION_HOURS (see docs/stages/pipeline.md)
+                        FACECAST_MAX_UPLOADS, FACECAST_RETENTION_HOURS (see docs/stages/pipeline.md)
                         FACECAST_MOTION_MODEL_DIR  a motion model folder instead of models/motion
   --json                print {"url": …} on start instead of a sentence
   -h, --help`,

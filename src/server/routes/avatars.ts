@@ -1,19 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
-import type { AvatarRecord } from '../../avatars/index.ts';
+import type { AvatarPosition, AvatarRecord } from '../../avatars/index.ts';
 import type { AppEnv, AppServices, ResolvedAppOptions } from '../context.ts';
 import { ApiError } from '../errors.ts';
+import { FORM_OVERHEAD_BYTES, receiveMultipart } from '../multipart.ts';
 import {
   AvatarIdParam,
+  AvatarListQuery,
+  AvatarListSchema,
   AvatarSchema,
   type AvatarView,
   ErrorSchema,
   errorResponses,
 } from '../schemas.ts';
-import { type CheckedUpload, checkUpload, readMultipart } from '../upload.ts';
 
 /** The API view of an avatar. */
 export function avatarView(avatar: AvatarRecord): AvatarView {
@@ -85,6 +83,17 @@ const avatarForm = z
     message: 'send exactly one of the "photo" or "video" fields',
   });
 
+/** The form as received: the photo or video is a file on disk by then. */
+const avatarFields = z
+  .object({
+    photo: z.string().optional(),
+    video: z.string().optional(),
+    allowMultipleFaces: z.enum(['true', 'false']).optional(),
+  })
+  .refine((f) => (f.photo === undefined) !== (f.video === undefined), {
+    message: 'send exactly one of the "photo" or "video" fields',
+  });
+
 const createAvatarRoute = createRoute({
   method: 'post',
   path: '/v1/avatars',
@@ -106,6 +115,34 @@ const createAvatarRoute = createRoute({
     ...errorResponses,
   },
 });
+
+const listAvatarsRoute = createRoute({
+  method: 'get',
+  path: '/v1/avatars',
+  tags: ['avatars'],
+  summary: 'Avatars, newest first, a page at a time',
+  request: { query: AvatarListQuery },
+  responses: {
+    200: {
+      description: 'A page of avatars',
+      content: { 'application/json': { schema: AvatarListSchema } },
+    },
+    ...errorResponses,
+  },
+});
+
+/** The position `{createdAt, id}` of a page's last avatar, as an opaque string. */
+const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.string().max(64) }).strict();
+const encodeCursor = (p: AvatarPosition) => Buffer.from(JSON.stringify(p)).toString('base64url');
+function decodeCursor(cursor: string): AvatarPosition {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch (cause) {
+    throw new ApiError('VALIDATION_FAILED', 'cursor: not a cursor from a previous page', {
+      cause,
+    });
+  }
+}
 
 const getAvatarRoute = createRoute({
   method: 'get',
@@ -137,38 +174,51 @@ export function mountAvatarRoutes(
   // Documented with createRoute; the body is read by hand (after the size limit) so every
   // failure carries facecast's own error codes.
   app.openAPIRegistry.registerPath(createAvatarRoute);
-  app.post(
-    '/v1/avatars',
-    bodyLimit({
-      maxSize: Math.max(options.maxPhotoBytes, options.maxVideoBytes) + 64 * 1024,
-      onError: () => {
-        throw new ApiError(
-          'PAYLOAD_TOO_LARGE',
-          `the upload is limited to ${options.maxPhotoBytes} bytes for a photo, ${options.maxVideoBytes} for a video`,
-          { details: { maxBytes: Math.max(options.maxPhotoBytes, options.maxVideoBytes) } },
-        );
+  app.post('/v1/avatars', async (c) => {
+    const form = await receiveMultipart(c, {
+      dir: services.uploadDir,
+      maxBodyBytes: Math.max(options.maxPhotoBytes, options.maxVideoBytes) + FORM_OVERHEAD_BYTES,
+      files: {
+        photo: {
+          maxBytes: options.maxPhotoBytes,
+          accept: ['image'],
+          describe: 'a JPEG, PNG or WebP image',
+        },
+        video: {
+          maxBytes: options.maxVideoBytes,
+          accept: ['av-container'],
+          describe: 'an MP4, MOV, WebM or MKV video',
+        },
       },
-    }),
-    async (c) => {
-      const form = await readMultipart(c, avatarForm);
-      const upload = await readAvatarUpload(form, options);
-      const path = join(
-        services.uploadDir,
-        `avatar-${randomBytes(8).toString('hex')}.${upload.sniffed.format}`,
-      );
-      await writeFile(path, upload.bytes);
-      try {
-        const avatar = await avatars.create(path, {
-          strict: form.allowMultipleFaces !== 'true',
-          signal: c.req.raw.signal,
-        });
-        c.header('Location', `/v1/avatars/${avatar.id}`);
-        return c.json(avatarView(avatar), 201);
-      } finally {
-        await rm(path, { force: true });
-      }
-    },
-  );
+    });
+    try {
+      const fields = avatarFields.parse({
+        ...form.fields,
+        photo: form.files.photo?.path,
+        video: form.files.video?.path,
+      });
+      const avatar = await avatars.create(fields.photo ?? fields.video ?? '', {
+        strict: fields.allowMultipleFaces !== 'true',
+        signal: c.req.raw.signal,
+      });
+      c.header('Location', `/v1/avatars/${avatar.id}`);
+      return c.json(avatarView(avatar), 201);
+    } finally {
+      await form.cleanup();
+    }
+  });
+
+  app.openapi(listAvatarsRoute, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const page = await avatars.list({
+      limit: limit ?? 20,
+      ...(cursor ? { after: decodeCursor(cursor) } : {}),
+    });
+    return c.json(
+      { avatars: page.avatars.map(avatarView), next: page.next && encodeCursor(page.next) },
+      200,
+    );
+  });
 
   app.openapi(getAvatarRoute, async (c) =>
     c.json(avatarView(await avatars.get(c.req.valid('param').id)), 200),
@@ -178,24 +228,4 @@ export function mountAvatarRoutes(
     await avatars.remove(c.req.valid('param').id);
     return c.body(null, 204);
   });
-}
-
-/** The photo or video of an avatar upload, checked by content and size. */
-async function readAvatarUpload(
-  form: z.infer<typeof avatarForm>,
-  options: ResolvedAppOptions,
-): Promise<CheckedUpload> {
-  const isVideo = form.video !== undefined;
-  const file = (form.video ?? form.photo) as File;
-  const maxBytes = isVideo ? options.maxVideoBytes : options.maxPhotoBytes;
-  if (file.size > maxBytes) {
-    throw new ApiError(
-      'PAYLOAD_TOO_LARGE',
-      `the ${isVideo ? 'video' : 'photo'} upload is limited to ${maxBytes} bytes`,
-      { details: { maxBytes } },
-    );
-  }
-  return isVideo
-    ? checkUpload(file, 'video', ['av-container'], 'an MP4, MOV, WebM or MKV video')
-    : checkUpload(file, 'photo', ['image'], 'a JPEG, PNG or WebP image');
 }

@@ -1,10 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { FIT_MODES, submitDubJob } from '../../dub/index.ts';
 import type { AppEnv, AppServices, ResolvedAppOptions } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { FORM_OVERHEAD_BYTES, receiveMultipart } from '../multipart.ts';
 import { ErrorSchema, errorResponses, JobSchema } from '../schemas.ts';
-import { checkUpload, readMultipart } from '../upload.ts';
 import { jobView } from './jobs.ts';
 
 const dubForm = z
@@ -26,6 +24,13 @@ const dubForm = z
     }),
   })
   .openapi('DubUpload');
+
+/** The form as received: the files are on disk by then. */
+const dubFields = z.object({
+  video: z.string({ message: 'expected a file in the "video" field' }),
+  audio: z.string({ message: 'expected a file in the "audio" field' }),
+  fit: dubForm.shape.fit,
+});
 
 const createDubRoute = createRoute({
   method: 'post',
@@ -65,47 +70,36 @@ export function mountDubRoutes(
   options: ResolvedAppOptions,
 ): void {
   app.openAPIRegistry.registerPath(createDubRoute);
-  const maxBytes = options.maxVideoBytes + options.maxAudioBytes;
-  app.post(
-    '/v1/dubs',
-    bodyLimit({
-      maxSize: maxBytes + 64 * 1024,
-      onError: () => {
-        throw new ApiError(
-          'PAYLOAD_TOO_LARGE',
-          `a dub upload is limited to ${options.maxVideoBytes} bytes of video and ${options.maxAudioBytes} of audio`,
-          {
-            details: { maxVideoBytes: options.maxVideoBytes, maxAudioBytes: options.maxAudioBytes },
-          },
-        );
+  app.post('/v1/dubs', async (c) => {
+    const form = await receiveMultipart(c, {
+      dir: services.uploadDir,
+      maxBodyBytes: options.maxVideoBytes + options.maxAudioBytes + FORM_OVERHEAD_BYTES,
+      files: {
+        video: {
+          maxBytes: options.maxVideoBytes,
+          accept: ['av-container'],
+          describe: 'a video (MP4, MOV, WebM, MKV)',
+        },
+        audio: {
+          maxBytes: options.maxAudioBytes,
+          accept: ['audio', 'av-container'],
+          describe: 'audio (WAV, MP3, OGG, FLAC, AAC, M4A …)',
+        },
       },
-    }),
-    async (c) => {
-      const form = await readMultipart(c, dubForm);
-      if (form.video.size > options.maxVideoBytes || form.audio.size > options.maxAudioBytes) {
-        throw new ApiError(
-          'PAYLOAD_TOO_LARGE',
-          `the video is limited to ${options.maxVideoBytes} bytes and the audio to ${options.maxAudioBytes}`,
-          {
-            details: { maxVideoBytes: options.maxVideoBytes, maxAudioBytes: options.maxAudioBytes },
-          },
-        );
-      }
-      const video = await checkUpload(
-        form.video,
-        'video',
-        ['av-container'],
-        'a video (MP4, MOV, WebM, MKV)',
-      );
-      const audio = await checkUpload(
-        form.audio,
-        'audio',
-        ['audio', 'av-container'],
-        'audio (WAV, MP3, OGG, FLAC, AAC, M4A …)',
-      );
+    });
+    try {
+      const fields = dubFields.parse({
+        ...form.fields,
+        video: form.files.video?.path,
+        audio: form.files.audio?.path,
+      });
       const job = await submitDubJob(
         services.jobs,
-        { video: video.bytes, audio: audio.bytes, ...(form.fit ? { fit: form.fit } : {}) },
+        {
+          videoPath: fields.video,
+          audioPath: fields.audio,
+          ...(fields.fit ? { fit: fields.fit } : {}),
+        },
         {
           limits: {
             maxVideoDurationMs: options.maxVideoMs,
@@ -116,6 +110,8 @@ export function mountDubRoutes(
       );
       c.header('Location', `/v1/jobs/${job.id}`);
       return c.json(jobView(job), 202);
-    },
-  );
+    } finally {
+      await form.cleanup();
+    }
+  });
 }

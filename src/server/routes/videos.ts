@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
+import type { Context } from 'hono';
 import {
   DEFAULT_SIZE_PX,
   MAX_SIZE_PX,
@@ -9,9 +9,9 @@ import {
   type VideoRequest,
 } from '../../pipeline/index.ts';
 import type { AppEnv, AppServices, ResolvedAppOptions } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { FORM_OVERHEAD_BYTES, receiveMultipart } from '../multipart.ts';
 import { ErrorSchema, errorResponses, JobSchema, VoicesSchema } from '../schemas.ts';
-import { checkUpload, isMultipart, readJson, readMultipart } from '../upload.ts';
+import { isMultipart, readJson } from '../upload.ts';
 import { jobView } from './jobs.ts';
 
 const sizePx = z
@@ -69,29 +69,39 @@ const numeric = <T extends z.ZodType<number, number>>(inner: T) =>
     .transform(Number)
     .pipe(inner);
 
+const videoFormShape = {
+  avatarId: z.string().min(1).max(64),
+  audio: z
+    .instanceof(File, { message: 'expected a file in the "audio" field' })
+    .optional()
+    .openapi({
+      type: 'string',
+      format: 'binary',
+      description: 'Speech: WAV, MP3, OGG, FLAC, AAC, M4A… (by content)',
+    }),
+  text: ttsFields.text.optional(),
+  voice: ttsFields.voice,
+  language: ttsFields.language,
+  rate: numeric(z.number().min(0.5).max(2.5)).optional(),
+  sizePx: numeric(sizePx).optional(),
+  seed: numeric(seed).optional(),
+};
+const oneSpeech = {
+  check: (f: { audio?: unknown; text?: unknown }) =>
+    (f.audio === undefined) !== (f.text === undefined),
+  error: { message: 'give exactly one of "audio" (a file) or "text"', path: ['audio'] },
+};
 const videoForm = z
-  .object({
-    avatarId: z.string().min(1).max(64),
-    audio: z
-      .instanceof(File, { message: 'expected a file in the "audio" field' })
-      .optional()
-      .openapi({
-        type: 'string',
-        format: 'binary',
-        description: 'Speech: WAV, MP3, OGG, FLAC, AAC, M4A… (by content)',
-      }),
-    text: ttsFields.text.optional(),
-    voice: ttsFields.voice,
-    language: ttsFields.language,
-    rate: numeric(z.number().min(0.5).max(2.5)).optional(),
-    sizePx: numeric(sizePx).optional(),
-    seed: numeric(seed).optional(),
-  })
-  .refine((f) => (f.audio === undefined) !== (f.text === undefined), {
-    message: 'give exactly one of "audio" (a file) or "text"',
-    path: ['audio'],
-  })
+  .object(videoFormShape)
+  .refine(oneSpeech.check, oneSpeech.error)
   .openapi('VideoUpload');
+
+/** The form as received: the audio is a file on disk by then. */
+const videoFields = z
+  .object({ ...videoFormShape, audio: z.string().optional() })
+  .refine(oneSpeech.check, oneSpeech.error);
+const AUDIO_KINDS = ['audio', 'av-container'] as const;
+const AUDIO = 'audio (WAV, MP3, OGG, FLAC, AAC, M4A …)';
 
 const createVideoRoute = createRoute({
   method: 'post',
@@ -146,34 +156,32 @@ export function mountVideoRoutes(
   services: AppServices,
   options: ResolvedAppOptions,
 ): void {
+  const submit = async (c: Context, request: VideoRequest) => {
+    const job = await submitVideoJob(services.jobs, services.avatars, request, {
+      limits: { maxAudioMs: options.maxAudioMs },
+      tts: services.tts,
+      signal: c.req.raw.signal,
+    });
+    c.header('Location', `/v1/jobs/${job.id}`);
+    return c.json(jobView(job), 202);
+  };
   app.openAPIRegistry.registerPath(createVideoRoute);
-  app.post(
-    '/v1/videos',
-    bodyLimit({
-      maxSize: options.maxAudioBytes + 64 * 1024,
-      onError: () => {
-        throw new ApiError(
-          'PAYLOAD_TOO_LARGE',
-          `the audio upload is limited to ${options.maxAudioBytes} bytes`,
-          {
-            details: { maxBytes: options.maxAudioBytes },
-          },
-        );
-      },
-    }),
-    async (c) => {
-      const request = isMultipart(c)
-        ? await fromForm(await readMultipart(c, videoForm))
-        : fromJson(await readJson(c, textVideoJson));
-      const job = await submitVideoJob(services.jobs, services.avatars, request, {
-        limits: { maxAudioMs: options.maxAudioMs },
-        tts: services.tts,
-        signal: c.req.raw.signal,
-      });
-      c.header('Location', `/v1/jobs/${job.id}`);
-      return c.json(jobView(job), 202);
-    },
-  );
+  app.post('/v1/videos', async (c) => {
+    if (!isMultipart(c)) return submit(c, fromJson(await readJson(c, textVideoJson)));
+    const form = await receiveMultipart(c, {
+      dir: services.uploadDir,
+      maxBodyBytes: options.maxAudioBytes + FORM_OVERHEAD_BYTES,
+      files: { audio: { maxBytes: options.maxAudioBytes, accept: AUDIO_KINDS, describe: AUDIO } },
+    });
+    try {
+      return await submit(
+        c,
+        fromForm(videoFields.parse({ ...form.fields, audio: form.files.audio?.path })),
+      );
+    } finally {
+      await form.cleanup();
+    }
+  });
 
   app.openapi(voicesRoute, async (c) => {
     const tts = await services.tts();
@@ -197,21 +205,13 @@ function fromJson(body: z.output<typeof textVideoJson>): VideoRequest {
   };
 }
 
-async function fromForm(form: z.output<typeof videoForm>): Promise<VideoRequest> {
+function fromForm(form: z.output<typeof videoFields>): VideoRequest {
   const common = {
     avatarId: form.avatarId,
     ...(form.sizePx === undefined ? {} : { sizePx: form.sizePx }),
     ...(form.seed === undefined ? {} : { seed: form.seed }),
   };
-  if (form.audio) {
-    const { bytes } = await checkUpload(
-      form.audio,
-      'audio',
-      ['audio', 'av-container'],
-      'audio (WAV, MP3, OGG, FLAC, AAC, M4A …)',
-    );
-    return { ...common, speech: { type: 'audio', bytes } };
-  }
+  if (form.audio) return { ...common, speech: { type: 'audio', path: form.audio } };
   return fromJson({
     ...common,
     text: form.text as string,
