@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ControlsFrame } from '../controls/index.ts';
 import { type ErrorKind, FacecastError, throwIfAborted } from '../core/index.ts';
+import { TemporalSteadier } from '../render/index.ts';
 import type { RenderWorkerData, RenderWorkerReply, SerialisedError } from './render-worker.ts';
 
 const BOOT = new URL('./worker-boot.mjs', import.meta.url);
@@ -21,8 +22,10 @@ interface Pending {
  * Warp-only rendering on worker threads: one Renderer per worker, frames dealt round-robin.
  * Each worker renders its frames in order, and `render()` promises resolve per frame, so a
  * caller that awaits them in submission order writes the video in order. Each Renderer is
- * self-contained (its incremental redraw only reuses what it drew itself), so the frames
- * equal those of one sequential Renderer (test/pipeline/render-pool.test.ts checks it).
+ * self-contained (its incremental redraw only reuses what it drew itself) and renders without
+ * temporal steadiness; the pool steadies the frames here, in submission order, over the whole
+ * frame (a sequential Renderer steadies only the pixels it redrew, which can differ by a
+ * level where a pixel settles). test/pipeline/render-pool.test.ts checks the equivalence.
  *
  * @example
  * const pool = await RenderPool.create('avatars/anna', { sizePx: 512, threads: 2 });
@@ -35,7 +38,11 @@ export class RenderPool {
   readonly height: number;
   readonly #workers: Worker[];
   readonly #pending = new Map<number, Pending>();
+  /** Rendered frames waiting for the ones before them (steadiness runs in order). */
+  readonly #done = new Map<number, PooledFrame>();
+  readonly #steadier: TemporalSteadier;
   #nextId = 0;
+  #nextOut = 0;
   #failure: Error | undefined;
   #closing: Promise<void> | undefined;
 
@@ -43,6 +50,7 @@ export class RenderPool {
     this.#workers = workers;
     this.width = width;
     this.height = height;
+    this.#steadier = new TemporalSteadier(width, height);
     for (const worker of workers) {
       worker.on('message', (reply: RenderWorkerReply) => this.#onReply(reply));
       worker.on('error', (error) => this.#fail(error));
@@ -107,10 +115,24 @@ export class RenderPool {
     if (reply.type === 'ready') return;
     const id = reply.id;
     const pending = id === undefined ? undefined : this.#pending.get(id);
-    if (id !== undefined) this.#pending.delete(id);
-    if (reply.type === 'frame') pending?.resolve({ rgb: reply.rgb, renderMs: reply.renderMs });
-    else if (pending) pending.reject(revive(reply.error));
-    else this.#fail(revive(reply.error));
+    if (reply.type === 'frame' && id !== undefined && pending) {
+      this.#done.set(id, { rgb: reply.rgb, renderMs: reply.renderMs });
+      this.#release();
+    } else if (reply.type === 'error') {
+      // A lost frame would stall every later one (steadiness runs in order): the pool fails.
+      this.#fail(revive(reply.error));
+    }
+  }
+
+  /** Steadies and hands out the finished frames that are next in submission order. */
+  #release(): void {
+    for (let frame = this.#done.get(this.#nextOut); frame; frame = this.#done.get(this.#nextOut)) {
+      const id = this.#nextOut++;
+      this.#done.delete(id);
+      this.#steadier.apply(frame.rgb, this.width);
+      this.#pending.get(id)?.resolve(frame);
+      this.#pending.delete(id);
+    }
   }
 
   #fail(error: Error): void {

@@ -42,7 +42,8 @@ const serialise = (error: unknown): SerialisedError =>
       };
 
 try {
-  const renderer = await createRenderer(data.avatarDir, { size: data.sizePx });
+  // Temporal steadiness needs every frame in order: RenderPool applies it on its side.
+  const renderer = await createRenderer(data.avatarDir, { size: data.sizePx, steady: false });
   port.on('message', (request: RenderWorkerRequest) => {
     if (request.type === 'close') {
       renderer.close();

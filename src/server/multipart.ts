@@ -87,7 +87,9 @@ export async function receiveMultipart(c: Context, options: ReceiveOptions): Pro
   try {
     await receiver.run(source, parser);
   } catch (error) {
-    source.destroy();
+    // Read and drop the rest of the body (bounded by maxBodyBytes): a client still sending a
+    // large part would otherwise stall on a full socket and never read the error answer.
+    source.resume();
     await receiver.cleanup();
     throw error;
   }
@@ -109,10 +111,13 @@ class FormReceiver {
   run(source: Readable, parser: busboy.Busboy): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let failed = false;
+      const parts: Readable[] = [];
       const fail = (error: unknown) => {
         if (failed) return;
         failed = true;
         source.unpipe(parser);
+        // Parts still streaming will never end now: stop them, so their writes settle.
+        for (const part of parts) part.destroy();
         reject(toApiError(error));
       };
       parser.on('field', (name, value, info) => {
@@ -120,6 +125,7 @@ class FormReceiver {
         else this.#fields[name] = value;
       });
       parser.on('file', (name, stream) => {
+        parts.push(stream);
         const write = this.#receiveFile(name, stream).catch((error: unknown) => {
           stream.resume();
           fail(error);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ControlsFrame, neutralFrame } from '../../src/controls/index.ts';
 import { RenderPool } from '../../src/pipeline/render-pool.ts';
-import { createRenderer } from '../../src/render/index.ts';
+import { createRenderer, TemporalSteadier } from '../../src/render/index.ts';
 
 const AVATAR = new URL('../fixtures/avatars/s42', import.meta.url).pathname;
 
@@ -19,10 +19,15 @@ function frames(count: number): ControlsFrame[] {
 }
 
 describe('RenderPool', () => {
-  it('renders on worker threads exactly what one sequential Renderer renders', async () => {
+  it('renders on worker threads exactly what one sequential Renderer renders, steadied in order', async () => {
     const sequence = frames(24);
-    const renderer = await createRenderer(AVATAR, { size: 256 });
-    const expected = sequence.map((f) => Uint8Array.from(renderer.render(f).composite.data));
+    const renderer = await createRenderer(AVATAR, { size: 256, steady: false });
+    const steadier = new TemporalSteadier(256, 256);
+    const expected = sequence.map((f) => {
+      const rgb = Uint8Array.from(renderer.render(f).composite.data);
+      steadier.apply(rgb, 256);
+      return rgb;
+    });
     renderer.close();
     const pool = await RenderPool.create(AVATAR, { sizePx: 256, threads: 2 });
     try {

@@ -281,7 +281,10 @@ describe('bad input over HTTP: a 4xx with a stable code, and the server keeps se
       413,
       'PAYLOAD_TOO_LARGE',
     );
-    const bigPhoto = new File([new Uint8Array(600_000)], 'big.jpg', { type: 'image/jpeg' });
+    // A JPEG by its first bytes, so the size limit (not the content check) refuses it.
+    const jpegBytes = new Uint8Array(600_000);
+    jpegBytes.set([0xff, 0xd8, 0xff, 0xe0]);
+    const bigPhoto = new File([jpegBytes], 'big.jpg', { type: 'image/jpeg' });
     await expectError(
       await api('/v1/avatars', { method: 'POST', body: form({ photo: bigPhoto }) }),
       413,
