@@ -9,6 +9,17 @@ export {
 } from './options.ts';
 export { isFinal, JobQueue } from './queue.ts';
 export {
+  canceledFailure,
+  finishedRecord,
+  interruptedFailure,
+  type RunJobOptions,
+  type RunOutcome,
+  requeuedRecord,
+  runJob,
+  startedRecord,
+  toFailure,
+} from './run.ts';
+export {
   FINAL_STATES,
   JOB_ID_PATTERN,
   type JobFailure,
@@ -21,4 +32,6 @@ export {
   jobRecordSchema,
   jobStateSchema,
 } from './schema.ts';
+export type { JobService, JobSubmission } from './service.ts';
+export { FolderStorage, type JobStorage, type StoredFile } from './storage.ts';
 export { INPUT_DIR, JOB_FILE, type JobPaths, moveIntoJob, WORK_DIR } from './store.ts';
