@@ -9,6 +9,18 @@ export {
 } from './options.ts';
 export { isFinal, JobQueue } from './queue.ts';
 export {
+  REDIS_QUEUE_DEFAULTS,
+  type RedisQueueLocation,
+  redisPrefixSchema,
+  redisUrlSchema,
+} from './redis/connection.ts';
+export {
+  REDIS_JOB_QUEUE_DEFAULTS,
+  RedisJobQueue,
+  type RedisJobQueueOptions,
+} from './redis/queue.ts';
+export { JOB_WORKER_DEFAULTS, JobWorker, type JobWorkerOptions } from './redis/worker.ts';
+export {
   canceledFailure,
   finishedRecord,
   interruptedFailure,
