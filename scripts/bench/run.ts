@@ -19,12 +19,14 @@ import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
+import { torsoBench } from './torso.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 
 const BENCHES: Bench[] = [
   melBench,
   motionBench,
   bodyBench,
+  torsoBench,
   avatarBench,
   trackBench,
   renderBench,
