@@ -1,15 +1,25 @@
 import { z } from 'zod';
+import { LOCAL_ENGINES, VoiceCatalog } from './catalog.ts';
 import { TtsError } from './errors.ts';
 import { EspeakTts } from './espeak.ts';
 import type { TtsProvider } from './provider.ts';
 
 /**
  * Which TTS provider to use, as read from configuration (env, config file, HTTP admin API).
- * `espeak` is built in; any other name must have been registered with
+ * `local` (the default) is every engine installed here behind `engine:voice` names
+ * ({@link VoiceCatalog}); `espeak` is the embedded engine alone; any other name must have been registered with
  * {@link registerTtsProvider} (cloud providers: credentials come from the environment variable
  * named in `apiKeyEnv`, never from the config itself).
  */
 export const ttsConfigSchema = z.discriminatedUnion('provider', [
+  z
+    .object({
+      provider: z.literal('local'),
+      /** Engines to look for. Default all (espeak, flite, festival, rhvoice). */
+      engines: z.array(z.enum(LOCAL_ENGINES)).min(1).optional(),
+      maxTextLength: z.number().int().positive().optional(),
+    })
+    .strict(),
   z
     .object({
       provider: z.literal('espeak'),
@@ -69,6 +79,10 @@ export async function createTtsProvider(
     );
   }
   const config = parsed.data;
+  if (config.provider === 'local') {
+    const { provider: _, ...rest } = config;
+    return VoiceCatalog.load(rest);
+  }
   if (config.provider === 'espeak')
     return EspeakTts.load(config.maxTextLength ? { maxTextLength: config.maxTextLength } : {});
   const factory = factories.get(config.name);
