@@ -20,6 +20,7 @@ import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
+import { voicesBench } from './voices.ts';
 
 const BENCHES: Bench[] = [
   melBench,
@@ -35,6 +36,7 @@ const BENCHES: Bench[] = [
   dubBench,
   replicaBench,
   lipsyncBench,
+  voicesBench,
   liveBench,
   liveBrowserBench,
   liveSessionsBench,

@@ -13,6 +13,7 @@ import { loadFestival } from './festival.ts';
 import { loadFlite } from './flite.ts';
 import type { SynthesisOptions, SynthesisResult, TtsProvider, VoiceInfo } from './provider.ts';
 import { loadRhvoice } from './rhvoice.ts';
+import { type SpeechChunk, type StreamingTtsProvider, speechChunks } from './streaming.ts';
 
 /** The local engines that can be found, in listing order. */
 export const LOCAL_ENGINES = ['espeak', 'flite', 'festival', 'rhvoice'] as const;
@@ -41,7 +42,7 @@ export interface MissingEngine {
  * const tts = await VoiceCatalog.load();
  * const { samples, phonemes } = await tts.synthesize('Hello.', { voice: 'flite:slt' });
  */
-export class VoiceCatalog implements TtsProvider {
+export class VoiceCatalog implements StreamingTtsProvider {
   readonly id = 'local';
   /** The engine that speaks voices given without `engine:` (espeak when installed). */
   readonly defaultEngine: string;
@@ -105,6 +106,17 @@ export class VoiceCatalog implements TtsProvider {
     const { voice: _, ...rest } = options;
     const result = await provider.synthesize(text, voice === undefined ? rest : { ...rest, voice });
     return { ...result, voice: `${engine}:${result.voice}` };
+  }
+
+  /**
+   * The speech in pieces as the engine produces them: a streaming (cloud) engine's chunks,
+   * or one chunk for a local engine. Voice names as in {@link synthesize}.
+   */
+  stream(text: string, options: SynthesisOptions = {}): AsyncIterable<SpeechChunk> {
+    const { engine, voice } = this.resolve(options.voice);
+    const provider = this.#providers.get(engine) as TtsProvider;
+    const { voice: _, ...rest } = options;
+    return speechChunks(provider, text, voice === undefined ? rest : { ...rest, voice });
   }
 
   /**

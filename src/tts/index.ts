@@ -12,6 +12,7 @@ export { TtsError, type TtsErrorCode } from './errors.ts';
 export { type EspeakOptions, EspeakTts } from './espeak.ts';
 export { loadFestival } from './festival.ts';
 export { flitePhonemes, loadFlite } from './flite.ts';
+export { createHttpStreamTts, HttpStreamTts } from './http-stream.ts';
 export {
   assertSpeakable,
   type PhonemeEvent,
@@ -32,3 +33,10 @@ export {
   ttsConfigSchema,
 } from './registry.ts';
 export { loadRhvoice } from './rhvoice.ts';
+export {
+  collectChunks,
+  isStreamingTts,
+  type SpeechChunk,
+  type StreamingTtsProvider,
+  speechChunks,
+} from './streaming.ts';
