@@ -21,6 +21,7 @@ import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
+import { voicesBench } from './voices.ts';
 
 const BENCHES: Bench[] = [
   melBench,
@@ -37,6 +38,7 @@ const BENCHES: Bench[] = [
   dubBench,
   replicaBench,
   lipsyncBench,
+  voicesBench,
   liveBench,
   liveBrowserBench,
   liveSessionsBench,

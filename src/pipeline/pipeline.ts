@@ -25,7 +25,7 @@ export interface VideoPipelineOptions {
    * then only breathe).
    */
   body?: false | Omit<BodyModelOptions, 'signal'>;
-  /** Text-to-speech provider. Default `{ provider: 'espeak' }` (embedded, offline, robotic). */
+  /** Text-to-speech provider. Default `{ provider: 'local' }`: every engine installed here (espeak-ng embedded, the default voice; flite, festival, RHVoice when installed). */
   tts?: TtsConfig;
   /** Longest speech accepted, ms. Default 1 hour. */
   maxDurationMs?: number;
@@ -78,7 +78,7 @@ export class VideoPipeline {
     const { generator, ...rest } = decision;
     this.generatorDecision = rest;
     this.#generator = generator;
-    this.#ttsConfig = options.tts ?? { provider: 'espeak' };
+    this.#ttsConfig = options.tts ?? { provider: 'local' };
     this.#maxDurationMs = options.maxDurationMs;
     this.#renderThreads = options.renderThreads;
   }
