@@ -19,12 +19,15 @@ import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
+import { torsoBench } from './torso.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
+import { voicesBench } from './voices.ts';
 
 const BENCHES: Bench[] = [
   melBench,
   motionBench,
   bodyBench,
+  torsoBench,
   avatarBench,
   trackBench,
   renderBench,
@@ -35,6 +38,7 @@ const BENCHES: Bench[] = [
   dubBench,
   replicaBench,
   lipsyncBench,
+  voicesBench,
   liveBench,
   liveBrowserBench,
   liveSessionsBench,
