@@ -144,6 +144,7 @@ export const queueBench: Bench = {
         `Added latency: POST /v1/videos → the \`succeeded\` SSE event, minus the runner's own time (\`result.timingsMs.total\`), jobs one at a time after a warm-up; ` +
           `the Redis queue adds ${((one?.addedMs ?? 0) - (embedded?.addedMs ?? 0)).toFixed(0)} ms per job over the embedded queue (upload and audio check included in both).`,
         "Real processes on loopback, each `facecast worker --concurrency 1`, one redis-server of the bench's own (no persistence). Command: `npm run bench -- queue`.",
+        'On a machine loaded beyond its 2 cores, two worker processes also win a larger share of the CPUs from other programs than one does: part of the ratio is that, not idle capacity. On an idle host, expect the ratio to approach cores / 1.5 per worker at most.',
       ].join('\n');
       return { id: 'queue', title: 'Job queue across processes (Redis + workers)', body };
     } finally {
