@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { CORES_PER_JOB } from '../../src/server/index.ts';
 import { ffmpeg, fixture, tempDir } from '../../test/helpers/media.ts';
 import { redisMissing, startRedis } from '../../test/helpers/redis.ts';
 import {
@@ -67,15 +68,27 @@ async function runOne(
   return { wallMs, job };
 }
 
-/** Jobs per minute with `count` jobs submitted at once. */
-async function throughput(
-  d: Deployment,
-  speech: Uint8Array<ArrayBuffer>,
-  count: number,
-): Promise<number> {
+/**
+ * CPU seconds a process and its finished children (ffmpeg) used, from /proc (Linux; the
+ * clock tick is 100 Hz there).
+ */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime, stime, cutime, cstime are fields 14–17 of the line, 12–15 after the name.
+  return fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0) / 100;
+}
+
+/** Jobs per minute with `count` jobs submitted at once, and the cores the job processes kept busy. */
+async function throughput(d: Deployment, speech: Uint8Array<ArrayBuffer>, count: number) {
+  const runners = d.workers.length > 0 ? d.workers : [d.api];
+  const cpu0 = await Promise.all(runners.map((p) => cpuSeconds(p.child.pid)));
   const t0 = performance.now();
   await Promise.all(Array.from({ length: count }, () => runOne(d, speech)));
-  return count / ((performance.now() - t0) / 60_000);
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu1 = await Promise.all(runners.map((p) => cpuSeconds(p.child.pid)));
+  const cpuS = cpu1.reduce((sum, c, i) => sum + c - (cpu0[i] ?? 0), 0);
+  return { perMin: count / (wallS / 60), cores: cpuS / wallS };
 }
 
 /** Median of (submit → finished event) − the runner's own time, jobs one at a time. */
@@ -111,7 +124,7 @@ export const queueBench: Bench = {
       const speechPath = join(temp.dir, 'speech.wav');
       await ffmpeg(['-i', fixture('speech/jfk.wav'), '-t', String(SPEECH_S), speechPath]);
       const speech = new Uint8Array(await readFile(speechPath));
-      const measured: { name: string; perMin?: number; addedMs?: number }[] = [];
+      const measured: { name: string; perMin: number; cores: number; addedMs?: number }[] = [];
       const phases: [string, string | undefined, number][] = [
         ['embedded queue (serve alone)', undefined, 0],
         ['Redis queue, 1 worker process', redis.url, 1],
@@ -120,9 +133,9 @@ export const queueBench: Bench = {
       for (const [i, [name, url, workers]] of phases.entries()) {
         const d = await deploy(join(temp.dir, `data${i}`), url, workers);
         try {
-          const perMin = await throughput(d, speech, THROUGHPUT_JOBS);
+          const { perMin, cores } = await throughput(d, speech, THROUGHPUT_JOBS);
           const addedMs = workers <= 1 ? await addedLatency(d, speech, LATENCY_JOBS) : undefined;
-          measured.push({ name, perMin, ...(addedMs === undefined ? {} : { addedMs }) });
+          measured.push({ name, perMin, cores, ...(addedMs === undefined ? {} : { addedMs }) });
         } finally {
           await d.stop();
         }
@@ -131,20 +144,30 @@ export const queueBench: Bench = {
       const ratio = (two?.perMin ?? 0) / (one?.perMin ?? 1);
       const rows = measured.map((m) => [
         m.name,
-        (m.perMin ?? 0).toFixed(1),
+        m.perMin.toFixed(1),
+        m.cores.toFixed(2),
         m.addedMs === undefined ? '—' : m.addedMs.toFixed(0),
       ]);
       const body = [
         `Machine: ${machineLine()}; load ${loadBefore} before, ${load()} after (other agents share the CPUs).`,
         '',
-        table(['deployment', 'jobs/min', 'added latency per job, ms (median)'], rows),
+        table(
+          [
+            'deployment',
+            'jobs/min',
+            'cores busy (job processes)',
+            'added latency per job, ms (median)',
+          ],
+          rows,
+        ),
         '',
         `Throughput: ${THROUGHPUT_JOBS} video jobs (${SPEECH_S} s of speech, ${SIZE_PX}² warp-only) submitted at once; ` +
-          `**2 workers / 1 worker = ${ratio.toFixed(2)}×**; the embedded queue (concurrency 1) ran ${(embedded?.perMin ?? 0).toFixed(1)} jobs/min in the same run.`,
+          `**2 workers / 1 worker = ${ratio.toFixed(2)}×**; the embedded queue (concurrency 1) ran ${(embedded?.perMin ?? 0).toFixed(1)} jobs/min in the same run. ` +
+          `Cores busy: CPU time of the processes running jobs (workers, or serve for the embedded queue, with their ffmpeg children) over the wall time; one job at a time kept ${(one?.cores ?? 0).toFixed(2)} cores busy, the figure \`facecast worker\`'s default concurrency (cores / ${CORES_PER_JOB}) rests on.`,
         `Added latency: POST /v1/videos → the \`succeeded\` SSE event, minus the runner's own time (\`result.timingsMs.total\`), jobs one at a time after a warm-up; ` +
           `the Redis queue adds ${((one?.addedMs ?? 0) - (embedded?.addedMs ?? 0)).toFixed(0)} ms per job over the embedded queue (upload and audio check included in both).`,
         "Real processes on loopback, each `facecast worker --concurrency 1`, one redis-server of the bench's own (no persistence). Command: `npm run bench -- queue`.",
-        'On a machine loaded beyond its 2 cores, two worker processes also win a larger share of the CPUs from other programs than one does: part of the ratio is that, not idle capacity. On an idle host, expect the ratio to approach cores / 1.5 per worker at most.',
+        'On a machine loaded beyond its 2 cores, two worker processes also win a larger share of the CPUs from other programs than one does: part of the ratio is that, not idle capacity; on an idle host the ratio is bounded by the cores left after the first worker.',
       ].join('\n');
       return { id: 'queue', title: 'Job queue across processes (Redis + workers)', body };
     } finally {
