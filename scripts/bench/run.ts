@@ -19,6 +19,7 @@ import { motionBench } from './motion.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
+import { torsoBench } from './torso.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 import { voicesBench } from './voices.ts';
 
@@ -26,6 +27,7 @@ const BENCHES: Bench[] = [
   melBench,
   motionBench,
   bodyBench,
+  torsoBench,
   avatarBench,
   trackBench,
   renderBench,

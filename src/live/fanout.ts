@@ -137,16 +137,41 @@ export class MediasoupFanout {
         encodings: [{ ssrc: audioSsrc }],
       },
     });
-    const origin = { router, workerIndex, viewers: 0 };
-    this.#sessions.set(sessionId, { slots: [origin], video, audio, viewers: new Map() });
+    const pub: Publication = {
+      slots: [{ router, workerIndex, viewers: 0 }],
+      video,
+      audio,
+      viewers: new Map(),
+    };
+    this.#sessions.set(sessionId, pub);
+    // The origin router closes without unpublish() only when its worker died.
+    router.observer.once('close', () => this.#drop(sessionId, pub, 'its mediasoup worker died'));
+    const send = (producer: ms.Producer, packet: Buffer) => {
+      if (producer.closed || this.#sessions.get(sessionId) !== pub) return;
+      try {
+        producer.send(packet);
+      } catch (error) {
+        this.#drop(sessionId, pub, (error as Error).message);
+      }
+    };
     return {
       sendVideo(packets: readonly RtpOut[]) {
-        for (const p of packets) video.send(serializeRtp(p, VIDEO_PT, videoSsrc));
+        for (const p of packets) send(video, serializeRtp(p, VIDEO_PT, videoSsrc));
       },
       sendAudio(packet: RtpOut) {
-        audio.send(serializeRtp(packet, AUDIO_PT, audioSsrc));
+        send(audio, serializeRtp(packet, AUDIO_PT, audioSsrc));
       },
     };
+  }
+
+  /**
+   * Ends a publication whose worker failed under it: the session goes on for its own peer,
+   * its viewers are closed, and the viewer API answers that it is not published.
+   */
+  #drop(sessionId: string, pub: Publication, why: string): void {
+    if (this.#sessions.get(sessionId) !== pub) return;
+    console.error(`live: fan-out of session ${sessionId} stopped (${why}); its viewers are closed`);
+    this.unpublish(sessionId);
   }
 
   /** The router's capabilities, for the viewer's `device.load()`. */
