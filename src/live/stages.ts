@@ -14,7 +14,7 @@ import { framedReference, type Generator } from '../generator/index.ts';
 import { MotionModel, type MotionModelOptions } from '../motion/index.ts';
 import { createRenderer } from '../render/index.ts';
 import { isReplicaDir, ReplicaPlayer } from '../replica/index.ts';
-import type { TtsProvider } from '../tts/index.ts';
+import { speechChunks, type TtsProvider } from '../tts/index.ts';
 import { LiveError } from './errors.ts';
 import type { MotionPort, RenderPort, SpeechPort, StageFactory } from './ports.ts';
 import { RenderWorker } from './render-worker.ts';
@@ -121,6 +121,10 @@ export async function createLiveStages(
         ...(signal ? { signal } : {}),
       });
       return result.samples;
+    },
+    async *stream(text, { voice, signal }) {
+      const options = { ...(voice ? { voice } : {}), ...(signal ? { signal } : {}) };
+      for await (const chunk of speechChunks(await provider(), text, options)) yield chunk.samples;
     },
   };
   return {
