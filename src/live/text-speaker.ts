@@ -76,7 +76,7 @@ export class TextSpeaker {
       return;
     }
     const total = { durationMs: 0 };
-    parts.forEach((part, index) =>
+    parts.forEach((part, index) => {
       this.#enqueue(
         {
           text: part,
@@ -87,8 +87,8 @@ export class TextSpeaker {
           ...(index === parts.length - 1 ? { turn: total } : {}),
         },
         total,
-      ),
-    );
+      );
+    });
   }
 
   /** A piece of a streamed text; completed sentences are spoken at once. */
@@ -119,7 +119,7 @@ export class TextSpeaker {
       this.#chain = this.#chain.then(() => this.#turnDone(id, turn.total));
       return;
     }
-    rest.forEach((part, i) =>
+    rest.forEach((part, i) => {
       this.#enqueue(
         {
           text: part,
@@ -130,8 +130,8 @@ export class TextSpeaker {
           ...(i === rest.length - 1 ? { turn: turn.total } : {}),
         },
         turn.total,
-      ),
-    );
+      );
+    });
   }
 
   /** Drops every sentence not yet queued and aborts the synthesis in flight. */
