@@ -8,18 +8,15 @@ export {
   type JobRunner,
 } from './options.ts';
 export { isFinal, JobQueue } from './queue.ts';
+export { openRedisJobQueue, startJobWorker } from './redis/lazy.ts';
 export {
   REDIS_QUEUE_DEFAULTS,
   type RedisQueueLocation,
   redisPrefixSchema,
   redisUrlSchema,
-} from './redis/connection.ts';
-export {
-  REDIS_JOB_QUEUE_DEFAULTS,
-  RedisJobQueue,
-  type RedisJobQueueOptions,
-} from './redis/queue.ts';
-export { JOB_WORKER_DEFAULTS, JobWorker, type JobWorkerOptions } from './redis/worker.ts';
+} from './redis/location.ts';
+export type { RedisJobQueue, RedisJobQueueOptions } from './redis/queue.ts';
+export type { JobWorker, JobWorkerOptions } from './redis/worker.ts';
 export {
   canceledFailure,
   finishedRecord,

@@ -6,7 +6,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { AvatarLibrary } from '../avatars/index.ts';
 import { FaceLandmarker, loadFaceModel } from '../face/index.ts';
-import { FolderStorage, JobQueue, RedisJobQueue } from '../jobs/index.ts';
+import { FolderStorage, JobQueue, openRedisJobQueue } from '../jobs/index.ts';
 import { VideoPipeline, type VideoPipelineOptions } from '../pipeline/index.ts';
 import { createApp } from './app.ts';
 import type { ServerConfig } from './config.ts';
@@ -62,7 +62,7 @@ async function openJobQueue(
   };
   if (config.queue) {
     const storage = new FolderStorage(dir);
-    return RedisJobQueue.open({ url: config.queue, storage, ...common });
+    return openRedisJobQueue({ url: config.queue, storage, ...common });
   }
   const limits = { maxVideoMs: config.maxVideoMs, maxAudioMs: config.maxAudioMs };
   const { runner, close } = await loadServiceRunner(pipeline, limits, signal);

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FolderStorage, JobWorker } from '../jobs/index.ts';
+import { FolderStorage, type JobWorker, startJobWorker } from '../jobs/index.ts';
 import { VideoPipeline, type VideoPipelineOptions } from '../pipeline/index.ts';
 import type { WorkerConfig } from './config.ts';
 import type { ServiceJobInput, ServiceJobResult } from './context.ts';
@@ -57,7 +57,7 @@ export async function startWorker(
   try {
     service = await loadServiceRunner(pipeline, config, signal);
     const concurrency = config.concurrency ?? defaultWorkerConcurrency();
-    const worker = await JobWorker.start({
+    const worker = await startJobWorker({
       url: config.queue,
       storage: new FolderStorage(join(resolve(config.dataDir), 'jobs')),
       ...SERVICE_JOB_SCHEMAS,

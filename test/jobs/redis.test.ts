@@ -9,9 +9,9 @@ import {
   FolderStorage,
   type JobRecord,
   type JobRunContext,
-  JobWorker,
   type JobWorkerOptions,
-  RedisJobQueue,
+  openRedisJobQueue,
+  startJobWorker,
 } from '../../src/jobs/index.ts';
 import { tempDir } from '../helpers/media.ts';
 import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -85,10 +85,10 @@ async function setUp() {
   const url = redis?.url ?? '';
   const prefix = `t${randomBytes(4).toString('hex')}`;
   const storage = new FolderStorage(temp.dir);
-  const api = await RedisJobQueue.open({ url, prefix, storage, inputSchema, resultSchema });
+  const api = await openRedisJobQueue({ url, prefix, storage, inputSchema, resultSchema });
   cleanups.push(() => api.close());
   const worker = async (runner: Runner, extra: Partial<JobWorkerOptions<Input, Result>> = {}) => {
-    const started = await JobWorker.start({
+    const started = await startJobWorker({
       url,
       prefix,
       storage,
@@ -235,7 +235,7 @@ describe.skipIf(missing !== undefined)('Redis-backed queue', () => {
   it('answers QUEUE_UNAVAILABLE, not a hang, when Redis goes away', async () => {
     const { storage } = await setUp();
     const own = await startRedis();
-    const api = await RedisJobQueue.open({ url: own.url, storage, inputSchema, resultSchema });
+    const api = await openRedisJobQueue({ url: own.url, storage, inputSchema, resultSchema });
     cleanups.push(() => api.close());
     const job = await api.submit({ text: 'kept' });
     await own.stop();
@@ -248,7 +248,7 @@ describe.skipIf(missing !== undefined)('Redis-backed queue', () => {
   it('refuses an unreachable Redis with QUEUE_UNAVAILABLE', async () => {
     const { storage } = await setUp();
     await expect(
-      RedisJobQueue.open({
+      openRedisJobQueue({
         url: 'redis://127.0.0.1:1',
         storage,
         inputSchema,

@@ -37,7 +37,8 @@ afterEach(async () => {
 const file = async (path: string, name: string) => new File([await readFile(path)], name);
 
 describe.skipIf(missing !== undefined)('facecast serve --queue + facecast worker', () => {
-  // ~75 s with the machine loaded 10× past its 2 cores; the margin is for worse.
+  // ~75 s alone with the machine loaded 10× past its 2 cores, ~165 s beside the rest of
+  // `npm test` at that load; the margin is for worse.
   it('6 jobs, 2 workers, one SIGKILLed mid-render: all succeed once with valid MP4s', {
     timeout: 240_000,
   }, async () => {
@@ -49,6 +50,9 @@ describe.skipIf(missing !== undefined)('facecast serve --queue + facecast worker
     await ffmpeg(['-i', fixture('speech/jfk.wav'), '-t', '3', speech]);
     const dubVideo = join(temp.dir, 'short.mp4');
     await ffmpeg(['-i', fixture('dub/retalking.mp4'), '-t', '1.2', '-c', 'copy', dubVideo]);
+    // The dub's speech is shorter: tracking and re-rendering a 700² video is the slow job.
+    const dubSpeech = join(temp.dir, 'dub-speech.wav');
+    await ffmpeg(['-i', fixture('speech/jfk.wav'), '-t', '1.6', dubSpeech]);
     const queue = ['--queue', redis.url, '--data-dir', dataDir];
     // A short lock, so the killed worker's job is taken over within seconds.
     const workerArgs = [...queue, '--concurrency', '1', '--lock-ms', '4000'];
@@ -77,7 +81,7 @@ describe.skipIf(missing !== undefined)('facecast serve --queue + facecast worker
     }
     const dub = new FormData();
     dub.set('video', await file(dubVideo, 'video.mp4'));
-    dub.set('audio', await file(speech, 'speech.wav'));
+    dub.set('audio', await file(dubSpeech, 'speech.wav'));
     const dubRes = await call('/v1/dubs', { method: 'POST', body: dub });
     expect(dubRes.status).toBe(202);
     const dubId = ((await dubRes.json()) as Body).id as string;
@@ -114,6 +118,7 @@ describe.skipIf(missing !== undefined)('facecast serve --queue + facecast worker
     expect(second.events().filter((e) => / succeeded$/.test(e)).length).toBeGreaterThanOrEqual(1);
 
     const audioMs = (await decodeAudioFile(speech)).durationMs;
+    const dubAudioMs = (await decodeAudioFile(dubSpeech)).durationMs;
     for (const job of finals) {
       const mp4 = join(temp.dir, `${job.id}.mp4`);
       const output = await call(`/v1/jobs/${job.id}/output`);
@@ -122,7 +127,8 @@ describe.skipIf(missing !== undefined)('facecast serve --queue + facecast worker
       const facts = await mp4Facts(mp4);
       expect([facts.videoCodec, facts.audioCodec]).toEqual(['h264', 'aac']);
       if (job.kind === 'video') expect(facts.width).toBe(256);
-      expect(Math.abs(facts.videoDurationMs - audioMs)).toBeLessThanOrEqual(40);
+      const expectedMs = job.kind === 'dub' ? dubAudioMs : audioMs;
+      expect(Math.abs(facts.videoDurationMs - expectedMs)).toBeLessThanOrEqual(40);
       // Inputs and every run's scratch folder (the killed one's too) are gone.
       expect(await readdir(join(dataDir, 'jobs', job.id))).toEqual(['output.mp4']);
     }

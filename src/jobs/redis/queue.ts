@@ -9,14 +9,8 @@ import { FINAL_STATES, type JobRecord, type JobState } from '../schema.ts';
 import type { JobService, JobSubmission } from '../service.ts';
 import type { JobStorage } from '../storage.ts';
 import { newJobId } from '../store.ts';
-import {
-  asQueueError,
-  BULL_QUEUE_NAME,
-  connectRedis,
-  REDIS_QUEUE_DEFAULTS,
-  type RedisQueueLocation,
-  waitForRedis,
-} from './connection.ts';
+import { asQueueError, BULL_QUEUE_NAME, connectRedis, waitForRedis } from './connection.ts';
+import { REDIS_QUEUE_DEFAULTS, type RedisQueueLocation } from './location.ts';
 import { jobEventSchema, RedisJobRecords } from './records.ts';
 
 export interface RedisJobQueueOptions<I, R> extends RedisQueueLocation {

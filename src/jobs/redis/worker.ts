@@ -15,13 +15,8 @@ import {
 } from '../run.ts';
 import { FINAL_STATES, type JobFailure, type JobProgress, jobProgressSchema } from '../schema.ts';
 import type { JobStorage } from '../storage.ts';
-import {
-  BULL_QUEUE_NAME,
-  connectRedis,
-  REDIS_QUEUE_DEFAULTS,
-  type RedisQueueLocation,
-  waitForRedis,
-} from './connection.ts';
+import { BULL_QUEUE_NAME, connectRedis, waitForRedis } from './connection.ts';
+import { REDIS_QUEUE_DEFAULTS, type RedisQueueLocation } from './location.ts';
 import { RedisJobRecords } from './records.ts';
 
 export interface JobWorkerOptions<I, R> extends RedisQueueLocation {
