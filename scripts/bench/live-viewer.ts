@@ -115,12 +115,13 @@ async function runSession(index: number): Promise<Result> {
         ws.send(Buffer.from(pcm.buffer, pcm.byteOffset + from * 2, 640), { binary: true });
         k++;
       }
-      if (now - start >= seconds * 1000) return resolve();
+      // the run's length, or the server ended the session (the conversation bench does)
+      if (now - start >= seconds * 1000 || ws.readyState !== WebSocket.OPEN) return resolve();
       setTimeout(send, Math.max(0, start + k * 20 - performance.now()));
     };
     send();
   });
-  ws.send(JSON.stringify({ type: 'bye' }));
+  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'bye' }));
   const end = performance.now();
   const counted = frameTimes.filter((t) => t >= start + 1000);
   await pc.close();
