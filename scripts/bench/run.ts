@@ -17,6 +17,7 @@ import { liveConversationBench } from './live-conversation.ts';
 import { liveFanoutBench } from './live-fanout.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
+import { queueBench } from './queue.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
@@ -37,6 +38,7 @@ const BENCHES: Bench[] = [
   videoBench,
   videoMemoryBench,
   dubBench,
+  queueBench,
   replicaBench,
   lipsyncBench,
   voicesBench,
