@@ -27,10 +27,10 @@ const VIEWER_SECONDS = 600;
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '–');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const start = performance.now();
   while (!check()) {
-    if (performance.now() - start > timeoutMs) throw new Error('timed out');
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
 }
@@ -45,17 +45,22 @@ async function trials(session: LiveSession, catalog: VoiceCatalog, voice: string
     await catalog.synthesize(sentence, { voice });
     synthesis.push(performance.now() - t);
     await until(
+      'the avatar silent',
       () => session.stats().conversation.state === 'idle' && session.stats().queues.speechMs === 0,
     );
     const before = session.stats().conversation;
     await session.handle({ type: 'text.delta', text: `${sentence} `, id: `${voice}-${i}`, voice });
     await until(
+      'the first spoken frame',
       () => session.stats().conversation.firstSpokenFrameMs.count > before.firstSpokenFrameMs.count,
     );
     firstFrame.push(session.stats().conversation.firstSpokenFrameMs.last ?? Number.NaN);
     await sleep(600);
     await session.handle({ type: 'interrupt' });
-    await until(() => session.stats().conversation.interruptMs.count > before.interruptMs.count);
+    await until(
+      'the interrupt',
+      () => session.stats().conversation.interruptMs.count > before.interruptMs.count,
+    );
     interrupt.push(session.stats().conversation.interruptMs.last ?? Number.NaN);
     await session.handle({ type: 'text.end', id: `${voice}-${i}` });
   }
@@ -76,7 +81,11 @@ export const liveConversationBench: Bench = {
         1,
         VIEWER_SECONDS,
         async () => {
-          await until(() => server.manager.list().some((s) => s.state === 'live'), 60_000);
+          await until(
+            'a live session',
+            () => server.manager.list().some((s) => s.state === 'live'),
+            60_000,
+          );
           const id = server.manager.list()[0]?.sessionId as string;
           const session = server.manager.get(id) as LiveSession;
           await sleep(2000); // the encoder's first frames, the model warm
@@ -108,7 +117,7 @@ export const liveConversationBench: Bench = {
       body: [
         `Machine: ${machineLine()}; load average ${loadBefore} before, ${loadAfter} after (shared machine). Command: \`npm run bench -- live-conversation\`.`,
         '',
-        `One 512² session on the real stages (motion model, renderer worker, VP8 via ffmpeg), a werift viewer in another process. Per voice, ${SENTENCES.length} trials: a sentence (8–9 words) arrives as a \`text.delta\` while the avatar is silent, its trailing space completes it; after 600 ms of speech an \`interrupt\`. Measured by the session (stats \`conversation\`): **sentence → first spoken frame** = sentence complete → the first frame carrying its voice handed to the encoder (synthesis + queue + the motion model's look-ahead + render); **interrupt → silence** = interrupt message → the first frame without voice handed to the encoder (frames already rendered before the interrupt still leave: at most one render in flight). Baseline in the same run: the same sentence synthesised alone (“synthesis alone”); “pipeline adds” is the difference of the medians. Each local engine synthesises a whole sentence at once, so the first frame waits for the whole sentence's synthesis; a streaming (cloud) provider queues its first chunk as it arrives.`,
+        `One 512² session on the real stages (motion model, renderer worker, VP8 via ffmpeg), a werift viewer in another process. Per voice, ${SENTENCES.length} trials: a sentence (8–9 words) arrives as a \`text.delta\` while the avatar is silent, its trailing space completes it; after 600 ms of speech an \`interrupt\`. Measured by the session (stats \`conversation\`): **sentence → first spoken frame** = sentence complete → the first frame carrying its voice handed to the encoder (synthesis + queue + the motion model's look-ahead + render); **interrupt → silent picture** = interrupt message → the first frame without voice handed to the encoder (frames already rendered before the interrupt still leave: at most one render in flight); the voice itself goes silent with the next audio packet (the voices still waiting for their picture are zeroed, `FrameLoop.silenceHeldVoices`). Baseline in the same run: the same sentence synthesised alone (“synthesis alone”); “pipeline adds” is the difference of the medians. Each local engine synthesises a whole sentence at once, so the first frame waits for the whole sentence's synthesis; a streaming (cloud) provider queues its first chunk as it arrives.`,
         '',
         table(
           [
@@ -117,13 +126,13 @@ export const liveConversationBench: Bench = {
             'sentence → first spoken frame p50',
             'p95',
             'pipeline adds (p50)',
-            'interrupt → silence p50',
+            'interrupt → silent picture p50',
             'max',
           ],
           rows,
         ),
         '',
-        'Target: interruption within one frame (40 ms).',
+        'Target: interruption within one frame (40 ms). On this loaded machine the picture misses it (a render takes longer than a frame under load 15–20); the voice meets it by construction.',
       ].join('\n'),
     };
   },
