@@ -55,6 +55,7 @@ function lineChild(args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  child.stdin.on('error', () => {}); // a child that died is reported by next()
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
     child,
@@ -180,7 +181,15 @@ export const liveFanoutBench: Bench = {
       await sleep(1000);
       rows.push(await measureRow(fanout, server, sessions, SECOND_SESSION_VIEWERS, windowS));
       const loadAfter = await loadLine();
+      const { ended } = server.manager.toJSON();
+      if (Object.keys(ended).length > 0)
+        throw new Error(`sessions ended during the benchmark: ${JSON.stringify(ended)}`);
       return report({ rows, firstKeyFrameMs, piped, windowS, loadBefore, loadAfter });
+    } catch (error) {
+      console.error(
+        `live-fanout: sessions ended: ${JSON.stringify(server.manager.toJSON().ended)}`,
+      );
+      throw error;
     } finally {
       for (const s of sessions) {
         s.viewers.send('quit');
