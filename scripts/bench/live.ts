@@ -50,6 +50,7 @@ export async function startServer(
   maxSessions: number,
   fanout?: MediasoupFanout,
   probeCapacity = false,
+  limits: { peerSilenceTimeoutMs?: number } = {},
 ): Promise<BenchServer> {
   const stages = await createLiveStages({
     resolveAvatar: avatarFolders([AVATARS]),
@@ -69,6 +70,7 @@ export async function startServer(
   };
   const capacity = probeCapacity ? await probeSessionCapacity(stages, AVATAR_ID) : undefined;
   const manager = new SessionManager({
+    ...limits,
     stages,
     maxSessions,
     onFrame,
