@@ -106,6 +106,9 @@ export async function mouthBankReenactment(
   };
 }
 
+/** Smallest side of the scored mouth box, px. */
+const MIN_BOX = 16;
+
 function mouthBox(upper: Float32Array, lower: Float32Array, width: number, height: number): Region {
   let x0 = Number.POSITIVE_INFINITY;
   let y0 = Number.POSITIVE_INFINITY;
@@ -120,12 +123,19 @@ function mouthBox(upper: Float32Array, lower: Float32Array, width: number, heigh
     }
   }
   const grow = 0.25 * (x1 - x0);
-  const x = Math.max(0, Math.floor(x0 - grow));
-  const y = Math.max(0, Math.floor(y0 - grow));
+  // At least MIN_BOX px a side (SSIM's 11-px windows must fit: a small face's closed-ish
+  // mouth box is thinner than that, and SSIM was NaN on the 384-px half-body clip).
+  const cx = (x0 + x1) / 2;
+  const cy = (y0 + y1) / 2;
+  const half = (extent: number) => Math.max(MIN_BOX / 2, extent / 2 + grow);
+  const hx = half(x1 - x0);
+  const hy = half(y1 - y0);
+  const x = Math.max(0, Math.floor(cx - hx));
+  const y = Math.max(0, Math.floor(cy - hy));
   return {
     x,
     y,
-    width: Math.min(width, Math.ceil(x1 + grow)) - x,
-    height: Math.min(height, Math.ceil(y1 + grow)) - y,
+    width: Math.min(width, Math.ceil(cx + hx)) - x,
+    height: Math.min(height, Math.ceil(cy + hy)) - y,
   };
 }

@@ -16,15 +16,19 @@ import { liveCapacityBench } from './live-capacity.ts';
 import { liveFanoutBench } from './live-fanout.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
+import { queueBench } from './queue.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
+import { torsoBench } from './torso.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
+import { voicesBench } from './voices.ts';
 
 const BENCHES: Bench[] = [
   melBench,
   motionBench,
   bodyBench,
+  torsoBench,
   avatarBench,
   trackBench,
   renderBench,
@@ -33,8 +37,10 @@ const BENCHES: Bench[] = [
   videoBench,
   videoMemoryBench,
   dubBench,
+  queueBench,
   replicaBench,
   lipsyncBench,
+  voicesBench,
   liveBench,
   liveBrowserBench,
   liveSessionsBench,

@@ -89,7 +89,8 @@ export async function scoreClip(
     const { sequence } = await animateAudio(motion, samples, { seed });
     const idle = structuredClone(sequence);
     addBodyRows(idle.frames, idleSway(idle.frames.length, seed, std));
-    const predicted = await animateBody(body, sequence, samples, { seed });
+    // The learned model alone (the torso sway rule is measured by `npm run bench -- torso`).
+    const predicted = await animateBody(body, sequence, samples, { seed, sway: false });
     for (const [key, seq] of [
       ['model', predicted],
       ['idle', idle],

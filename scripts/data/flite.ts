@@ -2,132 +2,33 @@
  * Debian's flite (CMU Flite 2.2) as a second synthetic voice family for the motion training
  * data: its voices (kal, kal16: diphone; awb, rms, slt: clustergen) sound nothing like espeak's
  * formant synthesis. `flite -psdur` prints each phone with its end time; the ARPAbet phones are
- * mapped to IPA so the same viseme/coarticulation code makes the targets. Training-data only:
- * the product never needs flite.
+ * mapped to IPA so the same viseme/coarticulation code makes the targets. Synthesis goes through
+ * src/tts's flite provider (the product's `flite:` voices).
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { resample } from '../../src/audio/index.ts';
-import type { PhonemeEvent } from '../../src/tts/index.ts';
-
-const run = promisify(execFile);
+import { flitePhonemes, loadFlite, type PhonemeEvent } from '../../src/tts/index.ts';
 
 /** The general-purpose voices (awb_time only speaks clock times). */
 export const FLITE_VOICES = ['kal', 'kal16', 'awb', 'rms', 'slt'] as const;
 
-/** CMU ARPAbet (flite's cmulex phone set) → IPA as espeak writes it. */
-const ARPABET_IPA: Readonly<Record<string, string>> = Object.freeze({
-  aa: 'ɑː',
-  ae: 'æ',
-  ah: 'ʌ',
-  ao: 'ɔː',
-  aw: 'aʊ',
-  ax: 'ə',
-  axr: 'ɚ',
-  ay: 'aɪ',
-  b: 'b',
-  ch: 'tʃ',
-  d: 'd',
-  dh: 'ð',
-  eh: 'ɛ',
-  el: 'əl',
-  em: 'əm',
-  en: 'ən',
-  er: 'ɜː',
-  ey: 'eɪ',
-  f: 'f',
-  g: 'ɡ',
-  hh: 'h',
-  ih: 'ɪ',
-  ix: 'ɪ',
-  iy: 'iː',
-  jh: 'dʒ',
-  k: 'k',
-  l: 'l',
-  m: 'm',
-  n: 'n',
-  ng: 'ŋ',
-  ow: 'oʊ',
-  oy: 'ɔɪ',
-  p: 'p',
-  r: 'ɹ',
-  s: 's',
-  sh: 'ʃ',
-  t: 't',
-  th: 'θ',
-  uh: 'ʊ',
-  uw: 'uː',
-  v: 'v',
-  w: 'w',
-  y: 'j',
-  z: 'z',
-  zh: 'ʒ',
-});
-
 /** Parses `flite -psdur` output (`pau:0.164 hh:0.255 …`, end times in s) into timed IPA phones. */
 export function parseFlitePhones(text: string): PhonemeEvent[] {
-  const out: PhonemeEvent[] = [];
-  let startMs = 0;
-  for (const token of text.trim().split(/\s+/)) {
-    const [phone = '', end = ''] = token.split(':');
-    const endMs = Number(end) * 1000;
-    if (!Number.isFinite(endMs)) continue;
-    const ipa = ARPABET_IPA[phone];
-    if (ipa && endMs > startMs) out.push({ phoneme: ipa, startMs, endMs });
-    startMs = endMs;
-  }
-  return out;
+  return flitePhonemes(text);
 }
 
+let provider: ReturnType<typeof loadFlite> | undefined;
+
 /**
- * Speaks `text` with a flite voice. `stretch` > 1 speaks slower (flite's duration_stretch).
- * Returns 16 kHz samples and the phones' timing.
+ * Speaks `text` with a flite voice (src/tts's flite provider). `stretch` > 1 speaks slower
+ * (flite's duration_stretch). Returns 16 kHz samples and the phones' timing.
  */
 export async function fliteSpeak(
   text: string,
   voice: string,
   stretch: number,
 ): Promise<{ samples: Float32Array; phonemes: PhonemeEvent[] }> {
-  const dir = await mkdtemp(join(tmpdir(), 'facecast-flite-'));
-  try {
-    const wav = join(dir, 'out.wav');
-    const args = ['-voice', voice, '--setf', `duration_stretch=${stretch.toFixed(3)}`];
-    const { stdout } = await run('flite', [...args, '-psdur', '-t', text, '-o', wav]);
-    const { samples, sampleRate } = readPcm16Wav(await readFile(wav));
-    const at16k = sampleRate === 16_000 ? samples : resample(samples, sampleRate, 16_000);
-    return { samples: at16k, phonemes: parseFlitePhones(stdout) };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * flite's output: a canonical RIFF WAVE, 16-bit PCM mono. Read here rather than through
- * ffmpeg, whose decoder timed out when this shared machine was overloaded.
- */
-export function readPcm16Wav(bytes: Buffer): { samples: Float32Array; sampleRate: number } {
-  if (bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE')
-    throw new Error('not a WAVE file');
-  let at = 12;
-  let sampleRate = 0;
-  while (at + 8 <= bytes.length) {
-    const id = bytes.toString('ascii', at, at + 4);
-    const size = bytes.readUInt32LE(at + 4);
-    if (id === 'fmt ') {
-      if (bytes.readUInt16LE(at + 8) !== 1 || bytes.readUInt16LE(at + 10) !== 1)
-        throw new Error('expected mono PCM');
-      if (bytes.readUInt16LE(at + 22) !== 16) throw new Error('expected 16-bit samples');
-      sampleRate = bytes.readUInt32LE(at + 12);
-    } else if (id === 'data') {
-      const count = Math.floor(Math.min(size, bytes.length - at - 8) / 2);
-      const samples = new Float32Array(count);
-      for (let i = 0; i < count; i++) samples[i] = bytes.readInt16LE(at + 8 + 2 * i) / 32768;
-      return { samples, sampleRate };
-    }
-    at += 8 + size + (size % 2);
-  }
-  throw new Error('WAVE file without data');
+  provider ??= loadFlite();
+  const flite = await provider;
+  if (!flite) throw new Error('flite is not installed (apt-get install flite)');
+  const result = await flite.synthesize(text, { voice, rate: 1 / stretch });
+  return { samples: result.samples, phonemes: result.phonemes ?? [] };
 }

@@ -13,6 +13,14 @@
  * dependencies); the meson requirement goes from 1.1.0 to Debian's 1.0; liburing is off
  * (Debian's 2.3 lacks calls the worker makes).
  *
+ * One source change, outside the crypto: the DTLS transport's callback on its outgoing memory
+ * BIO answers `1` to every `BIO_ctrl` instead of passing the BIO's own answer through.
+ * mediasoup's bundled OpenSSL is built without kernel TLS, so nobody noticed; Debian's is
+ * built with it, and there `BIO_get_ktls_send()` on that BIO reads "yes", the DTLS record
+ * layer never allocates its write buffer, and the worker dies (SIGSEGV in `SSL_read`) on the
+ * first ClientHello of any browser. The patch returns the BIO's answer for every
+ * `BIO_CB_RETURN` call, as OpenSSL's BIO_set_callback_ex(3) asks of a callback.
+ *
  *   nice -n 10 npm run setup:sfu            # SFU_BUILD_JOBS=<n> to set ninja's -j
  */
 import { spawnSync } from 'node:child_process';
@@ -98,6 +106,27 @@ function prepareSource(packageDir: string, sourceDir: string): void {
   writeFileSync(stamp, 'prepared by scripts/sfu/setup.ts\n');
 }
 
+/** Source edits made on the copy; each is idempotent and fails loudly if mediasoup moved the code. */
+const SOURCE_PATCHES = [
+  {
+    file: join('src', 'RTC', 'DtlsTransport.cpp'),
+    from: '(operationType == BIO_CB_RETURN) ? static_cast<long>(ret) : 1',
+    to: '(operationType & BIO_CB_RETURN) ? static_cast<long>(ret) : 1',
+  },
+];
+
+/** Applies {@link SOURCE_PATCHES}; rewrites a file only when it changes (ninja rebuilds just it). */
+function patchSources(sourceDir: string): void {
+  for (const { file, from, to } of SOURCE_PATCHES) {
+    const path = join(sourceDir, file);
+    const text = readFileSync(path, 'utf8');
+    if (text.includes(to)) continue;
+    if (!text.includes(from)) fail(`worker/${file} no longer has \`${from}\``);
+    writeFileSync(path, text.replace(from, to));
+    console.log(`setup:sfu: patched worker/${file}`);
+  }
+}
+
 function patchMesonBuild(text: string): string {
   const required = "meson_version: '>= 1.1.0'";
   if (!text.includes(required)) fail(`worker/meson.build no longer says ${required}`);
@@ -141,6 +170,7 @@ function main(): void {
   const buildDir = join(folder, 'build');
   mkdirSync(folder, { recursive: true });
   prepareSource(mediasoup.dir, sourceDir);
+  patchSources(sourceDir);
   configure(sourceDir, buildDir);
   const jobs = process.env.SFU_BUILD_JOBS ?? String(availableParallelism());
   // The FlatBuffers headers first: the worker's sources include them.

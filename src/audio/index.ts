@@ -17,4 +17,4 @@ export {
   pcmFormatSchema,
 } from './pcm.ts';
 export { Resampler, type ResamplerOptions, resample } from './resample.ts';
-export { encodeWav } from './wav.ts';
+export { decodeWav, encodeWav, type WavAudio } from './wav.ts';

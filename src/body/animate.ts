@@ -12,11 +12,14 @@ import {
 } from './layout.ts';
 import type { BodyModel } from './model.ts';
 import { BodyNoise } from './noise.ts';
+import { TorsoSway } from './sway.ts';
 
 /** Options for {@link animateBody}. */
 export interface AnimateBodyOptions {
   /** Seed of the noise inputs: the same speech gestures differently per seed. Default 1. */
   seed?: number;
+  /** Add the torso sway (src/body/sway.ts) on top of the model. Default true. */
+  sway?: boolean;
   signal?: AbortSignal;
 }
 
@@ -78,7 +81,8 @@ export function bodyInputs(
 /**
  * Speech → upper body: adds the neck roll and the shoulder, elbow and wrist offsets predicted
  * from the speech and the head's motion to a Controls sequence (from src/motion, whose
- * shoulders already carry the breathing lift). Changes `sequence` in place and returns it.
+ * shoulders already carry the breathing lift), then the torso sway (unless `sway: false`).
+ * {@link BodyStream} gives the same chunk by chunk. Changes `sequence` in place and returns it.
  *
  * @example
  * const { sequence } = await animateAudio(motion, pcm, { seed: 3 });
@@ -96,5 +100,12 @@ export async function animateBody(
     signal: options.signal,
   });
   addBodyRows(sequence.frames, rows);
+  if (options.sway !== false) {
+    const sway = new TorsoSway(options.seed ?? 1);
+    const available = Math.floor(features.length / BODY_AUDIO_FEATURES);
+    sequence.frames.forEach((frame, f) => {
+      sway.apply(frame, f < available ? features : undefined, f * BODY_AUDIO_FEATURES);
+    });
+  }
   return sequence;
 }

@@ -27,3 +27,5 @@ export {
 export { type BodyManifest, bodyManifestSchema, readBodyManifest } from './manifest.ts';
 export { BodyModel, type BodyModelOptions, DEFAULT_BODY_MODEL_DIR } from './model.ts';
 export { BODY_NOISE_TAU_S, BodyNoise } from './noise.ts';
+export { BodyStream, type BodyStreamOptions } from './stream.ts';
+export { SWAY_IDLE, SWAY_SPEAKING, SWAY_TAU_S, TorsoSway } from './sway.ts';

@@ -92,27 +92,48 @@ export class BodyModel {
     frames: number,
     options: { signal?: AbortSignal } = {},
   ): Promise<Float32Array> {
+    return (await this.continue(inputs, frames, undefined, options)).rows;
+  }
+
+  /**
+   * Runs `frames` rows of inputs from the GRU `state` a previous call returned (undefined:
+   * zeros), so a stream can be run chunk by chunk with the whole run's result.
+   */
+  async continue(
+    inputs: Float32Array,
+    frames: number,
+    state: Float32Array | undefined,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ rows: Float32Array; state: Float32Array }> {
     if (this.#closed) throw new BodyError('BODY_CLOSED', 'the body model is closed');
+    const hidden = this.manifest.config.hidden;
     if (inputs.length !== frames * BODY_INPUT_COUNT || !inputs.every(Number.isFinite)) {
       throw new BodyError(
         'BODY_BAD_INPUT',
         `expected ${frames} × ${BODY_INPUT_COUNT} finite inputs, got ${inputs.length} values`,
       );
     }
-    if (frames === 0) return new Float32Array(0);
-    const hidden = this.manifest.config.hidden;
+    const h0 = state ?? new Float32Array(hidden);
+    if (h0.length !== hidden) {
+      throw new BodyError('BODY_BAD_INPUT', `state must hold ${hidden} values, got ${h0.length}`);
+    }
+    if (frames === 0) return { rows: new Float32Array(0), state: h0 };
     const result = await this.session.run(
       {
         x: { data: inputs, dims: [1, frames, BODY_INPUT_COUNT] },
-        h0: { data: new Float32Array(hidden), dims: [1, 1, hidden] },
+        h0: { data: h0, dims: [1, 1, hidden] },
       },
       options,
     );
     const y = result.y?.data;
+    const hn = result.hn?.data;
     if (!(y instanceof Float32Array) || y.length !== frames * BODY_OUTPUT_COUNT) {
       throw new BodyError('BODY_MODEL_INVALID', `${this.modelPath}: output y has the wrong size`);
     }
-    return y;
+    if (!(hn instanceof Float32Array) || hn.length !== hidden) {
+      throw new BodyError('BODY_MODEL_INVALID', `${this.modelPath}: output hn has the wrong size`);
+    }
+    return { rows: y, state: Float32Array.from(hn) };
   }
 
   /** Releases the shared session (idempotent). */

@@ -10,7 +10,9 @@ export type JobErrorCode =
   | 'QUEUE_FULL'
   /** The queue was closed (server shutting down). */
   | 'QUEUE_CLOSED'
-  /** The server stopped during the job more often than `maxAttempts` allows. */
+  /** The queue's Redis cannot be reached (`serve --queue`, `facecast worker`). */
+  | 'QUEUE_UNAVAILABLE'
+  /** The server (or the workers) stopped during the job more often than `maxAttempts` allows. */
   | 'JOB_INTERRUPTED'
   /** A job file on disk does not match the schema (hand-edited or from another version). */
   | 'JOB_FILE_INVALID'
@@ -24,6 +26,7 @@ const kinds = {
   JOB_OUTPUT_NOT_READY: 'input',
   QUEUE_FULL: 'limit',
   QUEUE_CLOSED: 'internal',
+  QUEUE_UNAVAILABLE: 'internal',
   JOB_INTERRUPTED: 'internal',
   JOB_FILE_INVALID: 'internal',
   JOB_CANCELED: 'aborted',

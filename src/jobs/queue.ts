@@ -1,5 +1,4 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { isFacecastError } from '../core/index.ts';
 import { JobError } from './errors.ts';
 import {
   JOB_QUEUE_DEFAULTS,
@@ -8,6 +7,14 @@ import {
   type JobQueueStats,
 } from './options.ts';
 import {
+  canceledFailure,
+  finishedRecord,
+  interruptedFailure,
+  requeuedRecord,
+  runJob,
+  startedRecord,
+} from './run.ts';
+import {
   FINAL_STATES,
   type JobFailure,
   type JobProgress,
@@ -15,6 +22,8 @@ import {
   type JobState,
   jobProgressSchema,
 } from './schema.ts';
+import type { JobService, JobSubmission } from './service.ts';
+import { FolderStorage } from './storage.ts';
 import { type JobPaths, jobPaths, newJobId, scanJobs, writeJobFile } from './store.ts';
 
 const CANCEL = Symbol('cancel');
@@ -36,8 +45,9 @@ interface RunningJob {
  * const job = await queue.submit({ text: 'hi' });
  * queue.subscribe(job.id, (j) => console.log(j.state, j.progress.fraction));
  */
-export class JobQueue<I, R> {
+export class JobQueue<I, R> implements JobService<I, R> {
   readonly #options: Required<JobQueueOptions<I, R>>;
+  readonly storage: FolderStorage;
   readonly #jobs = new Map<string, JobRecord<I, R>>();
   readonly #waiting: string[] = [];
   /** Submissions past the limit check whose job file is not written yet. */
@@ -52,6 +62,7 @@ export class JobQueue<I, R> {
 
   private constructor(options: Required<JobQueueOptions<I, R>>) {
     this.#options = options;
+    this.storage = new FolderStorage(options.dir);
   }
 
   /** Loads the jobs on disk, re-queues interrupted ones and starts running. */
@@ -74,7 +85,7 @@ export class JobQueue<I, R> {
    * written last: once this resolves, the job survives a crash. Resolves with the job as
    * accepted (a copy: the queue may already be running it).
    */
-  async submit(input: I | ((paths: JobPaths) => Promise<I>)): Promise<JobRecord<I, R>> {
+  async submit(input: JobSubmission<I>): Promise<JobRecord<I, R>> {
     this.#checkAccepting();
     // The slot is taken now, before any await: concurrent submissions cannot all pass the
     // check and then all be added.
@@ -241,15 +252,10 @@ export class JobQueue<I, R> {
       this.#jobs.set(job.id, job);
       if (job.state === 'running') {
         if (job.attempts >= maxAttempts) {
-          await this.#finish(job, 'failed', {
-            error: {
-              code: 'JOB_INTERRUPTED',
-              message: `the server stopped during each of this job's ${job.attempts} runs`,
-            },
-          });
+          await this.#finish(job, 'failed', { error: interruptedFailure(job.attempts, 'server') });
           continue;
         }
-        this.#update(job, { state: 'queued', progress: { stage: 'queued', fraction: 0 } });
+        this.#update(job, requeuedRecord(job, false));
         await this.#persist(job);
       }
       if (job.state === 'queued') this.#waiting.push(job.id);
@@ -289,40 +295,33 @@ export class JobQueue<I, R> {
 
   async #run(job: JobRecord<I, R>, signal: AbortSignal): Promise<void> {
     const paths = jobPaths(this.#options.dir, job.id);
-    let outcome: { ok: true; result: R } | { ok: false; error: unknown };
+    this.#update(job, startedRecord(job));
     try {
-      this.#update(job, {
-        state: 'running',
-        attempts: job.attempts + 1,
-        startedAt: new Date().toISOString(),
-        progress: { stage: 'starting', fraction: 0 },
-      });
       await this.#persist(job);
-      await mkdir(paths.workDir, { recursive: true });
-      const result = await this.#options.runner(job.input, {
-        signal,
-        paths,
-        progress: (progress) => this.#progress(job, progress, signal),
-      });
-      outcome = { ok: true, result: this.#options.resultSchema.parse(result) };
     } catch (error) {
-      outcome = { ok: false, error };
+      await this.#finish(job, 'failed', { error: toPersistFailure(error) });
+      return;
     }
-    // Scratch files go before the job is reported finished, so a finished job has none.
-    await rm(paths.workDir, { recursive: true, force: true }).catch(() => undefined);
-    if (outcome.ok) {
+    const outcome = await runJob(job.input, {
+      runner: this.#options.runner,
+      resultSchema: this.#options.resultSchema,
+      signal,
+      paths,
+      progress: (progress) => this.#progress(job, progress, signal),
+    });
+    if (outcome.kind === 'succeeded') {
       await this.#finish(job, 'succeeded', { result: outcome.result });
-    } else if (signal.aborted && signal.reason === SHUTDOWN) {
-      this.#update(job, {
-        state: 'queued',
-        attempts: Math.max(0, job.attempts - 1),
-        progress: { stage: 'queued', fraction: 0 },
-      });
+    } else if (outcome.kind === 'aborted' && outcome.reason === SHUTDOWN) {
+      this.#update(job, requeuedRecord(job, true));
       await this.#persist(job).catch(() => undefined);
-    } else if (signal.aborted && signal.reason === CANCEL) {
+    } else if (outcome.kind === 'aborted' && outcome.reason === CANCEL) {
       await this.#finish(job, 'canceled', { error: canceledFailure() });
     } else {
-      await this.#finish(job, 'failed', { error: toFailure(outcome.error) });
+      const error =
+        outcome.kind === 'failed'
+          ? outcome.failure
+          : { code: 'JOB_FAILED', message: 'internal error: the run was aborted' };
+      await this.#finish(job, 'failed', { error });
     }
   }
 
@@ -347,10 +346,7 @@ export class JobQueue<I, R> {
     state: 'succeeded' | 'failed' | 'canceled',
     outcome: { result?: R; error?: JobFailure },
   ): Promise<void> {
-    const progress =
-      state === 'succeeded' ? { ...job.progress, stage: 'done', fraction: 1 } : job.progress;
-    const now = new Date().toISOString();
-    const next = { ...job, state, finishedAt: now, updatedAt: now, progress, ...outcome };
+    const next = finishedRecord(job, state, outcome);
     await this.#persist(job, next);
     await rm(jobPaths(this.#options.dir, job.id).inputDir, { recursive: true, force: true });
     this.#update(job, next);
@@ -384,15 +380,10 @@ export class JobQueue<I, R> {
   }
 }
 
-function canceledFailure(): JobFailure {
-  return { code: 'JOB_CANCELED', message: 'the job was canceled' };
-}
-
-function toFailure(error: unknown): JobFailure {
-  if (isFacecastError(error)) return error.toJSON();
+function toPersistFailure(error: unknown): JobFailure {
   return {
     code: 'JOB_FAILED',
-    message: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+    message: `internal error: could not save the job: ${(error as Error).message}`,
   };
 }
 

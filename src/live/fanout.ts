@@ -9,6 +9,7 @@
  * server runs without fan-out.
  */
 import type { types as ms } from 'mediasoup';
+import { z } from 'zod';
 import { type RtpOut, type RtpSink, serializeRtp } from '../transport/index.ts';
 import { LiveError } from './errors.ts';
 import { WorkerPool, type WorkerPoolOptions } from './sfu-pool.ts';
@@ -20,6 +21,58 @@ const MEDIA_CODECS: ms.RtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2 },
   { kind: 'video', mimeType: 'video/VP8', clockRate: 90_000 },
 ];
+
+const mediaKind = z.enum(['audio', 'video']);
+
+/** `POST …/viewers`: the viewer device's RTP capabilities (mediasoup-client `device.rtpCapabilities`). */
+export const ViewerJoinBody = z.object({
+  rtpCapabilities: z.object({
+    codecs: z
+      .array(
+        z.object({
+          kind: mediaKind,
+          mimeType: z.string().regex(/^(audio|video)\/[\w.-]+$/),
+          clockRate: z.number().int().positive(),
+          channels: z.number().int().min(1).max(8).optional(),
+          preferredPayloadType: z.number().int().min(0).max(127).optional(),
+          parameters: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+          rtcpFeedback: z
+            .array(z.object({ type: z.string(), parameter: z.string().optional() }))
+            .optional(),
+        }),
+      )
+      .max(64)
+      .optional(),
+    headerExtensions: z
+      .array(
+        z.object({
+          kind: mediaKind,
+          uri: z.string(),
+          preferredId: z.number().int().min(1).max(255),
+          preferredEncrypt: z.boolean().optional(),
+          direction: z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive']).optional(),
+        }),
+      )
+      .max(64)
+      .optional(),
+  }),
+});
+
+/** `POST …/viewers/:transport/connect`: the viewer's DTLS role and certificate fingerprints. */
+export const ViewerConnectBody = z.object({
+  dtlsParameters: z.object({
+    role: z.enum(['auto', 'client', 'server']).optional(),
+    fingerprints: z
+      .array(
+        z.object({
+          algorithm: z.enum(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']),
+          value: z.string().regex(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})+$/),
+        }),
+      )
+      .min(1)
+      .max(8),
+  }),
+});
 
 /** Options of {@link MediasoupFanout.create}. */
 export interface FanoutOptions extends WorkerPoolOptions {
@@ -137,16 +190,41 @@ export class MediasoupFanout {
         encodings: [{ ssrc: audioSsrc }],
       },
     });
-    const origin = { router, workerIndex, viewers: 0 };
-    this.#sessions.set(sessionId, { slots: [origin], video, audio, viewers: new Map() });
+    const pub: Publication = {
+      slots: [{ router, workerIndex, viewers: 0 }],
+      video,
+      audio,
+      viewers: new Map(),
+    };
+    this.#sessions.set(sessionId, pub);
+    // The origin router closes without unpublish() only when its worker died.
+    router.observer.once('close', () => this.#drop(sessionId, pub, 'its mediasoup worker died'));
+    const send = (producer: ms.Producer, packet: Buffer) => {
+      if (producer.closed || this.#sessions.get(sessionId) !== pub) return;
+      try {
+        producer.send(packet);
+      } catch (error) {
+        this.#drop(sessionId, pub, (error as Error).message);
+      }
+    };
     return {
       sendVideo(packets: readonly RtpOut[]) {
-        for (const p of packets) video.send(serializeRtp(p, VIDEO_PT, videoSsrc));
+        for (const p of packets) send(video, serializeRtp(p, VIDEO_PT, videoSsrc));
       },
       sendAudio(packet: RtpOut) {
-        audio.send(serializeRtp(packet, AUDIO_PT, audioSsrc));
+        send(audio, serializeRtp(packet, AUDIO_PT, audioSsrc));
       },
     };
+  }
+
+  /**
+   * Ends a publication whose worker failed under it: the session goes on for its own peer,
+   * its viewers are closed, and the viewer API answers that it is not published.
+   */
+  #drop(sessionId: string, pub: Publication, why: string): void {
+    if (this.#sessions.get(sessionId) !== pub) return;
+    console.error(`live: fan-out of session ${sessionId} stopped (${why}); its viewers are closed`);
+    this.unpublish(sessionId);
   }
 
   /** The router's capabilities, for the viewer's `device.load()`. */
@@ -161,8 +239,10 @@ export class MediasoupFanout {
    */
   async addViewer(
     sessionId: string,
-    rtpCapabilities: ms.RtpCapabilities,
+    capabilities: z.infer<typeof ViewerJoinBody>['rtpCapabilities'],
   ): Promise<ViewerTransportInfo & { consumers: ViewerConsumerInfo[] }> {
+    // mediasoup types header extension URIs as the ones it knows; it skips the others.
+    const rtpCapabilities = capabilities as ms.RtpCapabilities;
     const pub = this.#publication(sessionId);
     const slot = await this.#slotWithRoom(pub);
     slot.viewers++;

@@ -17,6 +17,8 @@ interface PoolEntry {
   index: number;
   worker: ms.Worker;
   routers: number;
+  /** The process died (its routers and everything on them are closed). */
+  dead: boolean;
 }
 
 /**
@@ -54,7 +56,14 @@ export class WorkerPool {
           rtcMinPort: options.rtcMinPort ?? 40_000,
           rtcMaxPort: options.rtcMaxPort ?? 49_999,
         });
-        entries.push({ index, worker, routers: 0 });
+        const entry: PoolEntry = { index, worker, routers: 0, dead: false };
+        worker.once('died', (error) => {
+          entry.dead = true;
+          console.error(
+            `live: mediasoup worker ${worker.pid} died (${error.message}); its sessions lose their viewers, new routers go to the other workers`,
+          );
+        });
+        entries.push(entry);
       }
     } catch (cause) {
       for (const entry of entries) entry.worker.close();
@@ -77,7 +86,7 @@ export class WorkerPool {
   }
 
   /**
-   * A new router on the least-loaded worker, avoiding `avoid` (worker indexes) while
+   * A new router on the least-loaded live worker, avoiding `avoid` (worker indexes) while
    * another worker is free of them. Returns the router and its worker's index.
    */
   async createRouter(
@@ -85,8 +94,11 @@ export class WorkerPool {
     avoid: ReadonlySet<number> = new Set(),
   ): Promise<{ router: ms.Router; workerIndex: number }> {
     if (this.#closed) throw new LiveError('LIVE_FANOUT_UNAVAILABLE', 'the worker pool is closed');
-    const candidates = this.#entries.filter((e) => !avoid.has(e.index));
-    const pool = candidates.length > 0 ? candidates : this.#entries;
+    const alive = this.#entries.filter((e) => !e.dead);
+    if (alive.length === 0)
+      throw new LiveError('LIVE_FANOUT_UNAVAILABLE', 'every mediasoup worker has died');
+    const candidates = alive.filter((e) => !avoid.has(e.index));
+    const pool = candidates.length > 0 ? candidates : alive;
     const entry = pool.reduce((best, e) => (e.routers < best.routers ? e : best));
     const router = await entry.worker.createRouter({ mediaCodecs });
     entry.routers++;
@@ -96,9 +108,10 @@ export class WorkerPool {
     return { router, workerIndex: entry.index };
   }
 
-  /** Resource usage of each worker (user + system CPU, ms), in pool order. */
+  /** Resource usage of each live worker (user + system CPU, ms), in pool order. */
   async cpuMs(): Promise<number[]> {
-    const usages = await Promise.all(this.#entries.map((e) => e.worker.getResourceUsage()));
+    const alive = this.#entries.filter((e) => !e.dead);
+    const usages = await Promise.all(alive.map((e) => e.worker.getResourceUsage()));
     return usages.map((u) => u.ru_utime + u.ru_stime);
   }
 

@@ -1,5 +1,6 @@
 import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BodyModel, type BodyModelOptions } from '../body/index.ts';
 import {
   type Generator,
   type GeneratorDecision,
@@ -18,7 +19,13 @@ import { speakToFile } from './speak.ts';
 export interface VideoPipelineOptions {
   /** Motion model folder and runtime options. Default: the shipped `models/motion`. */
   motion?: Omit<MotionModelOptions, 'signal'>;
-  /** Text-to-speech provider. Default `{ provider: 'espeak' }` (embedded, offline, robotic). */
+  /**
+   * The body model (speech → neck, shoulders, arms, torso sway; the renderer moves neck and
+   * shoulders with it). Default: the shipped `models/body`; `false` for none (the shoulders
+   * then only breathe).
+   */
+  body?: false | Omit<BodyModelOptions, 'signal'>;
+  /** Text-to-speech provider. Default `{ provider: 'local' }`: every engine installed here (espeak-ng embedded, the default voice; flite, festival, RHVoice when installed). */
   tts?: TtsConfig;
   /** Longest speech accepted, ms. Default 1 hour. */
   maxDurationMs?: number;
@@ -50,6 +57,7 @@ export const OUTPUT_FILE = 'output.mp4';
  */
 export class VideoPipeline {
   readonly motion: MotionModel;
+  readonly body: BodyModel | undefined;
   /** What `--generator` resolved to, and why (log `reason`). */
   readonly generatorDecision: Omit<GeneratorDecision, 'generator'>;
   readonly #generator: Generator | undefined;
@@ -61,14 +69,16 @@ export class VideoPipeline {
 
   private constructor(
     motion: MotionModel,
+    body: BodyModel | undefined,
     decision: GeneratorDecision,
     options: VideoPipelineOptions,
   ) {
     this.motion = motion;
+    this.body = body;
     const { generator, ...rest } = decision;
     this.generatorDecision = rest;
     this.#generator = generator;
-    this.#ttsConfig = options.tts ?? { provider: 'espeak' };
+    this.#ttsConfig = options.tts ?? { provider: 'local' };
     this.#maxDurationMs = options.maxDurationMs;
     this.#renderThreads = options.renderThreads;
   }
@@ -79,16 +89,25 @@ export class VideoPipeline {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     let decision: GeneratorDecision;
+    let body: BodyModel | undefined;
     try {
+      body =
+        options.body === false
+          ? undefined
+          : await BodyModel.load({
+              ...options.body,
+              ...(options.signal ? { signal: options.signal } : {}),
+            });
       decision = await resolveGenerator(options.generator ?? 'auto', {
         ...options.generatorOptions,
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
       await motion.close();
+      await body?.close();
       throw error;
     }
-    return new VideoPipeline(motion, decision, options);
+    return new VideoPipeline(motion, body, decision, options);
   }
 
   /** The TTS provider, created on first use and kept. */
@@ -111,6 +130,7 @@ export class VideoPipeline {
       ...(this.#maxDurationMs ? { maxDurationMs: this.#maxDurationMs } : {}),
       ...(this.#renderThreads === undefined ? {} : { renderThreads: this.#renderThreads }),
       ...(this.#generator ? { generator: this.#generator } : {}),
+      ...(this.body ? { body: this.body } : {}),
       ...options,
     });
   }
@@ -126,6 +146,7 @@ export class VideoPipeline {
       const tts = await this.#tts?.catch(() => undefined);
       await tts?.close();
       await this.motion.close();
+      await this.body?.close();
       await this.#generator?.close();
     })();
     return this.#closing;

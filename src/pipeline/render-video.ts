@@ -1,4 +1,5 @@
 import { type AudioReader, openAudio, PIPELINE_SAMPLE_RATE } from '../audio/index.ts';
+import { type BodyModel, BodyStream } from '../body/index.ts';
 import { type ControlsFrame, FRAME_DURATION_MS } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import type { Generator } from '../generator/index.ts';
@@ -58,6 +59,12 @@ export interface RenderVideoOptions {
    * Choose it with `resolveGenerator` (`--generator on|off|auto`).
    */
   generator?: Generator;
+  /**
+   * The body model (src/body): when given, the upper body (neck, shoulders, arms and the
+   * torso sway) is predicted from the same speech, chunk by chunk, and the photo renderer
+   * moves the neck and shoulders with it. Default: none (the shoulders only breathe).
+   */
+  body?: BodyModel;
 }
 
 /** What {@link renderVideo} produced. */
@@ -146,6 +153,7 @@ async function streamFrames(
   const timings = { decode: 0, motion: 0, render: 0, encode: 0 };
   let framesTotal = Math.max(1, Math.round(expectedMs / FRAME_DURATION_MS));
   const stream = motion.createStream({ seed: request.seed ?? 0 });
+  const body = options.body ? new BodyStream(options.body, { seed: request.seed ?? 0 }) : undefined;
   const pending: ControlsFrame[] = [];
   let samples = 0;
   let lastFrame: ControlsFrame | undefined;
@@ -199,13 +207,16 @@ async function streamFrames(
       samples += next.value.length;
       t = performance.now();
       const out = await stream.process({ pcm: next.value }, { signal });
+      body?.pushAudio(next.value);
+      pending.push(...(body ? await body.process(out.frames, { signal }) : out.frames));
       timings.motion += performance.now() - t;
-      pending.push(...out.frames);
       while (pending.length > HOLD_BACK_FRAMES) await emit(pending.shift() as ControlsFrame);
       report('render');
     }
     let t = performance.now();
-    pending.push(...(await stream.flush({ signal })).frames);
+    const tail = (await stream.flush({ signal })).frames;
+    body?.endAudio();
+    pending.push(...(body ? await body.process(tail, { signal }) : tail));
     timings.motion += performance.now() - t;
     framesTotal = Math.max(1, Math.round(samples / SAMPLES_PER_FRAME));
     while (submitted < framesTotal) {
@@ -231,5 +242,6 @@ async function streamFrames(
     };
   } finally {
     stream.close();
+    body?.close();
   }
 }

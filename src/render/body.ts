@@ -27,7 +27,51 @@ export function fillBodyMask(
   shoulders: { left: Point; right: Point } | undefined,
 ): void {
   mask.fill(0);
-  if (outline.length < 3) return;
+  const g = bodyGeometry(outline, shoulders);
+  if (!g) return;
+  const neckHalf = 0.3 * g.faceWidth;
+  const bottom = height + 2;
+  const polygon: Point[] = [
+    { x: g.centerX - neckHalf, y: g.neckTop },
+    { x: g.centerX + neckHalf, y: g.neckTop },
+    { x: g.centerX + neckHalf * 1.1, y: g.neckBase },
+    g.imageRight,
+    { x: g.imageRight.x + 0.25 * g.faceWidth, y: bottom },
+    { x: g.imageLeft.x - 0.25 * g.faceWidth, y: bottom },
+    g.imageLeft,
+    { x: g.centerX - neckHalf * 1.1, y: g.neckBase },
+  ];
+  fillPolygon(mask, width, height, polygon);
+}
+
+/** Where the neck and shoulders are in a reference (output px, source space). */
+export interface BodyGeometry {
+  centerX: number;
+  faceWidth: number;
+  faceHeight: number;
+  chin: number;
+  /** Top of the shoulders on the image's left and right (joint centres moved to the edge). */
+  imageLeft: Point;
+  imageRight: Point;
+  /** Whether the shoulders come from detected keypoints (else a prior from the face). */
+  detected: boolean;
+  /** The subject's shoulder on the image's left (the right one on a frontal photo). */
+  imageLeftJoint: 'leftShoulder' | 'rightShoulder';
+  /** Distance between the shoulder joints, px: the unit of the Controls body offsets. */
+  shoulderWidth: number;
+  neckTop: number;
+  neckBase: number;
+}
+
+/**
+ * The neck-and-shoulder layout from the face outline and, when confidently detected, the
+ * shoulder keypoints (subject's left, right); undefined for a degenerate outline.
+ */
+export function bodyGeometry(
+  outline: Point[],
+  shoulders: { left: Point; right: Point } | undefined,
+): BodyGeometry | undefined {
+  if (outline.length < 3) return undefined;
   let minX = Number.POSITIVE_INFINITY;
   let maxX = Number.NEGATIVE_INFINITY;
   let minY = Number.POSITIVE_INFINITY;
@@ -38,41 +82,47 @@ export function fillBodyMask(
     minY = Math.min(minY, p.y);
     maxY = Math.max(maxY, p.y);
   }
-  const cx = (minX + maxX) / 2;
-  const fw = maxX - minX;
-  const fh = maxY - minY;
+  const centerX = (minX + maxX) / 2;
+  const faceWidth = maxX - minX;
+  const faceHeight = maxY - minY;
   const chin = maxY;
-  const neckHalf = 0.3 * fw;
   // Image "left" is the subject's right on a frontal photo.
   // Without keypoints: the tops of the shoulders about a third of a face height below the
   // chin, a face width and a bit out from the face centre.
-  let imageLeft: Point = { x: cx - 1.1 * fw, y: chin + 0.32 * fh };
-  let imageRight: Point = { x: cx + 1.1 * fw, y: chin + 0.32 * fh };
+  let imageLeft: Point = { x: centerX - 1.1 * faceWidth, y: chin + 0.32 * faceHeight };
+  let imageRight: Point = { x: centerX + 1.1 * faceWidth, y: chin + 0.32 * faceHeight };
+  let detected = false;
+  let imageLeftJoint: BodyGeometry['imageLeftJoint'] = 'rightShoulder';
+  let shoulderWidth = 1.8 * faceWidth;
   if (shoulders) {
     const a = shoulders.left.x < shoulders.right.x ? shoulders.left : shoulders.right;
     const b = a === shoulders.left ? shoulders.right : shoulders.left;
     // Keypoints are joint centres; the shoulder's top edge is a little higher and wider.
     const span = b.x - a.x;
-    if (span > fw * 0.8) {
+    if (span > faceWidth * 0.8) {
       imageLeft = { x: a.x - 0.12 * span, y: a.y - 0.12 * span };
       imageRight = { x: b.x + 0.12 * span, y: b.y - 0.12 * span };
+      detected = true;
+      imageLeftJoint = a === shoulders.left ? 'leftShoulder' : 'rightShoulder';
+      shoulderWidth = Math.hypot(b.x - a.x, b.y - a.y);
     }
   }
-  const neckTop = chin - 0.35 * fh;
+  const neckTop = chin - 0.35 * faceHeight;
   const shoulderY = Math.min(imageLeft.y, imageRight.y);
-  const neckBase = Math.max(chin + 0.08 * fh, shoulderY - 0.15 * fh);
-  const bottom = height + 2;
-  const polygon: Point[] = [
-    { x: cx - neckHalf, y: neckTop },
-    { x: cx + neckHalf, y: neckTop },
-    { x: cx + neckHalf * 1.1, y: neckBase },
-    imageRight,
-    { x: imageRight.x + 0.25 * fw, y: bottom },
-    { x: imageLeft.x - 0.25 * fw, y: bottom },
+  const neckBase = Math.max(chin + 0.08 * faceHeight, shoulderY - 0.15 * faceHeight);
+  return {
+    centerX,
+    faceWidth,
+    faceHeight,
+    chin,
     imageLeft,
-    { x: cx - neckHalf * 1.1, y: neckBase },
-  ];
-  fillPolygon(mask, width, height, polygon);
+    imageRight,
+    detected,
+    imageLeftJoint,
+    shoulderWidth,
+    neckTop,
+    neckBase,
+  };
 }
 
 /** Even–odd polygon fill at pixel centres. */

@@ -12,7 +12,7 @@ import {
   type PixelBox,
   poseVertices,
 } from '../face/index.ts';
-import { fillBodyMask, type Point } from './body.ts';
+import { bodyGeometry, fillBodyMask, type Point } from './body.ts';
 import { RenderError } from './errors.ts';
 import { drawPhotoLashes } from './eyes.ts';
 import { createRgbImage, type PixelRect, type RgbImage, resizeRgb } from './image.ts';
@@ -36,6 +36,7 @@ import {
 import { fitSimilarity, type Similarity, Skirt } from './skirt.ts';
 import { TemporalSteadier } from './steady.ts';
 import { buildTopology, type OpeningStrip, type RenderTopology } from './topology.ts';
+import { TorsoWarp } from './torso.ts';
 
 /**
  * What the renderer warps from: an image and the face model fitted to it. A photo avatar
@@ -174,6 +175,11 @@ export class Renderer {
   readonly #plate: Uint8Array;
   #hasMatte = false;
   readonly #steadier: TemporalSteadier | undefined;
+  /** Moves neck and shoulders with the body Controls (src/render/torso.ts). */
+  readonly #torso: TorsoWarp;
+  /** Whether the torso moved since the reference was set (the steadier then covers it). */
+  #torsoActive = false;
+  readonly #steadySpans: Int32Array;
   readonly #composite: RgbImage;
   readonly #maps: RenderMaps;
   readonly #gazeShift = new Float32Array(4);
@@ -210,6 +216,8 @@ export class Renderer {
     this.#reference = createRgbImage(width, height);
     this.#reference32 = new Uint32Array(width * height);
     this.#spans = new Int32Array(height * 2);
+    this.#steadySpans = new Int32Array(height * 2);
+    this.#torso = new TorsoWarp(width, height);
     this.#staticRing = this.#skirt.staticRing();
     const moving = this.#skirt.movingVertices();
     this.#movingFirst = moving.first;
@@ -381,6 +389,12 @@ export class Renderer {
       right: pointToOutput(reference.shoulders.right, transform),
     };
     fillBodyMask(this.#bodyMask, this.width, this.height, outline, shoulders);
+    this.#torso.setReference(
+      bodyGeometry(outline, shoulders),
+      this.#hasMatte ? this.#matte : this.#bodyMask,
+      this.#hasMatte,
+    );
+    this.#torsoActive = false;
 
     const ref = this.#reference.data;
     const meanAt = (indices: ArrayLike<number>) => {
@@ -543,6 +557,10 @@ export class Renderer {
       holdBackground(g, this.#matte, this.#plate, maps.warped, full ? undefined : this.#spans);
     }
     this.#composite.data.set(maps.warped);
+    const hold = this.#hasMatte ? { matte: this.#matte, plate: this.#plate } : undefined;
+    if (this.#torso.apply(frame.body, maps.warped, this.#composite.data, hold)) {
+      this.#torsoActive = true;
+    }
     mouthBounds(tgt, t.mouth, this.#mouthFrame);
     this.#mouthFrame.rest =
       !options.drawInterior && ref.mouth.openingPx > 0.5
@@ -568,7 +586,10 @@ export class Renderer {
         alpha,
       );
     }
-    this.#steadier?.apply(this.#composite.data, this.width, full ? undefined : this.#spans);
+    const steadySpans = this.#torsoActive
+      ? this.#torso.unionSpans(this.#spans, this.#steadySpans)
+      : this.#spans;
+    this.#steadier?.apply(this.#composite.data, this.width, full ? undefined : steadySpans);
     return this.#output;
   }
 

@@ -1,6 +1,6 @@
 import type { AvatarLibrary } from '../avatars/index.ts';
 import type { DubJobInput, DubJobResult } from '../dub/index.ts';
-import type { JobQueue, JobRecord } from '../jobs/index.ts';
+import type { JobRecord, JobService } from '../jobs/index.ts';
 import type { VideoJobInput, VideoJobResult } from '../pipeline/index.ts';
 import type { TtsProvider } from '../tts/index.ts';
 import type { ServerMetrics } from './observability.ts';
@@ -8,12 +8,15 @@ import type { ServerMetrics } from './observability.ts';
 /** What the one job queue runs: videos from a script and lip-sync dubs (`kind: 'dub'`). */
 export type ServiceJobInput = VideoJobInput | DubJobInput;
 export type ServiceJobResult = VideoJobResult | DubJobResult;
-export type ServiceJobQueue = JobQueue<ServiceJobInput, ServiceJobResult>;
+export type ServiceJobQueue = JobService<ServiceJobInput, ServiceJobResult>;
 export type ServiceJob = JobRecord<ServiceJobInput, ServiceJobResult>;
 
 /** The services the HTTP app is built from (created and closed by the caller). */
 export interface AppServices {
-  /** The persistent job queue (video and dub jobs share its concurrency, limits and routes). */
+  /**
+   * The persistent job queue (video and dub jobs share its concurrency, limits and routes):
+   * the embedded on-disk one, or the Redis-backed one whose jobs `facecast worker` processes run.
+   */
   jobs: ServiceJobQueue;
   /** Avatars by id. */
   avatars: AvatarLibrary;
@@ -22,6 +25,8 @@ export interface AppServices {
   metrics: ServerMetrics;
   /** A folder for uploads in flight (each removed when its request ends). */
   uploadDir: string;
+  /** The data folder (avatars, jobs, uploads); its path never appears in error messages. */
+  dataDir: string;
 }
 
 /** How the app behaves; every field has a default (see {@link APP_DEFAULTS}). */

@@ -1,4 +1,4 @@
-import type { JobQueue, JobRecord } from '../jobs/index.ts';
+import type { JobRecord, JobService } from '../jobs/index.ts';
 import { PROMETHEUS_CONTENT_TYPE, Registry } from './metrics.ts';
 
 /** What the metrics read from a finished job's result (video and dub jobs both have it). */
@@ -90,7 +90,7 @@ export class ServerMetrics {
   }
 
   /** Counts the queue's jobs by state and records every finished job. */
-  watchJobs<I, R extends FinishedWork>(queue: JobQueue<I, R>): () => void {
+  watchJobs<I, R extends FinishedWork>(queue: JobService<I, R>): () => void {
     this.registry.gauge('facecast_jobs', 'Jobs known to the server, by state.', () =>
       Object.entries(queue.stats().byState).map(([state, n]) => [{ state }, n]),
     );

@@ -30,6 +30,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   RANGE_NOT_SATISFIABLE: 416,
   QUEUE_FULL: 503,
   QUEUE_CLOSED: 503,
+  QUEUE_UNAVAILABLE: 503,
   ...(LIVE_HTTP_STATUS as Record<string, ContentfulStatusCode>),
 };
 

@@ -213,6 +213,18 @@ export const AvatarListQuery = z.object({
 export const VoicesSchema = z
   .object({
     provider: z.string(),
-    voices: z.array(z.object({ id: z.string(), name: z.string(), languages: z.array(z.string()) })),
+    /** Engines found on this server, default first (provider `local`). */
+    engines: z.array(z.string()).optional(),
+    voices: z.array(
+      z.object({
+        id: z.string().openapi({ description: 'What to pass as `voice`: `engine:name`' }),
+        name: z.string(),
+        languages: z.array(z.string()),
+        engine: z.string(),
+        terms: z.string().openapi({ description: 'Licence terms of the engine and voice data' }),
+        gender: z.enum(['female', 'male']).optional(),
+        phonemeTiming: z.boolean().optional(),
+      }),
+    ),
   })
   .openapi('Voices');

@@ -26,6 +26,7 @@ const PACKAGE = '@echogarden/espeak-ng-emscripten';
 const BASE_RATE_WPM = 175;
 const BASE_PITCH = 50;
 const VARIANTS_DIR = '/usr/share/espeak-ng-data/voices/!v';
+const TERMS = 'GPL-3.0-or-later (espeak-ng engine and voice data)';
 
 /** Options for {@link EspeakTts.load}. */
 export interface EspeakOptions {
@@ -220,7 +221,14 @@ async function loadEngine(): Promise<Engine> {
     const tags = v.languages.map((l) => l.name.toLowerCase());
     const id = tags[0];
     if (!id || languages.has(id)) continue;
-    languages.set(id, { id, name: v.name, languages: tags });
+    languages.set(id, {
+      id,
+      name: v.name,
+      languages: tags,
+      engine: 'espeak',
+      terms: TERMS,
+      phonemeTiming: true,
+    });
     identifiers.set(id, v.identifier);
     for (const tag of tags) if (!aliases.has(tag)) aliases.set(tag, id);
   }

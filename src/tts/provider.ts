@@ -45,11 +45,18 @@ export interface SynthesisResult {
 }
 
 export interface VoiceInfo {
-  /** What to pass as `voice`. */
+  /** What to pass as `voice` (in a {@link VoiceCatalog}: `engine:name`). */
   id: string;
   name: string;
   /** Language tags the voice speaks, most specific first. */
   languages: string[];
+  /** The engine that speaks it (`espeak`, `flite`, `festival`, `rhvoice`, a cloud name). */
+  engine: string;
+  /** Licence terms of the engine and the voice data, in a few words (SPDX ids where they exist). */
+  terms: string;
+  gender?: 'female' | 'male';
+  /** Whether the provider reports phoneme timing for this voice. */
+  phonemeTiming?: boolean;
 }
 
 /**

@@ -11,10 +11,15 @@ import {
   BodyFeatures,
   BodyModel,
   BodyNoise,
+  BodyStream,
   bodyTargets,
   DEFAULT_BODY_MODEL_DIR,
 } from '../../src/body/index.ts';
-import { type ControlsSequence, neutralFrame } from '../../src/controls/index.ts';
+import {
+  type ControlsFrame,
+  type ControlsSequence,
+  neutralFrame,
+} from '../../src/controls/index.ts';
 import { computeLogMel, readNpy } from '../../src/features/index.ts';
 import { fixture, tempDir } from '../helpers/media.ts';
 
@@ -138,6 +143,66 @@ describe('BodyModel (models/body)', () => {
       expect(Math.abs(f.body.leftWrist.y)).toBeLessThan(1);
       expect(Math.abs(f.body.neck.roll)).toBeLessThan(0.2);
     }
+  });
+
+  it('BodyStream chunk by chunk gives what animateBody gives on the whole audio', async () => {
+    const frames = Math.floor(speech.length / 640);
+    const whole = await animateBody(model, still(frames), speech, { seed: 4 });
+    const stream = new BodyStream(model, { seed: 4 });
+    const input = still(frames).frames;
+    const out: ControlsFrame[] = [];
+    // Uneven chunks; frames offered as the motion stream would (a little behind the audio).
+    let given = 0;
+    for (let at = 0, k = 0; at < speech.length; k++) {
+      const size = [4000, 1234, 9999, 320][k % 4] as number;
+      stream.pushAudio(speech.subarray(at, Math.min(speech.length, at + size)));
+      at += size;
+      const upTo = Math.min(frames, Math.floor(at / 640) - 2);
+      if (upTo > given) {
+        out.push(...(await stream.process(input.slice(given, upTo))));
+        given = upTo;
+      }
+    }
+    stream.endAudio();
+    out.push(...(await stream.process(input.slice(given))));
+    expect(out.length).toBe(frames);
+    const a = bodyTargets(whole.frames);
+    const b = bodyTargets(out);
+    let max = 0;
+    a.forEach((v, i) => {
+      max = Math.max(max, Math.abs(v - (b[i] as number)));
+    });
+    expect(max).toBeLessThan(1e-5);
+    stream.close();
+    expect(() => stream.pushAudio(new Float32Array(10))).toThrow(BodyError);
+  });
+
+  it('sways the torso more while speaking, within real speakers’ range, and not without sway', async () => {
+    const audio = new Float32Array(16_000 * 20);
+    audio.set(speech); // 11 s of speech, then 9 s of silence
+    const frames = Math.floor(audio.length / 640);
+    const speechFrames = Math.floor(speech.length / 640);
+    const sd = (s: ControlsSequence, from: number, to: number) => {
+      const mid = s.frames
+        .slice(from, to)
+        .map((f) => (f.body.leftShoulder.x + f.body.rightShoulder.x) / 2);
+      const mean = mid.reduce((p, q) => p + q, 0) / mid.length;
+      return Math.sqrt(mid.reduce((p, q) => p + (q - mean) ** 2, 0) / mid.length);
+    };
+    const speakingSd: number[] = [];
+    const silentSd: number[] = [];
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const s = await animateBody(model, still(frames), audio, { seed });
+      speakingSd.push(sd(s, 25, speechFrames));
+      silentSd.push(sd(s, speechFrames + 50, frames));
+    }
+    const mean = (v: number[]) => v.reduce((p, q) => p + q, 0) / v.length;
+    // Real speakers: 0.2–1.5 % of the frame width ≈ 0.006–0.04 shoulder widths.
+    expect(mean(speakingSd)).toBeGreaterThan(0.006);
+    expect(mean(speakingSd)).toBeLessThan(0.04);
+    expect(mean(speakingSd)).toBeGreaterThan(1.3 * mean(silentSd));
+    const plain = await animateBody(model, still(frames), audio, { seed: 1, sway: false });
+    expect(sd(plain, 25, speechFrames)).toBeLessThan(0.003);
   });
 
   it('rejects bad input and bad model folders with stable codes', async () => {

@@ -37,6 +37,8 @@ function gatedRunner() {
       ctx.progress({ stage: 'work', fraction: 0.5, framesDone: 1, framesTotal: 2 });
       await new Promise<void>((resolve, reject) => {
         gates.set(input.text, resolve);
+        // An abort during the write above has already fired: do not wait for it.
+        if (ctx.signal.aborted) reject(new Error('aborted'));
         ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
       });
       const file = join(ctx.paths.dir, 'out.txt');

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFacecastError } from '../../src/core/index.ts';
 import { MediasoupFanout } from '../../src/live/index.ts';
-import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { chromiumSkipReason, hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { waitFor } from '../helpers/live.ts';
 import { startLiveServer } from '../helpers/live-server.ts';
 import { fixture } from '../helpers/media.ts';
@@ -71,6 +71,31 @@ const framesDecoded = (page: Page) =>
         .totalVideoFrames,
   );
 
+/**
+ * RMS of the decoded audio the page's <video> plays right now (a Web Audio analyser on its
+ * stream, made on the first call): decoded samples, not packets.
+ */
+const audioRms = (page: Page) =>
+  page.evaluate(async () => {
+    const w = window as unknown as { facecastTestRms?: () => number };
+    if (!w.facecastTestRms) {
+      const v = document.getElementById('video') as HTMLVideoElement;
+      const ctx = new AudioContext();
+      await ctx.resume();
+      const analyser = ctx.createAnalyser();
+      analyser.fftSize = 2048;
+      ctx.createMediaStreamSource(v.srcObject as MediaStream).connect(analyser);
+      const buf = new Float32Array(analyser.fftSize);
+      w.facecastTestRms = () => {
+        analyser.getFloatTimeDomainData(buf);
+        let sum = 0;
+        for (const x of buf) sum += x * x;
+        return Math.sqrt(sum / buf.length);
+      };
+    }
+    return w.facecastTestRms();
+  });
+
 /** Opens the viewer page and waits until it has decoded `frames` frames of the avatar. */
 async function watch(browser: Browser, url: string, frames: number): Promise<Page> {
   const page = await browser.newPage();
@@ -86,64 +111,183 @@ async function watch(browser: Browser, url: string, frames: number): Promise<Pag
   return page;
 }
 
-describe.skipIf(!probe.fanout || !hasChromium)(
+/** A session on `server` with its owner (a werift peer) live. */
+async function liveSession(url: string) {
+  const created = await createSession(url, { avatarId: 'ada' });
+  const signal = await TestSignal.connect(`${url}${created.json.wsUrl}`);
+  const owner = new TestViewer();
+  await signal.next('ready');
+  signal.send({ type: 'offer', sdp: await owner.offer() });
+  await owner.accept((await signal.next('answer')).sdp);
+  await signal.next('state', { where: (m) => m.state === 'live' });
+  const id = created.json.sessionId;
+  const viewToken = created.json.viewToken as string;
+  const capabilitiesUrl = `${url}/v1/sessions/${id}/viewers/capabilities?token=${viewToken}`;
+  return { id, viewUrl: `${url}${created.json.viewUrl}`, capabilitiesUrl, signal, owner };
+}
+
+/** 4 s of a 220 Hz tone (s16le, 16 kHz) pushed as the session's speech. */
+function speakTone(signal: TestSignal): void {
+  signal.send({ type: 'audio.start', format: { encoding: 's16le', sampleRate: 16000 } });
+  const tone = new Int16Array(4 * 16_000);
+  for (let i = 0; i < tone.length; i++)
+    tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16_000));
+  signal.sendBinary(new Uint8Array(tone.buffer));
+}
+
+const skipReason = !probe.fanout ? probe.reason : chromiumSkipReason;
+if (probe.fanout && !hasChromium)
+  console.warn(`mediasoup fan-out browser tests SKIPPED: ${chromiumSkipReason}`);
+
+describe.skipIf(skipReason !== '')(
   'mediasoup fan-out with a worker (viewers in Chromium: ICE, DTLS, SRTP)',
   () => {
     let fanout: MediasoupFanout;
     let server: Awaited<ReturnType<typeof startLiveServer>>;
+    let browser: Browser;
 
     beforeAll(async () => {
-      // Two workers, one viewer per router: the second viewer is served by a router on the
+      // Two workers, two viewers per router: the third viewer is served by a router on the
       // other worker, fed through pipeToRouter.
-      fanout = await MediasoupFanout.create({ workers: 2, viewersPerRouter: 1 });
+      fanout = await MediasoupFanout.create({ workers: 2, viewersPerRouter: 2 });
       server = await startLiveServer({
         stages: scriptedStages({ size: 128 }),
         fanout,
+        maxSessions: 3,
         client: true,
       });
+      browser = await launchChromium(fixture('speech/jfk.wav'));
     });
     afterAll(async () => {
+      await browser?.close();
       await server?.close();
       fanout?.close();
     });
 
-    it('viewers decode the avatar through the router; a second joins later on a piped worker', async () => {
-      const created = await createSession(server.url, { avatarId: 'ada' });
-      const id = created.json.sessionId;
-      const signal = await TestSignal.connect(`${server.url}${created.json.wsUrl}`);
-      const owner = new TestViewer();
-      await signal.next('ready');
-      signal.send({ type: 'offer', sdp: await owner.offer() });
-      await owner.accept((await signal.next('answer')).sdp);
-      await signal.next('state', { where: (m) => m.state === 'live' });
-      const browser = await launchChromium(fixture('speech/jfk.wav'));
+    it('viewers decode the video and voice through the router; a third joins later on a piped worker', async () => {
+      const { id, viewUrl, signal, owner } = await liveSession(server.url);
       try {
-        const viewUrl = `${server.url}${created.json.viewUrl as string}`;
-        const first = await watch(browser, viewUrl, 50);
-        // The scripted renderer paints an idle (silent) avatar at brightness 40.
-        expect(await meanLuma(first)).toBeGreaterThan(25);
-        expect(await meanLuma(first)).toBeLessThan(55);
-        const second = await watch(browser, viewUrl, 25);
-        const before = await framesDecoded(first);
-        await waitFor(async () => (await framesDecoded(first)) >= before + 25, {
+        const viewers = await Promise.all([
+          watch(browser, viewUrl, 50),
+          watch(browser, viewUrl, 50),
+        ]);
+        for (const page of viewers) {
+          // The scripted renderer paints an idle (silent) avatar at brightness 40.
+          expect(await meanLuma(page)).toBeGreaterThan(25);
+          expect(await meanLuma(page)).toBeLessThan(55);
+          expect(await audioRms(page)).toBeLessThan(0.01); // idle: silence
+        }
+        const third = await watch(browser, viewUrl, 25);
+        viewers.push(third);
+        const before = await framesDecoded(viewers[0] as Page);
+        await waitFor(async () => (await framesDecoded(viewers[0] as Page)) >= before + 25, {
           what: 'the first viewer keeps playing',
         });
-        expect(await meanLuma(second)).toBeLessThan(55);
+        expect(await meanLuma(third)).toBeLessThan(55);
+
+        // The avatar speaks: every viewer, the piped one too, plays the voice.
+        await audioRms(third);
+        speakTone(signal);
+        for (const [i, page] of viewers.entries()) {
+          await waitFor(async () => (await audioRms(page)) > 0.03, {
+            what: `viewer ${i + 1} to play the voice`,
+          });
+        }
+
         const placements = [...fanout.placements(id).values()];
-        expect(placements).toHaveLength(2);
-        const [origin, piped] = placements;
-        expect(origin?.piped).toBe(false);
-        expect(piped?.piped).toBe(true);
-        expect(piped?.workerIndex).not.toBe(origin?.workerIndex);
+        expect(placements.filter((p) => !p.piped)).toHaveLength(2);
+        const piped = placements.filter((p) => p.piped);
+        expect(piped).toHaveLength(1);
+        expect(piped[0]?.workerIndex).not.toBe(placements.find((p) => !p.piped)?.workerIndex);
         // The owner's own peer kept its stream throughout.
         expect(owner.video.frames).toBeGreaterThan(50);
+        await Promise.all(viewers.map((page) => page.close()));
       } finally {
-        await browser.close();
         signal.close();
         await owner.close();
       }
       await waitFor(() => server.manager.size === 0, { what: 'session released' });
       expect(fanout.viewerCount(id)).toBe(0);
+    });
+
+    it('refuses malformed viewer requests with 400 LIVE_BAD_REQUEST before mediasoup sees them', async () => {
+      const { id, capabilitiesUrl, signal, owner } = await liveSession(server.url);
+      try {
+        const base = capabilitiesUrl.replace('/capabilities', '');
+        const post = (path: string, body: unknown) =>
+          fetch(base.replace('?', `${path}?`), {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+        const expectBad = async (response: Response) => {
+          expect(response.status).toBe(400);
+          expect(await response.json()).toMatchObject({ error: { code: 'LIVE_BAD_REQUEST' } });
+        };
+        await expectBad(await post('', { rtpCapabilities: { codecs: [{ mimeType: 'VP8' }] } }));
+        await expectBad(await post('', {}));
+        const { routerRtpCapabilities } = (await (await fetch(capabilitiesUrl)).json()) as {
+          routerRtpCapabilities: { codecs: unknown[] };
+        };
+        const joined = await post('', {
+          rtpCapabilities: { codecs: routerRtpCapabilities.codecs },
+        });
+        expect(joined.status).toBe(201);
+        const { transport } = (await joined.json()) as { transport: { id: string } };
+        const fingerprint = { algorithm: 'sha-256', value: 'AB:CD' };
+        await expectBad(await post(`/${transport.id}/connect`, { dtlsParameters: {} }));
+        await expectBad(
+          await post(`/${transport.id}/connect`, {
+            dtlsParameters: { fingerprints: [{ ...fingerprint, value: undefined }] },
+          }),
+        );
+        await expectBad(
+          await post(`/${transport.id}/connect`, {
+            dtlsParameters: { fingerprints: [{ ...fingerprint, algorithm: 'md5' }] },
+          }),
+        );
+        expect(fanout.viewerCount(id)).toBe(1);
+      } finally {
+        signal.close();
+        await owner.close();
+      }
+      await waitFor(() => server.manager.size === 0, { what: 'session released' });
+    });
+
+    it('a worker that dies takes only its viewers: the session goes on, the next one publishes on the other worker', async () => {
+      const first = await liveSession(server.url);
+      const second = await liveSession(server.url);
+      const sessions = [first, second];
+      try {
+        const page = await watch(browser, first.viewUrl, 10);
+        const [placement] = [...fanout.placements(first.id).values()];
+        const dying = fanout.workerPids[placement?.workerIndex ?? -1] as number;
+        process.kill(dying, 'SIGKILL');
+        await waitFor(() => fanout.viewerCount(first.id) === 0, { what: 'the viewer dropped' });
+        await page.close();
+        const frames = first.owner.video.frames;
+        await waitFor(() => first.owner.video.frames >= frames + 25, {
+          what: 'the session to keep streaming to its owner',
+        });
+        expect(server.manager.get(first.id)?.state).toBe('live');
+        const refused = await fetch(first.capabilitiesUrl);
+        expect(refused.status).toBe(404);
+        expect(await refused.json()).toMatchObject({ error: { code: 'LIVE_SESSION_NOT_FOUND' } });
+        // The other session (on the surviving worker) still fans out, and so does a new one.
+        await (await watch(browser, second.viewUrl, 25)).close();
+        first.signal.close();
+        await first.owner.close();
+        await waitFor(() => server.manager.size === 1, { what: 'the first session released' });
+        const third = await liveSession(server.url);
+        sessions.push(third);
+        await (await watch(browser, third.viewUrl, 25)).close();
+      } finally {
+        for (const s of sessions) {
+          s.signal.close();
+          await s.owner.close();
+        }
+      }
+      await waitFor(() => server.manager.size === 0, { what: 'sessions released' });
     });
   },
 );

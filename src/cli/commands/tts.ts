@@ -1,24 +1,29 @@
 import { writeFile } from 'node:fs/promises';
 import { encodeWav } from '../../audio/index.ts';
-import { EspeakTts } from '../../tts/index.ts';
+import { EspeakTts, LOCAL_VOICES_APT, VoiceCatalog } from '../../tts/index.ts';
 import { type Command, numberFlag, parseCommandArgs, UsageError, writeJson } from '../command.ts';
 
 export const ttsCommand: Command = {
   name: 'tts',
-  summary: 'Speak text with the embedded espeak-ng voice (robotic; offline) → 16 kHz WAV',
-  usage: `Usage: facecast tts "<text>" --out <speech.wav> [--voice en-us+f3] [--rate 1] [--pitch 1]
-       facecast tts --voices
+  summary:
+    'Speak text with a local voice (espeak-ng embedded; flite, festival, RHVoice when installed) → 16 kHz WAV',
+  usage: `Usage: facecast tts "<text>" --out <speech.wav> [--voice engine:name] [--rate 1] [--pitch 1]
+       facecast tts --voices [--json]
 
-The embedded provider is espeak-ng (GPL-3.0, optional dependency): intelligible in ~100
-languages, fully offline, and robotic. It reports each phoneme's timing (--json lists them).
+Voices are named engine:name (flite:slt, festival:cmu_us_slt_arctic_hts, rhvoice:clb,
+espeak:en-us+f3); a bare name is espeak-ng's (en-us+f3), the embedded default (GPL-3.0,
+robotic, ~100 languages). Better English voices, found when installed (Debian; RHVoice is in
+non-free):
+  ${LOCAL_VOICES_APT}
+--voices lists every voice with its engine, languages and licence terms.
 
 Options:
   --out <file>     WAV file to write (16 kHz mono)
-  --voice <id>     a language voice (en-us, en-gb, fr, de…), optionally +variant (en-us+f3)
+  --voice <id>     engine:name, or an espeak language voice (en-us, fr…) with +variant (en-us+f3)
   --rate <x>       speaking-rate multiplier, 0.5–2.5 (default 1)
-  --pitch <x>      pitch multiplier, 0.1–1.9 (default 1)
-  --voices         list the voices and variants
-  --json           machine-readable output (includes phoneme and word timing)`,
+  --pitch <x>      pitch multiplier, 0.1–1.9 (default 1; espeak and rhvoice only)
+  --voices         list the voices (engine, languages, terms) and the engines not found
+  --json           machine-readable output (includes phoneme and word timing when the engine gives them)`,
   async run(context) {
     const { values, positionals } = parseCommandArgs(
       context.argv,
@@ -35,15 +40,15 @@ Options:
       context.stdout.write(`${this.usage}\n`);
       return;
     }
-    const tts = await EspeakTts.load();
+    const tts = await VoiceCatalog.load();
     try {
       if (values.voices) {
         const voices = await tts.voices();
-        if (values.json) writeJson(context, { voices, variants: tts.variants });
-        else
-          context.stdout.write(
-            `${voices.map((v) => `${v.id.padEnd(18)} ${v.name}`).join('\n')}\n\nvariants (append as +name): ${tts.variants.join(' ')}\n`,
-          );
+        const espeak = tts.provider('espeak');
+        const variants = espeak instanceof EspeakTts ? espeak.variants : [];
+        if (values.json)
+          writeJson(context, { engines: tts.engines, missing: tts.missing, voices, variants });
+        else context.stdout.write(voiceListing(voices, tts, variants));
         return;
       }
       const text = positionals[0];
@@ -73,3 +78,15 @@ Options:
     }
   },
 };
+
+function voiceListing(
+  voices: Awaited<ReturnType<VoiceCatalog['voices']>>,
+  tts: VoiceCatalog,
+  variants: string[],
+): string {
+  const lines = voices.map(
+    (v) => `${v.id.padEnd(34)} ${(v.languages[0] ?? '').padEnd(14)} ${v.name} — ${v.terms}`,
+  );
+  const missing = tts.missing.map((m) => `not found: ${m.engine} (${m.reason})`);
+  return `${[...lines, '', `espeak variants (append as +name): ${variants.join(' ')}`, ...missing].join('\n')}\n`;
+}

@@ -1,6 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
@@ -199,24 +196,34 @@ const SSE_HEARTBEAT_MS = 15_000;
 export function mountJobRoutes(app: OpenAPIHono<AppEnv>, services: AppServices): void {
   const { jobs } = services;
 
-  app.openapi(getJob, (c) => c.json(jobView(jobs.get(c.req.valid('param').id)), 200));
+  app.openapi(getJob, async (c) => c.json(jobView(await jobs.get(c.req.valid('param').id)), 200));
 
   app.openapi(deleteJob, async (c) => {
     const { id } = c.req.valid('param');
-    const job = jobs.get(id);
+    const job = await jobs.get(id);
     const after = isFinal(job.state) ? await jobs.remove(id) : await jobs.cancel(id);
     return c.json(jobView(after), 200);
   });
 
-  app.openapi(jobEvents, (c) => {
+  app.openapi(jobEvents, async (c) => {
     const { id } = c.req.valid('param');
-    const job = jobs.get(id);
+    // Listen first, then read: a change between the two is not missed (the newer record wins).
+    let job: ServiceJob | undefined;
     let version = 0;
     let wake: (() => void) | undefined;
-    const unsubscribe = jobs.subscribe(id, () => {
+    const unsubscribe = jobs.subscribe(id, (changed) => {
+      job = changed;
       version++;
       wake?.();
     });
+    let current: ServiceJob;
+    try {
+      const stored = await jobs.get(id);
+      current = job ?? stored;
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
     return streamSSE(c, async (stream) => {
       let closed = false;
       stream.onAbort(() => {
@@ -234,11 +241,12 @@ export function mountJobRoutes(app: OpenAPIHono<AppEnv>, services: AppServices):
       try {
         for (let seq = 1; ; seq++) {
           const seen = version;
-          const final = isFinal(job.state);
+          current = job ?? current;
+          const final = isFinal(current.state);
           await stream.writeSSE({
             id: String(seq),
-            event: final ? job.state : 'progress',
-            data: JSON.stringify(jobView(job)),
+            event: final ? current.state : 'progress',
+            data: JSON.stringify(jobView(current)),
           });
           if (final) return;
           await sleep(SSE_MIN_INTERVAL_MS);
@@ -256,28 +264,28 @@ export function mountJobRoutes(app: OpenAPIHono<AppEnv>, services: AppServices):
 
   app.openapi(jobOutput, async (c) => {
     const { id } = c.req.valid('param');
-    const job = jobs.get(id);
+    const job = await jobs.get(id);
     if (job.state !== 'succeeded' || !job.result) {
       throw new JobError('JOB_OUTPUT_NOT_READY', `job ${id} is ${job.state}; it has no output`, {
         details: { state: job.state },
       });
     }
-    const path = join(jobs.paths(id).dir, job.result.file);
-    const info = await stat(path);
-    const range = parseRange(c.req.header('range'), info.size);
+    const { file } = job.result;
+    const info = await jobs.storage.stat(id, file);
+    const range = parseRange(c.req.header('range'), info.sizeBytes);
     const start = range?.start ?? 0;
-    const end = range?.end ?? info.size - 1;
+    const end = range?.end ?? info.sizeBytes - 1;
     const headers: Record<string, string> = {
       'Content-Type': 'video/mp4',
       'Content-Length': String(end - start + 1),
       'Accept-Ranges': 'bytes',
       'Content-Disposition': `inline; filename="${id}.mp4"`,
-      'Last-Modified': info.mtime.toUTCString(),
-      ETag: `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`,
+      'Last-Modified': new Date(info.modifiedMs).toUTCString(),
+      ETag: `"${info.sizeBytes.toString(16)}-${Math.floor(info.modifiedMs).toString(16)}"`,
     };
-    if (range) headers['Content-Range'] = `bytes ${start}-${end}/${info.size}`;
+    if (range) headers['Content-Range'] = `bytes ${start}-${end}/${info.sizeBytes}`;
     if (c.req.method === 'HEAD') return c.body(null, range ? 206 : 200, headers);
-    const body = Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream;
+    const body = Readable.toWeb(jobs.storage.read(id, file, { start, end })) as ReadableStream;
     return c.body(body, range ? 206 : 200, headers);
   });
 }

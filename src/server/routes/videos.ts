@@ -8,6 +8,7 @@ import {
   submitVideoJob,
   type VideoRequest,
 } from '../../pipeline/index.ts';
+import { VoiceCatalog } from '../../tts/index.ts';
 import type { AppEnv, AppServices, ResolvedAppOptions } from '../context.ts';
 import { FORM_OVERHEAD_BYTES, receiveMultipart } from '../multipart.ts';
 import { ErrorSchema, errorResponses, JobSchema, VoicesSchema } from '../schemas.ts';
@@ -31,12 +32,10 @@ const seed = z
   });
 const ttsFields = {
   text: z.string().min(1).max(MAX_TEXT_CHARS).openapi({ description: 'Text to speak (TTS)' }),
-  voice: z
-    .string()
-    .min(1)
-    .max(100)
-    .optional()
-    .openapi({ description: 'TTS voice (GET /v1/voices), e.g. `en-us+f3`' }),
+  voice: z.string().min(1).max(100).optional().openapi({
+    description:
+      "TTS voice `engine:name` (GET /v1/voices), e.g. `flite:slt`, `festival:cmu_us_slt_arctic_hts`; a bare name is the default engine's (espeak: `en-us+f3`)",
+  }),
   language: z
     .string()
     .min(1)
@@ -144,7 +143,7 @@ const voicesRoute = createRoute({
   method: 'get',
   path: '/v1/voices',
   tags: ['videos'],
-  summary: 'Voices of the configured TTS provider',
+  summary: 'Voices of the configured TTS provider (every installed engine), with licence terms',
   responses: {
     200: { description: 'Voices', content: { 'application/json': { schema: VoicesSchema } } },
     ...errorResponses,
@@ -185,7 +184,8 @@ export function mountVideoRoutes(
 
   app.openapi(voicesRoute, async (c) => {
     const tts = await services.tts();
-    return c.json({ provider: tts.id, voices: await tts.voices() }, 200);
+    const engines = tts instanceof VoiceCatalog ? { engines: tts.engines } : {};
+    return c.json({ provider: tts.id, ...engines, voices: await tts.voices() }, 200);
   });
 }
 

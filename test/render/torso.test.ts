@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ControlsFrame } from '../../src/controls/index.ts';
+import {
+  createAvatar,
+  type FaceLandmarker,
+  type FaceModel,
+  FaceLandmarker as Landmarker,
+  loadFaceModel,
+} from '../../src/face/index.ts';
+import { loadAvatarReference, Renderer, type RenderReference } from '../../src/render/index.ts';
+import { PersonSegmenter } from '../../src/segmentation/index.ts';
+import { fixture, tempDir } from '../helpers/media.ts';
+import { frameWith, psnr } from './helpers.ts';
+
+// A half-body photo (a frame of a TANGO training clip, see test/fixtures/README.md): the
+// shoulders are detected, so the body Controls have a scale in pixels.
+const PHOTO = fixture('photos/tango_demo1_halfbody.jpg');
+const SIZE = 256;
+
+let model: FaceModel;
+let landmarker: FaceLandmarker;
+let segmenter: PersonSegmenter;
+let reference: RenderReference;
+/** Shoulder joints (subject's left, right) and the shoulder width in output px. */
+let left: { x: number; y: number };
+let right: { x: number; y: number };
+let shoulderWidth: number;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  model = await loadFaceModel();
+  landmarker = await Landmarker.load();
+  segmenter = await PersonSegmenter.load();
+  const temp = await tempDir('facecast-torso-');
+  cleanup = temp.cleanup;
+  const dir = temp.dir;
+  await createAvatar(PHOTO, dir, { landmarker, model });
+  reference = await loadAvatarReference(dir);
+  const sh = reference.shoulders;
+  const crop = reference.crop;
+  if (!sh || !crop) throw new Error('the half-body fixture must have detected shoulders');
+  // Image px → output px (the avatar's crop is the output framing).
+  const toOutput = (p: { x: number; y: number }) => ({
+    x: ((p.x - crop.x) * SIZE) / crop.width,
+    y: ((p.y - crop.y) * SIZE) / crop.height,
+  });
+  left = toOutput(sh.left);
+  right = toOutput(sh.right);
+  shoulderWidth = Math.hypot(left.x - right.x, left.y - right.y);
+}, 60_000);
+afterAll(async () => {
+  segmenter.close();
+  landmarker.close();
+  await cleanup();
+});
+
+function render(edit: (f: ControlsFrame) => void): Uint8Array {
+  const renderer = Renderer.create(model, reference, { size: SIZE, steady: false });
+  return renderer.render(frameWith(edit)).composite.data.slice();
+}
+
+/** A point on the shoulder line a quarter of the way from a joint to the neck (inside the frame). */
+function inward(joint: { x: number; y: number }) {
+  const mx = (left.x + right.x) / 2;
+  const my = (left.y + right.y) / 2;
+  return { x: joint.x + 0.25 * (mx - joint.x), y: joint.y + 0.25 * (my - joint.y) };
+}
+
+/** Where a patch of `a` centred at `at` went in `b`: the integer shift with the least SSD. */
+function patchShift(a: Uint8Array, b: Uint8Array, at: { x: number; y: number }, half = 10) {
+  let best = { dx: 0, dy: 0, ssd: Number.POSITIVE_INFINITY };
+  const clamp = (v: number) => Math.min(SIZE - half - 13, Math.max(half + 12, Math.round(v)));
+  const cx = clamp(at.x);
+  const cy = clamp(at.y);
+  for (let dy = -12; dy <= 12; dy++) {
+    for (let dx = -12; dx <= 12; dx++) {
+      let ssd = 0;
+      for (let y = cy - half; y <= cy + half; y++) {
+        for (let x = cx - half; x <= cx + half; x++) {
+          const p = (y * SIZE + x) * 3;
+          const q = ((y + dy) * SIZE + x + dx) * 3;
+          for (let c = 0; c < 3; c++) ssd += ((a[p + c] as number) - (b[q + c] as number)) ** 2;
+        }
+      }
+      if (ssd < best.ssd) best = { dx, dy, ssd };
+    }
+  }
+  return best;
+}
+
+describe('the torso pass (src/render/torso.ts)', () => {
+  it('moves the shoulders by the body Controls, in shoulder widths, and leaves the face alone', () => {
+    const still = render(() => {});
+    const sway = 0.04;
+    const lift = -0.03;
+    const moved = render((f) => {
+      f.body.leftShoulder = { x: sway, y: lift, z: 0 };
+      f.body.rightShoulder = { x: sway, y: lift, z: 0 };
+    });
+    const expectX = sway * shoulderWidth;
+    const expectY = lift * shoulderWidth;
+    expect(Math.abs(expectX)).toBeGreaterThan(4);
+    for (const joint of [left, right]) {
+      const { dx, dy } = patchShift(still, moved, inward(joint));
+      expect(Math.abs(dx - expectX)).toBeLessThanOrEqual(1.5);
+      expect(Math.abs(dy - expectY)).toBeLessThanOrEqual(1.5);
+    }
+    // The face (above the shoulders' top by a face height) is the face warp's alone.
+    const faceRows = Math.round(Math.min(left.y, right.y) - 0.45 * shoulderWidth);
+    expect(psnr(still, moved, (p) => Math.floor(p / SIZE) < faceRows)).toBeGreaterThanOrEqual(45);
+  });
+
+  it('holds the background still beside the moving shoulders (person matte)', async () => {
+    const still = render(() => {});
+    const moved = render((f) => {
+      f.body.leftShoulder = { x: 0.05, y: 0, z: 0 };
+      f.body.rightShoulder = { x: 0.05, y: 0, z: 0 };
+    });
+    const matte = (await segmenter.segment({ width: SIZE, height: SIZE, data: still })).data;
+    // Background beside the person on the side it moves away from (the person moves right:
+    // the band 2–14 px left of its left edge), at shoulder height and below.
+    const top = Math.round(Math.min(left.y, right.y));
+    const trailing = (p: number) => {
+      const x = p % SIZE;
+      const y = Math.floor(p / SIZE);
+      if (y < top || (matte[p] as number) > 10) return false;
+      for (let k = 2; k <= 14; k++) {
+        if (x + k < SIZE && (matte[y * SIZE + x + k] as number) > 128) return true;
+      }
+      return false;
+    };
+    expect(psnr(still, moved, trailing)).toBeGreaterThanOrEqual(48);
+    // …while the person there did move.
+    expect(
+      psnr(still, moved, (p) => Math.floor(p / SIZE) >= top && (matte[p] as number) > 240),
+    ).toBeLessThan(30);
+  });
+});
