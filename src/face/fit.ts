@@ -236,6 +236,7 @@ export class FaceFitter {
     const jx = this.#jx;
     const jy = this.#jy;
     const cols = this.#cols;
+    const fixedMask = this.#fixedMask;
     h.fill(0);
     g.fill(0);
     for (let i = 0; i < N; i++) {
@@ -267,6 +268,7 @@ export class FaceFitter {
       const shapes = this.#vertexShapes[i] as Uint8Array;
       for (let a = 0; a < shapes.length; a++) {
         const k = shapes[a] as number;
+        if (fixedMask[k] === 1) continue; // held: its column stays 0 (the QP keeps it fixed)
         const o = (k * N + i) * 3;
         const dx = basis[o] as number;
         const dy = basis[o + 1] as number;
