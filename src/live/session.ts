@@ -354,6 +354,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
         return;
       case 'interrupt': {
         const droppedMs = this.#pipeline.interrupt();
+        this.#loop.silenceHeldVoices();
         this.#conversation.interrupt(performance.now());
         this.#setSpeaking(false);
         this.#send({ type: 'interrupted', droppedMs });
