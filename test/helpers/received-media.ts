@@ -46,14 +46,15 @@ export class ReceivedMedia {
 
   /**
    * Writes the frames as IVF (25 fps time base, pts = frames since the first one; dropped
-   * frames leave gaps) and returns the speech (16 kHz) from the first frame's media time on:
-   * the Opus packets decoded at their media time, losses as silence.
+   * frames leave gaps) and returns which frame slots arrived and the speech (16 kHz) from the
+   * first frame's media time on: the Opus packets decoded at their media time, losses as
+   * silence.
    */
   async write(
     ivfPath: string,
     size: number,
     clock: Pick<MediaClock, 'videoBase' | 'audioBase'>,
-  ): Promise<{ frames: number; speech: Float32Array }> {
+  ): Promise<{ frames: number; received: Set<number>; speech: Float32Array }> {
     const first = this.frames[0];
     if (!first || this.audio.length === 0) throw new Error('nothing received');
     const videoMs = (ts: number) => ((ts - clock.videoBase + WRAP) % WRAP) / 90;
@@ -73,7 +74,8 @@ export class ReceivedMedia {
     }
     decoder.close();
     const frames = pts(this.frames.at(-1)!.timestamp) + 1;
-    return { frames, speech: new Resampler(48_000, 16_000).process(pcm48) };
+    const received = new Set(this.frames.map((f) => pts(f.timestamp)));
+    return { frames, received, speech: new Resampler(48_000, 16_000).process(pcm48) };
   }
 }
 
