@@ -1,26 +1,51 @@
 /**
- * Fan-out benchmark (docs/benchmarks.md, live-fanout): one live session on the real stages,
- * its owner a werift peer streaming jfk.wav (live-viewer.ts), and 0 → 20 viewers joining
- * in steps of 5 through the product's viewer API (sfu-viewers.ts, werift). Two mediasoup
- * workers with 10 viewers per router: viewers 11–20 are served by a router on the other
- * worker, fed through pipeToRouter.
+ * Fan-out benchmark (docs/benchmarks.md, live-fanout), on the real stages:
+ *
+ * 1. One live session, its owner a werift peer streaming jfk.wav (live-viewer.ts), and
+ *    0 → 20 viewers joining in steps of 5 through the product's viewer API (sfu-viewers.ts,
+ *    werift, a separate process). Two mediasoup workers with 10 viewers per router: viewers
+ *    11–20 are served by a router on the other worker, fed through pipeToRouter. Each window
+ *    measures the workers' CPU (forwarding), and in the same window the session's own CPU:
+ *    its VP8 encoder (ffmpeg) — the per-viewer encode baseline, what each viewer would cost
+ *    if it got its own encode — and the server process (motion, render threads, tick, RTP).
+ * 2. A second session with 20 viewers of its own joins: two sessions × 20 viewers at once.
  *
  *   npm run bench -- live-fanout        (needs `npm run setup:sfu`; FANOUT_WINDOW_S, default 8)
  */
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { MediasoupFanout } from '../../src/live/index.ts';
 import { type Bench, machineLine, table } from './harness.ts';
-import { AVATAR_ID, type BenchServer, loadLine, percentile, startServer, WAV } from './live.ts';
+import {
+  AVATAR_ID,
+  type BenchServer,
+  cpuNow,
+  loadLine,
+  percentile,
+  startServer,
+  WAV,
+} from './live.ts';
 
 const STEPS = [0, 5, 10, 15, 20];
+const SECOND_SESSION_VIEWERS = 20;
+/** The share of the cores admission plans to use (as the capacity probe). */
+const UTILISATION = 0.7;
 
-interface Row {
-  viewers: number;
-  /** mediasoup workers' CPU over the window, ms per second (all workers). */
+interface Window {
+  /** mediasoup workers' CPU, ms per second (all workers). */
   workerCpuMsPerS: number;
-  /** Frames the session sent per second over the window. */
-  sessionFps: number;
+  /** The sessions' VP8 encoders (ffmpeg), ms of CPU per second. */
+  encoderCpuMsPerS: number;
+  /** The server process (motion, render threads, ticks, RTP, signalling), ms per second. */
+  serverCpuMsPerS: number;
+  /** Frames each session sent per second. */
+  sessionFps: number[];
+}
+
+interface Row extends Window {
+  sessions: number;
+  viewers: number;
   /** Slowest viewer's received fps over the window. */
   minViewerFps: number;
 }
@@ -43,6 +68,7 @@ function lineChild(args: string[]) {
     },
   };
 }
+type LineChild = ReturnType<typeof lineChild>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -50,17 +76,67 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 async function measureWindow(
   fanout: MediasoupFanout,
   server: BenchServer,
-  sessionId: string,
+  sessionIds: string[],
   windowS: number,
-): Promise<{ workerCpuMsPerS: number; sessionFps: number }> {
-  const cpu0 = sum(await fanout.workerCpuMs());
-  const sent0 = server.frames.get(sessionId)?.sent.length ?? 0;
+): Promise<Window> {
+  const sent = () => sessionIds.map((id) => server.frames.get(id)?.sent.length ?? 0);
+  const [w0, c0, s0] = [sum(await fanout.workerCpuMs()), await cpuNow(server.manager), sent()];
   const t0 = performance.now();
   await sleep(windowS * 1000);
   const seconds = (performance.now() - t0) / 1000;
-  const cpu1 = sum(await fanout.workerCpuMs());
-  const sent1 = server.frames.get(sessionId)?.sent.length ?? 0;
-  return { workerCpuMsPerS: (cpu1 - cpu0) / seconds, sessionFps: (sent1 - sent0) / seconds };
+  const [w1, c1, s1] = [sum(await fanout.workerCpuMs()), await cpuNow(server.manager), sent()];
+  return {
+    workerCpuMsPerS: (w1 - w0) / seconds,
+    encoderCpuMsPerS: ((c1.ffmpeg - c0.ffmpeg) * 1000) / seconds,
+    serverCpuMsPerS: ((c1.node - c0.node) * 1000) / seconds,
+    sessionFps: s1.map((n, i) => (n - (s0[i] as number)) / seconds),
+  };
+}
+
+/** The slowest viewer's fps since the last report, over every viewer process. */
+async function minViewerFps(viewerProcs: LineChild[]): Promise<number> {
+  const fps: number[] = [];
+  for (const v of viewerProcs) {
+    v.send('report');
+    const report = (await v.next()) as { viewers: { fps: number }[] };
+    fps.push(...report.viewers.map((r) => r.fps));
+  }
+  return fps.length ? Math.min(...fps) : Number.NaN;
+}
+
+/** Starts the report windows of every viewer process (their fps counts restart). */
+async function resetReports(viewerProcs: LineChild[]): Promise<void> {
+  for (const v of viewerProcs) {
+    v.send('report');
+    await v.next();
+  }
+}
+
+/** `n` more viewers join through `proc`; returns their first-key-frame times (ms). */
+async function addViewers(proc: LineChild, n: number): Promise<number[]> {
+  proc.send(`add ${n}`);
+  const joined = (await proc.next()) as { firstKeyFrameMs: (number | null)[] };
+  return joined.firstKeyFrameMs.map((v) => v ?? Number.NaN);
+}
+
+/** An owner (werift, streaming the wav) for one new session, and a viewer process for it. */
+async function openSession(url: string, seconds: number) {
+  const owner = lineChild([
+    'scripts/bench/live-viewer.ts',
+    url,
+    '1',
+    String(seconds),
+    AVATAR_ID,
+    WAV,
+  ]);
+  const { created } = (await owner.next()) as { created: { sessionId: string; viewToken: string } };
+  const viewers = lineChild([
+    'scripts/bench/sfu-viewers.ts',
+    url,
+    created.sessionId,
+    created.viewToken,
+  ]);
+  return { id: created.sessionId, owner, viewers };
 }
 
 /** Least-squares slope of y over x. */
@@ -79,26 +155,11 @@ export const liveFanoutBench: Bench = {
   async run() {
     const windowS = Number(process.env.FANOUT_WINDOW_S ?? 8);
     const fanout = await MediasoupFanout.create({ workers: 2, viewersPerRouter: 10 });
-    const server = await startServer(1, fanout);
-    const ownerSeconds = STEPS.length * (windowS + 8) + 10;
-    const owner = lineChild([
-      'scripts/bench/live-viewer.ts',
-      server.url,
-      '1',
-      String(ownerSeconds),
-      AVATAR_ID,
-      WAV,
-    ]);
+    const server = await startServer(2, fanout);
+    const ownerSeconds = (STEPS.length + 1) * (windowS + 10) + 20;
     const loadBefore = await loadLine();
-    const { created } = (await owner.next()) as {
-      created: { sessionId: string; viewToken: string };
-    };
-    const viewers = lineChild([
-      'scripts/bench/sfu-viewers.ts',
-      server.url,
-      created.sessionId,
-      created.viewToken,
-    ]);
+    const first = await openSession(server.url, ownerSeconds);
+    const sessions = [first];
     const rows: Row[] = [];
     const firstKeyFrameMs: number[] = [];
     try {
@@ -106,35 +167,49 @@ export const liveFanoutBench: Bench = {
       for (const [i, step] of STEPS.entries()) {
         const add = step - (STEPS[i - 1] ?? 0);
         if (add > 0) {
-          viewers.send(`add ${add}`);
-          const joined = (await viewers.next()) as { firstKeyFrameMs: (number | null)[] };
-          firstKeyFrameMs.push(...joined.firstKeyFrameMs.map((v) => v ?? Number.NaN));
+          firstKeyFrameMs.push(...(await addViewers(first.viewers, add)));
           await sleep(1000);
         }
-        viewers.send('report'); // starts the window's fps count
-        await viewers.next();
-        const measured = await measureWindow(fanout, server, created.sessionId, windowS);
-        viewers.send('report');
-        const report = (await viewers.next()) as { viewers: { fps: number }[] };
-        const fps = report.viewers.map((v) => v.fps);
-        rows.push({
-          viewers: step,
-          ...measured,
-          minViewerFps: fps.length ? Math.min(...fps) : Number.NaN,
-        });
+        rows.push(await measureRow(fanout, server, sessions, step, windowS));
       }
-      const placements = [...fanout.placements(created.sessionId).values()];
-      const piped = placements.filter((p) => p.piped).length;
+      const piped = [...fanout.placements(first.id).values()].filter((p) => p.piped).length;
+      const second = await openSession(server.url, ownerSeconds);
+      sessions.push(second);
+      await sleep(3000);
+      firstKeyFrameMs.push(...(await addViewers(second.viewers, SECOND_SESSION_VIEWERS)));
+      await sleep(1000);
+      rows.push(await measureRow(fanout, server, sessions, SECOND_SESSION_VIEWERS, windowS));
       const loadAfter = await loadLine();
       return report({ rows, firstKeyFrameMs, piped, windowS, loadBefore, loadAfter });
     } finally {
-      viewers.send('quit');
-      owner.child.kill();
+      for (const s of sessions) {
+        s.viewers.send('quit');
+        s.owner.child.kill();
+      }
       await server.close();
       fanout.close();
     }
   },
 };
+
+async function measureRow(
+  fanout: MediasoupFanout,
+  server: BenchServer,
+  sessions: { id: string; viewers: LineChild }[],
+  viewersPerSession: number,
+  windowS: number,
+): Promise<Row> {
+  const procs = sessions.map((s) => s.viewers);
+  await resetReports(procs);
+  const ids = sessions.map((s) => s.id);
+  const window = await measureWindow(fanout, server, ids, windowS);
+  return {
+    sessions: sessions.length,
+    viewers: viewersPerSession,
+    ...window,
+    minViewerFps: await minViewerFps(procs),
+  };
+}
 
 function report(r: {
   rows: Row[];
@@ -144,27 +219,55 @@ function report(r: {
   loadBefore: string;
   loadAfter: string;
 }) {
-  const perViewer = slope(r.rows.map((row) => [row.viewers, row.workerCpuMsPerS]));
+  const oneSession = r.rows.filter((row) => row.sessions === 1);
+  const perViewer = slope(oneSession.map((row) => [row.viewers, row.workerCpuMsPerS]));
+  const idle = oneSession[0] as Row;
+  const encodeMs = sum(oneSession.map((row) => row.encoderCpuMsPerS)) / oneSession.length;
+  const sessionMs = idle.serverCpuMsPerS + idle.encoderCpuMsPerS + idle.workerCpuMsPerS;
+  const cores = availableParallelism();
+  const budget = cores * 1000 * UTILISATION;
   const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
+  const pct = (msPerS: number) => `${f1(msPerS / 10)} %`;
+  const plan = [0, 20, 100, 500].map((v) => [v, Math.floor(budget / (sessionMs + v * perViewer))]);
+  const oneSessionViewers = Math.floor((budget - sessionMs) / perViewer);
+  // A worker is one thread: one core, whatever the host has.
+  const perWorker = Math.floor((1000 * UTILISATION) / perViewer);
   return {
     id: 'live-fanout',
-    title: 'Live fan-out through mediasoup: 1 session → 20 viewers',
+    title: 'Live fan-out through mediasoup: viewers per session, sessions per host',
     body: [
       `Machine: ${machineLine()}; load average ${r.loadBefore} before, ${r.loadAfter} after (other engineers' jobs share these cores). Command: \`npm run bench -- live-fanout\` (FANOUT_WINDOW_S=${r.windowS}).`,
       '',
-      `One 512² session on the real stages, its owner a werift peer streaming jfk.wav; viewers (werift, separate process) join through the viewer API in steps of 5. Two mediasoup 3.13.16 workers built by \`npm run setup:sfu\`, 10 viewers per router: ${r.piped} of the 20 viewers were served by a router on the second worker fed through pipeToRouter. Worker CPU: both workers' user + system time over each ${r.windowS} s window.`,
+      `512² sessions on the real stages, each owner a werift peer streaming jfk.wav; viewers (werift, DTLS-SRTP, separate processes) join through the viewer API. Two mediasoup 3.13.16 workers built by \`npm run setup:sfu\`, 10 viewers per router: ${r.piped} of the first session's 20 viewers were served by a router on the second worker fed through pipeToRouter. CPU over each ${r.windowS} s window, as % of one core: the mediasoup workers (forwarding), the sessions' VP8 encoders (ffmpeg) and the server process (motion model, render threads, ticks, RTP).`,
       '',
       table(
-        ['viewers', 'session fps sent', 'slowest viewer fps', 'mediasoup workers CPU'],
+        [
+          'sessions',
+          'viewers each',
+          'session fps sent',
+          'slowest viewer fps',
+          'mediasoup workers',
+          'VP8 encoders',
+          'server process',
+        ],
         r.rows.map((row) => [
+          row.sessions,
           row.viewers,
-          f1(row.sessionFps),
+          row.sessionFps.map(f1).join(', '),
           f1(row.minViewerFps),
-          `${f1(row.workerCpuMsPerS / 10)} % of a core`,
+          pct(row.workerCpuMsPerS),
+          pct(row.encoderCpuMsPerS),
+          pct(row.serverCpuMsPerS),
         ]),
       ),
       '',
-      `CPU per added viewer (slope over the rows): ${f1(perViewer / 10)} % of a core (${f1(perViewer)} ms of CPU per second). First key frame at a joining viewer (from its first API call): p50 ${f1(percentile(r.firstKeyFrameMs, 0.5))} ms, p95 ${f1(percentile(r.firstKeyFrameMs, 0.95))} ms, max ${f1(Math.max(...r.firstKeyFrameMs))} ms (the encoder sends a key frame every 25 frames, and a PLI cannot reach it, so a viewer waits up to 1 s for one).`,
+      `Forwarding cost per added viewer (slope over the one-session rows): ${pct(perViewer)} of a core (${f1(perViewer)} ms of CPU per second). Per-viewer encode baseline, same run: one 512² VP8 encode costs ${pct(encodeMs)} of a core, so forwarding a viewer costs ${f1(perViewer / encodeMs)}× an encode — an SFU viewer is ${f1(encodeMs / perViewer)}× cheaper than giving each viewer its own encode (and a whole session, ${pct(sessionMs)}, is ${f1(sessionMs / perViewer)} viewers' worth).`,
+      '',
+      `First key frame at a joining viewer (from its first API call): p50 ${f1(percentile(r.firstKeyFrameMs, 0.5))} ms, p95 ${f1(percentile(r.firstKeyFrameMs, 0.95))} ms, max ${f1(Math.max(...r.firstKeyFrameMs))} ms (a key frame every 25 frames; a PLI cannot reach the encoder, so a viewer waits up to 1 s).`,
+      '',
+      `Planning from these figures (derived, not measured beyond the rows above): ${cores} cores × ${UTILISATION} = ${f1(budget)} ms of CPU per second; a session costs ${f1(sessionMs)} ms/s with no viewers, each viewer ${f1(perViewer)} ms/s more. One session alone could serve ${oneSessionViewers} viewers on this host; one worker (a single thread) forwards to at most ${perWorker} viewers at ${UTILISATION * 100} % of its core.`,
+      '',
+      table(['viewers per session', 'sessions per host'], plan),
     ].join('\n'),
   };
 }

@@ -79,7 +79,10 @@ export async function startServer(
   mountLive(app, { manager, client: true });
   // The product's mapping of live errors (src/server/app.ts), for the session cap's 503.
   app.onError((error, c) => {
-    if (!(error instanceof LiveError)) return c.json({ error: { code: 'INTERNAL' } }, 500);
+    if (!(error instanceof LiveError)) {
+      console.error('bench server:', error);
+      return c.json({ error: { code: 'INTERNAL' } }, 500);
+    }
     const retryAfterS = error.details?.retryAfterS;
     if (typeof retryAfterS === 'number') c.header('Retry-After', String(retryAfterS));
     const status = (LIVE_HTTP_STATUS[error.code] ?? 400) as 400;
@@ -173,7 +176,7 @@ async function cpuSeconds(pid: number): Promise<number> {
 }
 
 /** CPU seconds of this process (worker threads included) and of every ffmpeg child. */
-async function cpuNow(manager: SessionManager): Promise<{ node: number; ffmpeg: number }> {
+export async function cpuNow(manager: SessionManager): Promise<{ node: number; ffmpeg: number }> {
   const pids = manager
     .list()
     .map((s) => manager.get(s.sessionId)?.resources().encoderPid)

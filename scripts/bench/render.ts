@@ -78,6 +78,22 @@ export const renderBench: Bench = {
     const render = measure(() => {
       for (const f of frames) renderer.render(f);
     });
+    // The same with the torso moving (breathing lift and sway on both shoulders): the torso
+    // pass then redraws the rows below the chin every frame.
+    const moving = frames.map((f, i) => {
+      const m = structuredClone(f);
+      const sway = {
+        x: 0.015 * Math.sin(i * 0.06),
+        y: -0.006 * (0.5 - 0.5 * Math.cos(i * 0.23)),
+        z: 0,
+      };
+      m.body.leftShoulder = sway;
+      m.body.rightShoulder = { ...sway };
+      return m;
+    });
+    const torso = measure(() => {
+      for (const f of moving) renderer.render(f);
+    });
     const reference = renderer.render(neutralFrame()).maps.warped.slice();
     const flow = new Float32Array(w * h * 2);
     for (let y = 0; y < h; y++)
@@ -111,6 +127,7 @@ export const renderBench: Bench = {
           ['what', 'CPU ms / frame', 'frames / CPU-s', 'wall ms / frame', 'CPU vs bilinear remap'],
           [
             row('facecast render: warped reference, mask, coords, labels, composite', render),
+            row('the same with the torso moving (torso pass every frame)', torso),
             row('baseline: plain full-frame bilinear remap (RGB only)', remap),
             row('baseline: full-frame copy (memcpy)', copy),
           ],

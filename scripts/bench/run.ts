@@ -16,6 +16,7 @@ import { liveCapacityBench } from './live-capacity.ts';
 import { liveFanoutBench } from './live-fanout.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
+import { queueBench } from './queue.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
@@ -36,6 +37,7 @@ const BENCHES: Bench[] = [
   videoBench,
   videoMemoryBench,
   dubBench,
+  queueBench,
   replicaBench,
   lipsyncBench,
   voicesBench,

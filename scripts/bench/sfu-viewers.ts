@@ -133,6 +133,12 @@ interface Viewer {
 const viewers: Viewer[] = [];
 let lastReport = performance.now();
 
+// werift makes its DTLS certificate on the first offer or answer; peers created while that
+// is still running can answer without a fingerprint. Make it once, before any viewer.
+const warm = new RTCPeerConnection({ iceServers: [] });
+await warm.createOffer();
+await warm.close();
+
 async function join(): Promise<Viewer> {
   const started = performance.now();
   const { routerRtpCapabilities } = await call<{ routerRtpCapabilities: { codecs: Json[] } }>(
@@ -162,6 +168,7 @@ async function join(): Promise<Viewer> {
   await pc.setLocalDescription(await pc.createAnswer());
   const answer = pc.localDescription?.sdp ?? '';
   const value = /a=fingerprint:sha-256 (\S+)/.exec(answer)?.[1];
+  if (!value) throw new Error('werift answered without a DTLS fingerprint');
   const role = /a=setup:passive/.test(answer) ? 'server' : 'client';
   await call(`/${info.transport.id}/connect`, {
     dtlsParameters: { role, fingerprints: [{ algorithm: 'sha-256', value }] },

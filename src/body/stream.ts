@@ -115,7 +115,21 @@ export class BodyStream {
       });
     }
     this.#next += ready;
+    this.#dropConsumed();
     return batch;
+  }
+
+  /** Forgets the feature rows of frames already done (a live stream runs for hours). */
+  #dropConsumed(): void {
+    const done = Math.min(this.#next, this.#featureCount);
+    if (done < 256) return;
+    this.#featureRows.copyWithin(
+      0,
+      done * BODY_AUDIO_FEATURES,
+      this.#featureCount * BODY_AUDIO_FEATURES,
+    );
+    this.#featureCount -= done;
+    this.#next -= done;
   }
 
   /** Stops the stream (the model is the caller's). Idempotent. */

@@ -12,6 +12,7 @@ import { renderControlsCommand } from './commands/render-controls.ts';
 import { serveCommand } from './commands/serve.ts';
 import { trackCommand } from './commands/track.ts';
 import { ttsCommand } from './commands/tts.ts';
+import { workerCommand } from './commands/worker.ts';
 
 const COMMANDS: Command[] = [
   audioCommand,
@@ -25,6 +26,7 @@ const COMMANDS: Command[] = [
   renderCommand,
   dubCommand,
   serveCommand,
+  workerCommand,
   evalCommand,
 ];
 

@@ -4,6 +4,12 @@ export {
   type SessionCapacity,
 } from './capacity.ts';
 export { type ClientAssets, clientAssets } from './client-bundle.ts';
+export {
+  Conversation,
+  type ConversationOptions,
+  type ConversationState,
+  type ConversationStats,
+} from './conversation.ts';
 export { LIVE_HTTP_STATUS, LiveError, type LiveErrorCode } from './errors.ts';
 export {
   LIVE_GENERATOR_BUDGET_MS,
@@ -20,6 +26,7 @@ export {
 } from './fanout.ts';
 export { type DueFrames, FrameClock, type FrameClockOptions } from './frame-clock.ts';
 export { FrameLoop, type FrameLoopOptions, type FrameSink } from './frame-loop.ts';
+export { ListenerMotion, type ListenerMotionOptions } from './listener.ts';
 export {
   type CreatedSession,
   LIVE_RETRY_AFTER_S,
@@ -73,6 +80,7 @@ export {
 } from './protocol.ts';
 export { RenderWorker } from './render-worker.ts';
 export { type LiveRoutesOptions, liveRoutes } from './routes.ts';
+export { SentenceSplitter } from './sentences.ts';
 export { LiveSession, type LiveSessionEvents, type LiveSessionInit } from './session.ts';
 export { WorkerPool, type WorkerPoolOptions } from './sfu-pool.ts';
 export {
@@ -90,4 +98,5 @@ export {
   type LiveStagesOptions,
 } from './stages.ts';
 export { LiveStats } from './stats.ts';
+export { TextSpeaker, type TextSpeakerOptions } from './text-speaker.ts';
 export { createLiveSocketServer, type LiveSocketOptions, type LiveSocketServer } from './ws.ts';

@@ -61,8 +61,10 @@ const createdSchema = z.object({
 
 const SERVER_MESSAGES = `Server → client (JSON text): \`ready\` (codecs, ICE servers, limits, whether TTS is on) once
 on connect; \`answer\` {sdp}; \`ice\` {candidate}; \`state\` {state, peer}; \`speaking\` {speaking};
-\`text.queued\` {id?, durationMs} for every accepted \`text\` (or an \`error\` with the same id:
-nothing is dropped silently); \`audio.queued\` {durationMs}; \`interrupted\` {droppedMs};
+\`text.queued\` {id?, durationMs} for every accepted \`text\` and completed \`text.delta\` turn (or an
+\`error\`: nothing is dropped silently); \`sentence.queued\` {id?, index, text, durationMs} as each
+sentence is synthesised; \`conversation\` {state: idle|listening|speaking|interrupted};
+\`audio.queued\` {durationMs}; \`interrupted\` {droppedMs};
 \`stats\` {stats}; \`pong\` {t?, serverTime}; \`error\` {code, message, fatal, details?};
 \`closed\` {reason}.`;
 
@@ -73,7 +75,9 @@ const wsRoute: LiveRouteDoc = {
   summary: 'The session’s WebSocket: signalling, text to speak, PCM audio in (upgrade)',
   description: `Upgrade with \`?token=\` from \`POST /v1/sessions\` (one use). Client → server: JSON text
 messages (schema \`LiveClientMessage\`, at most ${MAX_TEXT_MESSAGE_BYTES} bytes) — \`offer\` {sdp},
-\`ice\` {candidate|null}, \`text\` {text, id?, voice?}, \`audio.start\` {format}, \`audio\` {data:
+\`ice\` {candidate|null}, \`text\` {text, id?, voice?}, \`text.delta\` {text, id?, voice?} (streamed
+text, e.g. an LLM's tokens: each sentence is spoken as soon as it is complete), \`text.end\` {id?},
+\`audio.start\` {format}, \`audio\` {data:
 base64 PCM}, \`audio.end\`, \`interrupt\`, \`mic\` {enabled}, \`ping\` {t?}, \`bye\`; and, after
 \`audio.start\`, binary messages of raw PCM (at most ${MAX_BINARY_MESSAGE_BYTES} bytes each).
 ${SERVER_MESSAGES} Errors: LIVE_TOKEN_INVALID (401 before the upgrade), LIVE_BAD_MESSAGE,
@@ -216,7 +220,7 @@ export function registerLiveOpenApi(registry: OpenApiRegistryLike): void {
   registry.registerComponent('schemas', 'LiveSessionStats', {
     type: 'object',
     description:
-      'sessionId, avatarId, state, uptimeMs, fps, framesSent, framesDropped, latencyMs {p50, p95, last}, queues {speechMs, micMs, motionFrames, encoderFrames}, audio {packetsSent, micPackets, micUnderruns, speaking}, peer',
+      'sessionId, avatarId, state, uptimeMs, fps, framesSent, framesDropped, latencyMs {p50, p95, last}, queues {speechMs, micMs, motionFrames, encoderFrames}, audio {packetsSent, micPackets, micUnderruns, speaking}, peer, conversation {state, userSpeaking, sentencesSpoken, firstSpokenFrameMs {p50, last}, interruptMs {p50, last}}',
   });
   for (const route of routes) registry.registerPath(route);
 }

@@ -14,10 +14,17 @@ export const createSessionSchema = z
         size: z.union([z.literal(256), z.literal(384), z.literal(512)]).default(512),
         /** VP8 target bitrate, kbit/s. Default 1200. */
         bitrateKbps: z.number().int().min(200).max(6000).default(1200),
-        /** TTS voice for `text` messages (provider voice id). Default: the provider's default. */
+        /** TTS voice for `text` messages: `engine:name` (GET /v1/voices), e.g. `flite:slt`. Default: the default engine's default. */
         voice: z.string().min(1).max(100).optional(),
         /** Whether the microphone's speech is voiced back by the avatar (a puppet). Default true. */
         echoMic: z.boolean().default(true),
+        /**
+         * What the microphone is. `puppet` (default): the avatar's lips follow it (and its voice,
+         * with `echoMic`). `listen`: the user talking to the avatar — it does not move the lips;
+         * while the user speaks and the avatar does not, the avatar listens (looks at the user,
+         * nods, mouth closed).
+         */
+        mic: z.enum(['puppet', 'listen']).default('puppet'),
         /** Seed of the idle motion (blinks, sway). Default 1. */
         seed: z
           .number()
@@ -40,6 +47,7 @@ export const createSessionSchema = z
         size: 512,
         bitrateKbps: 1200,
         echoMic: true,
+        mic: 'puppet',
         seed: 1,
         idleTimeoutMs: 300_000,
         maxDurationMs: 3_600_000,

@@ -36,6 +36,8 @@ export interface LivePipelineOptions {
   speech: SpeechQueue;
   /** Whether microphone speech is voiced by the avatar (else it only drives the face). Default true. */
   echoMic?: boolean;
+  /** Reshapes each frame's Controls before it leaves (the listener's pose); default none. */
+  shape?: (controls: ControlsFrame, frameIndex: number) => ControlsFrame;
   /** Most frames the motion model may hold back (its look-ahead); more is a broken runtime and fails the session. Default 8 (320 ms; the contract is ≤ 80 ms). */
   maxPendingFrames?: number;
 }
@@ -61,6 +63,7 @@ export class LivePipeline {
   readonly #speech: SpeechQueue;
   readonly #echoMic: boolean;
   readonly #maxPending: number;
+  readonly #shape: LivePipelineOptions['shape'];
   /** Frames fed to motion and not yet out of it, oldest first (the last may be partial). */
   readonly #pending: Pending[] = [];
   #samplesFed = 0;
@@ -75,6 +78,7 @@ export class LivePipeline {
     this.#speech = options.speech;
     this.#echoMic = options.echoMic ?? true;
     this.#maxPending = options.maxPendingFrames ?? 8;
+    this.#shape = options.shape;
   }
 
   /** Whole frames inside the motion look-ahead. */
@@ -105,8 +109,10 @@ export class LivePipeline {
     for (const c of controls) {
       const p = this.#pending.shift();
       if (!p) break; // a runtime returning more frames than it was fed: ignore the extra
-      this.#last = c;
-      out.push({ frameIndex: this.#outputFrames++, controls: c, ...this.#voiceOf(p) });
+      const frameIndex = this.#outputFrames++;
+      const controls = this.#shape ? this.#shape(c, frameIndex) : c;
+      this.#last = controls;
+      out.push({ frameIndex, controls, ...this.#voiceOf(p) });
     }
     if (this.#pending.length > this.#maxPending) {
       throw new LiveError(

@@ -51,6 +51,11 @@ export interface SpeechPort {
     text: string,
     options: { voice?: string; signal?: AbortSignal },
   ): Promise<Float32Array>;
+  /** The same speech in pieces as the engine produces them (streaming TTS); optional. */
+  stream?(
+    text: string,
+    options: { voice?: string; signal?: AbortSignal },
+  ): AsyncIterable<Float32Array>;
 }
 
 /** Opens the stages of a session. Throws `LIVE_AVATAR_NOT_FOUND` for an unknown avatar. */

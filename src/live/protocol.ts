@@ -43,6 +43,20 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
       voice: z.string().min(1).max(100).optional(),
     })
     .strict(),
+  /**
+   * A piece of text being written (an LLM's tokens): each sentence is spoken as soon as it
+   * is complete. Pieces with the same `id` form one turn; `text.end` completes it.
+   */
+  z
+    .object({
+      type: z.literal('text.delta'),
+      text: z.string().min(1).max(2000),
+      id: z.string().max(64).optional(),
+      voice: z.string().min(1).max(100).optional(),
+    })
+    .strict(),
+  /** The streamed text of turn `id` is complete: its last sentence is spoken. */
+  z.object({ type: z.literal('text.end'), id: z.string().max(64).optional() }).strict(),
   /** Starts a PCM stream: the following binary messages are raw PCM in this format. */
   z.object({ type: z.literal('audio.start'), format: pcmFormatSchema }).strict(),
   /** A PCM chunk as base64, for clients that cannot send binary messages. */

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { clientAssets } from './client-bundle.ts';
 import { LiveError } from './errors.ts';
+import { ViewerConnectBody, ViewerJoinBody } from './fanout.ts';
 import type { SessionManager } from './manager.ts';
 
 /** Options of {@link liveRoutes}. */
@@ -64,7 +65,6 @@ export function liveRoutes(options: LiveRoutesOptions): Hono {
     manager.authorizeViewer(id, token);
     return fanout;
   };
-  const mediasoupObject = z.record(z.string(), z.unknown());
   const parseBody = async <T>(c: { req: { json(): Promise<unknown> } }, schema: z.ZodType<T>) => {
     const result = schema.safeParse(await c.req.json().catch(() => undefined));
     if (!result.success) throw new LiveError('LIVE_BAD_REQUEST', 'invalid viewer request body');
@@ -76,17 +76,13 @@ export function liveRoutes(options: LiveRoutesOptions): Hono {
   });
   app.post('/v1/sessions/:id/viewers', async (c) => {
     const fanout = viewer(c.req.param('id'), c.req.query('token'));
-    const body = await parseBody(c, z.object({ rtpCapabilities: mediasoupObject }));
-    return c.json(await fanout.addViewer(c.req.param('id'), body.rtpCapabilities as never), 201);
+    const body = await parseBody(c, ViewerJoinBody);
+    return c.json(await fanout.addViewer(c.req.param('id'), body.rtpCapabilities), 201);
   });
   app.post('/v1/sessions/:id/viewers/:transportId/connect', async (c) => {
     const fanout = viewer(c.req.param('id'), c.req.query('token'));
-    const body = await parseBody(c, z.object({ dtlsParameters: mediasoupObject }));
-    await fanout.connectViewer(
-      c.req.param('id'),
-      c.req.param('transportId'),
-      body.dtlsParameters as never,
-    );
+    const body = await parseBody(c, ViewerConnectBody);
+    await fanout.connectViewer(c.req.param('id'), c.req.param('transportId'), body.dtlsParameters);
     return c.body(null, 204);
   });
   app.post('/v1/sessions/:id/viewers/:transportId/resume', async (c) => {

@@ -19,6 +19,7 @@ import {
   type SessionState,
   type SessionStatsJson,
 } from './protocol.ts';
+import { SessionConversation } from './session-conversation.ts';
 import { SpeechQueue } from './speech-queue.ts';
 import { LiveStats } from './stats.ts';
 
@@ -75,15 +76,14 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #fanout: MediasoupFanout | undefined;
   readonly #loop: FrameLoop;
+  /** Text input, conversation state, listener pose. */
+  readonly #conversation: SessionConversation;
   #state: SessionState = 'waiting';
   #closed: Promise<void> | undefined;
   /** Set the moment close() is first called (before any await). */
   #closing = false;
   #micEnabled = true;
   #pcm: PcmInput | undefined;
-  #textChain: Promise<void> = Promise.resolve();
-  /** Bumped by `interrupt`: synthesis started before it is discarded when it finishes. */
-  #textGeneration = 0;
   #lastInputAt = performance.now();
   #liveSince = 0;
   #speaking = false;
@@ -107,19 +107,33 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
       maxLiveLagMs: this.#server.maxMicLagMs,
       liveTargetMs: this.#server.micTargetMs,
     });
+    this.#conversation = new SessionConversation({
+      port: this.#speechPort,
+      voice: init.options.voice,
+      seed: init.options.seed,
+      pushSpeech: (samples, arrivalMs) => this.#speech.pushQueued(samples, arrivalMs),
+      send: (message) => this.#send(message),
+      signal: this.signal,
+      log: (what, error) => console.error(`live: session ${this.id}: ${what}:`, error),
+    });
     this.#pipeline = new LivePipeline({
       motion: this.#stages.motion,
       speech: this.#speech,
       echoMic: init.options.echoMic,
+      shape: (controls, frameIndex) => this.#conversation.shape(controls, frameIndex),
     });
     this.#loop = new FrameLoop({
       pipeline: this.#pipeline,
       renderer: this.#stages.renderer,
       sink: this.#output,
       stats: this.#stats,
-      onSpeaking: (speaking) => this.#setSpeaking(speaking),
+      onSpeaking: (speaking) => {
+        this.#setSpeaking(speaking);
+        this.#conversation.tick(speaking, performance.now());
+      },
       onFrameQueued: (frame) => {
         if (frame.arrivalMs !== undefined) this.#arrivals.set(frame.frameIndex, frame.arrivalMs);
+        this.#conversation.frameQueued(frame);
       },
       onError: (error) => this.#fail(error),
     });
@@ -284,6 +298,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
         speaking: this.#speaking,
       },
       peer: this.#peer.state,
+      conversation: this.#conversation.toJSON(),
     };
   }
 
@@ -329,7 +344,11 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
         }
         return;
       case 'text':
-        return this.#speak(message.text, message.id, message.voice);
+        return this.#conversation.text.say(message.text, message.id, message.voice);
+      case 'text.delta':
+        return this.#conversation.text.delta(message.text, message.id, message.voice);
+      case 'text.end':
+        return this.#conversation.text.end(message.id);
       case 'audio.start':
         this.#flushPcm();
         this.#pcm = new PcmInput(message.format);
@@ -341,7 +360,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
         return;
       case 'interrupt': {
         const droppedMs = this.#pipeline.interrupt();
-        this.#textGeneration++;
+        this.#conversation.interrupt(performance.now());
         this.#setSpeaking(false);
         this.#send({ type: 'interrupted', droppedMs });
         return;
@@ -356,39 +375,6 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
         await this.close('bye');
         return;
     }
-  }
-
-  #speak(text: string, id: string | undefined, voice: string | undefined): void {
-    const port = this.#speechPort;
-    if (!port) {
-      throw new LiveError('LIVE_TTS_UNAVAILABLE', 'no TTS provider is installed on this server');
-    }
-    const chosen = voice ?? this.options.voice;
-    const generation = this.#textGeneration;
-    // In message order: a later text never overtakes an earlier one still synthesising.
-    const chain = this.#textChain.then(async () => {
-      if (generation !== this.#textGeneration) return; // interrupted before it started
-      const samples = await port.synthesize(text, {
-        ...(chosen ? { voice: chosen } : {}),
-        signal: this.signal,
-      });
-      if (this.#closing || generation !== this.#textGeneration) return; // closed or interrupted
-      this.#speech.pushQueued(samples, performance.now());
-      this.#send({ type: 'text.queued', ...(id ? { id } : {}), durationMs: samples.length / 16 });
-    });
-    // A TTS failure (engine missing, unknown voice, …) fails that text, never the session.
-    this.#textChain = chain.catch((error: unknown) => {
-      if (this.#closing) return;
-      const known = isFacecastError(error);
-      if (!known || error.kind === 'internal')
-        console.error(`live: session ${this.id}: TTS:`, error);
-      this.#send({
-        type: 'error',
-        code: known ? error.code : 'LIVE_TTS_FAILED',
-        message: `text not spoken: ${error instanceof Error ? error.message : String(error)}`,
-        fatal: false,
-      });
-    });
   }
 
   #pushPcm(bytes: Uint8Array): void {
@@ -417,8 +403,11 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
   #onMic(packet: IncomingAudioPacket): void {
     if (this.#closing || !this.#micEnabled) return;
     const samples = this.#mic.process(packet);
-    if (rmsDbfs(samples) > MIC_ACTIVITY_DBFS) this.#lastInputAt = packet.receivedAt;
-    this.#speech.pushLive(samples, packet.receivedAt);
+    const level = rmsDbfs(samples);
+    if (level > MIC_ACTIVITY_DBFS) this.#lastInputAt = packet.receivedAt;
+    // listen: the user talks to the avatar, whose lips stay its own (see ListenerMotion)
+    if (this.options.mic === 'listen') this.#conversation.micLevel(level, packet.receivedAt);
+    else this.#speech.pushLive(samples, packet.receivedAt);
   }
 
   #onPeerState(state: PeerState): void {
@@ -436,6 +425,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
 
   #onFrameSent(frame: SentFrame): void {
     this.#stats.frameSent(frame.sentAtMs);
+    this.#conversation.frameSent(frame.frameIndex, frame.sentAtMs);
     const arrival = this.#arrivals.get(frame.frameIndex);
     const latencyMs = arrival === undefined ? undefined : frame.sentAtMs - arrival;
     this.#server.onFrame?.({

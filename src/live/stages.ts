@@ -6,6 +6,7 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BodyModel, BodyStream } from '../body/index.ts';
 import { BLENDSHAPE_COUNT, blendshapeVector } from '../controls/index.ts';
 import { isFacecastError, throwIfAborted } from '../core/index.ts';
 import { type FaceModel, loadFaceModel, PROFILE_FILE } from '../face/index.ts';
@@ -13,7 +14,7 @@ import { framedReference, type Generator } from '../generator/index.ts';
 import { MotionModel, type MotionModelOptions } from '../motion/index.ts';
 import { createRenderer } from '../render/index.ts';
 import { isReplicaDir, ReplicaPlayer } from '../replica/index.ts';
-import type { TtsProvider } from '../tts/index.ts';
+import { speechChunks, type TtsProvider } from '../tts/index.ts';
 import { LiveError } from './errors.ts';
 import type { MotionPort, RenderPort, SpeechPort, StageFactory } from './ports.ts';
 import { RenderWorker } from './render-worker.ts';
@@ -68,6 +69,12 @@ export interface LiveStagesOptions {
   /** A loaded motion model to share; default: load the shipped one (and close it in `close()`). */
   motion?: MotionModel;
   motionOptions?: MotionModelOptions;
+  /**
+   * The body model (src/body) to share: each photo-avatar session then runs a body stream
+   * beside its motion stream (neck, shoulders, torso sway; the renderer's torso pass moves
+   * them). Default: load the shipped one (and close it in `close()`); `false`: none.
+   */
+  body?: BodyModel | false;
   /** The face model to share; default: load the shipped one. */
   faceModel?: FaceModel;
   /** TTS for `text` messages, or a loader called on first use; default none (text is refused with LIVE_TTS_UNAVAILABLE). */
@@ -99,6 +106,8 @@ export async function createLiveStages(
   const owned = options.motion === undefined;
   const model = options.motion ?? (await MotionModel.load(options.motionOptions));
   const faceModel = options.faceModel ?? (await loadFaceModel());
+  const ownsBody = options.body === undefined;
+  const body = options.body === false ? undefined : (options.body ?? (await BodyModel.load()));
   // Warm the shared model once (its first inference is slow), on a throwaway stream.
   const warm = model.createStream();
   await warm.process({ pcm: new Float32Array(1600) });
@@ -112,6 +121,10 @@ export async function createLiveStages(
         ...(signal ? { signal } : {}),
       });
       return result.samples;
+    },
+    async *stream(text, { voice, signal }) {
+      const options = { ...(voice ? { voice } : {}), ...(signal ? { signal } : {}) };
+      for await (const chunk of speechChunks(await provider(), text, options)) yield chunk.samples;
     },
   };
   return {
@@ -129,17 +142,25 @@ export async function createLiveStages(
             ? await inlineRenderer(avatarId, dir, size, faceModel, signal)
             : await RenderWorker.start(dir, { size, ...(signal ? { signal } : {}) });
       const stream = model.createStream({ seed });
+      const bodyStream = body ? new BodyStream(body, { seed }) : undefined;
       const motion: MotionPort = {
         async process(samples) {
-          return (await stream.process({ pcm: samples })).frames;
+          const frames = (await stream.process({ pcm: samples })).frames;
+          if (!bodyStream) return frames;
+          bodyStream.pushAudio(samples);
+          return bodyStream.process(frames);
         },
         interrupt: () => stream.interrupt(),
-        close: () => stream.close(),
+        close: () => {
+          bodyStream?.close();
+          stream.close();
+        },
       };
       return { motion, renderer: render };
     },
     async close() {
       if (owned) await model.close();
+      if (ownsBody) await body?.close();
     },
   };
 }

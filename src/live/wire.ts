@@ -17,6 +17,8 @@ export type WireClientMessage =
       } | null;
     }
   | { type: 'text'; text: string; id?: string | undefined; voice?: string | undefined }
+  | { type: 'text.delta'; text: string; id?: string | undefined; voice?: string | undefined }
+  | { type: 'text.end'; id?: string | undefined }
   | {
       type: 'audio.start';
       format: {
@@ -63,6 +65,18 @@ export interface SessionStatsJson {
     speaking: boolean;
   };
   peer: string;
+  /** The avatar's side of the conversation. */
+  conversation: {
+    /** idle, listening (the user speaks, the avatar does not), speaking, interrupted. */
+    state: 'idle' | 'listening' | 'speaking' | 'interrupted';
+    /** Whether the user's microphone carries voice now. */
+    userSpeaking: boolean;
+    sentencesSpoken: number;
+    /** Sentence complete → its first spoken frame sent, ms (sentences that found the avatar silent). */
+    firstSpokenFrameMs: { p50: number | null; last: number | null };
+    /** Interrupt → first silent frame sent, ms. */
+    interruptMs: { p50: number | null; last: number | null };
+  };
 }
 
 export type SessionState = 'waiting' | 'negotiating' | 'live' | 'closed';
@@ -91,6 +105,10 @@ export type ServerMessage =
   | { type: 'state'; state: SessionState; peer: string }
   | { type: 'speaking'; speaking: boolean }
   | { type: 'text.queued'; id?: string; durationMs: number }
+  /** One sentence of a text or streamed turn was synthesised and queued. */
+  | { type: 'sentence.queued'; id?: string; index: number; text: string; durationMs: number }
+  /** The conversation state changed (see `SessionStatsJson.conversation`). */
+  | { type: 'conversation'; state: 'idle' | 'listening' | 'speaking' | 'interrupted' }
   | { type: 'audio.queued'; durationMs: number }
   | { type: 'interrupted'; droppedMs: number }
   | { type: 'stats'; stats: SessionStatsJson }

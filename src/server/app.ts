@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { routePath } from 'hono/route';
 import type { z } from 'zod';
@@ -76,7 +75,7 @@ export function createApp(services: AppServices, options: AppOptions = {}): Open
     throw new ApiError('ROUTE_NOT_FOUND', 'no such route');
   });
   app.onError((error, c) => {
-    const { status, body, internal } = toHttpError(error, [dirname(services.uploadDir)]);
+    const { status, body, internal } = toHttpError(error, [services.dataDir]);
     services.metrics.observeError(body.error.code, 'http');
     if (internal) logError(error, { method: c.req.method, path: c.req.path });
     if (body.error.code === 'QUEUE_FULL') c.header('Retry-After', '30');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redisUrlSchema } from '../jobs/index.ts';
 import { ConfigError } from './errors.ts';
 import { normaliseOrigin } from './origin.ts';
 
@@ -16,6 +17,11 @@ export const serverConfigSchema = z
     dataDir: z.string().min(1).default('data'),
     /** API keys; none (the default) means no authentication. Each at least 16 characters. */
     apiKeys: z.array(z.string().min(16, 'API keys must have at least 16 characters')).default([]),
+    /**
+     * `redis://host:port`: jobs go to a Redis-backed queue run by `facecast worker` processes
+     * (which share `dataDir`). Default: none, the embedded queue runs jobs in this process.
+     */
+    queue: redisUrlSchema.optional(),
     /** Video jobs rendered at once. Default 1 (a render uses about one core and a half). */
     concurrency: z.number().int().min(1).max(16).default(1),
     /** Jobs waiting beyond this are refused with 503 QUEUE_FULL. Default 100. */
@@ -79,6 +85,7 @@ const ENV: Record<string, keyof ServerConfigInput> = {
   FACECAST_PORT: 'port',
   FACECAST_HOST: 'host',
   FACECAST_DATA_DIR: 'dataDir',
+  FACECAST_QUEUE: 'queue',
   FACECAST_API_KEYS: 'apiKeys',
   FACECAST_CONCURRENCY: 'concurrency',
   FACECAST_MAX_QUEUED: 'maxQueued',
@@ -133,6 +140,65 @@ export function resolveServerConfig(
     const issue = result.error.issues[0];
     throw new ConfigError(
       `invalid server configuration: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+      { cause: result.error },
+    );
+  }
+  return result.data;
+}
+
+/**
+ * `facecast worker` configuration: defaults, overridden by `FACECAST_*` variables, overridden
+ * by flags. A worker serves the queue at `queue` and shares `dataDir` with the API nodes.
+ */
+export const workerConfigSchema = z
+  .object({
+    /** `redis://host:port` of the queue (the API nodes' `--queue`). Required. */
+    queue: redisUrlSchema,
+    /** The data folder shared with the API nodes (jobs live in `<dataDir>/jobs`). Default `./data`. */
+    dataDir: z.string().min(1).default('data'),
+    /** Jobs run at once; default from this host's cores (see `defaultWorkerConcurrency`). */
+    concurrency: z.number().int().min(1).max(16).optional(),
+    /** Runs started per job before it fails (worker deaths, unexpected errors). Default 3. */
+    maxAttempts: z.number().int().min(1).max(20).default(3),
+    /** A run's lock, ms: a worker silent this long loses its jobs to others. Default 30 000. */
+    lockMs: z.number().int().min(1000).max(600_000).default(30_000),
+    /** Longest speech, ms (as the API's). Default 10 minutes. */
+    maxAudioMs: z.number().int().positive().default(600_000),
+    /** Longest video to dub, ms (as the API's). Default 10 minutes. */
+    maxVideoMs: z.number().int().positive().default(600_000),
+  })
+  .strict();
+
+export type WorkerConfig = z.output<typeof workerConfigSchema>;
+export type WorkerConfigInput = z.input<typeof workerConfigSchema>;
+
+const WORKER_ENV: Record<string, keyof WorkerConfigInput> = {
+  FACECAST_QUEUE: 'queue',
+  FACECAST_DATA_DIR: 'dataDir',
+  FACECAST_WORKER_CONCURRENCY: 'concurrency',
+  FACECAST_MAX_ATTEMPTS: 'maxAttempts',
+  FACECAST_WORKER_LOCK_MS: 'lockMs',
+  FACECAST_MAX_AUDIO_MS: 'maxAudioMs',
+  FACECAST_MAX_VIDEO_MS: 'maxVideoMs',
+};
+
+/** Merges defaults ← environment ← explicit values and validates (ConfigError names the field). */
+export function resolveWorkerConfig(
+  explicit: Partial<WorkerConfigInput> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): WorkerConfig {
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(WORKER_ENV)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    fromEnv[key] = key === 'queue' || key === 'dataDir' ? raw : Number(raw);
+  }
+  const defined = Object.fromEntries(Object.entries(explicit).filter(([, v]) => v !== undefined));
+  const result = workerConfigSchema.safeParse({ ...fromEnv, ...defined });
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(
+      `invalid worker configuration: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
       { cause: result.error },
     );
   }

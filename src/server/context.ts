@@ -25,6 +25,8 @@ export interface AppServices {
   metrics: ServerMetrics;
   /** A folder for uploads in flight (each removed when its request ends). */
   uploadDir: string;
+  /** The data folder (avatars, jobs, uploads); its path never appears in error messages. */
+  dataDir: string;
 }
 
 /** How the app behaves; every field has a default (see {@link APP_DEFAULTS}). */

@@ -2,9 +2,13 @@ export { createApp } from './app.ts';
 export {
   configFromEnv,
   resolveServerConfig,
+  resolveWorkerConfig,
   type ServerConfig,
   type ServerConfigInput,
   serverConfigSchema,
+  type WorkerConfig,
+  type WorkerConfigInput,
+  workerConfigSchema,
 } from './config.ts';
 export { APP_DEFAULTS, type AppEnv, type AppOptions, type AppServices } from './context.ts';
 export { ApiError, type ApiErrorCode, ConfigError } from './errors.ts';
@@ -17,3 +21,10 @@ export {
   type StartServerOptions,
   startServer,
 } from './start.ts';
+export {
+  CORES_PER_JOB,
+  defaultWorkerConcurrency,
+  type FacecastWorker,
+  type StartWorkerOptions,
+  startWorker,
+} from './worker.ts';

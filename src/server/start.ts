@@ -1,34 +1,17 @@
 import { mkdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { WebSocketServerLike } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { z } from 'zod';
 import { AvatarLibrary } from '../avatars/index.ts';
-import {
-  Dubber,
-  dubJobInputSchema,
-  dubJobResultSchema,
-  dubJobRunner,
-  isDubJobInput,
-} from '../dub/index.ts';
 import { FaceLandmarker, loadFaceModel } from '../face/index.ts';
-import { JobQueue } from '../jobs/index.ts';
-import {
-  VideoPipeline,
-  type VideoPipelineOptions,
-  videoJobInputSchema,
-  videoJobResultSchema,
-} from '../pipeline/index.ts';
+import { FolderStorage, JobQueue, RedisJobQueue } from '../jobs/index.ts';
+import { VideoPipeline, type VideoPipelineOptions } from '../pipeline/index.ts';
 import { createApp } from './app.ts';
 import type { ServerConfig } from './config.ts';
-import type {
-  AppEnv,
-  AppServices,
-  ServiceJobInput,
-  ServiceJobQueue,
-  ServiceJobResult,
-} from './context.ts';
+import type { AppEnv, AppServices, ServiceJobQueue } from './context.ts';
+import { loadServiceRunner, SERVICE_JOB_SCHEMAS } from './jobs.ts';
 import { listen, type RunningServer } from './listen.ts';
 import { ServerMetrics } from './observability.ts';
 import { boundHostNames } from './origin.ts';
@@ -59,6 +42,35 @@ export interface FacecastServer extends RunningServer {
 }
 
 /**
+ * The job queue: with `config.queue`, the Redis-backed one (jobs run by `facecast worker`
+ * processes; inputs and outputs under `<dataDir>/jobs`, which the workers share); else the
+ * embedded on-disk one, whose runner — the same as the workers' — runs here. Lip-sync dubs
+ * share it with videos (one concurrency limit, one set of job routes).
+ */
+async function openJobQueue(
+  config: ServerConfig,
+  dataDir: string,
+  pipeline: VideoPipeline,
+  closers: (() => Promise<void>)[],
+  signal: AbortSignal | undefined,
+): Promise<ServiceJobQueue> {
+  const dir = join(dataDir, 'jobs');
+  const common = {
+    ...SERVICE_JOB_SCHEMAS,
+    maxQueued: config.maxQueued,
+    retentionMs: config.retentionHours * 3_600_000,
+  };
+  if (config.queue) {
+    const storage = new FolderStorage(dir);
+    return RedisJobQueue.open({ url: config.queue, storage, ...common });
+  }
+  const limits = { maxVideoMs: config.maxVideoMs, maxAudioMs: config.maxAudioMs };
+  const { runner, close } = await loadServiceRunner(pipeline, limits, signal);
+  closers.push(close);
+  return JobQueue.open({ dir, runner, concurrency: config.concurrency, ...common });
+}
+
+/**
  * Starts the whole service: loads the models, opens the avatar library and the persistent
  * job queue under `config.dataDir` (jobs left by a previous run resume), builds the app,
  * mounts the extensions and listens. `close()` stops listening, puts running jobs back in
@@ -74,7 +86,8 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<FacecastServer> {
   const dataDir = resolve(config.dataDir);
-  const uploadDir = join(dataDir, 'uploads');
+  // API nodes sharing a data folder (`--queue`) each clear only their own uploads at start.
+  const uploadDir = join(dataDir, 'uploads', ...(config.queue ? [hostname()] : []));
   await rm(uploadDir, { recursive: true, force: true });
   await mkdir(uploadDir, { recursive: true });
   const closers: (() => Promise<void>)[] = [];
@@ -97,34 +110,19 @@ export async function startServer(
     closers.push(() => landmarker.close());
     const avatars = await AvatarLibrary.open(join(dataDir, 'avatars'), { model, landmarker });
     closers.push(() => avatars.close());
-    // Lip-sync dubs run in the same queue as videos (one concurrency limit, one set of job
-    // routes), with the same motion model.
-    const dubber = await Dubber.load({
-      motion: pipeline.motion,
-      defaults: {
-        maxVideoDurationMs: config.maxVideoMs,
-        maxAudioDurationMs: config.maxAudioMs,
-      },
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    closers.push(() => dubber.close());
-    const runVideo = pipeline.jobRunner();
-    const runDub = dubJobRunner(dubber);
-    const jobs: ServiceJobQueue = await JobQueue.open<ServiceJobInput, ServiceJobResult>({
-      dir: join(dataDir, 'jobs'),
-      inputSchema: z.union([videoJobInputSchema, dubJobInputSchema]),
-      resultSchema: z.union([videoJobResultSchema, dubJobResultSchema]),
-      runner: (input, context) =>
-        isDubJobInput(input) ? runDub(input, context) : runVideo(input, context),
-      concurrency: config.concurrency,
-      maxQueued: config.maxQueued,
-      retentionMs: config.retentionHours * 3_600_000,
-    });
+    const jobs = await openJobQueue(config, dataDir, pipeline, closers, options.signal);
     closers.push(() => jobs.close());
     const metrics = new ServerMetrics();
     const unwatch = metrics.watchJobs(jobs);
     closers.push(async () => void unwatch());
-    const services: AppServices = { jobs, avatars, tts: () => pipeline.tts(), metrics, uploadDir };
+    const services: AppServices = {
+      jobs,
+      avatars,
+      tts: () => pipeline.tts(),
+      metrics,
+      uploadDir,
+      dataDir,
+    };
     const app = createApp(services, {
       apiKeys: config.apiKeys,
       maxPhotoBytes: config.maxPhotoBytes,

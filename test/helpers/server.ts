@@ -54,3 +54,59 @@ export function startServerProcess(
     });
   });
 }
+
+/** A `facecast worker` child process. */
+export interface WorkerProcess {
+  id: string;
+  child: ChildProcess;
+  /** The JSON event lines it printed so far (`{ at, event }`). */
+  events(): string[];
+  stderr(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `bin/facecast worker --json …` and resolves once it takes jobs. */
+export function startWorkerProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [BIN, 'worker', '--json', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const events: string[] = [];
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void kill('SIGKILL');
+      reject(new Error(`worker did not start in time; stderr:\n${err}`));
+    }, 60_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const lines = out.split('\n');
+      out = lines.pop() ?? '';
+      for (const line of lines) {
+        const parsed = JSON.parse(line) as { worker?: string; event?: string };
+        if (parsed.event) events.push(parsed.event);
+        if (parsed.worker) {
+          clearTimeout(timer);
+          const id = parsed.worker;
+          resolve({ id, child, events: () => events, stderr: () => err, kill });
+        }
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code ?? signal}) before taking jobs; stderr:\n${err}`));
+    });
+  });
+}

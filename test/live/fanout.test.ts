@@ -210,6 +210,50 @@ describe.skipIf(skipReason !== '')(
       expect(fanout.viewerCount(id)).toBe(0);
     });
 
+    it('refuses malformed viewer requests with 400 LIVE_BAD_REQUEST before mediasoup sees them', async () => {
+      const { id, capabilitiesUrl, signal, owner } = await liveSession(server.url);
+      try {
+        const base = capabilitiesUrl.replace('/capabilities', '');
+        const post = (path: string, body: unknown) =>
+          fetch(base.replace('?', `${path}?`), {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+        const expectBad = async (response: Response) => {
+          expect(response.status).toBe(400);
+          expect(await response.json()).toMatchObject({ error: { code: 'LIVE_BAD_REQUEST' } });
+        };
+        await expectBad(await post('', { rtpCapabilities: { codecs: [{ mimeType: 'VP8' }] } }));
+        await expectBad(await post('', {}));
+        const { routerRtpCapabilities } = (await (await fetch(capabilitiesUrl)).json()) as {
+          routerRtpCapabilities: { codecs: unknown[] };
+        };
+        const joined = await post('', {
+          rtpCapabilities: { codecs: routerRtpCapabilities.codecs },
+        });
+        expect(joined.status).toBe(201);
+        const { transport } = (await joined.json()) as { transport: { id: string } };
+        const fingerprint = { algorithm: 'sha-256', value: 'AB:CD' };
+        await expectBad(await post(`/${transport.id}/connect`, { dtlsParameters: {} }));
+        await expectBad(
+          await post(`/${transport.id}/connect`, {
+            dtlsParameters: { fingerprints: [{ ...fingerprint, value: undefined }] },
+          }),
+        );
+        await expectBad(
+          await post(`/${transport.id}/connect`, {
+            dtlsParameters: { fingerprints: [{ ...fingerprint, algorithm: 'md5' }] },
+          }),
+        );
+        expect(fanout.viewerCount(id)).toBe(1);
+      } finally {
+        signal.close();
+        await owner.close();
+      }
+      await waitFor(() => server.manager.size === 0, { what: 'session released' });
+    });
+
     it('a worker that dies takes only its viewers: the session goes on, the next one publishes on the other worker', async () => {
       const first = await liveSession(server.url);
       const second = await liveSession(server.url);

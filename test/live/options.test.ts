@@ -7,6 +7,7 @@ describe('live options', () => {
       size: 512,
       bitrateKbps: 1200,
       echoMic: true,
+      mic: 'puppet',
       seed: 1,
       idleTimeoutMs: 300_000,
       maxDurationMs: 3_600_000,

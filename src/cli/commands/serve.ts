@@ -7,16 +7,19 @@ import { type Command, numberFlag, parseCommandArgs, UsageError } from '../comma
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Run the HTTP API: avatars, video jobs (SSE progress, MP4 output), /docs',
-  usage: `Usage: facecast serve [--port 8080] [--host 127.0.0.1] [--data-dir data] [options]
+  usage: `Usage: facecast serve [--port 8080] [--host 127.0.0.1] [--data-dir data] [--queue redis://host:port] [options]
 
 Serves the HTTP API (OpenAPI at /openapi.json, readable docs at /docs, /healthz, /metrics).
 Avatars and jobs live under the data folder; jobs accepted before a stop or crash resume on
 the next start. Stops gracefully on SIGINT/SIGTERM (running jobs go back to the queue).
+With --queue, video and dub jobs go to Redis and "facecast worker" processes run them
+(any number of API nodes and workers sharing the data folder; see docs/scaling.md).
 
 Options (each also settable by an environment variable):
   --port <n>            FACECAST_PORT          TCP port, 0 = any free one (default 8080)
   --host <addr>         FACECAST_HOST          interface (default 127.0.0.1; 0.0.0.0 for the network)
   --data-dir <dir>      FACECAST_DATA_DIR      avatars and jobs (default ./data)
+  --queue <url>         FACECAST_QUEUE         redis://host:port: jobs run by workers (default: in this process)
   --concurrency <n>     FACECAST_CONCURRENCY   jobs rendered at once (default 1)
   --client-dir <dir>    FACECAST_CLIENT_DIR    extra static files (the live client is served at / anyway)
   --max-sessions <n>    FACECAST_MAX_SESSIONS  live sessions at once (default 2; one more gets HTTP 503)
@@ -42,6 +45,7 @@ Options (each also settable by an environment variable):
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         'data-dir': { type: 'string' },
+        queue: { type: 'string' },
         concurrency: { type: 'string' },
         'client-dir': { type: 'string' },
         'max-sessions': { type: 'string' },
@@ -57,6 +61,7 @@ Options (each also settable by an environment variable):
       port: values.port === undefined ? undefined : numberFlag(values.port, 'port', 8080),
       host: values.host,
       dataDir: values['data-dir'],
+      queue: values.queue,
       concurrency:
         values.concurrency === undefined
           ? undefined
@@ -85,11 +90,17 @@ Options (each also settable by an environment variable):
       pipeline: { generator, ...(modelDir ? { motion: { modelDir: resolve(modelDir) } } : {}) },
     });
     const { waiting, running } = server.services.jobs.stats();
+    const queue = config.queue ? 'redis' : 'embedded';
     if (values.json) {
-      context.stdout.write(`${JSON.stringify({ url: server.url, jobs: { waiting, running } })}\n`);
-    } else {
       context.stdout.write(
-        `facecast listening on ${server.url} (live client: ${server.url}/ ; docs: ${server.url}/docs; ${waiting + running} job(s) resumed)\n`,
+        `${JSON.stringify({ url: server.url, queue, jobs: { waiting, running } })}\n`,
+      );
+    } else {
+      const jobs = config.queue
+        ? `jobs: Redis queue, ${waiting} waiting, ${running} running on workers`
+        : `${waiting + running} job(s) resumed`;
+      context.stdout.write(
+        `facecast listening on ${server.url} (live client: ${server.url}/ ; docs: ${server.url}/docs; ${jobs})\n`,
       );
     }
     await new Promise<void>((resolve) => {
