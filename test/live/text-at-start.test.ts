@@ -45,7 +45,8 @@ describe('live text sent at session start', () => {
       const queued = await signal.next('text.queued', { where: (m) => m.id === id });
       expect(queued.durationMs).toBe(275); // 11 characters × 25 ms of the double
       // Spoken: the avatar speaks and its mouth opens with the speech.
-      await signal.next('speaking', { where: (m) => m.speaking });
+      // (the peer's first connect can take >15 s on a box at load average 25+)
+      await signal.next('speaking', { where: (m) => m.speaking, timeoutMs: 40_000 });
       const renderer = base.opened[attempt]!.renderer;
       await waitFor(() => renderer.rendered.some((jaw) => jaw > 0.5), { what: 'mouth open' });
       expect(signal.messages.filter((m) => m.type === 'error')).toEqual([]);
