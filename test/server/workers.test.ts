@@ -76,7 +76,7 @@ describe.skipIf(missing !== undefined)('facecast serve --queue + facecast worker
       form.set('sizePx', '256');
       form.set('audio', await file(speech, 'speech.wav'));
       const res = await call('/v1/videos', { method: 'POST', body: form });
-      expect(res.status).toBe(202);
+      expect(res.status, await res.clone().text()).toBe(202);
       ids.push(((await res.json()) as Body).id);
     }
     const dub = new FormData();
