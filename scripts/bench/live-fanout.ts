@@ -184,7 +184,7 @@ export const liveFanoutBench: Bench = {
     const fanout = await MediasoupFanout.create({ workers: 2, viewersPerRouter: 10 });
     // On these shared cores a starved owner process can miss the 10 s liveness window (the
     // session would end as peer-lost); fan-out is what is measured here, not that.
-    const server = await startServer(2, fanout, false, { peerSilenceTimeoutMs: 60_000 });
+    const server = await startServer(2, fanout, false, undefined, { peerSilenceTimeoutMs: 60_000 });
     const ownerSeconds = 600; // longer than the run: the owners are killed at the end
     const loadBefore = await loadLine();
     const failedSetups = { count: 0 };

@@ -5,7 +5,7 @@
  *   node --import tsx scripts/bench/live-viewer.ts <baseUrl> <sessions> <seconds> <avatarId> <wav>
  *
  * Per session: creates it over HTTP, negotiates a werift peer over the ws, streams the wav
- * (looped) as s16le 16 kHz PCM in 20 ms chunks paced by the wall clock, counts the video
+ * (looped; `-`: none) as s16le 16 kHz PCM in 20 ms chunks paced by the wall clock, counts the video
  * frames and audio packets it receives, and says `bye`. Prints one JSON line of results
  * (after a `created` line per session when the server runs fan-out).
  */
@@ -27,7 +27,8 @@ const [baseUrl, sessionsArg, secondsArg, avatarId, wav] = args as [
   string,
 ];
 const seconds = Number(secondsArg);
-const { samples } = await decodeAudioFile(wav);
+// `-` instead of a wav: send no speech, only watch (the conversation bench speaks text)
+const { samples } = wav === '-' ? { samples: new Float32Array(0) } : await decodeAudioFile(wav);
 const pcm = new Int16Array(samples.length);
 for (let i = 0; i < samples.length; i++)
   pcm[i] = Math.round(Math.max(-1, Math.min(1, samples[i] as number)) * 32767);
@@ -99,26 +100,28 @@ async function runSession(index: number): Promise<Result> {
   });
   ws.send(JSON.stringify({ type: 'offer', sdp: pc.localDescription?.sdp }));
   await live;
-  ws.send(
-    JSON.stringify({ type: 'audio.start', format: { encoding: 's16le', sampleRate: 16000 } }),
-  );
+  if (pcm.length > 0)
+    ws.send(
+      JSON.stringify({ type: 'audio.start', format: { encoding: 's16le', sampleRate: 16000 } }),
+    );
   // 20 ms chunks due at start + k × 20 ms (no drift), the wav looped
   const start = performance.now();
   let k = 0;
   await new Promise<void>((resolve) => {
     const send = () => {
       const now = performance.now();
-      while (start + k * 20 <= now) {
+      while (pcm.length > 0 && start + k * 20 <= now) {
         const from = (k * 320) % (pcm.length - 320);
         ws.send(Buffer.from(pcm.buffer, pcm.byteOffset + from * 2, 640), { binary: true });
         k++;
       }
-      if (now - start >= seconds * 1000) return resolve();
+      // the run's length, or the server ended the session (the conversation bench does)
+      if (now - start >= seconds * 1000 || ws.readyState !== WebSocket.OPEN) return resolve();
       setTimeout(send, Math.max(0, start + k * 20 - performance.now()));
     };
     send();
   });
-  ws.send(JSON.stringify({ type: 'bye' }));
+  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'bye' }));
   const end = performance.now();
   const counted = frameTimes.filter((t) => t >= start + 1000);
   await pc.close();

@@ -26,6 +26,7 @@ import {
   probeSessionCapacity,
   SessionManager,
 } from '../../src/live/index.ts';
+import type { TtsProvider } from '../../src/tts/index.ts';
 import { type Bench, machineLine, table } from './harness.ts';
 
 const AVATARS = 'test/fixtures/avatars';
@@ -50,10 +51,12 @@ export async function startServer(
   maxSessions: number,
   fanout?: MediasoupFanout,
   probeCapacity = false,
+  tts?: TtsProvider,
   limits: { peerSilenceTimeoutMs?: number } = {},
 ): Promise<BenchServer> {
   const stages = await createLiveStages({
     resolveAvatar: avatarFolders([AVATARS]),
+    ...(tts ? { tts } : {}),
     ...(process.env.FACECAST_MOTION_MODEL_DIR
       ? { motionOptions: { modelDir: process.env.FACECAST_MOTION_MODEL_DIR } }
       : {}),
@@ -123,6 +126,7 @@ export async function viewers(
   sessions: number,
   seconds: number,
   during?: () => Promise<void>,
+  wav = WAV,
 ): Promise<ViewerResult[]> {
   const child = spawn(
     process.execPath,
@@ -134,7 +138,7 @@ export async function viewers(
       String(sessions),
       String(seconds),
       AVATAR_ID,
-      WAV,
+      wav,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -13,6 +13,7 @@ import type { Bench, BenchResult } from './harness.ts';
 import { lipsyncBench } from './lipsync.ts';
 import { liveBench, liveBrowserBench, liveSessionsBench, liveSoakBench } from './live.ts';
 import { liveCapacityBench } from './live-capacity.ts';
+import { liveConversationBench } from './live-conversation.ts';
 import { liveFanoutBench } from './live-fanout.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
@@ -43,6 +44,7 @@ const BENCHES: Bench[] = [
   voicesBench,
   liveBench,
   liveBrowserBench,
+  liveConversationBench,
   liveSessionsBench,
   liveFanoutBench,
   liveCapacityBench,

@@ -37,9 +37,16 @@ export interface ConversationStats {
   userSpeaking: boolean;
   sentencesSpoken: number;
   /** Sentence arrival → its first spoken frame sent, ms (sentences that found the avatar silent). */
-  firstSpokenFrameMs: { p50: number | null; last: number | null };
+  firstSpokenFrameMs: LatencySummary;
   /** Interrupt → first silent frame sent, ms. */
-  interruptMs: { p50: number | null; last: number | null };
+  interruptMs: LatencySummary;
+}
+
+/** A latency over the last 50 measurements, ms; `count`: measurements ever. */
+export interface LatencySummary {
+  p50: number | null;
+  last: number | null;
+  count: number;
 }
 
 const DEFAULTS: Readonly<Required<ConversationOptions>> = Object.freeze({
@@ -57,8 +64,8 @@ export class Conversation {
   /** When the sentence that will start the next speech arrived (the avatar was silent). */
   #sentenceArrival: number | undefined;
   #sentences = 0;
-  readonly #firstFrame: number[] = [];
-  readonly #interrupts: number[] = [];
+  readonly #firstFrame = { values: [] as number[], count: 0 };
+  readonly #interrupts = { values: [] as number[], count: 0 };
   #lastNow = 0;
   /** An interrupt whose first silent frame has not been sent yet. */
   #interruptPending = false;
@@ -130,13 +137,18 @@ export class Conversation {
   }
 }
 
-function push(values: number[], v: number): void {
-  values.push(Math.round(v * 10) / 10);
-  if (values.length > KEEP) values.shift();
+function push(series: { values: number[]; count: number }, v: number): void {
+  series.values.push(Math.round(v * 10) / 10);
+  series.count++;
+  if (series.values.length > KEEP) series.values.shift();
 }
 
-function summary(values: number[]): { p50: number | null; last: number | null } {
-  if (values.length === 0) return { p50: null, last: null };
+function summary({ values, count }: { values: number[]; count: number }): LatencySummary {
+  if (values.length === 0) return { p50: null, last: null, count };
   const sorted = [...values].sort((a, b) => a - b);
-  return { p50: sorted[Math.floor(sorted.length / 2)] as number, last: values.at(-1) as number };
+  return {
+    p50: sorted[Math.floor(sorted.length / 2)] as number,
+    last: values.at(-1) as number,
+    count,
+  };
 }

@@ -101,6 +101,15 @@ export class FrameLoop {
     this.#timer = undefined;
   }
 
+  /**
+   * Zeroes the voices still waiting for their picture (an interrupt: the audio stops at once,
+   * while the pictures already on their way still leave); returns how many.
+   */
+  silenceHeldVoices(): number {
+    for (const v of this.#voices) v.voice.fill(0);
+    return this.#voices.length;
+  }
+
   /** Frames whose voice waits for their picture. */
   get heldVoices(): number {
     return this.#voices.length;

@@ -9,6 +9,7 @@ export {
   type ConversationOptions,
   type ConversationState,
   type ConversationStats,
+  type LatencySummary,
 } from './conversation.ts';
 export { LIVE_HTTP_STATUS, LiveError, type LiveErrorCode } from './errors.ts';
 export {

@@ -223,7 +223,7 @@ export function registerLiveOpenApi(registry: OpenApiRegistryLike): void {
   registry.registerComponent('schemas', 'LiveSessionStats', {
     type: 'object',
     description:
-      'sessionId, avatarId, state, uptimeMs, fps, framesSent, framesDropped, latencyMs {p50, p95, last}, queues {speechMs, micMs, motionFrames, encoderFrames}, audio {packetsSent, micPackets, micUnderruns, speaking}, peer, conversation {state, userSpeaking, sentencesSpoken, firstSpokenFrameMs {p50, last}, interruptMs {p50, last}}',
+      'sessionId, avatarId, state, uptimeMs, fps, framesSent, framesDropped, latencyMs {p50, p95, last}, queues {speechMs, micMs, motionFrames, encoderFrames}, audio {packetsSent, micPackets, micUnderruns, speaking}, peer, conversation {state, userSpeaking, sentencesSpoken, firstSpokenFrameMs {p50, last, count}, interruptMs {p50, last, count}}',
   });
   for (const route of routes) registry.registerPath(route);
 }

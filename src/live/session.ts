@@ -5,6 +5,7 @@ import { AvatarPeer, type IncomingAudioPacket, type PeerState } from '../transpo
 import { LiveError } from './errors.ts';
 import type { MediasoupFanout } from './fanout.ts';
 import { FrameLoop } from './frame-loop.ts';
+import type { MediaClock } from './media-clock.ts';
 import { MicInput, rmsDbfs } from './mic-input.ts';
 import { LIVE_SERVER_DEFAULTS, type LiveServerOptions, type SessionOptions } from './options.ts';
 import { MediaOutput, type SentFrame } from './output.ts';
@@ -206,6 +207,11 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
     };
   }
 
+  /** The media clock both tracks are stamped from (RTP bases: where a receiver's media time 0 is). */
+  get clock(): MediaClock {
+    return this.#output.clock;
+  }
+
   get signal(): AbortSignal {
     return this.#controller.signal;
   }
@@ -354,6 +360,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
         return;
       case 'interrupt': {
         const droppedMs = this.#pipeline.interrupt();
+        this.#loop.silenceHeldVoices();
         this.#conversation.interrupt(performance.now());
         this.#setSpeaking(false);
         this.#send({ type: 'interrupted', droppedMs });

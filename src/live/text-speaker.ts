@@ -19,14 +19,27 @@ export interface TextSpeakerOptions {
   log(message: string, error: unknown): void;
 }
 
+/** One text or streamed turn: its sentences share an id, a voice and a total duration. */
+interface Turn {
+  id: string | undefined;
+  voice: string | undefined;
+  splitter: SentenceSplitter;
+  /** Index of the next sentence. */
+  index: number;
+  durationMs: number;
+}
+
 interface Sentence {
   text: string;
+  /** When its text was complete (`performance.now()`). */
   arrivalMs: number;
-  voice: string | undefined;
-  id: string | undefined;
   index: number;
-  /** Set on the last sentence of a text or turn: its `text.queued` total goes out after it. */
-  turn?: { durationMs: number };
+  /** The last sentence of its turn: the turn's `text.queued` goes out after it. */
+  last: boolean;
+}
+
+function newTurn(id: string | undefined, voice: string | undefined): Turn {
+  return { id, voice, splitter: new SentenceSplitter(), index: 0, durationMs: 0 };
 }
 
 /**
@@ -48,24 +61,15 @@ export class TextSpeaker {
   #generation = 0;
   #inFlight: AbortController | undefined;
   /** The streamed turn being written (`text.delta` … `text.end`). */
-  #turn:
-    | {
-        id: string | undefined;
-        voice: string | undefined;
-        splitter: SentenceSplitter;
-        index: number;
-        total: { durationMs: number };
-      }
-    | undefined;
-
+  #turn: Turn | undefined;
   constructor(options: TextSpeakerOptions) {
     this.#o = options;
   }
 
   /** A whole text: its sentences are spoken in order; `text.queued` follows the last. */
   say(text: string, id: string | undefined, voice: string | undefined): void {
-    const splitter = new SentenceSplitter();
-    const parts = [...splitter.push(text), ...splitter.end()];
+    const turn = newTurn(id, voice);
+    const parts = [...turn.splitter.push(text), ...turn.splitter.end()];
     if (parts.length === 0) {
       this.#o.send({
         type: 'error',
@@ -75,38 +79,14 @@ export class TextSpeaker {
       });
       return;
     }
-    const total = { durationMs: 0 };
-    parts.forEach((part, index) => {
-      this.#enqueue(
-        {
-          text: part,
-          arrivalMs: performance.now(),
-          voice,
-          id,
-          index,
-          ...(index === parts.length - 1 ? { turn: total } : {}),
-        },
-        total,
-      );
-    });
+    this.#enqueueAll(turn, parts, true);
   }
 
   /** A piece of a streamed text; completed sentences are spoken at once. */
   delta(text: string, id: string | undefined, voice: string | undefined): void {
     if (this.#turn && this.#turn.id !== id) this.end(this.#turn.id);
-    this.#turn ??= {
-      id,
-      voice,
-      splitter: new SentenceSplitter(),
-      index: 0,
-      total: { durationMs: 0 },
-    };
-    const turn = this.#turn;
-    for (const part of turn.splitter.push(text))
-      this.#enqueue(
-        { text: part, arrivalMs: performance.now(), voice: turn.voice, id, index: turn.index++ },
-        turn.total,
-      );
+    this.#turn ??= newTurn(id, voice);
+    this.#enqueueAll(this.#turn, this.#turn.splitter.push(text), false);
   }
 
   /** The streamed text is complete: its rest is spoken; `text.queued` follows. */
@@ -115,23 +95,13 @@ export class TextSpeaker {
     if (!turn || turn.id !== id) return;
     this.#turn = undefined;
     const rest = turn.splitter.end();
-    if (rest.length === 0) {
-      this.#chain = this.#chain.then(() => this.#turnDone(id, turn.total));
-      return;
+    if (rest.length > 0) this.#enqueueAll(turn, rest, true);
+    else {
+      const generation = this.#generation;
+      this.#chain = this.#chain.then(() => {
+        if (generation === this.#generation) this.#turnDone(turn);
+      });
     }
-    rest.forEach((part, i) => {
-      this.#enqueue(
-        {
-          text: part,
-          arrivalMs: performance.now(),
-          voice: turn.voice,
-          id,
-          index: turn.index++,
-          ...(i === rest.length - 1 ? { turn: turn.total } : {}),
-        },
-        turn.total,
-      );
-    });
   }
 
   /** Drops every sentence not yet queued and aborts the synthesis in flight. */
@@ -141,9 +111,23 @@ export class TextSpeaker {
     this.#inFlight?.abort(new AbortedError('interrupted'));
   }
 
-  #enqueue(sentence: Sentence, total: { durationMs: number }): void {
+  /** Queues sentences of `turn` for synthesis, in order; `last`: they end the turn. */
+  #enqueueAll(turn: Turn, parts: string[], last: boolean): void {
+    const arrivalMs = performance.now();
+    parts.forEach((text, i) => {
+      const sentence = {
+        text,
+        arrivalMs,
+        index: turn.index++,
+        last: last && i === parts.length - 1,
+      };
+      this.#enqueue(turn, sentence);
+    });
+  }
+
+  #enqueue(turn: Turn, sentence: Sentence): void {
     const generation = this.#generation;
-    const chain = this.#chain.then(() => this.#speak(sentence, generation, total));
+    const chain = this.#chain.then(() => this.#speak(turn, sentence, generation));
     // A TTS failure (unknown voice, engine missing, …) fails that sentence, never the session.
     this.#chain = chain.catch((error: unknown) => {
       if (this.#o.signal.aborted || generation !== this.#generation) return;
@@ -158,12 +142,12 @@ export class TextSpeaker {
     });
   }
 
-  async #speak(s: Sentence, generation: number, total: { durationMs: number }): Promise<void> {
+  async #speak(turn: Turn, s: Sentence, generation: number): Promise<void> {
     if (generation !== this.#generation || this.#o.signal.aborted) return;
     const controller = new AbortController();
     this.#inFlight = controller;
     const signal = AbortSignal.any([this.#o.signal, controller.signal]);
-    const voice = s.voice ?? this.#o.voice;
+    const voice = turn.voice ?? this.#o.voice;
     const options = { ...(voice ? { voice } : {}), signal };
     let samples = 0;
     try {
@@ -179,19 +163,20 @@ export class TextSpeaker {
       if (this.#inFlight === controller) this.#inFlight = undefined;
     }
     const durationMs = samples / 16;
-    total.durationMs += durationMs;
+    turn.durationMs += durationMs;
     this.#o.send({
       type: 'sentence.queued',
-      ...(s.id ? { id: s.id } : {}),
+      ...(turn.id ? { id: turn.id } : {}),
       index: s.index,
       text: s.text,
       durationMs,
     });
-    if (s.turn) this.#turnDone(s.id, total);
+    if (s.last) this.#turnDone(turn);
   }
 
-  #turnDone(id: string | undefined, total: { durationMs: number }): void {
-    this.#o.send({ type: 'text.queued', ...(id ? { id } : {}), durationMs: total.durationMs });
+  #turnDone(turn: Turn): void {
+    const id = turn.id;
+    this.#o.send({ type: 'text.queued', ...(id ? { id } : {}), durationMs: turn.durationMs });
   }
 
   async *#whole(

@@ -73,9 +73,9 @@ export interface SessionStatsJson {
     userSpeaking: boolean;
     sentencesSpoken: number;
     /** Sentence complete → its first spoken frame sent, ms (sentences that found the avatar silent). */
-    firstSpokenFrameMs: { p50: number | null; last: number | null };
+    firstSpokenFrameMs: { p50: number | null; last: number | null; count: number };
     /** Interrupt → first silent frame sent, ms. */
-    interruptMs: { p50: number | null; last: number | null };
+    interruptMs: { p50: number | null; last: number | null; count: number };
   };
 }
 

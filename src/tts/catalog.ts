@@ -95,7 +95,9 @@ export class VoiceCatalog implements StreamingTtsProvider {
     const out: VoiceInfo[] = [];
     for (const engine of this.engines) {
       const provider = this.#providers.get(engine) as TtsProvider;
-      for (const v of await provider.voices()) out.push({ ...v, id: `${engine}:${v.id}` });
+      // a cloud engine that cannot list its voices now must not hide the others'
+      const voices = await provider.voices().catch(() => []);
+      for (const v of voices) out.push({ ...v, id: `${engine}:${v.id}` });
     }
     return out;
   }

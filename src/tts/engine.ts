@@ -51,6 +51,8 @@ export interface EngineDriver {
   /** The voice used when none is given. */
   readonly defaultVoice: string;
   synthesize(request: EngineRequest): Promise<EngineTimings>;
+  /** Releases a long-lived engine process, if the driver keeps one. */
+  close?(): void;
 }
 
 /** Options of the local engine providers. */
@@ -119,6 +121,7 @@ export class EngineTts implements TtsProvider {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#driver.close?.();
   }
 
   #resolveVoice(voice: string | undefined, language: string | undefined): string {

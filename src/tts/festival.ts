@@ -1,9 +1,9 @@
 /**
  * Festival (Debian `festival` + voice packages, e.g. `festvox-us-slt-hts`): the HTS voice
- * is the most natural free English voice here. Each call runs `festival --pipe` with a small
- * Scheme script that synthesises the text as one utterance, saves the wave and prints every
- * segment's end and every word's start/end, so the provider reports phoneme and word timing.
- * Start-up costs ~1 s per call (the lexicon loads), so it suits videos better than live turns.
+ * is the most natural free English voice here. Each call sends a small Scheme program to one
+ * long-lived `festival --pipe` ({@link FestivalProcess}: start-up, ~1 s, is paid once) that
+ * synthesises the text as one utterance, saves the wave and prints every segment's end and
+ * every word's start/end, so the provider reports phoneme and word timing.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,8 +15,8 @@ import {
   EngineTts,
   type EngineTtsOptions,
 } from './engine.ts';
-import { TtsError } from './errors.ts';
-import { findExecutable, runEngine } from './process.ts';
+import { FestivalProcess } from './festival-process.ts';
+import { findExecutable } from './process.ts';
 import type { VoiceInfo } from './provider.ts';
 
 /** Where Debian installs Festival voices: `<root>/<language>/<voice>/festvox/<voice>.scm`. */
@@ -88,23 +88,27 @@ class FestivalDriver implements EngineDriver {
   readonly engine = 'festival';
   readonly supportsPitch = false;
   readonly defaultVoice: string;
+  readonly #process: FestivalProcess;
 
   constructor(
-    readonly command: string,
+    command: string,
     readonly voices: readonly VoiceInfo[],
   ) {
+    this.#process = new FestivalProcess(command);
     const preferred = PREFERRED.find((id) => voices.some((v) => v.id === id));
     this.defaultVoice = preferred ?? (voices[0]?.id as string);
   }
 
   async synthesize(request: EngineRequest): Promise<EngineTimings> {
-    const printed = await runEngine(this.command, ['--pipe'], {
-      input: festivalScript(request),
-      ...(request.signal ? { signal: request.signal } : {}),
-    });
-    const error = /^SIOD ERROR.*$/m.exec(printed);
-    if (error) throw new TtsError('TTS_SYNTHESIS_FAILED', `festival: ${error[0].trim()}`);
+    const printed = await this.#process.run(
+      festivalScript(request),
+      request.signal ? { signal: request.signal } : {},
+    );
     return parseFestivalTimings(printed);
+  }
+
+  close(): void {
+    this.#process.close();
   }
 }
 

@@ -116,9 +116,9 @@ describe('listening (mic: listen)', () => {
       (await signal.next('conversation', { where: (m) => m.state === 'listening' })).state,
     ).toBe('listening');
     const rendered = base.opened[0]!.renderer.rendered.slice(renderedBefore);
-    expect(rendered.length).toBeGreaterThan(10);
+    expect(rendered.length).toBeGreaterThan(5);
     // the scripted motion opens the jaw with the loudness it is fed: the mic fed none of it
     expect(Math.max(...rendered)).toBeLessThan(0.02);
-    await signal.next('conversation', { where: (m) => m.state === 'idle', timeoutMs: 3000 });
+    await signal.next('conversation', { where: (m) => m.state === 'idle', timeoutMs: 15_000 });
   });
 });

@@ -176,6 +176,37 @@ describe('FrameLoop (fake clock)', () => {
     expect(loop.heldVoices).toBeLessThanOrEqual(3);
   });
 
+  it('an interrupt silences the voices still waiting for their picture', async () => {
+    const sink = new RecordingSink();
+    const voices: Float32Array[] = [];
+    const sendVoice = sink.sendVoice.bind(sink);
+    sink.sendVoice = (samples) => {
+      voices.push(samples.slice());
+      return sendVoice(samples);
+    };
+    const stuck = {
+      width: 8,
+      height: 8,
+      render: () => new Promise<RgbFrame>(() => {}),
+      close() {},
+    };
+    const { loop, speech } = makeLoop(sink, 640, stuck);
+    speech.pushQueued(new Float32Array(16_000).fill(0.3), performance.now());
+    loop.start();
+    await vi.advanceTimersByTimeAsync(400);
+    const held = loop.heldVoices;
+    expect(held).toBeGreaterThan(0); // the renderer is stuck: voices wait (≤ 80 ms)
+    const before = voices.length;
+    expect(loop.silenceHeldVoices()).toBe(held);
+    await vi.advanceTimersByTimeAsync(300);
+    loop.stop();
+    // the held voices went out silent; without the call they would have carried speech
+    const released = voices.slice(before, before + held);
+    expect(released.length).toBe(held);
+    for (const v of released) expect(Math.max(...v.map(Math.abs))).toBe(0);
+    expect(voices.slice(before + held).some((v) => v.some((x) => x !== 0))).toBe(true);
+  });
+
   it('stops on a stage error and reports it', async () => {
     const sink = new RecordingSink();
     const { loop, errors } = makeLoop(sink, 640);

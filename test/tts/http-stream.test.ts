@@ -196,6 +196,24 @@ describe('HttpStreamTts against a fake NDJSON server on loopback', () => {
     expect(chunks.reduce((n, c) => n + c.samples.length, 0)).toBe(3200);
     await catalog.close();
   });
+
+  it('a cloud engine that is down does not hide the local voices', async () => {
+    const catalog = (await createTtsProvider({
+      provider: 'local',
+      engines: ['espeak'],
+      cloud: [
+        { provider: 'cloud', name: 'http-stream', endpoint: 'http://127.0.0.1:9', timeoutMs: 2000 },
+      ],
+    })) as VoiceCatalog;
+    const voices = await catalog.voices();
+    expect(voices.some((v) => v.engine === 'http-stream')).toBe(false);
+    if (catalog.engines.includes('espeak'))
+      expect(voices.some((v) => v.id === 'espeak:en-us')).toBe(true);
+    await expect(catalog.synthesize('Hi.', { voice: 'http-stream:nova' })).rejects.toMatchObject({
+      code: 'TTS_SYNTHESIS_FAILED',
+    });
+    await catalog.close();
+  });
 });
 
 async function until(check: () => boolean): Promise<void> {

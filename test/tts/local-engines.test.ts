@@ -18,6 +18,9 @@ import { findExecutable } from '../../src/tts/process.ts';
 const flite = await loadFlite();
 const festival = await loadFestival();
 const rhvoice = await loadRhvoice();
+afterAll(async () => {
+  await Promise.all([flite?.close(), festival?.close(), rhvoice?.close()]);
+});
 for (const [name, engine, apt] of [
   ['flite', flite, 'flite'],
   ['festival', festival, 'festival festvox-us-slt-hts'],
@@ -172,6 +175,21 @@ describe.skipIf(!festival)('festival', () => {
     await expect(tts.synthesize('hi', { voice: 'nosuch' })).rejects.toMatchObject({
       code: 'TTS_UNKNOWN_VOICE',
     });
+  });
+
+  it('keeps one festival process: later sentences skip its start-up; an abort restarts it', async () => {
+    await tts.synthesize('Warm up.');
+    const t = performance.now();
+    const r = await tts.synthesize('A second sentence, from the running process.');
+    const warmMs = performance.now() - t;
+    expect(r.words?.length).toBe(7);
+    const controller = new AbortController();
+    const cut = tts.synthesize('This one is cut short. '.repeat(20), { signal: controller.signal });
+    setTimeout(() => controller.abort(new AbortedError('cut')), 50);
+    await expect(cut).rejects.toThrow('cut');
+    const after = await tts.synthesize('Still speaking after the abort.');
+    expect(after.words?.map((w) => w.text)).toEqual(['Still', 'speaking', 'after', 'the', 'abort']);
+    console.info(`festival warm sentence: ${warmMs.toFixed(0)} ms`);
   });
 });
 

@@ -4,7 +4,7 @@ import { encodeWav, openAudio } from '../../audio/index.ts';
 import { animateBody, BodyModel } from '../../body/index.ts';
 import { type ControlsFrame, controlsFormatOf, writeControlsFile } from '../../controls/index.ts';
 import { type AnimateResult, animateAudio, MotionModel } from '../../motion/index.ts';
-import { EspeakTts } from '../../tts/index.ts';
+import { VoiceCatalog } from '../../tts/index.ts';
 import { type Command, parseCommandArgs, parseFlags, UsageError, writeJson } from '../command.ts';
 
 const optionsSchema = z
@@ -45,8 +45,8 @@ roll and shoulder, elbow and wrist offsets (seeded too).
 
 Options:
   --out <file>        .csv (ARKit / Live Link Face layout) or .json Controls (required)
-  --text <text>       speak this text with the embedded espeak-ng TTS (offline; sounds robotic)
-  --voice <id>        TTS voice with --text: a language (en-us, fr, de…) optionally +variant (en-us+f3)
+  --text <text>       speak this text with a local TTS voice (default: embedded espeak-ng, robotic)
+  --voice <id>        TTS voice with --text: engine:name (flite:slt; facecast tts --voices), or an espeak language (en-us+f3)
   --rate <x>          TTS speaking-rate multiplier with --text (0.5–2.5, default 1)
   --audio-out <wav>   with --text: also write the synthesized speech (16 kHz WAV)
   --seed <n>          seed of the idle motion (default 1); same seed → same output
@@ -102,7 +102,7 @@ Options:
       let source: string | Float32Array;
       let voice: string | undefined;
       if (o.text !== undefined) {
-        const tts = await EspeakTts.load();
+        const tts = await VoiceCatalog.load();
         const speech = await tts.synthesize(o.text, {
           voice: o.voice,
           rate: o.rate,

@@ -71,8 +71,9 @@ Options:
   --image <path>     photo (JPEG/PNG/WebP, one face) or avatar folder (a video avatar's
                      footage plays with the mouth re-animated, at the footage's size)
   --audio <file>     speech in any format ffmpeg reads (wav, mp3, m4a, ogg, a video's sound)
-  --text "…"         text to speak (embedded espeak-ng voice: offline, robotic)
-  --voice <id>       TTS voice, e.g. en-us, en-gb+f3, fr (GET /v1/voices on a server lists them)
+  --text "…"         text to speak (default voice: embedded espeak-ng, offline, robotic)
+  --voice <id>       TTS voice engine:name, e.g. flite:slt, festival:cmu_us_slt_arctic_hts, or en-gb+f3
+                     (espeak); facecast tts --voices lists them
   --language <tag>   TTS language when no voice is given (default en-us)
   --rate <x>         TTS speaking-rate multiplier, 0.5–2.5 (default 1)
   --out <file.mp4>   output file (its folder is created; written to a temporary name and
