@@ -321,6 +321,11 @@ export class MediasoupFanout {
     }
     const slot: RouterSlot = { router, workerIndex, viewers: 0 };
     pub.slots.push(slot);
+    // A piped router closes under the session only when its worker died: forget it.
+    router.observer.once('close', () => {
+      const at = pub.slots.indexOf(slot);
+      if (at > 0) pub.slots.splice(at, 1);
+    });
     return slot;
   }
 

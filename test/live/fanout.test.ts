@@ -106,7 +106,7 @@ async function watch(browser: Browser, url: string, frames: number): Promise<Pag
       return v.getVideoPlaybackQuality().totalVideoFrames >= n && v.videoWidth === 128;
     },
     frames,
-    { timeout: 30_000 },
+    { timeout: 45_000 },
   );
   return page;
 }
@@ -119,7 +119,8 @@ async function liveSession(url: string) {
   await signal.next('ready');
   signal.send({ type: 'offer', sdp: await owner.offer() });
   await owner.accept((await signal.next('answer')).sdp);
-  await signal.next('state', { where: (m) => m.state === 'live' });
+  // The server gives a peer 30 s to connect; on a loaded machine it can take more than 15.
+  await signal.next('state', { where: (m) => m.state === 'live', timeoutMs: 35_000 });
   const id = created.json.sessionId;
   const viewToken = created.json.viewToken as string;
   const capabilitiesUrl = `${url}/v1/sessions/${id}/viewers/capabilities?token=${viewToken}`;
@@ -191,6 +192,7 @@ describe.skipIf(skipReason !== '')(
         for (const [i, page] of viewers.entries()) {
           await waitFor(async () => (await audioRms(page)) > 0.03, {
             what: `viewer ${i + 1} to play the voice`,
+            timeoutMs: 30_000,
           });
         }
 
@@ -287,6 +289,42 @@ describe.skipIf(skipReason !== '')(
       }
       await waitFor(() => server.manager.size === 0, { what: 'session released' });
       expect(fanout.viewerCount(id)).toBe(0);
+    });
+
+    it('a piped worker that dies takes only its own viewers; the next viewer joins the origin', async () => {
+      // Its own workers: this test kills one.
+      const own = await MediasoupFanout.create({ workers: 2, viewersPerRouter: 1 });
+      const ownServer = await startLiveServer({
+        stages: scriptedStages({ size: 128 }),
+        fanout: own,
+      });
+      const { id, capabilitiesUrl, signal, owner } = await liveSession(ownServer.url);
+      try {
+        const { routerRtpCapabilities } = (await (await fetch(capabilitiesUrl)).json()) as {
+          routerRtpCapabilities: { codecs: unknown[] };
+        };
+        const join = () =>
+          fetch(capabilitiesUrl.replace('/capabilities', ''), {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ rtpCapabilities: { codecs: routerRtpCapabilities.codecs } }),
+          });
+        expect((await join()).status).toBe(201);
+        expect((await join()).status).toBe(201);
+        const piped = [...own.placements(id).values()].find((p) => p.piped);
+        process.kill(own.workerPids[piped?.workerIndex ?? -1] as number, 'SIGKILL');
+        await waitFor(() => own.viewerCount(id) === 1, { what: 'the piped viewer dropped' });
+        const next = await join();
+        expect(next.status).toBe(201);
+        expect(((await next.json()) as { consumers: unknown[] }).consumers).toHaveLength(2);
+        expect([...own.placements(id).values()].every((p) => !p.piped)).toBe(true);
+        expect(ownServer.manager.get(id)?.state).toBe('live');
+      } finally {
+        signal.close();
+        await owner.close();
+        await ownServer.close();
+        own.close();
+      }
     });
 
     it('a worker that dies takes only its viewers: the session goes on, the next one publishes on the other worker', async () => {
