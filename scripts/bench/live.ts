@@ -52,6 +52,7 @@ export async function startServer(
   fanout?: MediasoupFanout,
   probeCapacity = false,
   tts?: TtsProvider,
+  limits: { peerSilenceTimeoutMs?: number } = {},
 ): Promise<BenchServer> {
   const stages = await createLiveStages({
     resolveAvatar: avatarFolders([AVATARS]),
@@ -72,6 +73,7 @@ export async function startServer(
   };
   const capacity = probeCapacity ? await probeSessionCapacity(stages, AVATAR_ID) : undefined;
   const manager = new SessionManager({
+    ...limits,
     stages,
     maxSessions,
     onFrame,

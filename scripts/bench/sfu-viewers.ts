@@ -133,12 +133,6 @@ interface Viewer {
 const viewers: Viewer[] = [];
 let lastReport = performance.now();
 
-// werift makes its DTLS certificate on the first offer or answer; peers created while that
-// is still running can answer without a fingerprint. Make it once, before any viewer.
-const warm = new RTCPeerConnection({ iceServers: [] });
-await warm.createOffer();
-await warm.close();
-
 async function join(): Promise<Viewer> {
   const started = performance.now();
   const { routerRtpCapabilities } = await call<{ routerRtpCapabilities: { codecs: Json[] } }>(
@@ -153,6 +147,8 @@ async function join(): Promise<Viewer> {
   const info = await call<{ transport: TransportInfo; consumers: ConsumerInfo[] }>('', {
     rtpCapabilities,
   });
+  if (info.consumers.length === 0)
+    throw new Error('the server gave this viewer nothing to consume');
   const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false });
   const viewer: Viewer = { pc, frames: 0, framesAtReport: 0, firstKeyFrameMs: null };
   pc.onTrack.subscribe((track) => {
@@ -165,8 +161,8 @@ async function join(): Promise<Viewer> {
     });
   });
   await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp(info.transport, info.consumers) });
-  await pc.setLocalDescription(await pc.createAnswer());
-  const answer = pc.localDescription?.sdp ?? '';
+  const { sdp: answer } = await pc.createAnswer();
+  await pc.setLocalDescription({ type: 'answer', sdp: answer });
   const value = /a=fingerprint:sha-256 (\S+)/.exec(answer)?.[1];
   if (!value) throw new Error('werift answered without a DTLS fingerprint');
   const role = /a=setup:passive/.test(answer) ? 'server' : 'client';

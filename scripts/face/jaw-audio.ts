@@ -3,7 +3,8 @@
  * 200–4000 Hz energy envelope (dB, per 40 ms frame, 3-frame moving average) and correlate it
  * with jawOpen at lags −6…+6 frames. Baseline in the same run: the crude lip-gap measure of
  * the fixtures' SOURCES.md (raw landmarks 13/14, 82/87, 312/317 gap over the eye-corner
- * distance 33–263, same smoothing).
+ * distance 33–263, same smoothing), and jawOpen from the same landmarks tracked without the
+ * tracker's mouth pass (`mouthWeight: 0`, the joint fit alone).
  *
  *   node --import tsx scripts/face/jaw-audio.ts [video-or-folder …] [--json]
  *
@@ -15,6 +16,8 @@ import { parseArgs } from 'node:util';
 import { decodeAudioFile } from '../../src/audio/index.ts';
 import {
   FaceLandmarker,
+  FaceTracker,
+  LANDMARK_COUNT,
   lipSyncCorrelation,
   loadFaceModel,
   speechEnvelopeDb,
@@ -59,11 +62,13 @@ for (const file of files) {
     const d = (a: number, b: number) => Math.hypot(p(a, 0) - p(b, 0), p(a, 1) - p(b, 1));
     gap[f] = (d(13, 14) + d(82, 87) + d(312, 317)) / 3 / d(33, 263);
   }
+  const joint = jointFitJaw(lm, n, result.video.width, result.video.height);
   const { samples } = await decodeAudioFile(file);
   const energy = speechEnvelopeDb(samples, n);
   // Positive lag: the mouth measure at t is compared with the audio at t + lag.
   const jawStats = lipSyncCorrelation(jaw, energy);
   const gapStats = lipSyncCorrelation(gap, energy);
+  const jointStats = lipSyncCorrelation(joint, energy);
   const faced = result.sequence.frames.filter((f) => f.faceFound);
   const jawValues = faced.map((f) => f.blendshapes.jawOpen);
   rows.push({
@@ -73,6 +78,7 @@ for (const file of files) {
     jaw_r0: jawStats.r0,
     jaw_best: jawStats.best,
     jaw_lag: jawStats.lag,
+    joint_r0: jointStats.r0,
     gap_r0: gapStats.r0,
     gap_best: gapStats.best,
     gap_lag: gapStats.lag,
@@ -90,7 +96,7 @@ for (const file of files) {
     fps: n / (ms / 1000),
   });
   console.error(
-    `${basename(file)}: jawOpen r0 ${jawStats.r0.toFixed(3)} (best ${jawStats.best.toFixed(3)} at lag ${jawStats.lag}); lip-gap baseline r0 ${gapStats.r0.toFixed(3)}; ${(n / (ms / 1000)).toFixed(1)} frames/s`,
+    `${basename(file)}: jawOpen r0 ${jawStats.r0.toFixed(3)} (best ${jawStats.best.toFixed(3)} at lag ${jawStats.lag}); without the mouth pass ${jointStats.r0.toFixed(3)}; lip-gap baseline r0 ${gapStats.r0.toFixed(3)}; ${(n / (ms / 1000)).toFixed(1)} frames/s`,
   );
 }
 await landmarker.close();
@@ -103,6 +109,26 @@ else {
   for (const row of rows) console.log(`| ${keys.map((k) => f(row[k])).join(' | ')} |`);
   const mean = (k: string) => rows.reduce((s, r) => s + (r[k] as number), 0) / rows.length;
   console.log(
-    `\nmean jawOpen r0 ${mean('jaw_r0').toFixed(3)}, best ${mean('jaw_best').toFixed(3)}; baseline lip gap r0 ${mean('gap_r0').toFixed(3)}, best ${mean('gap_best').toFixed(3)}`,
+    `\nmean jawOpen r0 ${mean('jaw_r0').toFixed(3)}, best ${mean('jaw_best').toFixed(3)}; without the mouth pass r0 ${mean('joint_r0').toFixed(3)}; baseline lip gap r0 ${mean('gap_r0').toFixed(3)}, best ${mean('gap_best').toFixed(3)}`,
+  );
+}
+
+/** jawOpen per frame from `landmarks` (frames × 478 × 3, NaN = no face) by the joint fit alone. */
+function jointFitJaw(landmarks: Float32Array, frames: number, width: number, height: number) {
+  const tracker = new FaceTracker(model, {
+    frameWidth: width,
+    frameHeight: height,
+    mouthWeight: 0,
+  });
+  const stride = LANDMARK_COUNT * 3;
+  const out = [];
+  for (let f = 0; f < frames; f++) {
+    const points = landmarks.subarray(f * stride, (f + 1) * stride);
+    const landmarksOrNone = Number.isNaN(points[0]) ? undefined : points;
+    out.push(...tracker.process({ frameIndex: f, landmarks: landmarksOrNone }));
+  }
+  out.push(...tracker.flush());
+  return Float64Array.from(out, (t) =>
+    t.controls.faceFound ? t.controls.blendshapes.jawOpen : Number.NaN,
   );
 }

@@ -25,6 +25,11 @@ export interface FitOptions {
   regularization?: number;
   /** Most Gauss–Newton steps (it stops earlier once a step is below 1e-6). Default 12. */
   iterations?: number;
+  /**
+   * Weight of the 20 inner-lip landmarks relative to the rest of the face (×
+   * `model.fitWeights`). Default 1.
+   */
+  mouthWeight?: number;
 }
 
 export const FIT_DEFAULTS = Object.freeze({
@@ -32,6 +37,7 @@ export const FIT_DEFAULTS = Object.freeze({
   iterations: 12,
   fitIdentity: false,
   identityPrior: 0.01,
+  mouthWeight: 1,
 });
 
 /** Result of fitting the model to 468 (or 478) landmarks. */
@@ -110,6 +116,9 @@ export class FaceFitter {
   readonly #qp: BoxQp;
   readonly #fixedMask = new Uint8Array(K);
   readonly #base = new Float32Array(N * 3);
+  /** Per-vertex cost weights of the current fit: model.fitWeights, inner lips × mouthWeight. */
+  readonly #c = new Float32Array(N);
+  #cMouthWeight = Number.NaN;
 
   constructor(model: FaceModel) {
     this.model = model;
@@ -147,6 +156,7 @@ export class FaceFitter {
     const iterations = options.iterations ?? FIT_DEFAULTS.iterations;
     const fitIdentity = (options.fitIdentity ?? FIT_DEFAULTS.fitIdentity) && this.#j > 0;
     const identityPrior = options.identityPrior ?? FIT_DEFAULTS.identityPrior;
+    this.#vertexWeights(options.mouthWeight ?? FIT_DEFAULTS.mouthWeight);
     const alpha = new Float64Array(this.#j);
     const identity = this.#base;
     for (let d = 0; d < N * 3; d++) identity[d] = base[d] as number;
@@ -165,7 +175,7 @@ export class FaceFitter {
           tx: options.initialPose.txPx,
           ty: options.initialPose.tyPx,
         }
-      : affineInit(landmarks, identity, this.model.fitWeights);
+      : affineInit(landmarks, identity, this.#c);
     const fixedMask = this.#fixedMask;
     fixedMask.fill(0);
     for (const k of options.fixedWeights?.keys() ?? []) fixedMask[k] = 1;
@@ -183,6 +193,14 @@ export class FaceFitter {
       identityCoefficients: Float32Array.from(alpha),
       residual,
     };
+  }
+
+  #vertexWeights(mouthWeight: number): void {
+    if (mouthWeight === this.#cMouthWeight) return;
+    this.#c.set(this.model.fitWeights);
+    for (const i of this.model.sets.lipsInner)
+      this.#c[i] = (this.model.fitWeights[i] as number) * mouthWeight;
+    this.#cMouthWeight = mouthWeight;
   }
 
   /**
@@ -209,7 +227,7 @@ export class FaceFitter {
     const J = solve.fitIdentity ? this.#j : 0;
     const idBasis = this.model.identityBasis;
     const basis = this.model.basis;
-    const c = this.model.fitWeights;
+    const c = this.#c;
     const shape = deformVertices(this.model, identity, weights, this.#shape);
     const r = pose.r;
     const s = pose.s;
@@ -218,6 +236,7 @@ export class FaceFitter {
     const jx = this.#jx;
     const jy = this.#jy;
     const cols = this.#cols;
+    const fixedMask = this.#fixedMask;
     h.fill(0);
     g.fill(0);
     for (let i = 0; i < N; i++) {
@@ -249,6 +268,7 @@ export class FaceFitter {
       const shapes = this.#vertexShapes[i] as Uint8Array;
       for (let a = 0; a < shapes.length; a++) {
         const k = shapes[a] as number;
+        if (fixedMask[k] === 1) continue; // held: its column stays 0 (the QP keeps it fixed)
         const o = (k * N + i) * 3;
         const dx = basis[o] as number;
         const dy = basis[o + 1] as number;

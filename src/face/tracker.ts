@@ -2,6 +2,7 @@ import {
   ARKIT_BLENDSHAPES,
   BLENDSHAPE_COUNT,
   BLENDSHAPE_INDEX,
+  type BlendshapeName,
   CONTROLS_FPS,
   type ControlsFrame,
   neutralFrame,
@@ -38,6 +39,11 @@ export interface TrackerOptions {
   smoothing?: TrackerSmoothing | false;
   /** Body keypoints below this score are ignored. Default 0.3. */
   minKeypointScore?: number;
+  /**
+   * Weight of the inner-lip landmarks in the mouth pass (× the rest of the face), which
+   * reads the lips' opening into jawOpen; 0 skips the pass. Default 32.
+   */
+  mouthWeight?: number;
 }
 
 /**
@@ -58,7 +64,26 @@ export const TRACKER_DEFAULTS = Object.freeze({
   calibrationFrames: 30,
   calibrationStride: 3,
   minKeypointScore: 0.3,
+  mouthWeight: 32,
 });
+
+/**
+ * Shapes that open or close the lips without the jaw. The mouth pass holds them at 0 so
+ * that the lips' opening is read as jawOpen (see {@link FaceTracker}).
+ */
+export const LIP_ONLY_OPENING: readonly BlendshapeName[] = Object.freeze([
+  'mouthClose',
+  'mouthLowerDownLeft',
+  'mouthLowerDownRight',
+  'mouthUpperUpLeft',
+  'mouthUpperUpRight',
+  'mouthShrugLower',
+  'mouthShrugUpper',
+  'mouthRollLower',
+  'mouthRollUpper',
+  'mouthPressLeft',
+  'mouthPressRight',
+]);
 
 /** What {@link FaceTracker.process} takes per video frame (frames must come in order, 25 fps). */
 export interface TrackerInput {
@@ -96,6 +121,14 @@ interface Pending {
  * 2. Every frame is fitted with that shape fixed (warm-started from the previous frame),
  *    eyeLook weights held at what the irises say; head rotation is absolute (relative to
  *    a frontal, upright head), translation relative to the reference.
+ *    Then the mouth pass: jawOpen alone is refitted, the inner lips weighted
+ *    `mouthWeight`×, the lip-only openers and closers ({@link LIP_ONLY_OPENING}) at 0 and
+ *    every other weight held, and the frame's weights are the mean of the two fits. The
+ *    joint fit splits an opening between the jaw (which also moves the chin) and the lips'
+ *    own shapes by how the chin moves, and the detector's chin follows speech less reliably
+ *    than its lips (on some clips not at all); the pass reads the opening from the lips.
+ *    Both fits explain the same landmarks and differ only in how the opening is carried,
+ *    and the weights are linear, so the mean's mesh is the mean of the two meshes.
  * 3. One-Euro smoothing per channel. Frames without a face are marked `faceFound: false`
  *    and hold the last values; smoothing restarts after them.
  *
@@ -232,6 +265,26 @@ export class FaceTracker {
     this.#body.calibrate();
   }
 
+  /** The mouth pass (class comment, step 2): updates `fit` in place. */
+  #readMouth(landmarks: Float32Array, fit: FaceFit): void {
+    if (this.#o.mouthWeight <= 0) return;
+    const fixed = new Map<number, number>();
+    for (let k = 0; k < BLENDSHAPE_COUNT; k++) {
+      if (k === BLENDSHAPE_INDEX.jawOpen) continue;
+      fixed.set(k, LIP_ONLY.has(k) ? 0 : (fit.weights[k] as number));
+    }
+    const mouth = this.#fitter.fit(landmarks, {
+      identity: this.#identity,
+      initialPose: fit.pose,
+      initialWeights: fit.weights,
+      fixedWeights: fixed,
+      iterations: 4,
+      mouthWeight: this.#o.mouthWeight,
+    });
+    for (let k = 0; k < BLENDSHAPE_COUNT; k++)
+      fit.weights[k] = ((fit.weights[k] as number) + (mouth.weights[k] as number)) / 2;
+  }
+
   #drain(): TrackedFrame[] {
     const out: TrackedFrame[] = [];
     for (const pending of this.#pending.splice(0)) out.push(this.#track(pending.input));
@@ -274,6 +327,7 @@ export class FaceTracker {
       fixedWeights: eyeLookWeights(gaze),
       iterations: previous ? 6 : 12,
     });
+    this.#readMouth(landmarks, fit);
     this.#previous = fit;
     this.#stats.faced++;
     this.#stats.meanResidualPx +=
@@ -329,6 +383,8 @@ export class FaceTracker {
     };
   }
 }
+
+const LIP_ONLY = new Set(LIP_ONLY_OPENING.map((name) => BLENDSHAPE_INDEX[name]));
 
 const EYE_LOOK = new Set(
   ARKIT_BLENDSHAPES.flatMap((name, k) => (name.startsWith('eyeLook') ? [k] : [])),

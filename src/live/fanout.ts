@@ -9,10 +9,11 @@
  * server runs without fan-out.
  */
 import type { types as ms } from 'mediasoup';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type RtpOut, type RtpSink, serializeRtp } from '../transport/index.ts';
 import { LiveError } from './errors.ts';
 import { WorkerPool, type WorkerPoolOptions } from './sfu-pool.ts';
+import type { ViewerJoinBody } from './viewer-schemas.ts';
 
 const VIDEO_PT = 101;
 const AUDIO_PT = 100;
@@ -21,58 +22,6 @@ const MEDIA_CODECS: ms.RtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2 },
   { kind: 'video', mimeType: 'video/VP8', clockRate: 90_000 },
 ];
-
-const mediaKind = z.enum(['audio', 'video']);
-
-/** `POST …/viewers`: the viewer device's RTP capabilities (mediasoup-client `device.rtpCapabilities`). */
-export const ViewerJoinBody = z.object({
-  rtpCapabilities: z.object({
-    codecs: z
-      .array(
-        z.object({
-          kind: mediaKind,
-          mimeType: z.string().regex(/^(audio|video)\/[\w.-]+$/),
-          clockRate: z.number().int().positive(),
-          channels: z.number().int().min(1).max(8).optional(),
-          preferredPayloadType: z.number().int().min(0).max(127).optional(),
-          parameters: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-          rtcpFeedback: z
-            .array(z.object({ type: z.string(), parameter: z.string().optional() }))
-            .optional(),
-        }),
-      )
-      .max(64)
-      .optional(),
-    headerExtensions: z
-      .array(
-        z.object({
-          kind: mediaKind,
-          uri: z.string(),
-          preferredId: z.number().int().min(1).max(255),
-          preferredEncrypt: z.boolean().optional(),
-          direction: z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive']).optional(),
-        }),
-      )
-      .max(64)
-      .optional(),
-  }),
-});
-
-/** `POST …/viewers/:transport/connect`: the viewer's DTLS role and certificate fingerprints. */
-export const ViewerConnectBody = z.object({
-  dtlsParameters: z.object({
-    role: z.enum(['auto', 'client', 'server']).optional(),
-    fingerprints: z
-      .array(
-        z.object({
-          algorithm: z.enum(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']),
-          value: z.string().regex(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})+$/),
-        }),
-      )
-      .min(1)
-      .max(8),
-  }),
-});
 
 /** Options of {@link MediasoupFanout.create}. */
 export interface FanoutOptions extends WorkerPoolOptions {
@@ -127,6 +76,8 @@ interface Publication {
   video: ms.Producer;
   audio: ms.Producer;
   viewers: Map<string, Viewer>;
+  /** Viewers are placed one at a time (a join may pipe a new router; the next must see it). */
+  placing: Promise<unknown>;
 }
 
 /**
@@ -195,6 +146,7 @@ export class MediasoupFanout {
       video,
       audio,
       viewers: new Map(),
+      placing: Promise.resolve(),
     };
     this.#sessions.set(sessionId, pub);
     // The origin router closes without unpublish() only when its worker died.
@@ -244,8 +196,7 @@ export class MediasoupFanout {
     // mediasoup types header extension URIs as the ones it knows; it skips the others.
     const rtpCapabilities = capabilities as ms.RtpCapabilities;
     const pub = this.#publication(sessionId);
-    const slot = await this.#slotWithRoom(pub);
-    slot.viewers++;
+    const slot = await this.#reserveSlot(pub);
     const transport = await slot.router
       .createWebRtcTransport({ listenInfos: [this.#listenInfo()] })
       .catch((error: unknown) => {
@@ -335,17 +286,41 @@ export class MediasoupFanout {
     this.#pool.close();
   }
 
+  /** A router with room for one more viewer, its count already taken (joins queue here). */
+  #reserveSlot(pub: Publication): Promise<RouterSlot> {
+    const reserved = pub.placing.then(async () => {
+      const slot = await this.#slotWithRoom(pub);
+      slot.viewers++;
+      return slot;
+    });
+    pub.placing = reserved.catch(() => undefined);
+    return reserved;
+  }
+
+  /**
+   * The first router with room; else a new router piped from the origin on a worker that
+   * has none of this session yet (a worker can hold a producer only once); else, every worker
+   * serving the session, the least-loaded router takes one viewer beyond `viewersPerRouter`.
+   */
   async #slotWithRoom(pub: Publication): Promise<RouterSlot> {
     const open = pub.slots.find((s) => s.viewers < this.#options.viewersPerRouter);
     if (open) return open;
-    const origin = pub.slots[0] as RouterSlot;
     const used = new Set(pub.slots.map((s) => s.workerIndex));
+    if (!this.#pool.hasLiveWorkerOutside(used)) {
+      return pub.slots.reduce((best, s) => (s.viewers < best.viewers ? s : best));
+    }
+    const origin = pub.slots[0] as RouterSlot;
     const { router, workerIndex } = await this.#pool.createRouter(MEDIA_CODECS, used);
+    try {
+      for (const producer of [pub.video, pub.audio]) {
+        await origin.router.pipeToRouter({ producerId: producer.id, router });
+      }
+    } catch (error) {
+      router.close();
+      throw error;
+    }
     const slot: RouterSlot = { router, workerIndex, viewers: 0 };
     pub.slots.push(slot);
-    for (const producer of [pub.video, pub.audio]) {
-      await origin.router.pipeToRouter({ producerId: producer.id, router });
-    }
     return slot;
   }
 

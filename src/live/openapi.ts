@@ -5,6 +5,7 @@ import {
   MAX_BINARY_MESSAGE_BYTES,
   MAX_TEXT_MESSAGE_BYTES,
 } from './protocol.ts';
+import { ViewerConnectBody, ViewerJoinBody } from './viewer-schemas.ts';
 
 /** The part of an OpenAPI registry the live routes use (`app.openAPIRegistry` of the server). */
 export interface OpenApiRegistryLike {
@@ -160,6 +161,7 @@ function viewerRoutes(): LiveRouteDoc[] {
   const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
   const refused = errors({ 401: 'LIVE_TOKEN_INVALID', 501: 'LIVE_FANOUT_UNAVAILABLE' });
   const object = z.record(z.string(), z.unknown());
+  const badBody = errors({ 400: 'LIVE_BAD_REQUEST' });
   return [
     {
       method: 'get',
@@ -177,11 +179,12 @@ function viewerRoutes(): LiveRouteDoc[] {
       request: {
         params: idParam,
         query,
-        body: { required: true, content: json(z.object({ rtpCapabilities: object })) },
+        body: { required: true, content: json(ViewerJoinBody) },
       },
       responses: {
         201: { description: 'Transport and consumers', content: json(object) },
         ...refused,
+        ...badBody,
       },
     },
     {
@@ -192,9 +195,9 @@ function viewerRoutes(): LiveRouteDoc[] {
       request: {
         params: transport,
         query,
-        body: { required: true, content: json(z.object({ dtlsParameters: object })) },
+        body: { required: true, content: json(ViewerConnectBody) },
       },
-      responses: { 204: { description: 'Connected' }, ...refused },
+      responses: { 204: { description: 'Connected' }, ...refused, ...badBody },
     },
     {
       method: 'post',

@@ -2,8 +2,8 @@ import { Hono } from 'hono';
 import type { z } from 'zod';
 import { clientAssets } from './client-bundle.ts';
 import { LiveError } from './errors.ts';
-import { ViewerConnectBody, ViewerJoinBody } from './fanout.ts';
 import type { SessionManager } from './manager.ts';
+import { ViewerConnectBody, ViewerJoinBody } from './viewer-schemas.ts';
 
 /** Options of {@link liveRoutes}. */
 export interface LiveRoutesOptions {

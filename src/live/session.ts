@@ -5,6 +5,7 @@ import { AvatarPeer, type IncomingAudioPacket, type PeerState } from '../transpo
 import { LiveError } from './errors.ts';
 import type { MediasoupFanout } from './fanout.ts';
 import { FrameLoop } from './frame-loop.ts';
+import type { MediaClock } from './media-clock.ts';
 import { MicInput, rmsDbfs } from './mic-input.ts';
 import { LIVE_SERVER_DEFAULTS, type LiveServerOptions, type SessionOptions } from './options.ts';
 import { MediaOutput, type SentFrame } from './output.ts';
@@ -204,6 +205,11 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
       height: this.#stages.renderer.height,
       fps: 25,
     };
+  }
+
+  /** The media clock both tracks are stamped from (RTP bases: where a receiver's media time 0 is). */
+  get clock(): MediaClock {
+    return this.#output.clock;
   }
 
   get signal(): AbortSignal {

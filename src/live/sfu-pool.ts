@@ -108,6 +108,11 @@ export class WorkerPool {
     return { router, workerIndex: entry.index };
   }
 
+  /** Whether a live worker exists whose index is not in `indexes`. */
+  hasLiveWorkerOutside(indexes: ReadonlySet<number>): boolean {
+    return this.#entries.some((e) => !e.dead && !indexes.has(e.index));
+  }
+
   /** Resource usage of each live worker (user + system CPU, ms), in pool order. */
   async cpuMs(): Promise<number[]> {
     const alive = this.#entries.filter((e) => !e.dead);

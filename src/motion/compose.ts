@@ -22,7 +22,24 @@ export interface ComposeOptions {
   seed?: number;
   /** Further idle statistics (blink rate, sway amplitude…). */
   idleOptions?: Omit<IdleOptions, 'seed'>;
+  /**
+   * Gain on the mouth-opening channels ({@link MOUTH_OPENING}) before clamping: the model
+   * regresses the opening towards its mean, so its mouths move less than real ones. Default 1;
+   * the motion model passes its calibrated gain.
+   */
+  mouthGain?: number;
 }
+
+/** The channels that open the lips: the jaw, the lips' vertical shapes and mouthClose (a fraction of the jaw). */
+export const MOUTH_OPENING = [
+  'jawOpen',
+  'mouthClose',
+  'mouthLowerDownLeft',
+  'mouthLowerDownRight',
+  'mouthUpperUpLeft',
+  'mouthUpperUpRight',
+] as const;
+const MOUTH_OPENING_INDEX = MOUTH_OPENING.map((name) => BLENDSHAPE_INDEX[name]);
 
 /**
  * Turns raw model rows into Controls frames: clamps weights to [0, 1], adds the seeded idle
@@ -35,8 +52,10 @@ export class ControlsComposer {
   readonly #idle: IdleLife | undefined;
   /** Causal smoothing of mouth activity, which scales idle head sway while speaking. */
   #activity = 0;
+  readonly #mouthGain: number;
 
   constructor(options: ComposeOptions = {}) {
+    this.#mouthGain = options.mouthGain ?? 1;
     this.#idle =
       options.idle === false
         ? undefined
@@ -58,7 +77,11 @@ export class ControlsComposer {
 
   #frame(data: Float32Array, o: number): ControlsFrame {
     const w = new Float64Array(BLENDSHAPE_COUNT);
-    for (let c = 0; c < BLENDSHAPE_COUNT; c++) w[c] = clamp(data[o + c] as number, 0, 1);
+    for (let c = 0; c < BLENDSHAPE_COUNT; c++) w[c] = data[o + c] as number;
+    // Idle life follows the model's own jaw (before the gain), as it was tuned.
+    const rawJaw = clamp(w[B.jawOpen] as number, 0, 1);
+    for (const c of MOUTH_OPENING_INDEX) w[c] = (w[c] as number) * this.#mouthGain;
+    for (let c = 0; c < BLENDSHAPE_COUNT; c++) w[c] = clamp(w[c] as number, 0, 1);
     let pitch = data[o + HEAD_OFFSET] as number;
     let yaw = data[o + HEAD_OFFSET + 1] as number;
     let roll = data[o + HEAD_OFFSET + 2] as number;
@@ -67,8 +90,7 @@ export class ControlsComposer {
     let rightYaw = data[o + GAZE_OFFSET + 2] as number;
     let rightPitch = data[o + GAZE_OFFSET + 3] as number;
     let breath = 0;
-    const jaw = w[B.jawOpen] as number;
-    this.#activity += 0.1 * (clamp((jaw - 0.05) / 0.15, 0, 1) - this.#activity);
+    this.#activity += 0.1 * (clamp((rawJaw - 0.05) / 0.15, 0, 1) - this.#activity);
     // Both eyes blink together: the model's two blink outputs are one closure (their max),
     // so a model that closes one lid more than the other cannot make a wink.
     let blink = Math.max(w[B.eyeBlinkLeft] as number, w[B.eyeBlinkRight] as number);

@@ -51,6 +51,15 @@ export const motionManifestSchema = z
       tolerance: z.number().positive(),
       onnxVsTorchMaxAbsDiff: z.number(),
     }),
+    /** Output calibration measured after training (scripts/train/calibrate-mouth.ts). */
+    calibration: z
+      .object({
+        mouthGain: z.number().min(0.5).max(4),
+        measuredAt: z.string(),
+        command: z.string(),
+      })
+      .passthrough()
+      .optional(),
     metrics: z
       .object({ measuredAt: z.string(), command: z.string() })
       .catchall(z.union([metric, z.unknown()]))

@@ -30,6 +30,11 @@ export interface MotionModelOptions {
   threads?: number;
   /** Check the ONNX file's sha256 against the manifest. Default true. */
   verifyChecksum?: boolean;
+  /**
+   * Gain on the mouth-opening channels of every stream (src/motion/compose.ts). Default: the
+   * manifest's `calibration.mouthGain` (scripts/train/calibrate-mouth.ts), else 1.
+   */
+  mouthGain?: number;
   signal?: AbortSignal;
 }
 
@@ -55,10 +60,18 @@ export class MotionModel {
   readonly modelPath: string;
   /** Keys/values cache shape per stream: [layers, heads, window, dHead]. */
   readonly cacheShape: readonly [number, number, number, number];
+  /** Gain on the mouth-opening channels (see {@link MotionModelOptions.mouthGain}). */
+  readonly mouthGain: number;
   #closed = false;
 
-  private constructor(manifest: MotionManifest, session: OnnxSession, modelPath: string) {
+  private constructor(
+    manifest: MotionManifest,
+    session: OnnxSession,
+    modelPath: string,
+    mouthGain: number | undefined,
+  ) {
     this.manifest = manifest;
+    this.mouthGain = mouthGain ?? manifest.calibration?.mouthGain ?? 1;
     this.session = session;
     this.modelPath = modelPath;
     const c = manifest.config;
@@ -97,7 +110,7 @@ export class MotionModel {
         throw new MotionError('MOTION_MODEL_MISSING', error.message, { cause: error });
       throw error;
     }
-    const model = new MotionModel(manifest, session, modelPath);
+    const model = new MotionModel(manifest, session, modelPath, o.mouthGain);
     try {
       model.#checkContract();
     } catch (error) {

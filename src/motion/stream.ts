@@ -49,7 +49,7 @@ export class MotionStream {
 
   constructor(model: MotionModel, options: MotionStreamOptions = {}) {
     this.#core = new MotionCore(model, options);
-    this.#composer = new ControlsComposer(options);
+    this.#composer = new ControlsComposer({ mouthGain: model.mouthGain, ...options });
   }
 
   /** Frames emitted so far (the index of the next frame). */

@@ -1,17 +1,9 @@
-import { Worker } from 'node:worker_threads';
 import type { ControlsFrame } from '../controls/index.ts';
-import { type ErrorKind, FacecastError, throwIfAborted } from '../core/index.ts';
-import { TemporalSteadier } from '../render/index.ts';
-import type { RenderWorkerData, RenderWorkerReply, SerialisedError } from './render-worker.ts';
-
-const BOOT = new URL('./worker-boot.mjs', import.meta.url);
-const ENTRY = new URL('./render-worker.ts', import.meta.url).href;
+import { throwIfAborted } from '../core/index.ts';
+import { RenderError, RenderThread, TemporalSteadier, type ThreadFrame } from '../render/index.ts';
 
 /** One rendered frame: packed RGB owned by the caller, and the worker's render time. */
-export interface PooledFrame {
-  rgb: Uint8Array;
-  renderMs: number;
-}
+export type PooledFrame = ThreadFrame;
 
 interface Pending {
   resolve: (frame: PooledFrame) => void;
@@ -19,13 +11,14 @@ interface Pending {
 }
 
 /**
- * Warp-only rendering on worker threads: one Renderer per worker, frames dealt round-robin.
- * Each worker renders its frames in order, and `render()` promises resolve per frame, so a
- * caller that awaits them in submission order writes the video in order. Each Renderer is
- * self-contained (its incremental redraw only reuses what it drew itself) and renders without
- * temporal steadiness; the pool steadies the frames here, in submission order, over the whole
- * frame (a sequential Renderer steadies only the pixels it redrew, which can differ by a
- * level where a pixel settles). test/pipeline/render-pool.test.ts checks the equivalence.
+ * Warp-only rendering on worker threads: one {@link RenderThread} per worker, frames dealt
+ * round-robin. Each thread renders its frames in order, and `render()` promises resolve per
+ * frame, so a caller that awaits them in submission order writes the video in order. Each
+ * Renderer is self-contained (its incremental redraw only reuses what it drew itself) and
+ * renders without temporal steadiness; the pool steadies the frames here, in submission
+ * order, over the whole frame (a sequential Renderer steadies only the pixels it redrew,
+ * which can differ by a level where a pixel settles). test/pipeline/render-pool.test.ts
+ * checks the equivalence.
  *
  * @example
  * const pool = await RenderPool.create('avatars/anna', { sizePx: 512, threads: 2 });
@@ -36,7 +29,7 @@ interface Pending {
 export class RenderPool {
   readonly width: number;
   readonly height: number;
-  readonly #workers: Worker[];
+  readonly #threads: RenderThread[];
   readonly #pending = new Map<number, Pending>();
   /** Rendered frames waiting for the ones before them (steadiness runs in order). */
   readonly #done = new Map<number, PooledFrame>();
@@ -46,82 +39,69 @@ export class RenderPool {
   #failure: Error | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(workers: Worker[], width: number, height: number) {
-    this.#workers = workers;
-    this.width = width;
-    this.height = height;
-    this.#steadier = new TemporalSteadier(width, height);
-    for (const worker of workers) {
-      worker.on('message', (reply: RenderWorkerReply) => this.#onReply(reply));
-      worker.on('error', (error) => this.#fail(error));
-      worker.on('exit', (code) => {
-        if (!this.#closing) this.#fail(new Error(`a render worker exited (code ${code})`));
-      });
-    }
+  private constructor(threads: RenderThread[]) {
+    const [first] = threads as [RenderThread];
+    this.#threads = threads;
+    this.width = first.width;
+    this.height = first.height;
+    this.#steadier = new TemporalSteadier(this.width, this.height);
   }
 
-  /** Starts `threads` workers on the avatar (each loads the face model and the image). */
+  /** Starts `threads` render threads on the avatar (each loads the face model and the image). */
   static async create(
     avatarDir: string,
     options: { sizePx: number; threads: number; signal?: AbortSignal },
   ): Promise<RenderPool> {
     throwIfAborted(options.signal);
-    const workers: Worker[] = [];
-    try {
-      const sizes = await Promise.all(
-        Array.from({ length: Math.max(1, options.threads) }, () => {
-          const workerData: RenderWorkerData = { entry: ENTRY, avatarDir, sizePx: options.sizePx };
-          const worker = new Worker(BOOT, { workerData });
-          workers.push(worker);
-          return ready(worker);
+    const count = Math.max(1, options.threads);
+    const started = await Promise.allSettled(
+      Array.from({ length: count }, () =>
+        RenderThread.start(avatarDir, {
+          sizePx: options.sizePx,
+          steady: false,
+          ...(options.signal ? { signal: options.signal } : {}),
         }),
-      );
-      throwIfAborted(options.signal);
-      const [first] = sizes as [{ width: number; height: number }];
-      return new RenderPool(workers, first.width, first.height);
-    } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw error;
+      ),
+    );
+    const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(threads.map((t) => t.close()));
+      throw failed.reason;
     }
+    return new RenderPool(threads);
   }
 
-  /** Renders one frame on the next worker in turn. */
+  /** Renders one frame on the next thread in turn. */
   render(frame: ControlsFrame): Promise<PooledFrame> {
     if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#closing)
-      return Promise.reject(
-        new FacecastError('RENDER_CLOSED', 'internal', 'the render pool is closed'),
-      );
+    if (this.#closing) {
+      return Promise.reject(new RenderError('RENDER_CLOSED', 'the render pool is closed'));
+    }
     const id = this.#nextId++;
-    const worker = this.#workers[id % this.#workers.length] as Worker;
+    const thread = this.#threads[id % this.#threads.length] as RenderThread;
     return new Promise<PooledFrame>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ type: 'frame', id, frame });
+      thread.render(frame).then(
+        (rendered) => {
+          this.#done.set(id, rendered);
+          this.#release();
+        },
+        // A lost frame would stall every later one (steadiness runs in order): the pool fails.
+        (error: Error) => this.#fail(error),
+      );
     });
   }
 
-  /** Stops the workers; pending frames are rejected. Idempotent. */
+  /** Stops the threads; pending frames are rejected. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      const closed = new FacecastError('RENDER_CLOSED', 'internal', 'the render pool was closed');
+      const closed = new RenderError('RENDER_CLOSED', 'the render pool was closed');
       for (const pending of this.#pending.values()) pending.reject(closed);
       this.#pending.clear();
-      await Promise.all(this.#workers.map((w) => w.terminate()));
+      await Promise.all(this.#threads.map((t) => t.close()));
     })();
     return this.#closing;
-  }
-
-  #onReply(reply: RenderWorkerReply): void {
-    if (reply.type === 'ready') return;
-    const id = reply.id;
-    const pending = id === undefined ? undefined : this.#pending.get(id);
-    if (reply.type === 'frame' && id !== undefined && pending) {
-      this.#done.set(id, { rgb: reply.rgb, renderMs: reply.renderMs });
-      this.#release();
-    } else if (reply.type === 'error') {
-      // A lost frame would stall every later one (steadiness runs in order): the pool fails.
-      this.#fail(revive(reply.error));
-    }
   }
 
   /** Steadies and hands out the finished frames that are next in submission order. */
@@ -136,29 +116,9 @@ export class RenderPool {
   }
 
   #fail(error: Error): void {
+    if (this.#closing) return;
     this.#failure ??= error;
-    for (const pending of this.#pending.values()) pending.reject(error);
+    for (const pending of this.#pending.values()) pending.reject(this.#failure);
     this.#pending.clear();
   }
-}
-
-function ready(worker: Worker): Promise<{ width: number; height: number }> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: RenderWorkerReply) => {
-      if (reply.type === 'ready') resolve({ width: reply.width, height: reply.height });
-      else if (reply.type === 'error') reject(revive(reply.error));
-      else return;
-      worker.off('message', onMessage);
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-    worker.once('exit', (code) =>
-      reject(new Error(`render worker exited during start-up (code ${code})`)),
-    );
-  });
-}
-
-/** The worker's error as a FacecastError with the same code and kind (stack lost). */
-function revive(error: SerialisedError): FacecastError {
-  return new FacecastError(error.code, error.kind as ErrorKind, error.message);
 }

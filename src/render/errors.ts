@@ -9,13 +9,16 @@ export type RenderErrorCode =
   /** A `--set` edit or an edit list that does not parse or names an unknown control. */
   | 'RENDER_BAD_EDIT'
   /** `render()` after `close()`. */
-  | 'RENDER_CLOSED';
+  | 'RENDER_CLOSED'
+  /** A render thread (src/render/thread.ts) crashed, exited or could not start. */
+  | 'RENDER_WORKER_FAILED';
 
 const kinds: Record<RenderErrorCode, 'input' | 'internal'> = {
   RENDER_BAD_OPTIONS: 'input',
   RENDER_BAD_REFERENCE: 'input',
   RENDER_BAD_EDIT: 'input',
   RENDER_CLOSED: 'internal',
+  RENDER_WORKER_FAILED: 'internal',
 };
 
 export class RenderError extends FacecastError {

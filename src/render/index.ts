@@ -24,3 +24,4 @@ export {
   type RenderReference,
 } from './renderer.ts';
 export { TemporalSteadier } from './steady.ts';
+export { RenderThread, type RenderThreadOptions, type ThreadFrame } from './thread.ts';

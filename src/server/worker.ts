@@ -7,8 +7,9 @@ import type { ServiceJobInput, ServiceJobResult } from './context.ts';
 import { loadServiceRunner, SERVICE_JOB_SCHEMAS } from './jobs.ts';
 
 /**
- * Cores one render keeps busy (warp-only, 512², measured by `npm run bench -- video` and
- * `npm run bench -- queue`: a render uses about one core and a half).
+ * Cores one job keeps busy on an idle host: the render loop on one thread plus an x264
+ * process beside it, about one and a half (the estimate `serve --concurrency` documents too;
+ * `npm run bench -- queue` reports the CPU seconds a job costs).
  */
 export const CORES_PER_JOB = 1.5;
 

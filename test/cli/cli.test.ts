@@ -71,6 +71,17 @@ describe('bin/facecast', () => {
     expect(JSON.parse(stdout).error.code).toBe('MEDIA_UNREADABLE');
   });
 
+  it('worker needs a Redis URL: exit 2 and one line naming the flag', async () => {
+    const missing = await facecast(['worker']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe(
+      'facecast worker: USAGE: --queue redis://host:port is required (or FACECAST_QUEUE)',
+    );
+    const wrong = await facecast(['worker', '--queue', 'http://127.0.0.1:6379']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^facecast worker: CONFIG_INVALID: .*queue: must be a Redis URL/);
+  });
+
   it('usage errors exit 2', async () => {
     expect((await facecast(['audio'])).code).toBe(2);
     expect((await facecast(['audio', 'a', '--nope'])).code).toBe(2);

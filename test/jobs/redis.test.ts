@@ -232,6 +232,19 @@ describe.skipIf(missing !== undefined)('Redis-backed queue', () => {
     expect(done).toMatchObject({ state: 'succeeded', attempts: 1 });
   });
 
+  it('answers QUEUE_UNAVAILABLE, not a hang, when Redis goes away', async () => {
+    const { storage } = await setUp();
+    const own = await startRedis();
+    const api = await RedisJobQueue.open({ url: own.url, storage, inputSchema, resultSchema });
+    cleanups.push(() => api.close());
+    const job = await api.submit({ text: 'kept' });
+    await own.stop();
+    await expect(api.get(job.id)).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+    await expect(api.submit({ text: 'refused' })).rejects.toMatchObject({
+      code: 'QUEUE_UNAVAILABLE',
+    });
+  });
+
   it('refuses an unreachable Redis with QUEUE_UNAVAILABLE', async () => {
     const { storage } = await setUp();
     await expect(

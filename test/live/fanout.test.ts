@@ -254,6 +254,41 @@ describe.skipIf(skipReason !== '')(
       await waitFor(() => server.manager.size === 0, { what: 'session released' });
     });
 
+    it('places viewers who join at once: two per router, one piped router per worker, then the least-loaded router', async () => {
+      const { id, capabilitiesUrl, signal, owner } = await liveSession(server.url);
+      try {
+        const { routerRtpCapabilities } = (await (await fetch(capabilitiesUrl)).json()) as {
+          routerRtpCapabilities: { codecs: unknown[] };
+        };
+        const joins = await Promise.all(
+          Array.from({ length: 5 }, () =>
+            fetch(capabilitiesUrl.replace('/capabilities', ''), {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ rtpCapabilities: { codecs: routerRtpCapabilities.codecs } }),
+            }),
+          ),
+        );
+        for (const response of joins) {
+          expect(response.status).toBe(201);
+          const body = (await response.json()) as { consumers: { kind: string }[] };
+          expect(body.consumers.map((c) => c.kind).sort()).toEqual(['audio', 'video']);
+        }
+        const placements = [...fanout.placements(id).values()];
+        const origin = placements.filter((p) => !p.piped);
+        const piped = placements.filter((p) => p.piped);
+        expect(origin).toHaveLength(3); // 2, then the overflow: both workers serve the session
+        expect(piped).toHaveLength(2);
+        expect(new Set(piped.map((p) => p.workerIndex)).size).toBe(1);
+        expect(piped[0]?.workerIndex).not.toBe(origin[0]?.workerIndex);
+      } finally {
+        signal.close();
+        await owner.close();
+      }
+      await waitFor(() => server.manager.size === 0, { what: 'session released' });
+      expect(fanout.viewerCount(id)).toBe(0);
+    });
+
     it('a worker that dies takes only its viewers: the session goes on, the next one publishes on the other worker', async () => {
       const first = await liveSession(server.url);
       const second = await liveSession(server.url);

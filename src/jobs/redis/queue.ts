@@ -10,11 +10,12 @@ import type { JobService, JobSubmission } from '../service.ts';
 import type { JobStorage } from '../storage.ts';
 import { newJobId } from '../store.ts';
 import {
+  asQueueError,
   BULL_QUEUE_NAME,
   connectRedis,
-  lastRedisError,
   REDIS_QUEUE_DEFAULTS,
   type RedisQueueLocation,
+  waitForRedis,
 } from './connection.ts';
 import { jobEventSchema, RedisJobRecords } from './records.ts';
 
@@ -36,6 +37,18 @@ export const REDIS_JOB_QUEUE_DEFAULTS = Object.freeze({
   maxQueued: 100,
   retentionMs: 24 * 3_600_000,
   connectTimeoutMs: 5000,
+});
+
+/**
+ * BullMQ job options. The records, not BullMQ, keep a job's history, so BullMQ's copy goes
+ * once handled. A processor only throws when Redis failed under it (job outcomes are records):
+ * BullMQ tries such a job again a few times.
+ */
+const ADD_OPTIONS = Object.freeze({
+  removeOnComplete: true,
+  removeOnFail: true,
+  attempts: 5,
+  backoff: { type: 'fixed', delay: 2000 },
 });
 
 /** Counts for {@link RedisJobQueue.stats} are refreshed this often, ms. */
@@ -68,8 +81,10 @@ export class RedisJobQueue<I, R> implements JobService<I, R> {
   private constructor(options: Required<RedisJobQueueOptions<I, R>>) {
     this.#options = options;
     this.storage = options.storage;
-    this.#redis = connectRedis(options.url, 'facecast-api');
-    this.#subscriber = connectRedis(options.url, 'facecast-api-events');
+    this.#redis = connectRedis(options.url, 'facecast-api', { waitThroughOutages: false });
+    this.#subscriber = connectRedis(options.url, 'facecast-api-events', {
+      waitThroughOutages: true,
+    });
     this.#records = new RedisJobRecords(this.#redis, options.prefix, options);
     this.#bull = new Queue(BULL_QUEUE_NAME, {
       connection: this.#redis,
@@ -93,7 +108,11 @@ export class RedisJobQueue<I, R> implements JobService<I, R> {
     return this.#closing !== undefined;
   }
 
-  async submit(input: JobSubmission<I>): Promise<JobRecord<I, R>> {
+  submit(input: JobSubmission<I>): Promise<JobRecord<I, R>> {
+    return this.#redisCall(() => this.#submit(input));
+  }
+
+  async #submit(input: JobSubmission<I>): Promise<JobRecord<I, R>> {
     this.#checkOpen();
     this.#accepting++;
     const id = newJobId();
@@ -123,7 +142,7 @@ export class RedisJobQueue<I, R> implements JobService<I, R> {
       // once both writes are done; a failure in between takes the record back.
       await this.#records.create(record);
       await this.#bull
-        .add('job', {}, { jobId: id, removeOnComplete: true, removeOnFail: true })
+        .add('job', {}, { ...ADD_OPTIONS, jobId: id })
         .catch(async (error: unknown) => {
           await this.#records.delete(id).catch(() => undefined);
           throw error;
@@ -138,14 +157,18 @@ export class RedisJobQueue<I, R> implements JobService<I, R> {
   }
 
   get(id: string): Promise<JobRecord<I, R>> {
-    return this.#records.get(id);
+    return this.#redisCall(() => this.#records.get(id));
   }
 
   /**
    * Cancels a queued or running job at once: the record becomes `canceled`, a queued job is
    * taken out of BullMQ, and the worker running it is told to stop (it drops what it made).
    */
-  async cancel(id: string): Promise<JobRecord<I, R>> {
+  cancel(id: string): Promise<JobRecord<I, R>> {
+    return this.#redisCall(() => this.#cancel(id));
+  }
+
+  async #cancel(id: string): Promise<JobRecord<I, R>> {
     let previous: JobState | undefined;
     const canceled = await this.#records.update(id, ({ record }) => {
       previous = record.state;
@@ -163,8 +186,12 @@ export class RedisJobQueue<I, R> implements JobService<I, R> {
     return canceled;
   }
 
-  async remove(id: string): Promise<JobRecord<I, R>> {
-    const job = await this.cancel(id);
+  remove(id: string): Promise<JobRecord<I, R>> {
+    return this.#redisCall(() => this.#remove(id));
+  }
+
+  async #remove(id: string): Promise<JobRecord<I, R>> {
+    const job = await this.#cancel(id);
     await this.#records.delete(id);
     await this.#bull.remove(id).catch(() => 0);
     await this.storage.removeJob(id);
@@ -211,14 +238,10 @@ export class RedisJobQueue<I, R> implements JobService<I, R> {
   }
 
   async #start(): Promise<void> {
-    await withTimeout(
-      Promise.all([this.#redis.ping(), this.#subscriber.ping()]),
+    await waitForRedis(
+      [this.#redis, this.#subscriber],
+      this.#options.url,
       this.#options.connectTimeoutMs,
-      () =>
-        new JobError(
-          'QUEUE_UNAVAILABLE',
-          `no answer from Redis at ${redactUrl(this.#options.url)} within ${this.#options.connectTimeoutMs} ms${because(this.#redis)}`,
-        ),
     );
     this.#subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.#records.eventsChannel) this.#onEvent(message);
@@ -269,6 +292,15 @@ export class RedisJobQueue<I, R> implements JobService<I, R> {
     }
   }
 
+  /** Runs a Redis-backed operation; Redis being unreachable becomes QUEUE_UNAVAILABLE. */
+  async #redisCall<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw asQueueError(error);
+    }
+  }
+
   #checkOpen(): void {
     if (this.closed) throw new JobError('QUEUE_CLOSED', 'the job queue is shutting down');
   }
@@ -288,38 +320,4 @@ function queueFull(waiting: number, maxQueued: number): JobError {
     `${waiting} jobs are waiting or being accepted; the limit is ${maxQueued}. Retry later.`,
     { details: { waiting, maxQueued } },
   );
-}
-
-/** `: <last connection error>`, or nothing. */
-export function because(redis: Redis): string {
-  const error = lastRedisError(redis);
-  return error ? ` (${error})` : '';
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
-  }
-}
-
-/** Resolves with `promise`, or rejects with `error()` after `ms`. */
-export async function withTimeout<T>(
-  promise: Promise<T>,
-  ms: number,
-  error: () => Error,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(error()), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

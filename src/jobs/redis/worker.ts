@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import { DelayedError, type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import { JobError } from '../errors.ts';
 import type { JobRunner } from '../options.ts';
 import {
   canceledFailure,
@@ -21,8 +20,8 @@ import {
   connectRedis,
   REDIS_QUEUE_DEFAULTS,
   type RedisQueueLocation,
+  waitForRedis,
 } from './connection.ts';
-import { because, redactUrl, withTimeout } from './queue.ts';
 import { RedisJobRecords } from './records.ts';
 
 export interface JobWorkerOptions<I, R> extends RedisQueueLocation {
@@ -93,8 +92,9 @@ export class JobWorker<I, R> {
 
   private constructor(options: Required<JobWorkerOptions<I, R>>) {
     this.#options = options;
-    this.#redis = connectRedis(options.url, 'facecast-worker');
-    this.#subscriber = connectRedis(options.url, 'facecast-worker-cancel');
+    const mode = { waitThroughOutages: true };
+    this.#redis = connectRedis(options.url, 'facecast-worker', mode);
+    this.#subscriber = connectRedis(options.url, 'facecast-worker-cancel', mode);
     this.#records = new RedisJobRecords(this.#redis, options.prefix, options);
   }
 
@@ -116,8 +116,10 @@ export class JobWorker<I, R> {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // Stop taking jobs first, then stop the running ones (they go back to the queue).
+      const stopped = this.#worker?.close().catch(() => undefined);
       this.#worker?.cancelAllJobs(SHUTDOWN);
-      await this.#worker?.close().catch(() => undefined);
+      await stopped;
       this.#subscriber.disconnect();
       this.#redis.disconnect();
     })();
@@ -127,15 +129,7 @@ export class JobWorker<I, R> {
   async #start(): Promise<void> {
     const { url, prefix, concurrency, lockDurationMs, stalledIntervalMs, maxAttempts } =
       this.#options;
-    await withTimeout(
-      Promise.all([this.#redis.ping(), this.#subscriber.ping()]),
-      5000,
-      () =>
-        new JobError(
-          'QUEUE_UNAVAILABLE',
-          `no answer from Redis at ${redactUrl(url)} within 5000 ms${because(this.#redis)}`,
-        ),
-    );
+    await waitForRedis([this.#redis, this.#subscriber], url, 5000);
     this.#subscriber.on('message', (channel: string, id: string) => {
       if (channel === this.#records.cancelChannel) this.#worker?.cancelJob(id, CANCEL);
     });
@@ -157,6 +151,9 @@ export class JobWorker<I, R> {
       },
     );
     worker.on('error', (error) => this.#options.log(`worker: ${error.message}`));
+    worker.on('failed', (job, error) =>
+      this.#options.log(`${job?.id ?? '?'}: BullMQ failed its run (${error.message})`),
+    );
     this.#worker = worker;
     await worker.waitUntilReady();
   }
@@ -237,7 +234,8 @@ export class JobWorker<I, R> {
     if (file && now?.record.state !== 'succeeded') {
       await this.#options.storage.removeFile(id, file).catch(() => undefined);
     }
-    if (now && FINAL_STATES.has(now.record.state)) await this.#options.storage.removeInputs(id);
+    if (!now) await this.#options.storage.removeJob(id);
+    else if (FINAL_STATES.has(now.record.state)) await this.#options.storage.removeInputs(id);
     this.#options.log(
       `${id}: run ended ${state}, but the job was ${now?.record.state ?? 'removed'} by then`,
     );
