@@ -89,7 +89,7 @@ describe('facecast motion', () => {
     ]);
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    expect(report.voice).toBe('en-gb+m3');
+    expect(report.voice).toBe('espeak:en-gb+m3');
     const audio = await decodeAudioFile(wav);
     expect(report.frames).toBe(Math.floor(audio.samples.length / 640) + 1);
     expect((await readControlsFile(out)).frames.length).toBe(report.frames);
