@@ -1,4 +1,4 @@
-import type { ControlsSequence } from '../controls/index.ts';
+import type { ControlsFrame, ControlsSequence } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { MelExtractor } from '../features/index.ts';
 import { addBodyRows } from './channels.ts';
@@ -68,14 +68,35 @@ export function bodyInputs(
   const noise = new BodyNoise(seed);
   const inputs = new Float32Array(frames * BODY_INPUT_COUNT);
   sequence.frames.forEach((frame, f) => {
-    const o = f * BODY_INPUT_COUNT;
-    if (f < available)
-      inputs.set(features.subarray(f * BODY_AUDIO_FEATURES, (f + 1) * BODY_AUDIO_FEATURES), o);
-    inputs[o + BODY_HEAD_OFFSET] = frame.head.yaw;
-    inputs[o + BODY_HEAD_OFFSET + 1] = frame.head.roll;
-    noise.next(inputs, o + BODY_NOISE_OFFSET);
+    writeInputRow(
+      inputs,
+      f * BODY_INPUT_COUNT,
+      frame,
+      f < available ? features : undefined,
+      f,
+      noise,
+    );
   });
   return inputs;
+}
+
+/**
+ * One frame's input row at `o`: its audio features (row `row` of `features`; undefined past
+ * the audio = silence), the frame's head yaw and roll, and the next seeded noise values.
+ */
+export function writeInputRow(
+  inputs: Float32Array,
+  o: number,
+  frame: ControlsFrame,
+  features: Float32Array | undefined,
+  row: number,
+  noise: BodyNoise,
+): void {
+  if (features)
+    inputs.set(features.subarray(row * BODY_AUDIO_FEATURES, (row + 1) * BODY_AUDIO_FEATURES), o);
+  inputs[o + BODY_HEAD_OFFSET] = frame.head.yaw;
+  inputs[o + BODY_HEAD_OFFSET + 1] = frame.head.roll;
+  noise.next(inputs, o + BODY_NOISE_OFFSET);
 }
 
 /**

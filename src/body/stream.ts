@@ -1,14 +1,10 @@
 import type { ControlsFrame } from '../controls/index.ts';
 import { MelExtractor } from '../features/index.ts';
+import { writeInputRow } from './animate.ts';
 import { addBodyRows } from './channels.ts';
 import { BodyError } from './errors.ts';
 import { BodyFeatures } from './features.ts';
-import {
-  BODY_AUDIO_FEATURES,
-  BODY_HEAD_OFFSET,
-  BODY_INPUT_COUNT,
-  BODY_NOISE_OFFSET,
-} from './layout.ts';
+import { BODY_AUDIO_FEATURES, BODY_INPUT_COUNT } from './layout.ts';
 import type { BodyModel } from './model.ts';
 import { BodyNoise } from './noise.ts';
 import { TorsoSway } from './sway.ts';
@@ -91,15 +87,8 @@ export class BodyStream {
     const inputs = new Float32Array(ready * BODY_INPUT_COUNT);
     batch.forEach((frame, k) => {
       const f = this.#next + k;
-      const o = k * BODY_INPUT_COUNT;
-      if (f < this.#featureCount)
-        inputs.set(
-          this.#featureRows.subarray(f * BODY_AUDIO_FEATURES, (f + 1) * BODY_AUDIO_FEATURES),
-          o,
-        );
-      inputs[o + BODY_HEAD_OFFSET] = frame.head.yaw;
-      inputs[o + BODY_HEAD_OFFSET + 1] = frame.head.roll;
-      this.#noise.next(inputs, o + BODY_NOISE_OFFSET);
+      const known = f < this.#featureCount ? this.#featureRows : undefined;
+      writeInputRow(inputs, k * BODY_INPUT_COUNT, frame, known, f, this.#noise);
     });
     const { rows, state } = await this.#model.continue(inputs, ready, this.#state, options);
     this.#state = state;

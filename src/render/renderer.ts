@@ -180,6 +180,8 @@ export class Renderer {
   /** Whether the torso moved since the reference was set (the steadier then covers it). */
   #torsoActive = false;
   readonly #steadySpans: Int32Array;
+  /** The matte and plate the torso pass holds the background with (allocated once). */
+  readonly #torsoHold: { matte: Uint8Array; plate: Uint8Array };
   readonly #composite: RgbImage;
   readonly #maps: RenderMaps;
   readonly #gazeShift = new Float32Array(4);
@@ -225,6 +227,7 @@ export class Renderer {
     this.#bodyMask = new Uint8Array(width * height);
     this.#matte = new Uint8Array(width * height);
     this.#plate = new Uint8Array(width * height * 3);
+    this.#torsoHold = { matte: this.#matte, plate: this.#plate };
     this.#steadier = options.steady ? new TemporalSteadier(width, height) : undefined;
     this.#composite = createRgbImage(width, height);
     this.#maps = {
@@ -557,7 +560,7 @@ export class Renderer {
       holdBackground(g, this.#matte, this.#plate, maps.warped, full ? undefined : this.#spans);
     }
     this.#composite.data.set(maps.warped);
-    const hold = this.#hasMatte ? { matte: this.#matte, plate: this.#plate } : undefined;
+    const hold = this.#hasMatte ? this.#torsoHold : undefined;
     if (this.#torso.apply(frame.body, maps.warped, this.#composite.data, hold)) {
       this.#torsoActive = true;
     }

@@ -40,6 +40,8 @@ export class TorsoWarp {
   /** Per row, the first and last column with a non-zero weight (x1 < x0: none). */
   readonly #spans: Int32Array;
   #geometry: BodyGeometry | undefined;
+  /** The reference's layout inputs, laid out on the first frame that moves the torso. */
+  #pending: { person: Uint8Array; isMatte: boolean } | undefined;
   readonly #d = { lx: 0, ly: 0, rx: 0, ry: 0 };
 
   constructor(width: number, height: number) {
@@ -54,13 +56,18 @@ export class TorsoWarp {
    * matte (0–255) or, without one, the body prior mask (0/1) — at output size.
    */
   setReference(geometry: BodyGeometry | undefined, person: Uint8Array, isMatte: boolean): void {
+    // Laid out lazily: dubbing switches the reference every frame and never moves the torso,
+    // so it should not pay for the blur and the weight map.
     this.#geometry = geometry;
+    this.#pending = { person, isMatte };
+  }
+
+  #layout(geometry: BodyGeometry, person: Uint8Array, isMatte: boolean): void {
     this.#weight.fill(0);
     for (let y = 0; y < this.height; y++) {
       this.#spans[y * 2] = 0;
       this.#spans[y * 2 + 1] = -1;
     }
-    if (!geometry) return;
     const inside = new Float32Array(this.width * this.height);
     const threshold = isMatte ? PERSON_MIN : 0;
     for (let p = 0; p < inside.length; p++) inside[p] = (person[p] as number) > threshold ? 1 : 0;
@@ -100,6 +107,10 @@ export class TorsoWarp {
     const d = this.#displacements(body, g);
     const largest = Math.max(Math.abs(d.lx), Math.abs(d.ly), Math.abs(d.rx), Math.abs(d.ry));
     if (largest < MIN_MOTION_PX) return false;
+    if (this.#pending) {
+      this.#layout(g, this.#pending.person, this.#pending.isMatte);
+      this.#pending = undefined;
+    }
     const xl = g.imageLeft.x;
     const span = Math.max(1, g.imageRight.x - xl);
     for (let y = 0; y < this.height; y++) {
