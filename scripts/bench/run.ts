@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { bodyBench } from './body.ts';
 import { dubBench } from './dub.ts';
-import { avatarBench, trackBench } from './face.ts';
+import { avatarBench } from './face.ts';
 import { generatorBench } from './generator.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { lipsyncBench } from './lipsync.ts';
@@ -22,6 +22,7 @@ import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
+import { trackBench } from './track.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 import { voicesBench } from './voices.ts';
 
