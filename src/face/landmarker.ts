@@ -130,19 +130,23 @@ export class FaceLandmarker {
     const o = { ...LANDMARKER_DEFAULTS, ...rest };
     throwIfAborted(signal);
     const dir = modelDir ?? DEFAULT_LANDMARK_MODEL_DIR;
-    const faces = await (o.thread
-      ? LandmarkThread.start(dir, o, signal)
-      : FaceFinder.load(dir, o, signal));
-    let body: BodyDetector | undefined;
-    try {
-      if (o.body) body = await BodyDetector.load();
+    // both at once: a landmark thread loads its models while the body model loads here
+    const [faces, body] = await Promise.allSettled([
+      o.thread ? LandmarkThread.start(dir, o, signal) : FaceFinder.load(dir, o, signal),
+      o.body ? BodyDetector.load() : Promise.resolve(undefined),
+    ]);
+    const failed = [faces, body].find((r) => r.status === 'rejected');
+    if (failed || signal?.aborted) {
+      if (faces.status === 'fulfilled') await faces.value.close();
+      if (body.status === 'fulfilled') await body.value?.close();
+      if (failed) throw (failed as PromiseRejectedResult).reason;
       throwIfAborted(signal);
-    } catch (error) {
-      await body?.close();
-      await faces.close();
-      throw error;
     }
-    return new FaceLandmarker(faces, o, body);
+    return new FaceLandmarker(
+      (faces as PromiseFulfilledResult<FaceSource>).value,
+      o,
+      (body as PromiseFulfilledResult<BodyDetector | undefined>).value,
+    );
   }
 
   /**

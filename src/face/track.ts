@@ -1,6 +1,6 @@
 import type { ControlsSequence } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
-import { openVideoFrames, type VideoFrames } from '../media/index.ts';
+import { openVideoFrames } from '../media/index.ts';
 import { FaceError } from './errors.ts';
 import { type DetectedBody, type Detection, FaceLandmarker } from './landmarker.ts';
 import { type FaceModel, LANDMARK_COUNT, loadFaceModel } from './model.ts';
@@ -68,20 +68,24 @@ export async function trackVideo(
 ): Promise<TrackResult> {
   const o = { ...TRACK_DEFAULTS, ...options };
   const t0 = performance.now();
-  const model = options.model ?? (await loadFaceModel());
-  const video: VideoFrames = await openVideoFrames(path, {
-    fps: 25,
-    maxSize: o.maxSize,
-    signal: options.signal,
-  });
-  const landmarker =
-    options.landmarker ??
-    (await FaceLandmarker.load({
-      video: true,
-      thread: true,
-      body: o.bodyEvery > 0,
-      signal: options.signal,
-    }));
+  // the models load while ffprobe reads the video's facts
+  const [model, video, landmarker] = await settleAll(
+    [
+      options.model ?? loadFaceModel(),
+      openVideoFrames(path, { fps: 25, maxSize: o.maxSize, signal: options.signal }),
+      options.landmarker ??
+        FaceLandmarker.load({
+          video: true,
+          thread: true,
+          body: o.bodyEvery > 0,
+          signal: options.signal,
+        }),
+    ],
+    // a landmarker of ours is closed when something else failed
+    async ([, , loaded]) => {
+      if (!options.landmarker) await loaded?.close();
+    },
+  );
   const tracker = new FaceTracker(model, {
     frameWidth: video.width,
     frameHeight: video.height,
@@ -177,4 +181,22 @@ export async function trackVideo(
     meanResidualPx: stats.meanResidualPx,
     timingsMs: { total: performance.now() - t0, detect: timings.detect, fit: timings.fit },
   };
+}
+
+/**
+ * Promise.all that waits for every promise; when one rejects, `release` gets what did load
+ * (undefined for the rest) before the first rejection is thrown.
+ */
+async function settleAll<T extends unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> | T[K] },
+  release: (loaded: { [K in keyof T]: T[K] | undefined }) => Promise<void>,
+): Promise<T> {
+  const results = await Promise.allSettled(promises as unknown as Promise<unknown>[]);
+  const failed = results.find((r) => r.status === 'rejected');
+  const values = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+  if (failed) {
+    await release(values as { [K in keyof T]: T[K] | undefined });
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  return values as T;
 }
