@@ -11,7 +11,18 @@ export class LowerFaceMask {
   readonly size: number;
   /** The mask, size × size, 0–1 (valid until the next `build`). */
   readonly values: Float32Array;
+  /**
+   * Where the last `build` can be non-zero (inclusive grid px; x1 < x0 when empty): the
+   * drawn mesh grown by the blurs' reach. Outside it the mask is 0.
+   */
+  readonly bounds = { x0: 0, y0: 0, x1: -1, y1: -1 };
+  /**
+   * Per row of the last `build`, the first and last pixel where the mask is non-zero
+   * (inclusive; first > last for none).
+   */
+  readonly spans: Int32Array;
   readonly #tmp: Float32Array;
+  readonly #sums: Float64Array;
   readonly #triangles: Uint32Array;
   readonly #weights: Float32Array;
 
@@ -19,6 +30,8 @@ export class LowerFaceMask {
     this.size = size;
     this.values = new Float32Array(size * size);
     this.#tmp = new Float32Array(size * size);
+    this.#sums = new Float64Array(size);
+    this.spans = new Int32Array(size * 2);
     this.#triangles = model.triangles;
     this.#weights = weights;
   }
@@ -38,7 +51,11 @@ export class LowerFaceMask {
     const box = { x0: this.size, y0: this.size, x1: -1, y1: -1 };
     this.#draw(source, box);
     this.#draw(target, box);
-    if (box.x1 < 0) return m;
+    Object.assign(this.bounds, { x0: 0, y0: 0, x1: -1, y1: -1 });
+    if (box.x1 < 0) {
+      nonZeroSpans(m, this.size, this.bounds, this.spans);
+      return m;
+    }
     const grow = Math.max(1, Math.round(growPx));
     const r = Math.max(1, Math.round(featherPx / 2));
     // Everything below happens inside the drawn box grown by every blur's reach: outside it
@@ -51,19 +68,17 @@ export class LowerFaceMask {
       x1: Math.min(n - 1, box.x1 + reach),
       y1: Math.min(n - 1, box.y1 + reach),
     };
+    Object.assign(this.bounds, rect);
     // Grow: a blur doubled and clipped reaches 1 up to the old edge and spreads ~growPx past
     // it (a soft dilation at the cost of two box blurs, independent of the radius).
-    boxBlur(m, this.#tmp, n, rect, grow, true);
-    boxBlur(this.#tmp, m, n, rect, grow, false);
-    for (let y = rect.y0; y <= rect.y1; y++) {
-      for (let x = rect.x0; x <= rect.x1; x++)
-        m[y * n + x] = Math.min(1, 2 * (m[y * n + x] as number));
-    }
+    blurRows(m, this.#tmp, n, rect, grow);
+    blurColumns(this.#tmp, m, n, rect, grow, this.#sums, true);
     // Feather: two box passes ≈ a Gaussian of about featherPx / 2 standard deviation.
     for (let pass = 0; pass < 2; pass++) {
-      boxBlur(m, this.#tmp, n, rect, r, true);
-      boxBlur(this.#tmp, m, n, rect, r, false);
+      blurRows(m, this.#tmp, n, rect, r);
+      blurColumns(this.#tmp, m, n, rect, r, this.#sums, false);
     }
+    nonZeroSpans(m, n, rect, this.spans);
     return m;
   }
 
@@ -116,38 +131,96 @@ export class LowerFaceMask {
 }
 
 /**
- * Box blur of ±radius along rows (or columns) inside `rect`, reading clamped to the rect
- * (it is chosen so that the mask is 0 at and beyond its edge), src → dst. A running sum:
- * constant work per pixel whatever the radius.
+ * Box blurs of ±radius along rows or columns inside `rect`, reading clamped to the rect (it
+ * is chosen so that the mask is 0 at and beyond its edge), src → dst. A running sum: constant
+ * work per pixel whatever the radius. Columns keep one running sum per column and walk the
+ * rows in memory order (the same sums, in the same order, as one column at a time).
  */
-function boxBlur(
+function blurRows(
   src: Float32Array,
   dst: Float32Array,
   n: number,
   rect: { x0: number; y0: number; x1: number; y1: number },
   radius: number,
-  rows: boolean,
 ): void {
   const inv = 1 / (2 * radius + 1);
-  const lo = rows ? rect.x0 : rect.y0;
-  const hi = rows ? rect.x1 : rect.y1;
-  const first = rows ? rect.y0 : rect.x0;
-  const last = rows ? rect.y1 : rect.x1;
-  // Element i of line `line` lives at base + i · step.
-  const step = rows ? 1 : n;
-  for (let line = first; line <= last; line++) {
-    const base = rows ? line * n : line;
-    const edgeLo = src[base + lo * step] as number;
-    const edgeHi = src[base + hi * step] as number;
+  const lo = rect.x0;
+  const hi = rect.x1;
+  for (let line = rect.y0; line <= rect.y1; line++) {
+    const base = line * n;
+    const edgeLo = src[base + lo] as number;
+    const edgeHi = src[base + hi] as number;
     let sum = edgeLo * radius;
-    for (let j = lo; j <= lo + radius; j++) sum += src[base + Math.min(j, hi) * step] as number;
+    for (let j = lo; j <= lo + radius; j++) sum += src[base + Math.min(j, hi)] as number;
     for (let i = lo; i <= hi; i++) {
-      dst[base + i * step] = sum * inv;
+      dst[base + i] = sum * inv;
       const add = i + radius + 1;
       const drop = i - radius;
       sum +=
-        (add <= hi ? (src[base + add * step] as number) : edgeHi) -
-        (drop >= lo ? (src[base + drop * step] as number) : edgeLo);
+        (add <= hi ? (src[base + add] as number) : edgeHi) -
+        (drop >= lo ? (src[base + drop] as number) : edgeLo);
     }
+  }
+}
+
+/**
+ * `sums`: one running sum per column (doubles, as a scalar sum is), n long. `double`: each
+ * blurred value is doubled and clipped at 1 as it is stored (the grow step).
+ */
+function blurColumns(
+  src: Float32Array,
+  dst: Float32Array,
+  n: number,
+  rect: { x0: number; y0: number; x1: number; y1: number },
+  radius: number,
+  sums: Float64Array,
+  double: boolean,
+): void {
+  const inv = 1 / (2 * radius + 1);
+  const { x0, x1 } = rect;
+  const lo = rect.y0;
+  const hi = rect.y1;
+  for (let x = x0; x <= x1; x++) sums[x] = (src[lo * n + x] as number) * radius;
+  for (let j = lo; j <= lo + radius; j++) {
+    const row = Math.min(j, hi) * n;
+    for (let x = x0; x <= x1; x++) sums[x] = (sums[x] as number) + (src[row + x] as number);
+  }
+  for (let i = lo; i <= hi; i++) {
+    const out = i * n;
+    const add = i + radius + 1;
+    const drop = i - radius;
+    const addRow = Math.min(add, hi) * n;
+    const dropRow = Math.max(drop, lo) * n;
+    for (let x = x0; x <= x1; x++) {
+      const sum = sums[x] as number;
+      const v = Math.fround(sum * inv);
+      dst[out + x] = double ? Math.min(1, 2 * v) : v;
+      sums[x] = sum + ((src[addRow + x] as number) - (src[dropRow + x] as number));
+    }
+  }
+}
+
+/** Per row, the first and last non-zero value inside `rect` (none outside it). */
+function nonZeroSpans(
+  m: Float32Array,
+  n: number,
+  rect: { x0: number; y0: number; x1: number; y1: number },
+  out: Int32Array,
+): void {
+  for (let y = 0; y < n; y++) {
+    let first = 1;
+    let last = 0;
+    if (y >= rect.y0 && y <= rect.y1) {
+      const row = y * n;
+      let x = rect.x0;
+      while (x <= rect.x1 && m[row + x] === 0) x++;
+      if (x <= rect.x1) {
+        first = x;
+        last = rect.x1;
+        while (m[row + last] === 0) last--;
+      }
+    }
+    out[y * 2] = first;
+    out[y * 2 + 1] = last;
   }
 }

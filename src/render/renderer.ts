@@ -114,6 +114,14 @@ export interface RenderFrameOptions {
    * on a frame that is its own reference (the video-avatar mouth-bank bench). Default false.
    */
   drawInterior?: boolean;
+  /**
+   * Shade only these pixels: per output row, the first and last pixel (inclusive; first >
+   * last for none), height × 2 values. Every other pixel of the composite and the maps keeps
+   * a stale value. For callers that use part of the frame (the lower-face reanimator blends
+   * only under its mask). The next frame without a region is redrawn whole. Default: the
+   * whole frame.
+   */
+  region?: Int32Array;
 }
 
 /** One rendered frame. Buffers belong to the renderer and are reused by the next `render()`. */
@@ -555,10 +563,15 @@ export class Renderer {
     this.#gazeShift[2] = shift * Math.sin(gz.rightYaw - ref.gaze.rightYaw);
     this.#gazeShift[3] = shift * Math.sin(gz.rightPitch - ref.gaze.rightPitch);
     const maps = this.#maps;
-    shadeFrame(g, this.#shadeInputs, full ? undefined : this.#spans);
-    if (this.#hasMatte) {
-      holdBackground(g, this.#matte, this.#plate, maps.warped, full ? undefined : this.#spans);
+    const region = options.region;
+    if (region && region.length !== this.height * 2) {
+      throw new RenderError('RENDER_BAD_OPTIONS', `region must hold ${this.height} × 2 values`);
     }
+    // Pixels outside a region are stale: the next frame without one redraws everything.
+    if (region) this.#fullNext = true;
+    const shadeSpans = region ?? (full ? undefined : this.#spans);
+    shadeFrame(g, this.#shadeInputs, shadeSpans);
+    if (this.#hasMatte) holdBackground(g, this.#matte, this.#plate, maps.warped, shadeSpans);
     this.#composite.data.set(maps.warped);
     const hold = this.#hasMatte ? this.#torsoHold : undefined;
     if (this.#torso.apply(frame.body, maps.warped, this.#composite.data, hold)) {
@@ -592,7 +605,11 @@ export class Renderer {
     const steadySpans = this.#torsoActive
       ? this.#torso.unionSpans(this.#spans, this.#steadySpans)
       : this.#spans;
-    this.#steadier?.apply(this.#composite.data, this.width, full ? undefined : steadySpans);
+    this.#steadier?.apply(
+      this.#composite.data,
+      this.width,
+      region ?? (full ? undefined : steadySpans),
+    );
     return this.#output;
   }
 
