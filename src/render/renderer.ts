@@ -463,6 +463,9 @@ export class Renderer {
     this.#assertOpen();
     const ref = this.#ref;
     if (!ref) throw new RenderError('RENDER_BAD_REFERENCE', 'no reference set');
+    if (options.region && options.region.length !== this.height * 2) {
+      throw new RenderError('RENDER_BAD_OPTIONS', `region must hold ${this.height} × 2 values`);
+    }
     const t = this.topology;
     const g = this.#g;
     const tgt = this.#tgt;
@@ -510,6 +513,10 @@ export class Renderer {
     if (full) this.#fullFrameCount++;
     const skirt = this.#skirt;
     g.clearSurface();
+    // A region's rows only are drawn and shaded; the next frame without one redraws all.
+    const region = options.region;
+    clipToRegion(g, region);
+    if (region) this.#fullNext = true;
     if (full) {
       drawWarpTriangles(
         g,
@@ -563,12 +570,6 @@ export class Renderer {
     this.#gazeShift[2] = shift * Math.sin(gz.rightYaw - ref.gaze.rightYaw);
     this.#gazeShift[3] = shift * Math.sin(gz.rightPitch - ref.gaze.rightPitch);
     const maps = this.#maps;
-    const region = options.region;
-    if (region && region.length !== this.height * 2) {
-      throw new RenderError('RENDER_BAD_OPTIONS', `region must hold ${this.height} × 2 values`);
-    }
-    // Pixels outside a region are stale: the next frame without one redraws everything.
-    if (region) this.#fullNext = true;
     const shadeSpans = region ?? (full ? undefined : this.#spans);
     shadeFrame(g, this.#shadeInputs, shadeSpans);
     if (this.#hasMatte) holdBackground(g, this.#matte, this.#plate, maps.warped, shadeSpans);
@@ -886,6 +887,22 @@ function polygonSpans(
     out[y * 2] = Math.max(0, Math.ceil(lo - 0.5) - 2);
     out[y * 2 + 1] = Math.min(width - 1, Math.floor(hi - 0.5) + 2);
   }
+}
+
+/** Draws triangles only into the rows of `region` that shade something (all without one). */
+function clipToRegion(g: GeometryBuffer, region: Int32Array | undefined): void {
+  g.clipRows.yMin = 0;
+  g.clipRows.yMax = g.height - 1;
+  if (!region) return;
+  let first = g.height;
+  let last = -1;
+  for (let y = 0; y < g.height; y++) {
+    if ((region[y * 2] as number) > (region[y * 2 + 1] as number)) continue;
+    first = Math.min(first, y);
+    last = y;
+  }
+  g.clipRows.yMin = first;
+  g.clipRows.yMax = last;
 }
 
 function mouthBounds(tgt: Float32Array, strip: OpeningStrip, out: MouthFrame): void {
