@@ -31,7 +31,7 @@ const IDENTITY_FRAMES = 6;
 const load = () => loadavg()[0]?.toFixed(1) ?? '?';
 const f2 = (v: number) => v.toFixed(2);
 
-function ffmpeg(args: string[]): Promise<void> {
+export function ffmpeg(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(locateFfmpeg().ffmpegPath, ['-v', 'error', '-y', ...args]);
     child.on('exit', (code) =>

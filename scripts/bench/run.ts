@@ -20,6 +20,7 @@ import { motionBench } from './motion.ts';
 import { queueBench } from './queue.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
+import { replicaLiveBench } from './replica-live.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
@@ -40,6 +41,7 @@ const BENCHES: Bench[] = [
   dubBench,
   queueBench,
   replicaBench,
+  replicaLiveBench,
   lipsyncBench,
   voicesBench,
   liveBench,

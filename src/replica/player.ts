@@ -49,6 +49,8 @@ export class ReplicaPlayer {
   /** The previous render: renders run one at a time, in call order. */
   #queue: Promise<unknown> = Promise.resolve();
   readonly #face: ReplicaFace;
+  /** The mouth-bank entry shown last (kept across frames against flicker). */
+  readonly #bankChoice = { previous: -1 };
 
   private constructor(replica: Replica, model: FaceModel, options: ReplicaPlayerOptions) {
     this.replica = replica;
@@ -60,7 +62,7 @@ export class ReplicaPlayer {
     this.#reanimator = new LowerFaceReanimator(
       model,
       renderSize(model, replica),
-      bank ? { painter: bankPainter(model, bank) } : {},
+      bank ? { painter: bankPainter(model, bank, this.#bankChoice) } : {},
     );
     this.#outs = Array.from(
       { length: OUTPUT_BUFFERS },
@@ -76,10 +78,22 @@ export class ReplicaPlayer {
     };
   }
 
+  /**
+   * Loads the avatar and prepares the first frame: its footage decoded (and the next ones
+   * decoding), the renderer built and warm, so that the first `render` (a live session's
+   * first frame after connect) costs what any frame does.
+   */
   static async open(dir: string, options: ReplicaPlayerOptions = {}): Promise<ReplicaPlayer> {
     const model = await loadFaceModel();
     const replica = await Replica.load(dir);
-    return new ReplicaPlayer(replica, model, options);
+    const player = new ReplicaPlayer(replica, model, options);
+    try {
+      await player.#prepare();
+    } catch (error) {
+      await player.close();
+      throw error;
+    }
+    return player;
   }
 
   /**
@@ -125,6 +139,31 @@ export class ReplicaPlayer {
       this.height,
     );
     return out;
+  }
+
+  /**
+   * Renders the first planned frame with a closed mouth into a spare buffer (the plan does
+   * not advance; the mouth bank's choice is forgotten again).
+   */
+  async #prepare(): Promise<void> {
+    this.#lookAhead();
+    const m = this.replica.manifest;
+    const s = m.playback[(this.#ahead[0] as PlaybackStep).a] as number;
+    const rgb = await this.#frame(s);
+    const { width, height } = m.footage;
+    const spare = this.#outs[OUTPUT_BUFFERS - 1] as Uint8Array;
+    copyFrame(rgb, width, spare, this.width, this.height);
+    const face = this.replica.face(s) as ReplicaFace;
+    const closed = new Float32Array(face.weights.length);
+    this.#reanimator.reanimate(
+      { rgb, width, height, ...face },
+      closed,
+      1,
+      spare,
+      this.width,
+      this.height,
+    );
+    this.#bankChoice.previous = -1;
   }
 
   /** Takes plan steps up to {@link LOOK_AHEAD} ahead and starts decoding their footage. */
@@ -181,13 +220,16 @@ const FRAME_CACHE = 12;
 /** Output buffers used in turn (a caller keeps at most two frames in flight). */
 const OUTPUT_BUFFERS = 3;
 
-/** The mouth bank as the reanimator's interior painter (entry kept across frames). */
-function bankPainter(model: FaceModel, bank: MouthBank): InteriorPainter {
-  let previous = -1;
+/** The mouth bank as the reanimator's interior painter (entry kept across frames in `choice`). */
+function bankPainter(
+  model: FaceModel,
+  bank: MouthBank,
+  choice: { previous: number },
+): InteriorPainter {
   return ({ image, labels, target }) => {
     const lips = innerLipsFromMesh(model.sets.lipsUpperInner, model.sets.lipsLowerInner, target, 3);
-    previous = bank.query(lips, previous);
-    bank.paint(image, lips, previous, { labels, value: PART_LABELS.mouthInterior });
+    choice.previous = bank.query(lips, choice.previous);
+    bank.paint(image, lips, choice.previous, { labels, value: PART_LABELS.mouthInterior });
   };
 }
 
