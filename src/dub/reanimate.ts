@@ -141,20 +141,15 @@ export class LowerFaceReanimator {
       source.pose,
     );
     const anchor = mouthAnchor(model, geometry.source, 3);
-    const side = Math.max(size, Math.ceil(CROP_INTER_OCULAR * anchor.interOcularPx));
-    const crop: CropSquare = {
-      x: Math.round(anchor.x - side / 2),
-      y: Math.round(anchor.y + CROP_DROP_INTER_OCULAR * anchor.interOcularPx - side / 2),
-      side,
-    };
+    const crop = cropSquare(anchor, size);
     const reference = {
       image: { width: source.width, height: source.height, data: source.rgb },
       identity: geometry.identity,
       weights: this.#weights,
       pose: source.pose,
-      crop: { x: crop.x, y: crop.y, width: side, height: side },
+      crop: { x: crop.x, y: crop.y, width: crop.side, height: crop.side },
     };
-    const k = size / side;
+    const k = size / crop.side;
     toCrop(geometry.source, crop, k, this.#srcCrop);
     toCrop(geometry.target, crop, k, this.#tgtCrop);
     const iodOut = anchor.interOcularPx * k;
@@ -225,6 +220,22 @@ export function widenInnerLips(
     landmarks[l] = (landmarks[l] as number) + share * dx;
     landmarks[l + 1] = (landmarks[l + 1] as number) + share * dy;
   }
+}
+
+/**
+ * The square re-rendered round the mouth: CROP_INTER_OCULAR eye distances wide (at least the
+ * grid), centred CROP_DROP_INTER_OCULAR eye distances below the lips.
+ */
+function cropSquare(
+  anchor: { x: number; y: number; interOcularPx: number },
+  size: number,
+): CropSquare {
+  const side = Math.max(size, Math.ceil(CROP_INTER_OCULAR * anchor.interOcularPx));
+  return {
+    x: Math.round(anchor.x - side / 2),
+    y: Math.round(anchor.y + CROP_DROP_INTER_OCULAR * anchor.interOcularPx - side / 2),
+    side,
+  };
 }
 
 /**
