@@ -21,6 +21,7 @@ import { mouthInteriorBench } from './mouth-interior.ts';
 import { queueBench } from './queue.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
+import { replicaLiveBench } from './replica-live.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
 import { trackBench } from './track.ts';
@@ -42,6 +43,7 @@ const BENCHES: Bench[] = [
   dubBench,
   queueBench,
   replicaBench,
+  replicaLiveBench,
   mouthInteriorBench,
   lipsyncBench,
   voicesBench,
