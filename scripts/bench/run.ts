@@ -22,6 +22,7 @@ import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
+import { torsoReenactBench } from './torso-reenact.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 import { voicesBench } from './voices.ts';
 
@@ -30,6 +31,7 @@ const BENCHES: Bench[] = [
   motionBench,
   bodyBench,
   torsoBench,
+  torsoReenactBench,
   avatarBench,
   trackBench,
   renderBench,
