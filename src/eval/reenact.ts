@@ -2,6 +2,7 @@ import { bodyPoseSchema } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { FaceLandmarker, type FaceModel } from '../face/index.ts';
 import { openVideoFrames } from '../media/index.ts';
+import type { MouthBank } from '../mouthbank/index.ts';
 import {
   createRgbImage,
   MAX_RENDER_SIZE,
@@ -55,6 +56,8 @@ export interface ReenactOptions {
    * false (the body channels still apply, on the face-only body prior).
    */
   body?: boolean;
+  /** Real mouths to paint the interior from (src/render `mouthBank`). Default: the drawn one. */
+  mouthBank?: MouthBank;
   model: FaceModel;
   signal?: AbortSignal;
 }
@@ -99,10 +102,12 @@ export async function* reenactFrames(
   const person = await segmentPerson(referenceImage, signal);
   const shoulders = options.body ? await detectShoulders(referenceImage, path, signal) : undefined;
   const reference = { ...plan.reference, image: referenceImage, person, shoulders };
-  const renderer = Renderer.create(model, reference, { size: reenactRenderSize(track) });
-  const still = shoulders
-    ? Renderer.create(model, reference, { size: reenactRenderSize(track) })
-    : undefined;
+  const rendererOptions = {
+    size: reenactRenderSize(track),
+    ...(options.mouthBank ? { mouthBank: options.mouthBank } : {}),
+  };
+  const renderer = Renderer.create(model, reference, rendererOptions);
+  const still = shoulders ? Renderer.create(model, reference, rendererOptions) : undefined;
   const restBody = bodyPoseSchema.parse({});
   const before = options.baseline
     ? Renderer.create(
