@@ -23,6 +23,7 @@ import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
+import { torsoDanceBench } from './torso-dance.ts';
 import { torsoReenactBench } from './torso-reenact.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 import { voicesBench } from './voices.ts';
@@ -33,6 +34,7 @@ const BENCHES: Bench[] = [
   bodyBench,
   torsoBench,
   torsoReenactBench,
+  torsoDanceBench,
   avatarBench,
   trackBench,
   renderBench,
