@@ -24,6 +24,8 @@ import { replicaBench } from './replica.ts';
 import { replicaLiveBench } from './replica-live.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
+import { torsoDanceBench } from './torso-dance.ts';
+import { torsoReenactBench } from './torso-reenact.ts';
 import { trackBench } from './track.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 import { voicesBench } from './voices.ts';
@@ -33,6 +35,8 @@ const BENCHES: Bench[] = [
   motionBench,
   bodyBench,
   torsoBench,
+  torsoReenactBench,
+  torsoDanceBench,
   avatarBench,
   trackBench,
   renderBench,
