@@ -7,7 +7,7 @@
  * Reads commands on stdin, one per line, and answers each with one JSON line on stdout:
  *   add <n>   n more viewers join through the product's viewer API (the browser client's
  *             calls, with werift in place of mediasoup-client; test/helpers/sfu-viewer.ts)
- *             → { joined, firstKeyFrameMs, refused } (refused: joins answered 503, by code)
+ *             → { joined, firstKeyFrameMs, resumedMs, refused } (refused: joins answered 503)
  *   report    → { viewers: [{ frames, fps, firstKeyFrameMs }] } (fps since the last report)
  */
 import { createInterface } from 'node:readline';
@@ -56,8 +56,9 @@ for await (const line of lines) {
     ).filter((v): v is SfuViewer => v !== null);
     await waitForKeyFrames(joined);
     const firstKeyFrameMs = joined.map((v) => v.firstKeyFrameMs);
+    const resumedMs = joined.map((v) => v.resumedMs);
     process.stdout.write(
-      `${JSON.stringify({ joined: viewers.length, firstKeyFrameMs, refused })}\n`,
+      `${JSON.stringify({ joined: viewers.length, firstKeyFrameMs, resumedMs, refused })}\n`,
     );
   } else if (command === 'report') {
     const now = performance.now();

@@ -12,47 +12,20 @@ import type { types as ms } from 'mediasoup';
 import type { z } from 'zod';
 import type { RtpOut, RtpSink } from '../transport/index.ts';
 import { LiveError } from './errors.ts';
+import type {
+  FanoutOptions,
+  ViewerAdmission,
+  ViewerConsumerInfo,
+  ViewerPlacement,
+  ViewerState,
+  ViewerTransportInfo,
+} from './fanout-types.ts';
 import { createOrigin, MEDIA_CODECS, type Origin } from './sfu-origin.ts';
-import { WorkerPool, type WorkerPoolOptions } from './sfu-pool.ts';
+import { WorkerPool } from './sfu-pool.ts';
 import type { ViewerJoinBody } from './viewer-schemas.ts';
 
 /** Seconds a viewer refused while its session's fan-out moves is told to wait. */
 const MOVING_RETRY_AFTER_S = 1;
-
-/** Options of {@link MediasoupFanout.create}. */
-export interface FanoutOptions extends WorkerPoolOptions {
-  /** Address the viewers' transports listen on. Default 127.0.0.1. */
-  listenIp?: string;
-  /** Address announced to viewers (a public IP). Default none. */
-  announcedAddress?: string;
-  /** Viewers one router serves before the next go to a piped router on another worker. Default 200. */
-  viewersPerRouter?: number;
-}
-
-/** What a viewer needs to create its receive transport (mediasoup-client `Device`). */
-export interface ViewerTransportInfo {
-  routerRtpCapabilities: ms.RtpCapabilities;
-  transport: {
-    id: string;
-    iceParameters: ms.IceParameters;
-    iceCandidates: ms.IceCandidate[];
-    dtlsParameters: ms.DtlsParameters;
-  };
-}
-
-/** One consumer a viewer should create (`transport.consume(...)` in mediasoup-client). */
-export interface ViewerConsumerInfo {
-  id: string;
-  producerId: string;
-  kind: ms.MediaKind;
-  rtpParameters: ms.RtpParameters;
-}
-
-/** Where a viewer is served: the worker (pool index) and whether through a pipe. */
-export interface ViewerPlacement {
-  workerIndex: number;
-  piped: boolean;
-}
 
 /** A router serving one session's viewers: the origin, or one fed by pipeToRouter. */
 interface RouterSlot {
@@ -79,20 +52,6 @@ interface Publication {
   /** The origin was lost; the publication is being made again on a live worker. */
   moving: boolean;
   onKeyframeRequest: () => void;
-}
-
-/**
- * Called before a viewer is placed, with the viewers the fan-out holds over all sessions
- * (joins in progress included); throws (a `LiveError`) to refuse the viewer.
- */
-export type ViewerAdmission = (viewers: number) => void;
-
-/** A viewer's transport as {@link MediasoupFanout.viewerState} reports it. */
-export interface ViewerState extends ViewerPlacement {
-  transportId: string;
-  /** The publication's generation the viewer belongs to (see {@link MediasoupFanout.generation}). */
-  generation: number;
-  dtlsState: ms.DtlsState;
 }
 
 /**

@@ -24,15 +24,15 @@ export {
   type LiveHostServices,
   liveExtension,
 } from './extension.ts';
-export {
-  type FanoutOptions,
-  MediasoupFanout,
-  type ViewerAdmission,
-  type ViewerConsumerInfo,
-  type ViewerPlacement,
-  type ViewerState,
-  type ViewerTransportInfo,
-} from './fanout.ts';
+export { MediasoupFanout } from './fanout.ts';
+export type {
+  FanoutOptions,
+  ViewerAdmission,
+  ViewerConsumerInfo,
+  ViewerPlacement,
+  ViewerState,
+  ViewerTransportInfo,
+} from './fanout-types.ts';
 export { type DueFrames, FrameClock, type FrameClockOptions } from './frame-clock.ts';
 export { FrameLoop, type FrameLoopOptions, type FrameSink } from './frame-loop.ts';
 export { ListenerMotion, type ListenerMotionOptions } from './listener.ts';

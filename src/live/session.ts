@@ -437,6 +437,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
       frameIndex: frame.frameIndex,
       sentAtMs: frame.sentAtMs,
       latencyMs,
+      keyframe: frame.keyframe,
     });
     if (arrival !== undefined) {
       this.#arrivals.delete(frame.frameIndex);

@@ -144,6 +144,8 @@ export interface SfuViewer {
   frames: number;
   /** From the first API call to the first packet of a key frame, ms (null before it). */
   firstKeyFrameMs: number | null;
+  /** From the first API call to the resume call's answer (media may flow from then on), ms. */
+  resumedMs: number;
   /** Closes the peer only (the server notices when its transport times out or the session ends). */
   close(): Promise<void>;
   /** Tells the server (`DELETE …/viewers/:transport`), then closes the peer. */
@@ -181,6 +183,7 @@ export async function joinSfuViewer(
     generation: info.generation,
     frames: 0,
     firstKeyFrameMs: null,
+    resumedMs: Number.NaN,
     close: () => pc.close(),
     leave: async () => {
       await call(`/${info.transport.id}`, undefined, 'DELETE');
@@ -206,5 +209,6 @@ export async function joinSfuViewer(
     dtlsParameters: { role, fingerprints: [{ algorithm: 'sha-256', value }] },
   });
   await call(`/${info.transport.id}/resume`, {});
+  viewer.resumedMs = performance.now() - started;
   return viewer;
 }
