@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LiveVideoEncoder } from '../../src/live/index.ts';
-import type { EncodedVideoFrame } from '../../src/transport/index.ts';
+import { type EncodedVideoFrame, Vp8Encoder } from '../../src/transport/index.ts';
 import { isAlive, syntheticFrame, waitFor } from '../helpers/live.ts';
 
 const W = 64;
@@ -85,6 +85,35 @@ describe('LiveVideoEncoder: key frames on request', () => {
       await waitFor(() => out.length === 6, { what: 'every frame' });
       expect(out.map((f) => f.frameIndex)).toEqual([0, 1, 2, 3, 4, 6]);
       expect(out.filter((f) => f.keyframe).map((f) => f.frameIndex)).toEqual([0, 6]);
+    } finally {
+      await encoder.close();
+    }
+  });
+});
+
+describe('Vp8Encoder warm-up (the spare)', () => {
+  it('drops its warm-up frame and makes the first real frame a key frame', async () => {
+    const encoder = await Vp8Encoder.start({
+      width: W,
+      height: H,
+      keyframeInterval: 1000,
+      warmUp: true,
+    });
+    const out: EncodedVideoFrame[] = [];
+    encoder.on('frame', (f) => out.push(f));
+    try {
+      await encoder.warm;
+      expect(out).toHaveLength(0);
+      for (let i = 0; i < 3; i++) {
+        encoder.encode(syntheticFrame(W, H, i), 100 + i);
+        await waitFor(() => out.length > i, { what: `frame ${i}` });
+      }
+      // Without the forced key frame the warm-up frame would be the only key frame.
+      expect(out.map((f) => [f.frameIndex, f.keyframe])).toEqual([
+        [100, true],
+        [101, false],
+        [102, false],
+      ]);
     } finally {
       await encoder.close();
     }
