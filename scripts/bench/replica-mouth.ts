@@ -109,7 +109,12 @@ export async function mouthBankReenactment(
 /** Smallest side of the scored mouth box, px. */
 const MIN_BOX = 16;
 
-function mouthBox(upper: Float32Array, lower: Float32Array, width: number, height: number): Region {
+export function mouthBox(
+  upper: Float32Array,
+  lower: Float32Array,
+  width: number,
+  height: number,
+): Region {
   let x0 = Number.POSITIVE_INFINITY;
   let y0 = Number.POSITIVE_INFINITY;
   let x1 = Number.NEGATIVE_INFINITY;

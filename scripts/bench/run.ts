@@ -17,6 +17,7 @@ import { liveConversationBench } from './live-conversation.ts';
 import { liveFanoutBench } from './live-fanout.ts';
 import { melBench } from './mel.ts';
 import { motionBench } from './motion.ts';
+import { mouthInteriorBench } from './mouth-interior.ts';
 import { queueBench } from './queue.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
@@ -40,6 +41,7 @@ const BENCHES: Bench[] = [
   dubBench,
   queueBench,
   replicaBench,
+  mouthInteriorBench,
   lipsyncBench,
   voicesBench,
   liveBench,

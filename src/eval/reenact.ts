@@ -1,6 +1,7 @@
 import { throwIfAborted } from '../core/index.ts';
 import type { FaceModel } from '../face/index.ts';
 import { openVideoFrames } from '../media/index.ts';
+import type { MouthBank } from '../mouthbank/index.ts';
 import {
   createRgbImage,
   MAX_RENDER_SIZE,
@@ -41,6 +42,8 @@ export interface ReenactOptions {
   referenceIndex?: number;
   /** Also render each frame without the reference's person matte. Default false. */
   baseline?: boolean;
+  /** Real mouths to paint the interior from (src/render `mouthBank`). Default: the drawn one. */
+  mouthBank?: MouthBank;
   model: FaceModel;
   signal?: AbortSignal;
 }
@@ -86,7 +89,10 @@ export async function* reenactFrames(
   const renderer = Renderer.create(
     model,
     { ...plan.reference, image: referenceImage, person },
-    { size: reenactRenderSize(track) },
+    {
+      size: reenactRenderSize(track),
+      ...(options.mouthBank ? { mouthBank: options.mouthBank } : {}),
+    },
   );
   const before = options.baseline
     ? Renderer.create(

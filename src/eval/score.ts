@@ -6,6 +6,7 @@ import {
   type GeneratorStream,
   type GeneratorStreamOptions,
 } from '../generator/index.ts';
+import type { MouthBank } from '../mouthbank/index.ts';
 import { PART_LABELS, type RgbImage } from '../render/index.ts';
 import { EvaluationError } from './errors.ts';
 import { FlickerMeter, FrameScorer, psnrFromMse, type Region } from './metrics.ts';
@@ -79,6 +80,8 @@ export interface ScoreReenactmentOptions {
   maxFrames?: number;
   /** Reference frame. Default 0. */
   referenceIndex?: number;
+  /** Real mouths to paint the warp-only interior from (src/render `mouthBank`). Default: drawn. */
+  mouthBank?: MouthBank;
   model?: FaceModel;
   onProgress?: (stage: 'track' | 'score', done: number, total: number | undefined) => void;
   signal?: AbortSignal;
@@ -156,6 +159,7 @@ export async function scoreReenactment(
       model,
       referenceIndex: options.referenceIndex ?? 0,
       baseline: options.baseline ?? false,
+      ...(options.mouthBank ? { mouthBank: options.mouthBank } : {}),
       signal,
     })) {
       throwIfAborted(signal);

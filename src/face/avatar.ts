@@ -26,6 +26,8 @@ export interface AvatarOptions {
   maxRollRad?: number;
   /** Several faces are an error (FACE_MULTIPLE) instead of a warning. Default false. */
   strict?: boolean;
+  /** Stored in the profile: how the renderer fills the opened mouth (profile `mouthInterior`). Default drawn. */
+  mouthInterior?: 'drawn' | 'bank';
   signal?: AbortSignal;
 }
 
@@ -172,6 +174,7 @@ export function buildAvatarProfile(
           })),
         }
       : null,
+    ...(options.mouthInterior === 'bank' ? { mouthInterior: 'bank' as const } : {}),
     warnings,
   };
 }

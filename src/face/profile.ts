@@ -158,6 +158,12 @@ export const avatarProfileSchema = z
       .object({ score: finite.min(0).max(1), keypoints: z.array(bodyKeypointSchema) })
       .strict()
       .nullable(),
+    /**
+     * How the renderer fills the mouth where it opens beyond the photo's own: `drawn` (the
+     * procedural teeth and cavity) or `bank` (real mouths of other people, models/mouthbank).
+     * Absent = drawn.
+     */
+    mouthInterior: z.enum(['drawn', 'bank']).optional(),
     /** Non-fatal findings, e.g. "3 faces found; using the largest". */
     warnings: z.array(z.string()),
   })

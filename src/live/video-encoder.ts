@@ -116,11 +116,7 @@ export class LiveVideoEncoder extends EventEmitter<Vp8EncoderEvents> {
     this.#spare = undefined;
     this.#retiring = undefined;
     this.#held = [];
-    await Promise.all([
-      this.#current.close(),
-      retiring?.close(),
-      spare?.then((e) => e?.close()),
-    ]);
+    await Promise.all([this.#current.close(), retiring?.close(), spare?.then((e) => e?.close())]);
     this.emit('close');
   }
 

@@ -1,11 +1,13 @@
 import sharp from 'sharp';
 import { throwIfAborted } from '../core/index.ts';
 import {
+  type AvatarProfile,
   type FaceModel,
   type LoadedAvatar,
   loadAvatarProfile,
   loadFaceModel,
 } from '../face/index.ts';
+import { loadGenericMouthBank, type MouthBank } from '../mouthbank/index.ts';
 import { PersonSegmenter } from '../segmentation/index.ts';
 import type { Point } from './body.ts';
 import { RenderError } from './errors.ts';
@@ -125,7 +127,26 @@ export async function createRenderer(
   const { model: given, signal, ...rendererOptions } = options;
   const model = given ?? (await loadFaceModel());
   throwIfAborted(signal);
-  const reference =
-    typeof source === 'string' ? await loadAvatarReference(source, { signal }) : source;
-  return Renderer.create(model, reference, rendererOptions);
+  if (typeof source !== 'string') return Renderer.create(model, source, rendererOptions);
+  const reference = await loadAvatarReference(source, { signal });
+  const mouthBank =
+    rendererOptions.mouthBank ?? (await avatarMouthBank((await loadAvatarProfile(source)).profile));
+  return Renderer.create(model, reference, {
+    ...rendererOptions,
+    ...(mouthBank ? { mouthBank } : {}),
+  });
+}
+
+/** The avatar's mouth bank: the shipped generic one when its profile asks for `bank`. */
+async function avatarMouthBank(profile: AvatarProfile): Promise<MouthBank | undefined> {
+  if (profile.mouthInterior !== 'bank') return undefined;
+  try {
+    return await loadGenericMouthBank();
+  } catch (cause) {
+    throw new RenderError(
+      'RENDER_MODEL_MISSING',
+      `the avatar asks for the mouth bank, which could not be loaded: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
 }

@@ -11,7 +11,9 @@ export type RenderErrorCode =
   /** `render()` after `close()`. */
   | 'RENDER_CLOSED'
   /** A render thread (src/render/thread.ts) crashed, exited or could not start. */
-  | 'RENDER_WORKER_FAILED';
+  | 'RENDER_WORKER_FAILED'
+  /** A shipped model the avatar asks for (models/mouthbank) is missing or corrupt. */
+  | 'RENDER_MODEL_MISSING';
 
 const kinds: Record<RenderErrorCode, 'input' | 'internal'> = {
   RENDER_BAD_OPTIONS: 'input',
@@ -19,6 +21,7 @@ const kinds: Record<RenderErrorCode, 'input' | 'internal'> = {
   RENDER_BAD_EDIT: 'input',
   RENDER_CLOSED: 'internal',
   RENDER_WORKER_FAILED: 'internal',
+  RENDER_MODEL_MISSING: 'internal',
 };
 
 export class RenderError extends FacecastError {

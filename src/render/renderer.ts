@@ -12,6 +12,8 @@ import {
   type PixelBox,
   poseVertices,
 } from '../face/index.ts';
+import type { MouthBank } from '../mouthbank/index.ts';
+import { BankInterior } from './bank-interior.ts';
 import { bodyGeometry, fillBodyMask, type Point } from './body.ts';
 import { RenderError } from './errors.ts';
 import { drawPhotoLashes } from './eyes.ts';
@@ -87,12 +89,18 @@ export interface RendererOptions {
    * a pixel or less stops shimmering, real motion passes. Reset by `setReference`. Default true.
    */
   steady?: boolean;
+  /**
+   * Real mouths (src/mouthbank) to paint the mouth interior from where it opens beyond the
+   * reference's own (src/render/bank-interior.ts). Default: none (the drawn interior).
+   */
+  mouthBank?: MouthBank;
 }
 
 interface ResolvedOptions {
   size: number;
   focalPx: number | undefined;
   steady: boolean;
+  mouthBank: MouthBank | undefined;
 }
 
 export const RENDERER_DEFAULTS = Object.freeze({ size: 512, steady: true });
@@ -175,6 +183,7 @@ export class Renderer {
   readonly #plate: Uint8Array;
   #hasMatte = false;
   readonly #steadier: TemporalSteadier | undefined;
+  readonly #bankInterior: BankInterior | undefined;
   /** Moves neck and shoulders with the body Controls (src/render/torso.ts). */
   readonly #torso: TorsoWarp;
   /** Whether the torso moved since the reference was set (the steadier then covers it). */
@@ -229,6 +238,7 @@ export class Renderer {
     this.#plate = new Uint8Array(width * height * 3);
     this.#torsoHold = { matte: this.#matte, plate: this.#plate };
     this.#steadier = options.steady ? new TemporalSteadier(width, height) : undefined;
+    this.#bankInterior = options.mouthBank ? new BankInterior(model, options.mouthBank) : undefined;
     this.#composite = createRgbImage(width, height);
     this.#maps = {
       width,
@@ -309,6 +319,7 @@ export class Renderer {
       size,
       focalPx: options.focalPx,
       steady: options.steady ?? RENDERER_DEFAULTS.steady,
+      mouthBank: options.mouthBank,
     });
     renderer.setReference(reference);
     return renderer;
@@ -359,6 +370,7 @@ export class Renderer {
       src[i * 2 + 1] = this.#face[i * 3 + 1] as number;
     }
     this.#steadier?.reset();
+    this.#bankInterior?.reset();
     this.#hasMatte = reference.person !== undefined;
     if (reference.person) {
       matteToOutput(reference, rect, this.#matte, this.width, this.height);
@@ -570,6 +582,14 @@ export class Renderer {
         ? 1 - smoothstep(1.05, 1.8, middleOpening(tgt, t.mouth) / ref.mouth.openingPx)
         : 0;
     fillMouth(g, maps.labels, maps.warped, this.#composite.data, ref.mouth, this.#mouthFrame);
+    this.#bankInterior?.paint(
+      tgt,
+      maps.labels,
+      maps.warped,
+      this.#composite.data,
+      this.width,
+      this.#mouthFrame,
+    );
     for (let e = 0; e < 2; e++) {
       const strip = e === 0 ? t.leftEye : t.rightEye;
       const opening = meanOpening(tgt, 3, strip);

@@ -13,6 +13,9 @@ const avatarFlagsSchema = z.object({
   minIod: z.coerce.number().min(8).max(1000).default(AVATAR_DEFAULTS.minInterOcularPx),
   maxYaw: degrees(89).default((AVATAR_DEFAULTS.maxYawRad * 180) / Math.PI),
   maxPitch: degrees(89).default((AVATAR_DEFAULTS.maxPitchRad * 180) / Math.PI),
+  mouthInterior: z
+    .enum(['drawn', 'bank'], { error: '--mouth-interior must be drawn or bank' })
+    .default('drawn'),
 });
 
 const videoFlagsSchema = z.object({
@@ -47,6 +50,9 @@ Options:
   --min-iod <px>       smallest eye-centre distance accepted (default ${AVATAR_DEFAULTS.minInterOcularPx}; FACE_TOO_SMALL)
   --max-yaw <deg>      largest head turn accepted (default ${Math.round((AVATAR_DEFAULTS.maxYawRad * 180) / Math.PI)}; FACE_POSE_EXTREME)
   --max-pitch <deg>    largest nod accepted (default ${Math.round((AVATAR_DEFAULTS.maxPitchRad * 180) / Math.PI)})
+  --mouth-interior <m> a photo's opened mouth: drawn (default: procedural teeth and cavity) or
+                       bank (real mouths of other people, models/mouthbank; see
+                       docs/stages/render.md for how the two compare)
   --json               machine-readable output
   -h, --help
 
@@ -62,6 +68,7 @@ IMAGE_TOO_LARGE (exit code 2).`,
         'min-iod': { type: 'string' },
         'max-yaw': { type: 'string' },
         'max-pitch': { type: 'string' },
+        'mouth-interior': { type: 'string' },
       },
       { min: 2, max: 2 },
     );
@@ -93,6 +100,7 @@ IMAGE_TOO_LARGE (exit code 2).`,
       minIod: values['min-iod'],
       maxYaw: values['max-yaw'],
       maxPitch: values['max-pitch'],
+      mouthInterior: values['mouth-interior'],
     });
     const { profile, timingsMs } = await createAvatar(photo, flags.out, {
       strict: flags.strict,
@@ -100,6 +108,7 @@ IMAGE_TOO_LARGE (exit code 2).`,
       minInterOcularPx: flags.minIod,
       maxYawRad: (flags.maxYaw * Math.PI) / 180,
       maxPitchRad: (flags.maxPitch * Math.PI) / 180,
+      mouthInterior: flags.mouthInterior,
       signal: context.signal,
     });
     for (const warning of profile.warnings)
