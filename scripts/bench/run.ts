@@ -21,8 +21,11 @@ import { mouthInteriorBench } from './mouth-interior.ts';
 import { queueBench } from './queue.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
+import { replicaLiveBench } from './replica-live.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
+import { torsoDanceBench } from './torso-dance.ts';
+import { torsoReenactBench } from './torso-reenact.ts';
 import { trackBench } from './track.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 import { voicesBench } from './voices.ts';
@@ -32,6 +35,8 @@ const BENCHES: Bench[] = [
   motionBench,
   bodyBench,
   torsoBench,
+  torsoReenactBench,
+  torsoDanceBench,
   avatarBench,
   trackBench,
   renderBench,
@@ -42,6 +47,7 @@ const BENCHES: Bench[] = [
   dubBench,
   queueBench,
   replicaBench,
+  replicaLiveBench,
   mouthInteriorBench,
   lipsyncBench,
   voicesBench,
