@@ -54,9 +54,10 @@ export async function startServer(
   probeCapacity = false,
   tts?: TtsProvider,
   limits: { peerSilenceTimeoutMs?: number } = {},
+  avatarRoots: string[] = [AVATARS],
 ): Promise<BenchServer> {
   const stages = await createLiveStages({
-    resolveAvatar: avatarFolders([AVATARS]),
+    resolveAvatar: avatarFolders(avatarRoots),
     ...(tts ? { tts } : {}),
     ...(process.env.FACECAST_MOTION_MODEL_DIR
       ? { motionOptions: { modelDir: process.env.FACECAST_MOTION_MODEL_DIR } }
@@ -129,6 +130,7 @@ export async function viewers(
   seconds: number,
   during?: () => Promise<void>,
   wav = WAV,
+  avatarId = AVATAR_ID,
 ): Promise<ViewerResult[]> {
   const child = spawn(
     process.execPath,
@@ -139,7 +141,7 @@ export async function viewers(
       url,
       String(sessions),
       String(seconds),
-      AVATAR_ID,
+      avatarId,
       wav,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
