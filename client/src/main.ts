@@ -1,6 +1,7 @@
+import { AVATAR_FILE_TYPES, isVideoFile, uploadAvatar } from './avatar-upload.ts';
 import { LiveClient } from './live-client.ts';
 import { overlayText } from './overlay.ts';
-import { startViewer } from './viewer.ts';
+import { startViewer, type ViewerStatus } from './viewer.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const video = $<HTMLVideoElement>('video');
@@ -10,6 +11,7 @@ const status = $<HTMLParagraphElement>('status');
 const errorBox = $<HTMLParagraphElement>('error');
 const ptt = $<HTMLButtonElement>('ptt');
 const openMic = $<HTMLInputElement>('open-mic');
+$<HTMLInputElement>('photo').accept = AVATAR_FILE_TYPES;
 
 // For tests and debugging: the client's live counters.
 (window as unknown as { facecast: LiveClient }).facecast = client;
@@ -68,27 +70,20 @@ async function loadAvatars(preferred: string | null): Promise<void> {
   document.body.dataset.ready = 'true';
 }
 
-async function uploadPhoto(file: File): Promise<string> {
-  const form = new FormData();
-  form.append('photo', file);
-  const response = await fetch('/v1/avatars', { method: 'POST', body: form, headers: auth() });
-  const body = (await response.json()) as { id?: string; error?: { message: string } };
-  if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
-  if (!body.id) throw new Error('the server did not return an avatar id');
-  remember(body.id);
-  return body.id;
-}
-
 $<HTMLButtonElement>('start').onclick = async () => {
   errorBox.textContent = '';
   $<HTMLButtonElement>('start').disabled = true;
   try {
-    const photo = $<HTMLInputElement>('photo').files?.[0];
-    status.textContent = photo ? 'creating the avatar from the photo…' : status.textContent;
-    const avatarId = photo ? await uploadPhoto(photo) : avatarSelect.value;
-    if (!avatarId) throw new Error('choose an avatar or upload a photo');
+    const file = $<HTMLInputElement>('photo').files?.[0];
+    if (file) {
+      status.textContent = isVideoFile(file)
+        ? 'creating a video avatar from the clip (it is tracked once: about as long as the clip)…'
+        : 'creating the avatar from the photo…';
+    }
+    const avatarId = file ? await uploadAvatar(file, auth()) : avatarSelect.value;
+    if (!avatarId) throw new Error('choose an avatar or upload a photo or a video');
     remember(avatarId);
-    if (photo) {
+    if (file) {
       // The new avatar joins the list (selected), and the file input is cleared so a
       // second start does not upload it again.
       $<HTMLInputElement>('photo').value = '';
@@ -160,9 +155,15 @@ if (viewSession) {
   $<HTMLButtonElement>('start').hidden = true;
   $<HTMLButtonElement>('stop').hidden = true;
   status.textContent = `viewing ${viewSession}`;
-  startViewer(video, viewSession, params.get('token') ?? '').catch((error: Error) => {
-    errorBox.textContent = `viewer: ${error.message}`;
-  });
+  const onStatus = (state: ViewerStatus, detail: string) => {
+    status.textContent = `${state === 'watching' ? 'viewing' : state} ${viewSession}`;
+    errorBox.textContent = detail ? `viewer: ${detail}` : '';
+  };
+  startViewer(video, viewSession, params.get('token') ?? '', onStatus)
+    .then((viewer) => addEventListener('pagehide', () => viewer.close(), { once: true }))
+    .catch((error: Error) => {
+      errorBox.textContent = `viewer: ${error.message}`;
+    });
 } else {
   void loadAvatars(params.get('avatar'));
 }

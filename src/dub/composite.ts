@@ -12,6 +12,8 @@ export interface CropSquare {
  * pixel for pixel, otherwise both are sampled bilinearly.
  *
  * @param out Output frame, `width` × `height` × 3, holding the source frame's pixels.
+ * @param options.bounds Where the mask can be non-zero (inclusive grid px): only the frame
+ *   pixels that read it are visited. Default: the whole crop.
  */
 export function blendCrop(
   out: Uint8Array,
@@ -21,11 +23,16 @@ export function blendCrop(
   mask: Float32Array,
   size: number,
   crop: CropSquare,
+  options: { bounds?: { x0: number; y0: number; x1: number; y1: number } } = {},
 ): void {
-  const x0 = Math.max(0, crop.x);
-  const y0 = Math.max(0, crop.y);
-  const x1 = Math.min(width, crop.x + crop.side);
-  const y1 = Math.min(height, crop.y + crop.side);
+  const b = options.bounds ?? { x0: 0, y0: 0, x1: size - 1, y1: size - 1 };
+  if (b.x1 < b.x0 || b.y1 < b.y0) return;
+  // Frame px whose bilinear taps (grid px ⌊u⌋ and ⌊u⌋ + 1) can reach the bounds.
+  const s = crop.side / size;
+  const x0 = Math.max(0, crop.x, Math.floor(crop.x + (b.x0 - 1) * s) - 1);
+  const y0 = Math.max(0, crop.y, Math.floor(crop.y + (b.y0 - 1) * s) - 1);
+  const x1 = Math.min(width, crop.x + crop.side, Math.ceil(crop.x + (b.x1 + 2) * s) + 1);
+  const y1 = Math.min(height, crop.y + crop.side, Math.ceil(crop.y + (b.y1 + 2) * s) + 1);
   if (crop.side === size) {
     for (let y = y0; y < y1; y++) {
       const row = (y - crop.y) * size - crop.x;

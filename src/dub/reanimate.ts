@@ -86,6 +86,8 @@ export class LowerFaceReanimator {
   readonly #srcCrop = new Float32Array(FACE_VERTEX_COUNT * 3);
   readonly #tgtCrop = new Float32Array(FACE_VERTEX_COUNT * 3);
   readonly #controls: ControlsFrame = neutralFrame();
+  /** The pixels the renderer shades (per grid row: first, last). */
+  readonly #region: Int32Array;
   readonly #painter: InteriorPainter | undefined;
   readonly #drawInterior: boolean;
   #renderer: Renderer | undefined;
@@ -106,6 +108,7 @@ export class LowerFaceReanimator {
     this.#model = model;
     this.#geometry = new FrameGeometry(model);
     this.#mask = new LowerFaceMask(model, lowerFaceWeights(model), sizePx);
+    this.#region = new Int32Array(sizePx * 2);
     this.#painter = options.painter;
     this.#drawInterior = options.drawInterior ?? false;
   }
@@ -138,35 +141,17 @@ export class LowerFaceReanimator {
       source.pose,
     );
     const anchor = mouthAnchor(model, geometry.source, 3);
-    const side = Math.max(size, Math.ceil(CROP_INTER_OCULAR * anchor.interOcularPx));
-    const crop: CropSquare = {
-      x: Math.round(anchor.x - side / 2),
-      y: Math.round(anchor.y + CROP_DROP_INTER_OCULAR * anchor.interOcularPx - side / 2),
-      side,
-    };
+    const crop = cropSquare(anchor, size);
     const reference = {
       image: { width: source.width, height: source.height, data: source.rgb },
       identity: geometry.identity,
       weights: this.#weights,
       pose: source.pose,
-      crop: { x: crop.x, y: crop.y, width: side, height: side },
+      crop: { x: crop.x, y: crop.y, width: crop.side, height: crop.side },
     };
-    if (this.#renderer) this.#renderer.setReference(reference);
-    else this.#renderer = Renderer.create(model, reference, { size });
-    setBlendshapeVector(this.#controls, geometry.frameWeights);
-    const rendered = this.#renderer.render(this.#controls, {
-      vertices: geometry.target,
-      drawInterior: this.#drawInterior,
-    });
-    const k = size / side;
+    const k = size / crop.side;
     toCrop(geometry.source, crop, k, this.#srcCrop);
     toCrop(geometry.target, crop, k, this.#tgtCrop);
-    this.#painter?.({
-      image: rendered.composite,
-      labels: rendered.maps.labels,
-      target: this.#tgtCrop,
-      source: this.#srcCrop,
-    });
     const iodOut = anchor.interOcularPx * k;
     const mask = this.#mask.build(
       this.#srcCrop,
@@ -174,7 +159,24 @@ export class LowerFaceReanimator {
       MASK_GROW_INTER_OCULAR * iodOut,
       MASK_FEATHER_INTER_OCULAR * iodOut,
     );
-    blendCrop(out, outWidth, outHeight, rendered.composite.data, mask, size, crop);
+    if (this.#renderer) this.#renderer.setReference(reference);
+    // Not steadied: the reference changes every frame, which resets the steadier anyway.
+    else this.#renderer = Renderer.create(model, reference, { size, steady: false });
+    setBlendshapeVector(this.#controls, geometry.frameWeights);
+    const rendered = this.#renderer.render(this.#controls, {
+      vertices: geometry.target,
+      drawInterior: this.#drawInterior,
+      region: shadedRegion(this.#mask.spans, this.#region),
+    });
+    this.#painter?.({
+      image: rendered.composite,
+      labels: rendered.maps.labels,
+      target: this.#tgtCrop,
+      source: this.#srcCrop,
+    });
+    blendCrop(out, outWidth, outHeight, rendered.composite.data, mask, size, crop, {
+      bounds: this.#mask.bounds,
+    });
     return {
       crop,
       mask,
@@ -218,6 +220,44 @@ export function widenInnerLips(
     landmarks[l] = (landmarks[l] as number) + share * dx;
     landmarks[l + 1] = (landmarks[l + 1] as number) + share * dy;
   }
+}
+
+/**
+ * The square re-rendered round the mouth: CROP_INTER_OCULAR eye distances wide (at least the
+ * grid), centred CROP_DROP_INTER_OCULAR eye distances below the lips.
+ */
+function cropSquare(
+  anchor: { x: number; y: number; interOcularPx: number },
+  size: number,
+): CropSquare {
+  const side = Math.max(size, Math.ceil(CROP_INTER_OCULAR * anchor.interOcularPx));
+  return {
+    x: Math.round(anchor.x - side / 2),
+    y: Math.round(anchor.y + CROP_DROP_INTER_OCULAR * anchor.interOcularPx - side / 2),
+    side,
+  };
+}
+
+/**
+ * The pixels of the crop the renderer shades: where the mask is non-zero, grown by the 2 px
+ * (and rows) that bilinear blending reads round a pixel. Pixels outside it are never blended.
+ */
+function shadedRegion(maskSpans: Int32Array, out: Int32Array): Int32Array {
+  const rows = out.length / 2;
+  for (let y = 0; y < rows; y++) {
+    let first = rows;
+    let last = -1;
+    for (let r = Math.max(0, y - 2); r <= Math.min(rows - 1, y + 2); r++) {
+      const a = maskSpans[r * 2] as number;
+      const b = maskSpans[r * 2 + 1] as number;
+      if (a > b) continue;
+      first = Math.min(first, a);
+      last = Math.max(last, b);
+    }
+    out[y * 2] = last < 0 ? 1 : Math.max(0, first - 2);
+    out[y * 2 + 1] = last < 0 ? 0 : Math.min(rows - 1, last + 2);
+  }
+  return out;
 }
 
 /** Mesh px (x, y, depth) → render-grid px of the crop. */

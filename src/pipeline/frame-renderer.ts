@@ -83,7 +83,9 @@ export async function openFrameRenderer(
  * A video avatar (src/replica): the footage played along its plan, the mouth re-animated to
  * each frame's Controls (only jaw and mouth articulation; the footage keeps its own blinks,
  * brows and head motion). Output at the footage's stored size; `sizePx`, render threads and
- * the generator do not apply (the footage's real pixels are the realism).
+ * the generator do not apply (the footage's real pixels are the realism). Two frames in
+ * flight: the next frame renders while the previous one is handed to the encoder (the
+ * player reads the weights at the call and keeps its frames valid that long).
  */
 async function openReplicaRenderer(avatarDir: string, seed: number): Promise<FrameRenderer> {
   const player = await ReplicaPlayer.open(avatarDir, { seed });
@@ -91,7 +93,7 @@ async function openReplicaRenderer(avatarDir: string, seed: number): Promise<Fra
   return {
     width: player.width,
     height: player.height,
-    maxInFlight: 1,
+    maxInFlight: 2,
     kind: 'replica',
     render: (frame) => player.render(blendshapeVector(frame, weights)),
     flush: async () => {},

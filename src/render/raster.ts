@@ -22,6 +22,11 @@ export class GeometryBuffer {
   readonly aux: Float32Array;
   /** Row range [yMin, yMax] touched by depth-tested triangles since the last clear. */
   readonly surfaceRows = { yMin: Number.MAX_SAFE_INTEGER, yMax: -1 };
+  /**
+   * Rows [yMin, yMax] the triangles are drawn into (the others keep their values): a
+   * caller that shades only some rows draws only those. Default: all.
+   */
+  readonly clipRows: { yMin: number; yMax: number };
 
   constructor(width: number, height: number) {
     this.width = width;
@@ -32,6 +37,7 @@ export class GeometryBuffer {
     this.depth = new Float32Array(n).fill(Number.POSITIVE_INFINITY);
     this.nocs = new Float32Array(n * 3);
     this.aux = new Float32Array(n * 3);
+    this.clipRows = { yMin: 0, yMax: height - 1 };
   }
 
   /** Resets depth and face coordinates where the last frame drew surface (cheaper than all). */
@@ -69,7 +75,6 @@ export function drawWarpTriangles(
   onlySign: number,
 ): void {
   const W = g.width;
-  const H = g.height;
   const outSrc = g.src;
   const outLabel = g.label;
   for (let t = 0; t < triangleCount; t++) {
@@ -99,8 +104,8 @@ export function drawWarpTriangles(
     const sxdy = (dsx2 * ex1 - dsx1 * ex2) * inv;
     const sydx = (dsy1 * ey2 - dsy2 * ey1) * inv;
     const sydy = (dsy2 * ex1 - dsy1 * ex2) * inv;
-    const yStart = Math.max(0, Math.ceil(Math.min(y0, y1, y2) - 0.5 - EPS));
-    const yEnd = Math.min(H - 1, Math.floor(Math.max(y0, y1, y2) - 0.5 + EPS));
+    const yStart = Math.max(g.clipRows.yMin, Math.ceil(Math.min(y0, y1, y2) - 0.5 - EPS));
+    const yEnd = Math.min(g.clipRows.yMax, Math.floor(Math.max(y0, y1, y2) - 0.5 + EPS));
     const sgn = area > 0 ? 1 : -1;
     for (let y = yStart; y <= yEnd; y++) {
       const yc = y + 0.5;
@@ -166,7 +171,6 @@ export interface SurfaceBatch {
  */
 export function drawSurfaceTriangles(g: GeometryBuffer, batch: SurfaceBatch): void {
   const W = g.width;
-  const H = g.height;
   const { tgt, src, nocs, aux, triangles, triangleCount, labels, frontSign, depthBiasPx } = batch;
   const outSrc = g.src;
   const outLabel = g.label;
@@ -254,8 +258,8 @@ export function drawSurfaceTriangles(g: GeometryBuffer, batch: SurfaceBatch): vo
       a2dy = d21 * ky1 + d22 * ky2;
     }
     const label = labels[t] as number;
-    const yStart = Math.max(0, Math.ceil(Math.min(y0, y1, y2) - 0.5 - EPS));
-    const yEnd = Math.min(H - 1, Math.floor(Math.max(y0, y1, y2) - 0.5 + EPS));
+    const yStart = Math.max(g.clipRows.yMin, Math.ceil(Math.min(y0, y1, y2) - 0.5 - EPS));
+    const yEnd = Math.min(g.clipRows.yMax, Math.floor(Math.max(y0, y1, y2) - 0.5 + EPS));
     if (yStart < rows.yMin) rows.yMin = yStart;
     if (yEnd > rows.yMax) rows.yMax = yEnd;
     const sgn = area > 0 ? 1 : -1;

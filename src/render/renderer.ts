@@ -122,6 +122,14 @@ export interface RenderFrameOptions {
    * on a frame that is its own reference (the video-avatar mouth-bank bench). Default false.
    */
   drawInterior?: boolean;
+  /**
+   * Shade only these pixels: per output row, the first and last pixel (inclusive; first >
+   * last for none), height × 2 values. Every other pixel of the composite and the maps keeps
+   * a stale value. For callers that use part of the frame (the lower-face reanimator blends
+   * only under its mask). The next frame without a region is redrawn whole. Default: the
+   * whole frame.
+   */
+  region?: Int32Array;
 }
 
 /** One rendered frame. Buffers belong to the renderer and are reused by the next `render()`. */
@@ -467,6 +475,9 @@ export class Renderer {
     this.#assertOpen();
     const ref = this.#ref;
     if (!ref) throw new RenderError('RENDER_BAD_REFERENCE', 'no reference set');
+    if (options.region && options.region.length !== this.height * 2) {
+      throw new RenderError('RENDER_BAD_OPTIONS', `region must hold ${this.height} × 2 values`);
+    }
     const t = this.topology;
     const g = this.#g;
     const tgt = this.#tgt;
@@ -514,6 +525,10 @@ export class Renderer {
     if (full) this.#fullFrameCount++;
     const skirt = this.#skirt;
     g.clearSurface();
+    // A region's rows only are drawn and shaded; the next frame without one redraws all.
+    const region = options.region;
+    clipToRegion(g, region);
+    if (region) this.#fullNext = true;
     if (full) {
       drawWarpTriangles(
         g,
@@ -567,10 +582,9 @@ export class Renderer {
     this.#gazeShift[2] = shift * Math.sin(gz.rightYaw - ref.gaze.rightYaw);
     this.#gazeShift[3] = shift * Math.sin(gz.rightPitch - ref.gaze.rightPitch);
     const maps = this.#maps;
-    shadeFrame(g, this.#shadeInputs, full ? undefined : this.#spans);
-    if (this.#hasMatte) {
-      holdBackground(g, this.#matte, this.#plate, maps.warped, full ? undefined : this.#spans);
-    }
+    const shadeSpans = region ?? (full ? undefined : this.#spans);
+    shadeFrame(g, this.#shadeInputs, shadeSpans);
+    if (this.#hasMatte) holdBackground(g, this.#matte, this.#plate, maps.warped, shadeSpans);
     this.#composite.data.set(maps.warped);
     const hold = this.#hasMatte ? this.#torsoHold : undefined;
     if (this.#torso.apply(frame.body, maps.warped, this.#composite.data, hold)) {
@@ -612,7 +626,11 @@ export class Renderer {
     const steadySpans = this.#torsoActive
       ? this.#torso.unionSpans(this.#spans, this.#steadySpans)
       : this.#spans;
-    this.#steadier?.apply(this.#composite.data, this.width, full ? undefined : steadySpans);
+    this.#steadier?.apply(
+      this.#composite.data,
+      this.width,
+      region ?? (full ? undefined : steadySpans),
+    );
     return this.#output;
   }
 
@@ -889,6 +907,22 @@ function polygonSpans(
     out[y * 2] = Math.max(0, Math.ceil(lo - 0.5) - 2);
     out[y * 2 + 1] = Math.min(width - 1, Math.floor(hi - 0.5) + 2);
   }
+}
+
+/** Draws triangles only into the rows of `region` that shade something (all without one). */
+function clipToRegion(g: GeometryBuffer, region: Int32Array | undefined): void {
+  g.clipRows.yMin = 0;
+  g.clipRows.yMax = g.height - 1;
+  if (!region) return;
+  let first = g.height;
+  let last = -1;
+  for (let y = 0; y < g.height; y++) {
+    if ((region[y * 2] as number) > (region[y * 2 + 1] as number)) continue;
+    first = Math.min(first, y);
+    last = y;
+  }
+  g.clipRows.yMin = first;
+  g.clipRows.yMax = last;
 }
 
 function mouthBounds(tgt: Float32Array, strip: OpeningStrip, out: MouthFrame): void {

@@ -38,10 +38,19 @@ export class ReplicaPlayer {
   /** The last frame's plan step (diagnostics, the loop bench). */
   lastStep: PlaybackStep | undefined;
   readonly #reanimator: LowerFaceReanimator;
-  readonly #out: Uint8Array;
+  /** Output frames, used in turn: a frame stays valid while the next ones render. */
+  readonly #outs: Uint8Array[];
+  #outIndex = 0;
   readonly #mixed: Uint8Array;
-  readonly #cache = new Map<number, Uint8Array>();
+  /** Decoded (or decoding) footage frames by stored index, least recently used first. */
+  readonly #cache = new Map<number, Promise<Uint8Array>>();
+  /** Plan steps taken ahead of the frame being rendered, their footage already decoding. */
+  readonly #ahead: PlaybackStep[] = [];
+  /** The previous render: renders run one at a time, in call order. */
+  #queue: Promise<unknown> = Promise.resolve();
   readonly #face: ReplicaFace;
+  /** The mouth-bank entry shown last (kept across frames against flicker). */
+  readonly #bankChoice = { previous: -1 };
 
   private constructor(replica: Replica, model: FaceModel, options: ReplicaPlayerOptions) {
     this.replica = replica;
@@ -53,9 +62,12 @@ export class ReplicaPlayer {
     this.#reanimator = new LowerFaceReanimator(
       model,
       renderSize(model, replica),
-      bank ? { painter: bankPainter(model, bank) } : {},
+      bank ? { painter: bankPainter(model, bank, this.#bankChoice) } : {},
     );
-    this.#out = new Uint8Array(this.width * this.height * 3);
+    this.#outs = Array.from(
+      { length: OUTPUT_BUFFERS },
+      () => new Uint8Array(this.width * this.height * 3),
+    );
     this.#mixed = new Uint8Array(width * height * 3);
     const anyFace = replica.face(replica.manifest.usable.indexOf(1)) as ReplicaFace;
     this.#face = {
@@ -66,19 +78,41 @@ export class ReplicaPlayer {
     };
   }
 
+  /**
+   * Loads the avatar and prepares the first frame: its footage decoded (and the next ones
+   * decoding), the renderer built and warm, so that the first `render` (a live session's
+   * first frame after connect) costs what any frame does.
+   */
   static async open(dir: string, options: ReplicaPlayerOptions = {}): Promise<ReplicaPlayer> {
     const model = await loadFaceModel();
     const replica = await Replica.load(dir);
-    return new ReplicaPlayer(replica, model, options);
+    const player = new ReplicaPlayer(replica, model, options);
+    try {
+      await player.#prepare();
+    } catch (error) {
+      await player.close();
+      throw error;
+    }
+    return player;
   }
 
   /**
-   * The next frame with the mouth of `weights` (52 ARKit weights; only jaw and mouth
-   * articulation are used, every other shape stays the footage's). The buffer is reused
-   * by the next call.
+   * The next frame with the mouth of `weights` (52 ARKit weights, read at the call; only jaw
+   * and mouth articulation are used, every other shape stays the footage's). Calls may
+   * overlap: frames render one at a time, in call order, while the footage of the frames
+   * after decodes on libuv's threads. The buffer is reused {@link OUTPUT_BUFFERS} calls later.
    */
-  async render(weights: ArrayLike<number>): Promise<Uint8Array> {
-    const step = this.plan.next();
+  render(weights: ArrayLike<number>): Promise<Uint8Array> {
+    const own = Float32Array.from(weights);
+    const done = this.#queue.then(() => this.#renderNext(own));
+    this.#queue = done.catch(() => undefined);
+    return done;
+  }
+
+  async #renderNext(weights: Float32Array): Promise<Uint8Array> {
+    this.#lookAhead();
+    const step = this.#ahead.shift() as PlaybackStep;
+    this.#lookAhead();
     this.lastStep = step;
     const m = this.replica.manifest;
     const sa = m.playback[step.a] as number;
@@ -93,16 +127,54 @@ export class ReplicaPlayer {
       face = this.#mixFace(face, this.replica.face(sb) as ReplicaFace, step.w);
     }
     const { width, height } = m.footage;
-    copyFrame(rgb, width, this.#out, this.width, this.height);
+    const out = this.#outs[this.#outIndex] as Uint8Array;
+    this.#outIndex = (this.#outIndex + 1) % OUTPUT_BUFFERS;
+    copyFrame(rgb, width, out, this.width, this.height);
     this.#reanimator.reanimate(
       { rgb, width, height, ...face },
       weights,
       1,
-      this.#out,
+      out,
       this.width,
       this.height,
     );
-    return this.#out;
+    return out;
+  }
+
+  /**
+   * Renders the first planned frame with a closed mouth into a spare buffer (the plan does
+   * not advance; the mouth bank's choice is forgotten again).
+   */
+  async #prepare(): Promise<void> {
+    this.#lookAhead();
+    const m = this.replica.manifest;
+    const s = m.playback[(this.#ahead[0] as PlaybackStep).a] as number;
+    const rgb = await this.#frame(s);
+    const { width, height } = m.footage;
+    const spare = this.#outs[OUTPUT_BUFFERS - 1] as Uint8Array;
+    copyFrame(rgb, width, spare, this.width, this.height);
+    const face = this.replica.face(s) as ReplicaFace;
+    const closed = new Float32Array(face.weights.length);
+    this.#reanimator.reanimate(
+      { rgb, width, height, ...face },
+      closed,
+      1,
+      spare,
+      this.width,
+      this.height,
+    );
+    this.#bankChoice.previous = -1;
+  }
+
+  /** Takes plan steps up to {@link LOOK_AHEAD} ahead and starts decoding their footage. */
+  #lookAhead(): void {
+    const m = this.replica.manifest;
+    while (this.#ahead.length < LOOK_AHEAD) {
+      const step = this.plan.next();
+      this.#ahead.push(step);
+      this.#frame(m.playback[step.a] as number).catch(() => undefined);
+      if (step.w > 0) this.#frame(m.playback[step.b] as number).catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
@@ -110,15 +182,20 @@ export class ReplicaPlayer {
     await this.replica.close();
   }
 
-  async #frame(index: number): Promise<Uint8Array> {
+  /** Stored frame `index`, decoded once while it stays among the recently used. */
+  #frame(index: number): Promise<Uint8Array> {
     const hit = this.#cache.get(index);
-    if (hit) return hit;
-    const rgb = await this.replica.frames.read(index);
-    this.#cache.set(index, rgb);
+    if (hit) {
+      this.#cache.delete(index);
+      this.#cache.set(index, hit);
+      return hit;
+    }
+    const decoding = this.replica.frames.read(index);
+    this.#cache.set(index, decoding);
     if (this.#cache.size > FRAME_CACHE) {
       this.#cache.delete(this.#cache.keys().next().value as number);
     }
-    return rgb;
+    return decoding;
   }
 
   #mixFace(a: ReplicaFace, b: ReplicaFace, w: number): ReplicaFace {
@@ -133,16 +210,26 @@ export class ReplicaPlayer {
   }
 }
 
-/** Decoded footage frames kept (a cross-fade reads two streams; ping-pong re-reads). */
-const FRAME_CACHE = 8;
+/** Plan steps decoded ahead of the frame being rendered. */
+const LOOK_AHEAD = 3;
+/**
+ * Decoded footage frames kept: every frame of the steps ahead (a cross-fade reads two
+ * streams) and a few behind (ping-pong re-reads).
+ */
+const FRAME_CACHE = 12;
+/** Output buffers used in turn (a caller keeps at most two frames in flight). */
+const OUTPUT_BUFFERS = 3;
 
-/** The mouth bank as the reanimator's interior painter (entry kept across frames). */
-function bankPainter(model: FaceModel, bank: MouthBank): InteriorPainter {
-  let previous = -1;
+/** The mouth bank as the reanimator's interior painter (entry kept across frames in `choice`). */
+function bankPainter(
+  model: FaceModel,
+  bank: MouthBank,
+  choice: { previous: number },
+): InteriorPainter {
   return ({ image, labels, target }) => {
     const lips = innerLipsFromMesh(model.sets.lipsUpperInner, model.sets.lipsLowerInner, target, 3);
-    previous = bank.query(lips, previous);
-    bank.paint(image, lips, previous, { labels, value: PART_LABELS.mouthInterior });
+    choice.previous = bank.query(lips, choice.previous);
+    bank.paint(image, lips, choice.previous, { labels, value: PART_LABELS.mouthInterior });
   };
 }
 

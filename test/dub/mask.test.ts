@@ -39,6 +39,21 @@ describe('the lower-face mask', () => {
       if (v > 0.05 && v < 0.95) partial++;
     }
     expect(partial).toBeGreaterThan(500);
+    // The spans hold every non-zero value of each row, and the bounds hold the spans.
+    const mask2 = new LowerFaceMask(model, weights, size);
+    mask2.build(points, points, 8, 12);
+    const { spans, bounds } = mask2;
+    for (let y = 0; y < size; y++) {
+      const first = spans[y * 2] as number;
+      const last = spans[y * 2 + 1] as number;
+      for (let x = 0; x < size; x++) {
+        if ((mask2.values[y * size + x] as number) === 0) continue;
+        expect(x).toBeGreaterThanOrEqual(first);
+        expect(x).toBeLessThanOrEqual(last);
+        expect(y >= bounds.y0 && y <= bounds.y1 && x >= bounds.x0 && x <= bounds.x1).toBe(true);
+      }
+      if (first <= last) expect(mask2.values[y * size + first]).not.toBe(0);
+    }
     // The anchor: the lips' centre, the eye distance of this pose (6.25 cm × 14 px/cm).
     const anchor = mouthAnchor(model, points, 3);
     expect(anchor.interOcularPx).toBeCloseTo(model.interOcularCm * 14, 0);
@@ -78,6 +93,26 @@ describe('blending the crop back', () => {
         const inside = x >= 20 && y >= 10;
         expect(out[(y * width + x) * 3]).toBe(inside ? 0 : frame[(y * width + x) * 3]);
       }
+    }
+  });
+
+  it('visits only the pixels that read the bounds: the same result as the whole crop', () => {
+    const size = 16;
+    const render = new Uint8Array(size * size * 3).fill(255);
+    const mask = new Float32Array(size * size);
+    for (let y = 5; y <= 9; y++) for (let x = 3; x <= 11; x++) mask[y * size + x] = 0.1 * (x - 2);
+    const bounds = { x0: 3, y0: 5, x1: 11, y1: 9 };
+    for (const crop of [
+      { x: 10, y: 4, side: 16 },
+      { x: 3, y: -2, side: 27 },
+      { x: 20, y: 10, side: 32 },
+    ]) {
+      const whole = Uint8Array.from(frame);
+      blendCrop(whole, width, height, render, mask, size, crop);
+      const bounded = Uint8Array.from(frame);
+      blendCrop(bounded, width, height, render, mask, size, crop, { bounds });
+      expect(Buffer.from(bounded).equals(Buffer.from(whole))).toBe(true);
+      expect(Buffer.from(whole).equals(Buffer.from(frame))).toBe(false);
     }
   });
 

@@ -38,6 +38,47 @@ describe('rendering a mesh given by the caller (dubbing)', () => {
   });
 });
 
+describe('shading a region only (the lower-face reanimator)', () => {
+  it('gives the full render inside the region, leaves the rest, and redraws all after', async () => {
+    const reference = await loadAvatarReference(AVATAR_DIR);
+    const renderer = await createRenderer(reference, { size: 256, steady: false });
+    const frame = frameWith((f) => {
+      f.blendshapes.jawOpen = 0.5;
+    });
+    const full = Uint8Array.from(renderer.render(frame).composite.data);
+    const { width, height } = renderer;
+    // Rows 120–199, columns 60–179: a rectangle over the mouth.
+    const region = new Int32Array(height * 2);
+    for (let y = 0; y < height; y++) {
+      region[y * 2] = y >= 120 && y < 200 ? 60 : 1;
+      region[y * 2 + 1] = y >= 120 && y < 200 ? 179 : 0;
+    }
+    const blank = frameWith(() => {});
+    renderer.render(blank);
+    const part = renderer.render(frame, { region }).composite.data;
+    let inside = 0;
+    let staleOutside = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const o = (y * width + x) * 3;
+        const same =
+          part[o] === full[o] && part[o + 1] === full[o + 1] && part[o + 2] === full[o + 2];
+        if (y >= 120 && y < 200 && x >= 60 && x < 180) inside += same ? 0 : 1;
+        else staleOutside += same ? 0 : 1;
+      }
+    }
+    expect(inside).toBe(0);
+    // The blank frame's closed mouth is still there outside the region (the chin moved).
+    expect(staleOutside).toBeGreaterThan(0);
+    renderer.render(blank);
+    expect(Buffer.from(renderer.render(frame).composite.data).equals(Buffer.from(full))).toBe(true);
+    expect(() => renderer.render(frame, { region: new Int32Array(4) })).toThrow(
+      expect.objectContaining({ code: 'RENDER_BAD_OPTIONS' }),
+    );
+    renderer.close();
+  });
+});
+
 describe('resizeRgb at the same size (a crop copied as it is)', () => {
   it('copies exactly what resampling gives, edges repeated outside the image', () => {
     const src = createRgbImage(37, 29);

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { avatarForm, uploadAvatar } from '../../client/src/avatar-upload.ts';
 import { type FacecastServer, resolveServerConfig, startServer } from '../../src/server/index.ts';
 import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 import { readSse } from '../helpers/sse.ts';
@@ -39,16 +40,32 @@ afterAll(async () => {
 });
 
 describe('video avatars over HTTP', () => {
-  it('creates a video avatar and renders speech with it as a job', async () => {
-    const created = await api('/v1/avatars', { method: 'POST', body: await upload('video', clip) });
-    const avatar = await json(created);
-    expect(created.status).toBe(201);
+  it('sends a clip picked in the browser page as "video", a photo as "photo"', () => {
+    const bytes = new Uint8Array(8);
+    for (const [name, type, field] of [
+      ['me.mp4', 'video/mp4', 'video'],
+      ['me.webm', 'video/webm', 'video'],
+      ['me.mov', '', 'video'],
+      ['me.jpg', 'image/jpeg', 'photo'],
+    ] as const) {
+      const form = avatarForm(new File([bytes], name, { type }));
+      expect(form.has(field)).toBe(true);
+      expect(form.has(field === 'video' ? 'photo' : 'video')).toBe(false);
+    }
+  });
+
+  it('creates a video avatar (as the browser page uploads it) and renders speech with it', async () => {
+    // The page's own upload (client/src/avatar-upload.ts): the route, the field, the answer.
+    const file = new File([await readFile(clip)], 'clip.mp4', { type: 'video/mp4' });
+    const id = await uploadAvatar(file, {}, server.url);
+    const fetched = await api(`/v1/avatars/${id}`);
+    const avatar = await json(fetched);
+    expect(fetched.status).toBe(200);
     expect(avatar).toMatchObject({
       kind: 'video',
       video: { widthPx: 256, heightPx: 256, mouthBank: true },
     });
     expect(avatar.video.usableFrames).toBeGreaterThan(140);
-    expect((await json(await api(`/v1/avatars/${avatar.id}`))).kind).toBe('video');
 
     const speech = join(dir, 'speech.wav');
     await ffmpeg(['-i', fixture('speech/jfk.wav'), '-t', '3', speech]);
