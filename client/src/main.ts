@@ -1,7 +1,7 @@
 import { AVATAR_FILE_TYPES, isVideoFile, uploadAvatar } from './avatar-upload.ts';
 import { LiveClient } from './live-client.ts';
 import { overlayText } from './overlay.ts';
-import { startViewer } from './viewer.ts';
+import { startViewer, type ViewerStatus } from './viewer.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const video = $<HTMLVideoElement>('video');
@@ -155,9 +155,15 @@ if (viewSession) {
   $<HTMLButtonElement>('start').hidden = true;
   $<HTMLButtonElement>('stop').hidden = true;
   status.textContent = `viewing ${viewSession}`;
-  startViewer(video, viewSession, params.get('token') ?? '').catch((error: Error) => {
-    errorBox.textContent = `viewer: ${error.message}`;
-  });
+  const onStatus = (state: ViewerStatus, detail: string) => {
+    status.textContent = `${state === 'watching' ? 'viewing' : state} ${viewSession}`;
+    errorBox.textContent = detail ? `viewer: ${detail}` : '';
+  };
+  startViewer(video, viewSession, params.get('token') ?? '', onStatus)
+    .then((viewer) => addEventListener('pagehide', () => viewer.close(), { once: true }))
+    .catch((error: Error) => {
+      errorBox.textContent = `viewer: ${error.message}`;
+    });
 } else {
   void loadAvatars(params.get('avatar'));
 }

@@ -38,7 +38,8 @@ export interface BenchServer {
   url: string;
   manager: SessionManager;
   /** Latencies (ms) and send times of every frame, per session. */
-  frames: Map<string, { sent: number[]; latency: number[] }>;
+  /** Per session: when each frame left, the latencies, and when each key frame left (ms). */
+  frames: Map<string, { sent: number[]; latency: number[]; keyframes: number[] }>;
   close(): Promise<void>;
 }
 
@@ -62,14 +63,15 @@ export async function startServer(
       ? { motionOptions: { modelDir: process.env.FACECAST_MOTION_MODEL_DIR } }
       : {}),
   });
-  const frames = new Map<string, { sent: number[]; latency: number[] }>();
+  const frames = new Map<string, { sent: number[]; latency: number[]; keyframes: number[] }>();
   const onFrame = (e: FrameEvent) => {
     let f = frames.get(e.sessionId);
     if (!f) {
-      f = { sent: [], latency: [] };
+      f = { sent: [], latency: [], keyframes: [] };
       frames.set(e.sessionId, f);
     }
     f.sent.push(e.sentAtMs);
+    if (e.keyframe) f.keyframes.push(e.sentAtMs);
     if (e.latencyMs !== undefined) f.latency.push(e.latencyMs);
   };
   const capacity = probeCapacity ? await probeSessionCapacity(stages, AVATAR_ID) : undefined;

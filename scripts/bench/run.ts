@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { bodyBench } from './body.ts';
 import { dubBench } from './dub.ts';
-import { avatarBench, trackBench } from './face.ts';
+import { avatarBench } from './face.ts';
 import { generatorBench } from './generator.ts';
 import type { Bench, BenchResult } from './harness.ts';
 import { lipsyncBench } from './lipsync.ts';
@@ -24,6 +24,9 @@ import { replicaBench } from './replica.ts';
 import { replicaLiveBench } from './replica-live.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
+import { torsoDanceBench } from './torso-dance.ts';
+import { torsoReenactBench } from './torso-reenact.ts';
+import { trackBench } from './track.ts';
 import { videoBench, videoMemoryBench } from './video.ts';
 import { voicesBench } from './voices.ts';
 
@@ -32,6 +35,8 @@ const BENCHES: Bench[] = [
   motionBench,
   bodyBench,
   torsoBench,
+  torsoReenactBench,
+  torsoDanceBench,
   avatarBench,
   trackBench,
   renderBench,

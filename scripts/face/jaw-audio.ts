@@ -45,7 +45,7 @@ const percentile = (x: number[], p: number) => {
 };
 
 const model = await loadFaceModel();
-const landmarker = await FaceLandmarker.load({ video: true });
+const landmarker = await FaceLandmarker.load({ video: true, thread: true });
 const rows: Record<string, unknown>[] = [];
 for (const file of files) {
   const t0 = performance.now();

@@ -253,7 +253,9 @@ if (values.write) {
   console.error(`wrote the evaluation into ${path}`);
 }
 
-function round(a: Omit<ArmScores, 'frameMse' | 'mouthPsnrDb' | 'mouthSsim'>) {
+function round(
+  a: Omit<ArmScores, 'frameMse' | 'mouthPsnrDb' | 'mouthSsim' | 'bodyPsnrDb' | 'bodySsim'>,
+) {
   return {
     psnrDb: +a.psnrDb.toFixed(3),
     ssim: +a.ssim.toFixed(5),

@@ -7,6 +7,7 @@ import {
   type LocalInputOptions,
   locateFfmpeg,
   type MediaInfo,
+  pipeFfmpegOutput,
   probeMedia,
 } from '../media/index.ts';
 import { AudioError } from './errors.ts';
@@ -191,13 +192,13 @@ async function* decodeChunks(
   });
   const onAbort = () => command.kill('SIGKILL');
   run.signal?.addEventListener('abort', onAbort, { once: true });
-  const output = command.pipe();
+  const output = pipeFfmpegOutput(command);
 
   let carry = new Uint8Array(0);
   let produced = 0;
   const maxSamples = (run.maxDurationMs / 1000) * PIPELINE_SAMPLE_RATE;
   try {
-    for await (const piece of output as AsyncIterable<Buffer>) {
+    for await (const piece of output) {
       let bytes: Uint8Array = piece;
       if (carry.length > 0) {
         bytes = new Uint8Array(carry.length + piece.length);

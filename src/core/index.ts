@@ -6,3 +6,4 @@ export {
   isFacecastError,
   throwIfAborted,
 } from './errors.ts';
+export { WORKER_BOOT } from './threads.ts';

@@ -44,9 +44,11 @@ export class Dubber {
       options.motion ??
       (await MotionModel.load({ ...options.motionOptions, ...(signal ? { signal } : {}) }));
     try {
+      // on a thread of its own: each frame's landmarks overlap the previous frame's fit
       const landmarker = await FaceLandmarker.load({
         video: true,
         body: false,
+        thread: true,
         ...(signal ? { signal } : {}),
       });
       return new Dubber({ model, landmarker, motion }, !options.motion, options.defaults);

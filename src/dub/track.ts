@@ -2,6 +2,7 @@ import { blendshapeVector } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import {
   AVATAR_DEFAULTS,
+  type DetectedFace,
   FACE_VERTEX_COUNT,
   type FaceLandmarker,
   type FaceModel,
@@ -84,6 +85,17 @@ interface Pending {
   landmarks: Float32Array;
   iodPx: number;
 }
+
+/** A decoded frame whose landmarks are under way (none when it repeats the previous picture). */
+interface DecodedFrame {
+  frameIndex: number;
+  /** Its picture changed from the previous one's past the cut threshold (or it is the first). */
+  cut: boolean;
+  detection: Promise<DetectedFace[]> | undefined;
+}
+
+/** Frames whose landmarks may be under way while an earlier frame is fitted. */
+const IN_FLIGHT = 2;
 
 /**
  * Pass 1: decodes every source frame at tracking size, finds the face (Human), splits the
@@ -169,41 +181,18 @@ export async function trackSource(
     previousPlacement = undefined;
   };
 
-  let t = performance.now();
-  for await (const frame of video) {
-    timings.decode += performance.now() - t;
-    throwIfAborted(signal);
-    const i = frame.frameIndex;
-    if (i >= o.maxFrames) {
-      throw new DubError(
-        'DUB_VIDEO_TOO_LONG',
-        `the video has more than ${o.maxFrames} frames (the limit)`,
-        { details: { maxFrames: o.maxFrames } },
-      );
-    }
-    times.push(frame.timeMs);
-    await options.onDecodedFrame?.(frame);
-    const repeated = previousRgb !== undefined && Buffer.from(frame.rgb).equals(previousRgb);
-    thumb = thumbnail(frame.rgb, frame.width, frame.height, thumb);
-    if (!tracker || (previousThumb && thumbnailDistance(thumb, previousThumb) > o.cutThreshold)) {
-      await startShot(i);
-    }
-    [thumb, previousThumb] = [previousThumb ?? new Float32Array(256), thumb];
+  // Pipelined: up to IN_FLIGHT frames' landmarks run (on the landmarker's thread when it has
+  // one) while earlier frames are fitted in order.
+  const track = async (p: DecodedFrame) => {
+    const i = p.frameIndex;
+    if (p.cut) await startShot(i);
     let faces = previousFaces;
-    if (repeated) repeatedFrames++;
-    else {
+    if (p.detection) {
       const td = performance.now();
-      faces = (
-        await landmarker.detect(
-          { width: frame.width, height: frame.height, data: frame.rgb },
-          { body: false, signal },
-        )
-      ).faces;
+      faces = await p.detection;
       timings.detect += performance.now() - td;
     }
-    previousRgb = frame.rgb;
     previousFaces = faces;
-
     const main = faces[0];
     let status: number = STATUS_ID.dubbed;
     let input: Float32Array | undefined;
@@ -241,14 +230,55 @@ export async function trackSource(
     timings.fit += performance.now() - tf;
     await settle(ready);
     options.onProgress?.(i + 1, video.expectedFrames);
-    if (
-      options.stopAfterMs !== undefined &&
-      frame.timeMs - (times[0] as number) > options.stopAfterMs
-    ) {
-      stoppedEarly = true;
-      break;
+  };
+
+  const inFlight: DecodedFrame[] = [];
+  try {
+    let t = performance.now();
+    for await (const frame of video) {
+      timings.decode += performance.now() - t;
+      throwIfAborted(signal);
+      const i = frame.frameIndex;
+      if (i >= o.maxFrames) {
+        throw new DubError(
+          'DUB_VIDEO_TOO_LONG',
+          `the video has more than ${o.maxFrames} frames (the limit)`,
+          { details: { maxFrames: o.maxFrames } },
+        );
+      }
+      times.push(frame.timeMs);
+      await options.onDecodedFrame?.(frame);
+      const repeated = previousRgb !== undefined && Buffer.from(frame.rgb).equals(previousRgb);
+      thumb = thumbnail(frame.rgb, frame.width, frame.height, thumb);
+      const cut =
+        previousThumb === undefined || thumbnailDistance(thumb, previousThumb) > o.cutThreshold;
+      [thumb, previousThumb] = [previousThumb ?? new Float32Array(256), thumb];
+      if (repeated) repeatedFrames++;
+      const detection = repeated
+        ? undefined
+        : landmarker
+            .detect(
+              { width: frame.width, height: frame.height, data: frame.rgb },
+              { body: false, signal },
+            )
+            .then((d) => d.faces);
+      detection?.catch(() => undefined); // awaited in order by track()
+      previousRgb = frame.rgb;
+      inFlight.push({ frameIndex: i, cut, detection });
+      if (inFlight.length > IN_FLIGHT) await track(inFlight.shift() as DecodedFrame);
+      if (
+        options.stopAfterMs !== undefined &&
+        frame.timeMs - (times[0] as number) > options.stopAfterMs
+      ) {
+        stoppedEarly = true;
+        break;
+      }
+      t = performance.now();
     }
-    t = performance.now();
+    for (const p of inFlight.splice(0)) await track(p);
+  } finally {
+    // a failure leaves detections in flight: let them finish before the landmarker is reused
+    await Promise.all(inFlight.map((p) => p.detection?.catch(() => undefined)));
   }
   await endShot();
   if (times.length === 0) {

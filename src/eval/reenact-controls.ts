@@ -1,4 +1,9 @@
-import { blendshapeVector, type ControlsFrame } from '../controls/index.ts';
+import {
+  BODY_JOINTS,
+  type BodyPose,
+  blendshapeVector,
+  type ControlsFrame,
+} from '../controls/index.ts';
 import { anglesFromRotation, type FacePose, rotationMatrix } from '../face/index.ts';
 import type { RenderReference } from '../render/index.ts';
 import { EvaluationError } from './errors.ts';
@@ -18,6 +23,12 @@ export type TrackedReference = Omit<RenderReference, 'image'>;
  * distances, and z as `focal/iod − focal/iod_calibration`; both calibration values are
  * recovered here as medians over the faced frames (focal = the decoded frame's larger side,
  * what `track` and the renderer both assume).
+ *
+ * The body channels (tracked offsets from the tracker's rest pose, in rest shoulder widths)
+ * become offsets from the reference frame's own pose ({@link bodyRelativeTo}): the renderer
+ * moves the reference's shoulders by the Controls offset, so the reference frame itself must
+ * read 0. The unit is kept (rest shoulder width ≈ the reference's; a few per cent of a few
+ * pixels). A track without body channels (all 0) stays at 0: a still torso.
  *
  * @example
  * const { reference, frames } = reenactmentControls(track, 0, model.interOcularCm);
@@ -45,6 +56,7 @@ export function reenactmentControls(
   const rb = rotationMatrix(refPose.pitch, refPose.yaw, refPose.roll);
   const rt = new Float64Array(9);
   const rd = new Float64Array(9);
+  const refBody = ref.controls.body;
   const frames = track.frames.map((f) => {
     const head = f.controls.head;
     rotationMatrix(head.pitch, head.yaw, head.roll, rt);
@@ -59,6 +71,7 @@ export function reenactmentControls(
     const angles = anglesFromRotation(rd);
     return {
       ...f.controls,
+      body: bodyRelativeTo(f.controls.body, refBody),
       head: {
         ...angles,
         x: (calTx + head.x * calIod - refPose.txPx) / refIod,
@@ -77,6 +90,23 @@ export function reenactmentControls(
     referenceIndex: ref.i,
     frames,
   };
+}
+
+/**
+ * A body pose re-expressed relative to another: joint offsets and the neck roll minus the
+ * reference's (pitch and yaw pass through: the tracker leaves them 0).
+ */
+export function bodyRelativeTo(body: BodyPose, reference: BodyPose): BodyPose {
+  const out: BodyPose = {
+    ...body,
+    neck: { ...body.neck, roll: body.neck.roll - reference.neck.roll },
+  };
+  for (const joint of BODY_JOINTS) {
+    const a = body[joint];
+    const b = reference[joint];
+    out[joint] = { x: a.x - b.x, y: a.y - b.y, z: a.z - b.z };
+  }
+  return out;
 }
 
 function median(values: number[]): number {

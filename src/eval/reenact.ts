@@ -1,11 +1,13 @@
+import { bodyPoseSchema } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
-import type { FaceModel } from '../face/index.ts';
+import { FaceLandmarker, type FaceModel } from '../face/index.ts';
 import { openVideoFrames } from '../media/index.ts';
 import type { MouthBank } from '../mouthbank/index.ts';
 import {
   createRgbImage,
   MAX_RENDER_SIZE,
   MIN_RENDER_SIZE,
+  type Point,
   Renderer,
   type RenderOutput,
   type RgbImage,
@@ -34,6 +36,10 @@ export interface ReenactedFrame {
    * temporal steadiness; the renderer's own buffer).
    */
   baseline?: RgbImage;
+  /** With `body`: the same frame with the body channels zeroed (a still torso; own buffer). */
+  stillTorso?: RgbImage;
+  /** With `body`: the reference frame's detected shoulders (subject's left, right), output px. */
+  shoulders?: { left: Point; right: Point };
 }
 
 /** Options of {@link reenactFrames}. */
@@ -42,6 +48,14 @@ export interface ReenactOptions {
   referenceIndex?: number;
   /** Also render each frame without the reference's person matte. Default false. */
   baseline?: boolean;
+  /**
+   * Move the reference's torso with the tracked body channels (the track must have them:
+   * `trackClip(…, { bodyEvery: 1 })`): the reference frame's shoulders are detected (MoveNet)
+   * and given to the renderer, and every frame is also rendered with the body zeroed
+   * (`stillTorso`). Throws EVAL_NO_BODY when the reference frame shows no shoulders. Default
+   * false (the body channels still apply, on the face-only body prior).
+   */
+  body?: boolean;
   /** Real mouths to paint the interior from (src/render `mouthBank`). Default: the drawn one. */
   mouthBank?: MouthBank;
   model: FaceModel;
@@ -86,14 +100,15 @@ export async function* reenactFrames(
   }
   // The reference frame's person matte, as a photo avatar gets it (background held still).
   const person = await segmentPerson(referenceImage, signal);
-  const renderer = Renderer.create(
-    model,
-    { ...plan.reference, image: referenceImage, person },
-    {
-      size: reenactRenderSize(track),
-      ...(options.mouthBank ? { mouthBank: options.mouthBank } : {}),
-    },
-  );
+  const shoulders = options.body ? await detectShoulders(referenceImage, path, signal) : undefined;
+  const reference = { ...plan.reference, image: referenceImage, person, shoulders };
+  const rendererOptions = {
+    size: reenactRenderSize(track),
+    ...(options.mouthBank ? { mouthBank: options.mouthBank } : {}),
+  };
+  const renderer = Renderer.create(model, reference, rendererOptions);
+  const still = shoulders ? Renderer.create(model, reference, rendererOptions) : undefined;
+  const restBody = bodyPoseSchema.parse({});
   const before = options.baseline
     ? Renderer.create(
         model,
@@ -103,7 +118,12 @@ export async function* reenactFrames(
     : undefined;
   try {
     const { width, height } = renderer;
-    const reference = resizeRgb(referenceImage, createRgbImage(width, height));
+    const referenceOut = resizeRgb(referenceImage, createRgbImage(width, height));
+    const k = width / referenceImage.width;
+    const shouldersOut = shoulders && {
+      left: { x: shoulders.left.x * k, y: shoulders.left.y * k },
+      right: { x: shoulders.right.x * k, y: shoulders.right.y * k },
+    };
     const real = createRgbImage(width, height);
     for await (const frame of await decode()) {
       throwIfAborted(signal);
@@ -119,13 +139,46 @@ export async function* reenactFrames(
         faceFound: track.frames[frame.frameIndex]?.pose != null,
         real,
         output: renderer.render(controls),
-        reference,
+        reference: referenceOut,
         ...(before ? { baseline: before.render(controls).composite } : {}),
+        ...(still && shouldersOut
+          ? {
+              stillTorso: still.render({ ...controls, body: restBody }).composite,
+              shoulders: shouldersOut,
+            }
+          : {}),
       };
     }
   } finally {
     renderer.close();
     before?.close();
+    still?.close();
+  }
+}
+
+/** Shoulder keypoints below this MoveNet score do not count. */
+const MIN_SHOULDER_SCORE = 0.3;
+
+/** Both shoulder centres of an image (MoveNet via the landmarker's body model), image px. */
+async function detectShoulders(
+  image: RgbImage,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<{ left: Point; right: Point }> {
+  const landmarker = await FaceLandmarker.load({ body: true, signal });
+  try {
+    const { body } = await landmarker.detect(image, { body: true, face: false, signal });
+    const at = (name: string) => {
+      const k = body?.keypoints.find((p) => p.name === name && p.score >= MIN_SHOULDER_SCORE);
+      return k && { x: k.x, y: k.y };
+    };
+    const left = at('leftShoulder');
+    const right = at('rightShoulder');
+    if (!left || !right)
+      throw new EvaluationError('EVAL_NO_BODY', `${path}: no shoulders in the reference frame`);
+    return { left, right };
+  } finally {
+    await landmarker.close();
   }
 }
 

@@ -28,6 +28,12 @@ export interface ArmScores {
    */
   mouthPsnrDb: number;
   mouthSsim: number;
+  /**
+   * With `body`: the same inside the body box ({@link bodyBox}: shoulders and upper chest
+   * below the chin); null without.
+   */
+  bodyPsnrDb: number | null;
+  bodySsim: number | null;
   /** {@link FlickerMeter} value over all frames, 0–255 luma levels. */
   flicker: number;
   /** Per scored frame: MSE over the whole frame (for paired statistics). */
@@ -54,6 +60,13 @@ export interface ReenactmentScores {
   generator: ArmScores | null;
   /** The generator with its residual upsampled bilinearly instead of SR (`withoutSr`). */
   generatorWithoutSr: ArmScores | null;
+  /**
+   * With `body`: warp-only with the body channels zeroed (the torso held still), same frames
+   * and run; `warpOnly` then moves the torso with the tracked body.
+   */
+  stillTorso: ArmScores | null;
+  /** With `body`: the body box scored (output px). */
+  bodyBox: Region | null;
   /** The flicker measure of the real video against itself (its floor). */
   realFlicker: number;
   /** Fraction of pixels that counted as static for the flicker measure. */
@@ -74,7 +87,12 @@ export interface ScoreReenactmentOptions {
   withoutSr?: boolean;
   /** Also score warp-only without the person matte (`warpOnlyBaseline`). Default false. */
   baseline?: boolean;
-  /** A cached track of this clip (else it is tracked now). */
+  /**
+   * Track the body on every frame (when tracking here), move the reference's torso with it,
+   * score the body box, and score a still torso next to it (`stillTorso`). Default false.
+   */
+  body?: boolean;
+  /** A cached track of this clip (else it is tracked now; with `body`, it needs body channels). */
   track?: ClipTrack;
   /** Score only the first this many frames (the whole clip is still tracked). Default: all. */
   maxFrames?: number;
@@ -109,6 +127,7 @@ export async function scoreReenactment(
     (await trackClip(path, {
       model,
       signal,
+      bodyEvery: options.body ? 1 : 0,
       onProgress: (done, total) => options.onProgress?.('track', done, total),
     }));
   const trackMs = performance.now() - t0;
@@ -117,6 +136,8 @@ export async function scoreReenactment(
   let scorer: FrameScorer | undefined;
   const warp = newArm();
   const base = options.baseline ? newArm() : undefined;
+  const still = options.body ? newArm() : undefined;
+  let body: Region | undefined;
   // One stream per generator arm; each returns its frames a window late.
   const lanes: Lane[] = [];
   if (options.generator) {
@@ -151,6 +172,7 @@ export async function scoreReenactment(
         p.face,
         p.frameIndex === referenceIndex,
         p.mouth,
+        p.body,
       );
     }
   };
@@ -159,6 +181,7 @@ export async function scoreReenactment(
       model,
       referenceIndex: options.referenceIndex ?? 0,
       baseline: options.baseline ?? false,
+      body: options.body ?? false,
       ...(options.mouthBank ? { mouthBank: options.mouthBank } : {}),
       signal,
     })) {
@@ -170,6 +193,8 @@ export async function scoreReenactment(
         scorer = new FrameScorer(width, height);
         warp.flicker = new FlickerMeter(width, height);
         if (base) base.flicker = new FlickerMeter(width, height);
+        if (still) still.flicker = new FlickerMeter(width, height);
+        if (f.shoulders) body = bodyBox(f.output.maps.labels, width, height, f.shoulders);
         for (const lane of lanes) lane.arm.flicker = new FlickerMeter(width, height);
         realMeter = new FlickerMeter(width, height);
       }
@@ -181,12 +206,14 @@ export async function scoreReenactment(
         : { x: 0, y: 0, width, height };
       const mouth = mouthBox(f.output.maps.labels, width, height);
       const isRef = f.frameIndex === referenceIndex;
-      addFrame(warp, scorer, f.output.composite, f.real, face, isRef, mouth);
+      addFrame(warp, scorer, f.output.composite, f.real, face, isRef, mouth, body);
       if (base && f.baseline) addFrame(base, scorer, f.baseline, f.real, face, isRef, mouth);
+      if (still && f.stillTorso)
+        addFrame(still, scorer, f.stillTorso, f.real, face, isRef, mouth, body);
       realMeter?.push(f.real, f.real);
       const real = lanes.length ? copyImage(f.real) : f.real;
       for (const lane of lanes) {
-        lane.pending.push({ frameIndex: f.frameIndex, real, face, mouth });
+        lane.pending.push({ frameIndex: f.frameIndex, real, face, mouth, body });
         take(
           lane,
           await lane.stream.push(
@@ -219,6 +246,8 @@ export async function scoreReenactment(
     warpOnlyBaseline: base ? summarise(base) : null,
     generator: lanes[0] ? summarise(lanes[0].arm) : null,
     generatorWithoutSr: lanes[1] ? summarise(lanes[1].arm) : null,
+    stillTorso: still ? summarise(still) : null,
+    bodyBox: body ?? null,
     realFlicker: realMeter?.value ?? Number.NaN,
     staticFraction: warp.flicker?.staticFraction ?? Number.NaN,
     timingsMs: {
@@ -232,7 +261,13 @@ export async function scoreReenactment(
 interface Lane {
   stream: GeneratorStream;
   arm: Arm;
-  pending: { frameIndex: number; real: RgbImage; face: Region; mouth: Region | undefined }[];
+  pending: {
+    frameIndex: number;
+    real: RgbImage;
+    face: Region;
+    mouth: Region | undefined;
+    body: Region | undefined;
+  }[];
 }
 
 interface Arm {
@@ -242,6 +277,8 @@ interface Arm {
   faceSsim: number[];
   mouthMse: number[];
   mouthSsim: number[];
+  bodyMse: number[];
+  bodySsim: number[];
   flicker: FlickerMeter | undefined;
 }
 
@@ -253,6 +290,8 @@ function newArm(): Arm {
     faceSsim: [],
     mouthMse: [],
     mouthSsim: [],
+    bodyMse: [],
+    bodySsim: [],
     flicker: undefined,
   };
 }
@@ -265,6 +304,7 @@ function addFrame(
   face: Region,
   isRef: boolean,
   mouth: Region | undefined,
+  body?: Region,
 ) {
   arm.flicker?.push(out, real);
   if (isRef) return;
@@ -278,6 +318,11 @@ function addFrame(
     const inMouth = scorer.score(out, real, mouth);
     arm.mouthMse.push(inMouth.mse);
     arm.mouthSsim.push(inMouth.ssim);
+  }
+  if (body) {
+    const inBody = scorer.score(out, real, body);
+    arm.bodyMse.push(inBody.mse);
+    arm.bodySsim.push(inBody.ssim);
   }
 }
 
@@ -302,6 +347,31 @@ function mouthBox(labels: Uint8Array, width: number, height: number): Region | u
   return { x: (x0 + x1 + 1 - side) / 2, y: (y0 + y1 + 1 - side) / 2, width: side, height: side };
 }
 
+/**
+ * The body box: shoulders and upper chest below the chin. Across, the reference's shoulder
+ * joints ± 0.2 shoulder widths; down, from 4 px below the lowest face pixel of the frame's
+ * render (the chin) to 0.5 shoulder widths below the shoulder line; clipped to the frame.
+ */
+function bodyBox(
+  labels: Uint8Array,
+  width: number,
+  height: number,
+  shoulders: { left: { x: number; y: number }; right: { x: number; y: number } },
+): Region {
+  let chin = 0;
+  for (let p = 0; p < labels.length; p++) {
+    const l = labels[p] as number;
+    if (l >= PART_LABELS.skin && l <= PART_LABELS.brows) chin = Math.floor(p / width);
+  }
+  const { left, right } = shoulders;
+  const sw = Math.hypot(left.x - right.x, left.y - right.y);
+  const x0 = Math.max(0, Math.round(Math.min(left.x, right.x) - 0.2 * sw));
+  const x1 = Math.min(width, Math.round(Math.max(left.x, right.x) + 0.2 * sw));
+  const y0 = Math.min(height - 16, chin + 4);
+  const y1 = Math.min(height, Math.round((left.y + right.y) / 2 + 0.5 * sw));
+  return { x: x0, y: y0, width: x1 - x0, height: Math.max(16, y1 - y0) };
+}
+
 function summarise(arm: Arm): ArmScores {
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
   // Per-frame PSNR capped at 100 dB so a perfect frame cannot dominate the mean.
@@ -313,6 +383,8 @@ function summarise(arm: Arm): ArmScores {
     faceSsim: mean(arm.faceSsim),
     mouthPsnrDb: psnr(arm.mouthMse),
     mouthSsim: mean(arm.mouthSsim),
+    bodyPsnrDb: arm.bodyMse.length ? psnr(arm.bodyMse) : null,
+    bodySsim: arm.bodySsim.length ? mean(arm.bodySsim) : null,
     flicker: arm.flicker?.value ?? Number.NaN,
     frameMse: arm.mse,
   };

@@ -44,6 +44,12 @@ export type ClipTrack = z.infer<typeof clipTrackSchema>;
 export interface TrackClipOptions {
   /** Longest side of the decoded frames, px. Default 512 (what `facecast track` uses). */
   maxSize?: number;
+  /**
+   * Track the upper body (MoveNet) on every n-th frame into the Controls body channels, as
+   * `facecast track --body-every n`; 0 = never. Default 0. A `landmarker` given must then be
+   * loaded with `body: true`.
+   */
+  bodyEvery?: number;
   landmarker?: FaceLandmarker;
   model?: FaceModel;
   onProgress?: (framesDone: number, framesExpected: number | undefined) => void;
@@ -51,7 +57,8 @@ export interface TrackClipOptions {
 }
 
 /**
- * Tracks a clip for self-reenactment (`trackVideo` with its default smoothing, no body model).
+ * Tracks a clip for self-reenactment (`trackVideo` with its default smoothing; the body model
+ * only with `bodyEvery`).
  *
  * @example
  * const track = await trackClip('clip.mp4');
@@ -61,7 +68,7 @@ export async function trackClip(path: string, options: TrackClipOptions = {}): P
   const maxSize = options.maxSize ?? 512;
   const result = await trackVideo(path, {
     maxSize,
-    bodyEvery: 0,
+    bodyEvery: options.bodyEvery ?? 0,
     ...(options.landmarker ? { landmarker: options.landmarker } : {}),
     ...(options.model ? { model: options.model } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

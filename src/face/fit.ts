@@ -288,17 +288,21 @@ export class FaceFitter {
         cols[count] = 6 + K + j;
         count++;
       }
+      // cols ascend, so b ≥ a fills the upper triangle (mirrored below): half the products
       for (let a = 0; a < count; a++) {
         const ca = cols[a] as number;
         const ax = (jx[a] as number) * w;
         const ay = (jy[a] as number) * w;
         g[ca] = (g[ca] as number) + ax * ex + ay * ey;
         const row = ca * P;
-        for (let b = 0; b < count; b++) {
+        for (let b = a; b < count; b++) {
           const cb = cols[b] as number;
           h[row + cb] = (h[row + cb] as number) + ax * (jx[b] as number) + ay * (jy[b] as number);
         }
       }
+    }
+    for (let a = 1; a < P; a++) {
+      for (let b = 0; b < a; b++) h[a * P + b] = h[b * P + a] as number;
     }
     // Ridge on the weights (in px², so the penalty is regularization cm² whatever the scale),
     // Levenberg damping on everything.

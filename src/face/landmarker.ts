@@ -1,19 +1,10 @@
 import { throwIfAborted } from '../core/index.ts';
-import { thumbnail, thumbnailDistance } from '../media/index.ts';
-import { DETECTOR_SIZE, decodeDetections, detectorAnchors } from './blazeface.ts';
 import { BodyDetector, type DetectedBody } from './body.ts';
-import { resizeGrid, sampleRgb } from './crop.ts';
 import { FaceError } from './errors.ts';
-import { type FaceRoi, runFaceMesh } from './face-mesh.ts';
-import {
-  DEFAULT_LANDMARK_MODEL_DIR,
-  LandmarkRunners,
-  type LandmarkSessions,
-  loadLandmarkSessions,
-} from './landmark-models.ts';
-import { FACE_VERTEX_COUNT } from './model.ts';
+import { FaceFinder, type FaceSource } from './face-finder.ts';
+import { DEFAULT_LANDMARK_MODEL_DIR } from './landmark-models.ts';
+import { LandmarkThread } from './landmark-thread.ts';
 import type { PixelBox } from './profile.ts';
-import { roiFromDetection, roiFromLandmarks, roiOverlap } from './roi.ts';
 
 export type { DetectedBody } from './body.ts';
 
@@ -74,6 +65,12 @@ export interface LandmarkerOptions {
   modelDir?: string;
   /** onnxruntime threads per model run. Default 1 (frames decode and fit in parallel with it). */
   threads?: number;
+  /**
+   * Run the face models on a worker thread of their own (onnxruntime runs a model on the
+   * thread that calls it): a video's landmarks then overlap the caller's fitting, decoding
+   * and body model. Costs a thread start (~0.3 s) at load and a copy of each image. Default false.
+   */
+  thread?: boolean;
   signal?: AbortSignal;
 }
 
@@ -86,6 +83,7 @@ export const LANDMARKER_DEFAULTS = Object.freeze({
   cutThreshold: 28,
   trackScale: 1.5,
   threads: 1,
+  thread: false,
 });
 
 type Settings = Required<Omit<LandmarkerOptions, 'signal' | 'modelDir'>>;
@@ -102,9 +100,11 @@ export interface LandmarkerStats {
 /**
  * Face box, 478 landmarks (468 mesh + iris) and body keypoints. The face models (MediaPipe's
  * BlazeFace, Face Mesh and Iris, converted to ONNX in models/face-landmarks) run on
- * onnxruntime through src/inference; body keypoints come from Human's MoveNet on tfjs-wasm.
- * Load once, reuse, `close()` to release. Calls on one landmarker are serialised; in video
- * mode it keeps its faces' crops between calls, so use one landmarker per video (or `reset()`).
+ * onnxruntime through src/inference — on the calling thread, or with `thread: true` on a
+ * worker thread of their own; body keypoints come from Human's MoveNet on tfjs-wasm, on the
+ * calling thread. Load once, reuse, `close()` to release. Calls are answered in order; in
+ * video mode it keeps its faces' crops between calls, so use one landmarker per video (or
+ * `reset()`).
  *
  * @example
  * const landmarker = await FaceLandmarker.load();
@@ -112,22 +112,15 @@ export interface LandmarkerStats {
  * await landmarker.close();
  */
 export class FaceLandmarker {
-  readonly #sessions: LandmarkSessions;
-  readonly #runners: LandmarkRunners;
+  readonly #faces: FaceSource;
   readonly #o: Settings;
-  readonly #anchors = detectorAnchors();
   #body: Promise<BodyDetector> | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
+  #bodyQueue: Promise<unknown> = Promise.resolve();
+  #pending = new Set<Promise<unknown>>();
   #closed = false;
-  #tracks: FaceRoi[] = [];
-  #sinceDetect = Number.POSITIVE_INFINITY;
-  #thumb: Float32Array = new Float32Array(256);
-  #previousThumb: Float32Array | undefined = undefined;
-  readonly #stats: LandmarkerStats = { frames: 0, detectorRuns: 0, meshRuns: 0, cuts: 0, lost: 0 };
 
-  private constructor(sessions: LandmarkSessions, o: Settings, body: BodyDetector | undefined) {
-    this.#sessions = sessions;
-    this.#runners = new LandmarkRunners(sessions);
+  private constructor(faces: FaceSource, o: Settings, body: BodyDetector | undefined) {
+    this.#faces = faces;
     this.#o = o;
     this.#body = body ? Promise.resolve(body) : undefined;
   }
@@ -136,50 +129,49 @@ export class FaceLandmarker {
     const { signal, modelDir, ...rest } = options;
     const o = { ...LANDMARKER_DEFAULTS, ...rest };
     throwIfAborted(signal);
-    let sessions: LandmarkSessions;
-    try {
-      sessions = await loadLandmarkSessions(modelDir ?? DEFAULT_LANDMARK_MODEL_DIR, {
-        intraOpThreads: o.threads,
-        signal,
-      });
-    } catch (cause) {
-      if (cause instanceof FaceError) throw cause;
-      throw new FaceError(
-        'LANDMARKER_FAILED',
-        `could not load the face landmark models: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
-    let body: BodyDetector | undefined;
-    try {
-      if (o.body) body = await BodyDetector.load();
+    const dir = modelDir ?? DEFAULT_LANDMARK_MODEL_DIR;
+    // both at once: a landmark thread loads its models while the body model loads here
+    const [faces, body] = await Promise.allSettled([
+      o.thread ? LandmarkThread.start(dir, o, signal) : FaceFinder.load(dir, o, signal),
+      o.body ? BodyDetector.load() : Promise.resolve(undefined),
+    ]);
+    const failed = [faces, body].find((r) => r.status === 'rejected');
+    if (failed || signal?.aborted) {
+      if (faces.status === 'fulfilled') await faces.value.close();
+      if (body.status === 'fulfilled') await body.value?.close();
+      if (failed) throw (failed as PromiseRejectedResult).reason;
       throwIfAborted(signal);
-    } catch (error) {
-      await body?.close();
-      await closeSessions(sessions);
-      throw error;
     }
-    return new FaceLandmarker(sessions, o, body);
+    return new FaceLandmarker(
+      (faces as PromiseFulfilledResult<FaceSource>).value,
+      o,
+      (body as PromiseFulfilledResult<BodyDetector | undefined>).value,
+    );
   }
 
-  /** Detects faces (largest first) and the body in an RGB image. Calls are serialised. */
+  /**
+   * Detects faces (largest first) and the body in an RGB image. Calls are answered in order.
+   * With `thread: true` the image is copied before this returns; otherwise it is read while
+   * the call runs (leave it unchanged until the promise settles).
+   */
   detect(image: RgbImage, options: DetectOptions = {}): Promise<Detection> {
     if (this.#closed) {
       return Promise.reject(new FaceError('LANDMARKER_FAILED', 'landmarker is closed'));
     }
-    const run = this.#queue.then(() => this.#detect(image, options));
-    this.#queue = run.catch(() => undefined);
+    const run = this.#detect(image, options);
+    const settled = run.catch(() => undefined);
+    this.#pending.add(settled);
+    void settled.then(() => this.#pending.delete(settled));
     return run;
   }
 
   /** Video mode: forget the tracked faces (the next call detects afresh). */
   reset(): void {
-    this.#tracks = [];
-    this.#previousThumb = undefined;
+    this.#faces.reset();
   }
 
   toJSON(): LandmarkerStats {
-    return { ...this.#stats };
+    return this.#faces.stats();
   }
 
   async #detect(image: RgbImage, options: DetectOptions): Promise<Detection> {
@@ -188,11 +180,11 @@ export class FaceLandmarker {
     if (data.length !== width * height * 3)
       throw new RangeError('image data is not width × height × 3 bytes');
     const withBody = options.body ?? this.#o.body;
-    // faces first: their models run on onnxruntime's thread while the body model (tfjs-wasm,
-    // on this thread) runs
-    const faces = options.face === false ? Promise.resolve([]) : this.#faces(image);
-    const body = withBody ? this.#detectBody(image, options.signal) : undefined;
+    // faces first: on a thread of their own they run while the body model (tfjs-wasm, on
+    // this thread) runs
+    const faces = options.face === false ? Promise.resolve([]) : this.#faces.faces(image);
     faces.catch(() => undefined);
+    const body = withBody ? this.#detectBody(image, options.signal) : undefined;
     try {
       return { faces: await faces, body: await body };
     } catch (cause) {
@@ -208,173 +200,23 @@ export class FaceLandmarker {
     }
   }
 
-  async #detectBody(image: RgbImage, signal: AbortSignal | undefined) {
-    this.#body ??= BodyDetector.load();
-    return (await this.#body).detect(image, signal);
-  }
-
-  async #faces(image: RgbImage): Promise<DetectedFace[]> {
-    this.#stats.frames++;
-    if (!this.#o.video) return this.#landmarks(image, await this.#detectRois(image));
-    this.#noticeCut(image);
-    let detected = false;
-    let rois = this.#tracks;
-    if (rois.length === 0 || this.#sinceDetect >= this.#o.detectEvery) {
-      rois = mergeRois(rois, await this.#detectRois(image));
-      detected = true;
-    }
-    let faces = await this.#landmarks(image, rois);
-    this.#stats.lost += rois.length - faces.length;
-    if (faces.length < rois.length && !detected) {
-      // a face was lost: look for it (or another) on this same frame
-      const fresh = mergeRois(this.#rois(faces), await this.#detectRois(image)).slice(faces.length);
-      faces = largestFirst([...faces, ...(await this.#landmarks(image, fresh))], this.#o.maxFaces);
-    }
-    this.#tracks = this.#rois(faces);
-    return faces;
-  }
-
-  #noticeCut(image: RgbImage): void {
-    const thumb = thumbnail(image.data, image.width, image.height, this.#thumb);
-    if (
-      this.#previousThumb &&
-      thumbnailDistance(thumb, this.#previousThumb) > this.#o.cutThreshold
-    ) {
-      this.#tracks = [];
-      this.#stats.cuts++;
-    }
-    this.#thumb = this.#previousThumb ?? new Float32Array(thumb.length);
-    this.#previousThumb = thumb;
-  }
-
-  /** The next frame's crops from these faces' landmarks. */
-  #rois(faces: DetectedFace[]): FaceRoi[] {
-    return faces.map((f) => roiFromLandmarks(f.landmarks, this.#o.trackScale));
-  }
-
-  async #detectRois(original: RgbImage): Promise<FaceRoi[]> {
-    this.#stats.detectorRuns++;
-    this.#sinceDetect = 0;
-    const image = padToSquarish(original);
-    const grid = resizeGrid(image.width, image.height, DETECTOR_SIZE);
-    const input = this.#runners.detectorInput;
-    sampleRgb(
-      image,
-      grid,
-      { size: DETECTOR_SIZE, scale: 1 / 127.5, bias: -1, edge: 'clamp' },
-      input,
-    );
-    const raw = await this.#runners.runDetector();
-    const boxes = decodeDetections(raw, this.#anchors, {
-      maxFaces: this.#o.maxFaces,
-      minScore: this.#o.minFaceScore,
-      iouThreshold: 0.1,
-      imageWidth: image.width,
-      imageHeight: image.height,
+  /** The body model, one call at a time, in order. */
+  #detectBody(image: RgbImage, signal: AbortSignal | undefined): Promise<DetectedBody | undefined> {
+    const run = this.#bodyQueue.then(async () => {
+      this.#body ??= BodyDetector.load();
+      return (await this.#body).detect(image, signal);
     });
-    return boxes.map(roiFromDetection);
+    this.#bodyQueue = run.catch(() => undefined);
+    return run;
   }
 
-  /** Landmarks in each crop that holds a face (largest first, overlapping duplicates dropped). */
-  async #landmarks(image: RgbImage, rois: FaceRoi[]): Promise<DetectedFace[]> {
-    this.#sinceDetect++;
-    const faces: DetectedFace[] = [];
-    for (const roi of rois) {
-      this.#stats.meshRuns++;
-      const r = await runFaceMesh(image, roi, this.#runners, this.#o.minFaceScore);
-      if (Math.round(r.faceFlag * 100) / 100 < this.#o.minFaceScore) continue;
-      faces.push({
-        box: faceBox(r.landmarks, roi, image),
-        score: r.faceFlag,
-        landmarks: r.landmarks,
-      });
-    }
-    return largestFirst(faces, this.#o.maxFaces);
-  }
-
-  /** Releases the sessions and the body model (shared ones when their last user closes). Idempotent. */
+  /** Releases the face models and the body model (shared ones when their last user closes). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#queue;
-    await closeSessions(this.#sessions);
+    await Promise.all(this.#pending);
+    await this.#faces.close();
     const body = await this.#body?.catch(() => undefined);
     await body?.close();
   }
-}
-
-/** Largest first, at most `max`, a face overlapping a larger one by half dropped (two crops on one face). */
-function largestFirst(faces: DetectedFace[], max: number): DetectedFace[] {
-  const sorted = [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
-  const kept: DetectedFace[] = [];
-  for (const face of sorted) {
-    if (kept.length >= max) break;
-    if (kept.every((k) => boxOverlap(k.box, face.box) < 0.5)) kept.push(face);
-  }
-  return kept;
-}
-
-/** Tracked crops, plus the detections that do not overlap one of them (new faces). */
-function mergeRois(tracked: FaceRoi[], detected: FaceRoi[]): FaceRoi[] {
-  const fresh = detected.filter((d) => tracked.every((t) => roiOverlap(t, d) < 0.3));
-  return [...tracked, ...fresh];
-}
-
-/** Human's face box: centred on the mesh, the crop's size, clamped to the image (whole px). */
-function faceBox(landmarks: Float32Array, roi: FaceRoi, image: RgbImage): PixelBox {
-  let minX = Number.POSITIVE_INFINITY;
-  let maxX = Number.NEGATIVE_INFINITY;
-  let minY = Number.POSITIVE_INFINITY;
-  let maxY = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < FACE_VERTEX_COUNT; i++) {
-    const x = landmarks[i * 3] as number;
-    const y = landmarks[i * 3 + 1] as number;
-    minX = Math.min(minX, x);
-    maxX = Math.max(maxX, x);
-    minY = Math.min(minY, y);
-    maxY = Math.max(maxY, y);
-  }
-  const cx = (minX + maxX) / 2;
-  const cy = (minY + maxY) / 2;
-  const w = roi.x2 - roi.x1;
-  const h = roi.y2 - roi.y1;
-  const x1 = Math.max(0, cx - w / 2);
-  const y1 = Math.max(0, cy - h / 2);
-  return {
-    x: Math.trunc(x1),
-    y: Math.trunc(y1),
-    width: Math.trunc(Math.min(image.width, cx + w / 2) - x1),
-    height: Math.trunc(Math.min(image.height, cy + h / 2) - y1),
-  };
-}
-
-function boxOverlap(a: PixelBox, b: PixelBox): number {
-  const iw = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const ih = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = iw * ih;
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
-}
-
-async function closeSessions(s: LandmarkSessions): Promise<void> {
-  await Promise.all([s.detector.close(), s.mesh.close(), s.iris.close()]);
-}
-
-/** Longer side over shorter side beyond which an image is padded before detection. */
-const MAX_DETECT_ASPECT = 2;
-
-/**
- * The detector squeezes the whole image into its square input: in a wide group photo (five
- * faces in a row) every face is squeezed out of shape and none is found. Such images are
- * padded (right or bottom, grey) to a square for the detector; the boxes it finds are then
- * in the original image's coordinates.
- */
-function padToSquarish(image: RgbImage): RgbImage {
-  const { width, height, data } = image;
-  if (Math.max(width, height) <= MAX_DETECT_ASPECT * Math.min(width, height)) return image;
-  const side = Math.max(width, height);
-  const padded = new Uint8Array(side * side * 3).fill(128);
-  const row = width * 3;
-  for (let y = 0; y < height; y++) padded.set(data.subarray(y * row, (y + 1) * row), y * side * 3);
-  return { width: side, height: side, data: padded };
 }

@@ -1,6 +1,6 @@
 import type { ControlsSequence } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
-import { openVideoFrames, type VideoFrames } from '../media/index.ts';
+import { openVideoFrames } from '../media/index.ts';
 import { FaceError } from './errors.ts';
 import { type DetectedBody, type Detection, FaceLandmarker } from './landmarker.ts';
 import { type FaceModel, LANDMARK_COUNT, loadFaceModel } from './model.ts';
@@ -16,7 +16,10 @@ export interface TrackVideoOptions {
   bodyEvery?: number;
   /** Smoothing override (false = raw per-frame fits). */
   smoothing?: TrackerSmoothing | false;
-  /** A loaded landmarker to reuse (not closed); it should be loaded with `video: true`. */
+  /**
+   * A loaded landmarker to reuse (not closed); it should be loaded with `video: true` (and
+   * `thread: true` to overlap landmarks with fitting, as the one trackVideo loads itself does).
+   */
   landmarker?: FaceLandmarker;
   model?: FaceModel;
   /** Called after each decoded frame. */
@@ -25,6 +28,9 @@ export interface TrackVideoOptions {
 }
 
 export const TRACK_DEFAULTS = Object.freeze({ maxSize: 512, keepLandmarks: false, bodyEvery: 5 });
+
+/** Frames whose landmarks may be under way while an earlier frame is fitted. */
+const IN_FLIGHT = 2;
 
 export interface TrackResult {
   /** Controls at 25 fps, one per decoded frame. */
@@ -62,14 +68,24 @@ export async function trackVideo(
 ): Promise<TrackResult> {
   const o = { ...TRACK_DEFAULTS, ...options };
   const t0 = performance.now();
-  const model = options.model ?? (await loadFaceModel());
-  const video: VideoFrames = await openVideoFrames(path, {
-    fps: 25,
-    maxSize: o.maxSize,
-    signal: options.signal,
-  });
-  const landmarker =
-    options.landmarker ?? (await FaceLandmarker.load({ video: true, signal: options.signal }));
+  // the models load while ffprobe reads the video's facts
+  const [model, video, landmarker] = await settleAll(
+    [
+      options.model ?? loadFaceModel(),
+      openVideoFrames(path, { fps: 25, maxSize: o.maxSize, signal: options.signal }),
+      options.landmarker ??
+        FaceLandmarker.load({
+          video: true,
+          thread: true,
+          body: o.bodyEvery > 0,
+          signal: options.signal,
+        }),
+    ],
+    // a landmarker of ours is closed when something else failed
+    async ([, , loaded]) => {
+      if (!options.landmarker) await loaded?.close();
+    },
+  );
   const tracker = new FaceTracker(model, {
     frameWidth: video.width,
     frameHeight: video.height,
@@ -94,10 +110,10 @@ export async function trackVideo(
     timings.fit += performance.now() - t;
     options.onProgress?.(frameIndex + 1, video.expectedFrames);
   };
-  // Pipelined: frame k's landmarks run (onnxruntime, off the main thread) while frame k − 1
-  // is fitted, and ffmpeg decodes ahead in its own process.
+  // Pipelined: up to IN_FLIGHT frames' landmarks run (on the landmarker's thread when it has
+  // one) while earlier frames are fitted, and ffmpeg decodes ahead in its own process.
   type Pending = { frameIndex: number; detection: Promise<Detection> };
-  let pending: Pending | undefined;
+  const pending: Pending[] = [];
   const settle = async (p: Pending) => {
     const t = performance.now();
     const detection = await p.detection;
@@ -112,11 +128,11 @@ export async function trackVideo(
         { width: frame.width, height: frame.height, data: frame.rgb },
         { signal: options.signal, body: withBody },
       );
-      detection.catch(() => undefined); // awaited below or on the next frame
-      if (pending) await settle(pending);
-      pending = { frameIndex: frame.frameIndex, detection };
+      detection.catch(() => undefined); // awaited below, in order
+      pending.push({ frameIndex: frame.frameIndex, detection });
+      if (pending.length > IN_FLIGHT) await settle(pending.shift() as Pending);
     }
-    if (pending) await settle(pending);
+    for (const p of pending.splice(0)) await settle(p);
   } finally {
     if (!options.landmarker) await landmarker.close();
   }
@@ -165,4 +181,22 @@ export async function trackVideo(
     meanResidualPx: stats.meanResidualPx,
     timingsMs: { total: performance.now() - t0, detect: timings.detect, fit: timings.fit },
   };
+}
+
+/**
+ * Promise.all that waits for every promise; when one rejects, `release` gets what did load
+ * (undefined for the rest) before the first rejection is thrown.
+ */
+async function settleAll<T extends unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> | T[K] },
+  release: (loaded: { [K in keyof T]: T[K] | undefined }) => Promise<void>,
+): Promise<T> {
+  const results = await Promise.allSettled(promises as unknown as Promise<unknown>[]);
+  const failed = results.find((r) => r.status === 'rejected');
+  const values = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+  if (failed) {
+    await release(values as { [K in keyof T]: T[K] | undefined });
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  return values as T;
 }

@@ -27,7 +27,13 @@ export type LiveErrorCode =
   /** Fan-out needs a mediasoup worker, and none can start here. */
   | 'LIVE_FANOUT_UNAVAILABLE'
   /** A stage of the realtime pipeline failed. */
-  | 'LIVE_PIPELINE_FAILED';
+  | 'LIVE_PIPELINE_FAILED'
+  /** The host has no CPU headroom left for one more fan-out viewer (HTTP 503, Retry-After). */
+  | 'LIVE_VIEWER_LIMIT'
+  /** No viewer transport with that id: never made, closed, or lost with its mediasoup worker (join again). */
+  | 'LIVE_VIEWER_NOT_FOUND'
+  /** The session's fan-out is moving to another mediasoup worker (its worker died); join again shortly (HTTP 503, Retry-After). */
+  | 'LIVE_FANOUT_MOVING';
 
 const kinds: Record<LiveErrorCode, FacecastError['kind']> = {
   LIVE_SESSION_LIMIT: 'limit',
@@ -43,6 +49,9 @@ const kinds: Record<LiveErrorCode, FacecastError['kind']> = {
   LIVE_SESSION_ENDED: 'internal',
   LIVE_FANOUT_UNAVAILABLE: 'internal',
   LIVE_PIPELINE_FAILED: 'internal',
+  LIVE_VIEWER_LIMIT: 'limit',
+  LIVE_VIEWER_NOT_FOUND: 'not-found',
+  LIVE_FANOUT_MOVING: 'internal',
 };
 
 /** HTTP statuses more specific than the kind's (for the app's `onError`). */
@@ -50,6 +59,8 @@ export const LIVE_HTTP_STATUS: Readonly<Partial<Record<LiveErrorCode, number>>> 
   LIVE_SESSION_LIMIT: 503,
   LIVE_TOKEN_INVALID: 401,
   LIVE_FANOUT_UNAVAILABLE: 501,
+  LIVE_VIEWER_LIMIT: 503,
+  LIVE_FANOUT_MOVING: 503,
 });
 
 export class LiveError extends FacecastError {

@@ -12,6 +12,7 @@ import { attachLiveSockets, mountLive, type UpgradeSource } from './mount.ts';
 import type { OpenApiRegistryLike } from './openapi.ts';
 import { LIVE_SERVER_DEFAULTS, type LiveServerOptions } from './options.ts';
 import { createLiveStages } from './stages.ts';
+import { probeViewerCost, type ViewerCost } from './viewer-cost.ts';
 import type { LiveSocketServer } from './ws.ts';
 
 /** What live sessions use from the server's services (structurally: no import of src/server). */
@@ -38,8 +39,9 @@ export interface LiveExtensionOptions extends LiveServerOptions {
   fanout?: boolean;
   /**
    * An avatar id to measure this host's session capacity with at startup
-   * ({@link probeSessionCapacity}); sessions are then admitted against the measurement.
-   * Default none: admitted up to `maxSessions`.
+   * ({@link probeSessionCapacity}); sessions are then admitted against the measurement, and
+   * with fan-out on, the viewer cost is measured too ({@link probeViewerCost}) and viewers
+   * are admitted against the same headroom. Default none: admitted up to `maxSessions`.
    */
   capacityAvatar?: string;
   /** Where one-line notices go. Default stderr. */
@@ -101,6 +103,7 @@ export function liveExtension(options: LiveExtensionOptions = {}) {
         if (fanout)
           log(`facecast serve: live fan-out on: ${fanout.workerPids.length} mediasoup workers`);
       }
+      const viewerCost = fanout && capacity ? await measureViewerCost(fanout, log) : undefined;
       const {
         fanout: _wanted,
         motionOptions: _m,
@@ -115,6 +118,7 @@ export function liveExtension(options: LiveExtensionOptions = {}) {
         stages,
         ...(fanout ? { fanout } : {}),
         ...(capacity ? { capacity } : {}),
+        ...(viewerCost ? { viewerCost } : {}),
       });
       mountLive(app, {
         manager,
@@ -142,6 +146,28 @@ export function liveExtension(options: LiveExtensionOptions = {}) {
       return sockets;
     },
   };
+}
+
+/**
+ * The startup viewer-cost probe (with the session probe: measured admission covers viewers
+ * too); logs the outcome. Without it viewers are admitted without a bound.
+ */
+async function measureViewerCost(
+  fanout: MediasoupFanout,
+  log: (line: string) => void,
+): Promise<ViewerCost | undefined> {
+  try {
+    const cost = await probeViewerCost(fanout.pool);
+    log(
+      `facecast serve: live viewer cost measured: ${cost.cpuMsPerViewerFrame.toFixed(3)} ms of mediasoup worker CPU per viewer-frame; viewers are admitted against the host's headroom`,
+    );
+    return cost;
+  } catch (error) {
+    log(
+      `facecast serve: live viewer-cost probe failed (${(error as Error).message}); viewers are not bounded`,
+    );
+    return undefined;
+  }
 }
 
 /** The startup capacity probe, when an avatar is named for it; logs the outcome either way. */

@@ -10,53 +10,22 @@
  */
 import type { types as ms } from 'mediasoup';
 import type { z } from 'zod';
-import { type RtpOut, type RtpSink, serializeRtp } from '../transport/index.ts';
+import type { RtpOut, RtpSink } from '../transport/index.ts';
 import { LiveError } from './errors.ts';
-import { WorkerPool, type WorkerPoolOptions } from './sfu-pool.ts';
+import type {
+  FanoutOptions,
+  ViewerAdmission,
+  ViewerConsumerInfo,
+  ViewerPlacement,
+  ViewerState,
+  ViewerTransportInfo,
+} from './fanout-types.ts';
+import { createOrigin, MEDIA_CODECS, type Origin } from './sfu-origin.ts';
+import { WorkerPool } from './sfu-pool.ts';
 import type { ViewerJoinBody } from './viewer-schemas.ts';
 
-const VIDEO_PT = 101;
-const AUDIO_PT = 100;
-
-const MEDIA_CODECS: ms.RtpCodecCapability[] = [
-  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2 },
-  { kind: 'video', mimeType: 'video/VP8', clockRate: 90_000 },
-];
-
-/** Options of {@link MediasoupFanout.create}. */
-export interface FanoutOptions extends WorkerPoolOptions {
-  /** Address the viewers' transports listen on. Default 127.0.0.1. */
-  listenIp?: string;
-  /** Address announced to viewers (a public IP). Default none. */
-  announcedAddress?: string;
-  /** Viewers one router serves before the next go to a piped router on another worker. Default 200. */
-  viewersPerRouter?: number;
-}
-
-/** What a viewer needs to create its receive transport (mediasoup-client `Device`). */
-export interface ViewerTransportInfo {
-  routerRtpCapabilities: ms.RtpCapabilities;
-  transport: {
-    id: string;
-    iceParameters: ms.IceParameters;
-    iceCandidates: ms.IceCandidate[];
-    dtlsParameters: ms.DtlsParameters;
-  };
-}
-
-/** One consumer a viewer should create (`transport.consume(...)` in mediasoup-client). */
-export interface ViewerConsumerInfo {
-  id: string;
-  producerId: string;
-  kind: ms.MediaKind;
-  rtpParameters: ms.RtpParameters;
-}
-
-/** Where a viewer is served: the worker (pool index) and whether through a pipe. */
-export interface ViewerPlacement {
-  workerIndex: number;
-  piped: boolean;
-}
+/** Seconds a viewer refused while its session's fan-out moves is told to wait. */
+const MOVING_RETRY_AFTER_S = 1;
 
 /** A router serving one session's viewers: the origin, or one fed by pipeToRouter. */
 interface RouterSlot {
@@ -72,26 +41,35 @@ interface Viewer {
 }
 
 interface Publication {
+  origin: Origin;
+  /** The origin's router first, then the routers piped from it. */
   slots: RouterSlot[];
-  video: ms.Producer;
-  audio: ms.Producer;
   viewers: Map<string, Viewer>;
   /** Viewers are placed one at a time (a join may pipe a new router; the next must see it). */
   placing: Promise<unknown>;
+  /** 1 when first published, one more each time it is published again after its worker died. */
+  generation: number;
+  /** The origin was lost; the publication is being made again on a live worker. */
+  moving: boolean;
+  onKeyframeRequest: () => void;
 }
 
 /**
  * mediasoup workers (one per core); one origin router per published session, more routers
- * piped from it as its viewers grow.
+ * piped from it as its viewers grow. A session whose origin's worker dies is published again
+ * on a live worker: its viewers' transports are closed (their state route answers
+ * `LIVE_VIEWER_NOT_FOUND`) and they join again.
  *
  * @example
  * const fanout = await MediasoupFanout.create(); // throws LIVE_FANOUT_UNAVAILABLE without a worker
- * output.addSink(await fanout.publish(session.id));
+ * output.addSink(await fanout.publish(session.id, () => output.requestKeyframe()));
  */
 export class MediasoupFanout {
   readonly #pool: WorkerPool;
   readonly #options: FanoutOptions & { listenIp: string; viewersPerRouter: number };
   readonly #sessions = new Map<string, Publication>();
+  /** Viewers admitted and still being placed (not yet counted by a router slot). */
+  #joining = 0;
   #closed = false;
 
   private constructor(pool: WorkerPool, options: FanoutOptions) {
@@ -109,6 +87,11 @@ export class MediasoupFanout {
     return this.#pool.pids;
   }
 
+  /** The worker pool (the viewer-cost probe makes its routers there). */
+  get pool(): WorkerPool {
+    return this.#pool;
+  }
+
   /** CPU each worker has used, ms (benchmarks). */
   workerCpuMs(): Promise<number[]> {
     return this.#pool.cpuMs();
@@ -119,64 +102,94 @@ export class MediasoupFanout {
     return this.#sessions.get(sessionId)?.viewers.size ?? 0;
   }
 
-  /** Creates the session's router and producers; returns the sink to add to its output. */
-  async publish(sessionId: string): Promise<RtpSink> {
-    const { router, workerIndex } = await this.#pool.createRouter(MEDIA_CODECS);
-    const direct = await router.createDirectTransport();
-    const videoSsrc = randomSsrc();
-    const audioSsrc = randomSsrc();
-    const video = await direct.produce({
-      kind: 'video',
-      rtpParameters: {
-        codecs: [
-          { mimeType: 'video/VP8', payloadType: VIDEO_PT, clockRate: 90_000, rtcpFeedback: [] },
-        ],
-        encodings: [{ ssrc: videoSsrc }],
-      },
-    });
-    const audio = await direct.produce({
-      kind: 'audio',
-      rtpParameters: {
-        codecs: [{ mimeType: 'audio/opus', payloadType: AUDIO_PT, clockRate: 48_000, channels: 2 }],
-        encodings: [{ ssrc: audioSsrc }],
-      },
-    });
-    const pub: Publication = {
-      slots: [{ router, workerIndex, viewers: 0 }],
-      video,
-      audio,
-      viewers: new Map(),
-      placing: Promise.resolve(),
-    };
-    this.#sessions.set(sessionId, pub);
-    // The origin router closes without unpublish() only when its worker died.
-    router.observer.once('close', () => this.#drop(sessionId, pub, 'its mediasoup worker died'));
-    const send = (producer: ms.Producer, packet: Buffer) => {
-      if (producer.closed || this.#sessions.get(sessionId) !== pub) return;
-      try {
-        producer.send(packet);
-      } catch (error) {
-        this.#drop(sessionId, pub, (error as Error).message);
-      }
-    };
-    return {
-      sendVideo(packets: readonly RtpOut[]) {
-        for (const p of packets) send(video, serializeRtp(p, VIDEO_PT, videoSsrc));
-      },
-      sendAudio(packet: RtpOut) {
-        send(audio, serializeRtp(packet, AUDIO_PT, audioSsrc));
-      },
-    };
+  /** Viewers over every session, joins being placed included (admission). */
+  get totalViewers(): number {
+    let n = this.#joining;
+    for (const pub of this.#sessions.values()) for (const slot of pub.slots) n += slot.viewers;
+    return n;
+  }
+
+  /** How many times the session has been published (1, plus one per move to another worker). */
+  generation(sessionId: string): number {
+    return this.#publication(sessionId).generation;
   }
 
   /**
-   * Ends a publication whose worker failed under it: the session goes on for its own peer,
-   * its viewers are closed, and the viewer API answers that it is not published.
+   * Creates the session's router and producers; returns the sink to add to its output.
+   * `onKeyframeRequest` runs when a viewer needs a key frame (joining, or its PLI).
    */
-  #drop(sessionId: string, pub: Publication, why: string): void {
-    if (this.#sessions.get(sessionId) !== pub) return;
-    console.error(`live: fan-out of session ${sessionId} stopped (${why}); its viewers are closed`);
-    this.unpublish(sessionId);
+  async publish(sessionId: string, onKeyframeRequest: () => void = () => {}): Promise<RtpSink> {
+    this.#sessions.set(sessionId, await this.#newPublication(sessionId, onKeyframeRequest, 1));
+    return {
+      sendVideo: (packets: readonly RtpOut[]) => {
+        for (const p of packets) this.#send(sessionId, 'video', p);
+      },
+      sendAudio: (packet: RtpOut) => this.#send(sessionId, 'audio', packet),
+    };
+  }
+
+  async #newPublication(
+    sessionId: string,
+    onKeyframeRequest: () => void,
+    generation: number,
+  ): Promise<Publication> {
+    const origin = await createOrigin(this.#pool, onKeyframeRequest);
+    const pub: Publication = {
+      origin,
+      slots: [{ router: origin.router, workerIndex: origin.workerIndex, viewers: 0 }],
+      viewers: new Map(),
+      placing: Promise.resolve(),
+      generation,
+      moving: false,
+      onKeyframeRequest,
+    };
+    // The origin router closes without unpublish() only when its worker died.
+    origin.router.observer.once('close', () =>
+      this.#originLost(sessionId, pub, 'its mediasoup worker died'),
+    );
+    return pub;
+  }
+
+  #send(sessionId: string, kind: 'video' | 'audio', packet: RtpOut): void {
+    const pub = this.#sessions.get(sessionId);
+    if (!pub || pub.moving || pub.origin[kind].closed) return;
+    try {
+      if (kind === 'video') pub.origin.sendVideo(packet);
+      else pub.origin.sendAudio(packet);
+    } catch (error) {
+      this.#originLost(sessionId, pub, (error as Error).message);
+    }
+  }
+
+  /**
+   * The worker under a session's origin failed: every viewer of the session is closed (the
+   * piped routers had nothing left to forward) and the session is published again on a live
+   * worker, where its viewers join again; the session itself goes on for its own peer.
+   */
+  #originLost(sessionId: string, pub: Publication, why: string): void {
+    if (this.#sessions.get(sessionId) !== pub || pub.moving) return;
+    pub.moving = true;
+    console.error(
+      `live: fan-out of session ${sessionId} lost its origin (${why}); its viewers are closed and it is published again on a live worker`,
+    );
+    for (const slot of pub.slots) slot.router.close();
+    void this.#republish(sessionId, pub);
+  }
+
+  async #republish(sessionId: string, pub: Publication): Promise<void> {
+    try {
+      const next = await this.#newPublication(sessionId, pub.onKeyframeRequest, pub.generation + 1);
+      if (this.#sessions.get(sessionId) !== pub) {
+        next.origin.router.close(); // unpublished meanwhile
+        return;
+      }
+      this.#sessions.set(sessionId, next);
+    } catch (error) {
+      if (this.#sessions.get(sessionId) === pub) this.#sessions.delete(sessionId);
+      console.error(
+        `live: fan-out of session ${sessionId} could not be published again (${(error as Error).message}); viewers cannot join it`,
+      );
+    }
   }
 
   /** The router's capabilities, for the viewer's `device.load()`. */
@@ -192,11 +205,12 @@ export class MediasoupFanout {
   async addViewer(
     sessionId: string,
     capabilities: z.infer<typeof ViewerJoinBody>['rtpCapabilities'],
-  ): Promise<ViewerTransportInfo & { consumers: ViewerConsumerInfo[] }> {
+    admit?: ViewerAdmission,
+  ): Promise<ViewerTransportInfo & { consumers: ViewerConsumerInfo[]; generation: number }> {
     // mediasoup types header extension URIs as the ones it knows; it skips the others.
     const rtpCapabilities = capabilities as ms.RtpCapabilities;
     const pub = this.#publication(sessionId);
-    const slot = await this.#reserveSlot(pub);
+    const slot = await this.#reserveSlot(pub, admit);
     const transport = await slot.router
       .createWebRtcTransport({ listenInfos: [this.#listenInfo()] })
       .catch((error: unknown) => {
@@ -213,7 +227,7 @@ export class MediasoupFanout {
       if (state === 'failed' || state === 'closed') transport.close();
     });
     const consumers: ViewerConsumerInfo[] = [];
-    for (const producer of [pub.video, pub.audio]) {
+    for (const producer of [pub.origin.video, pub.origin.audio]) {
       if (!slot.router.canConsume({ producerId: producer.id, rtpCapabilities })) continue;
       const consumer = await transport.consume({
         producerId: producer.id,
@@ -237,6 +251,7 @@ export class MediasoupFanout {
         dtlsParameters: transport.dtlsParameters,
       },
       consumers,
+      generation: pub.generation,
     };
   }
 
@@ -248,6 +263,19 @@ export class MediasoupFanout {
       out.set(id, { workerIndex: slot.workerIndex, piped: slot !== pub.slots[0] });
     }
     return out;
+  }
+
+  /** One viewer's transport: where it is served and its DTLS state; `LIVE_VIEWER_NOT_FOUND` once closed. */
+  viewerState(sessionId: string, transportId: string): ViewerState {
+    const pub = this.#publication(sessionId);
+    const { slot, transport } = this.#viewer(sessionId, transportId);
+    return {
+      transportId,
+      generation: pub.generation,
+      workerIndex: slot.workerIndex,
+      piped: slot !== pub.slots[0],
+      dtlsState: transport.dtlsState,
+    };
   }
 
   /** The viewer's DTLS parameters (mediasoup-client's transport `connect` event). */
@@ -286,12 +314,21 @@ export class MediasoupFanout {
     this.#pool.close();
   }
 
-  /** A router with room for one more viewer, its count already taken (joins queue here). */
-  #reserveSlot(pub: Publication): Promise<RouterSlot> {
+  /**
+   * A router with room for one more viewer, its count already taken (joins queue here);
+   * `admit` may refuse the viewer first.
+   */
+  #reserveSlot(pub: Publication, admit: ViewerAdmission | undefined): Promise<RouterSlot> {
     const reserved = pub.placing.then(async () => {
-      const slot = await this.#slotWithRoom(pub);
-      slot.viewers++;
-      return slot;
+      admit?.(this.totalViewers);
+      this.#joining++;
+      try {
+        const slot = await this.#slotWithRoom(pub);
+        slot.viewers++;
+        return slot;
+      } finally {
+        this.#joining--;
+      }
     });
     pub.placing = reserved.catch(() => undefined);
     return reserved;
@@ -312,7 +349,7 @@ export class MediasoupFanout {
     const origin = pub.slots[0] as RouterSlot;
     const { router, workerIndex } = await this.#pool.createRouter(MEDIA_CODECS, used);
     try {
-      for (const producer of [pub.video, pub.audio]) {
+      for (const producer of [pub.origin.video, pub.origin.audio]) {
         await origin.router.pipeToRouter({ producerId: producer.id, router });
       }
     } catch (error) {
@@ -336,8 +373,12 @@ export class MediasoupFanout {
 
   #viewer(sessionId: string, transportId: string): Viewer {
     const viewer = this.#publication(sessionId).viewers.get(transportId);
-    if (!viewer)
-      throw new LiveError('LIVE_SESSION_NOT_FOUND', `no viewer transport ${transportId}`);
+    if (!viewer) {
+      throw new LiveError(
+        'LIVE_VIEWER_NOT_FOUND',
+        `no viewer transport ${transportId} (closed, or lost with its mediasoup worker): join again`,
+      );
+    }
     return viewer;
   }
 
@@ -348,10 +389,13 @@ export class MediasoupFanout {
         'LIVE_SESSION_NOT_FOUND',
         `session ${sessionId} is not published for viewers`,
       );
+    if (pub.moving) {
+      throw new LiveError(
+        'LIVE_FANOUT_MOVING',
+        `session ${sessionId} is moving to another mediasoup worker (its worker died); join again in a moment`,
+        { details: { retryAfterS: MOVING_RETRY_AFTER_S } },
+      );
+    }
     return pub;
   }
-}
-
-function randomSsrc(): number {
-  return (Math.floor(Math.random() * 0xfffffff0) + 1) >>> 0;
 }

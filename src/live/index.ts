@@ -1,4 +1,10 @@
 export {
+  Admission,
+  type AdmissionOptions,
+  type Headroom,
+  LIVE_RETRY_AFTER_S,
+} from './admission.ts';
+export {
   type CapacityProbeOptions,
   probeSessionCapacity,
   type SessionCapacity,
@@ -18,19 +24,20 @@ export {
   type LiveHostServices,
   liveExtension,
 } from './extension.ts';
-export {
-  type FanoutOptions,
-  MediasoupFanout,
-  type ViewerConsumerInfo,
-  type ViewerPlacement,
-  type ViewerTransportInfo,
-} from './fanout.ts';
+export { MediasoupFanout } from './fanout.ts';
+export type {
+  FanoutOptions,
+  ViewerAdmission,
+  ViewerConsumerInfo,
+  ViewerPlacement,
+  ViewerState,
+  ViewerTransportInfo,
+} from './fanout-types.ts';
 export { type DueFrames, FrameClock, type FrameClockOptions } from './frame-clock.ts';
 export { FrameLoop, type FrameLoopOptions, type FrameSink } from './frame-loop.ts';
 export { ListenerMotion, type ListenerMotionOptions } from './listener.ts';
 export {
   type CreatedSession,
-  LIVE_RETRY_AFTER_S,
   SessionManager,
   type SessionManagerOptions,
 } from './manager.ts';
@@ -100,4 +107,6 @@ export {
 } from './stages.ts';
 export { LiveStats } from './stats.ts';
 export { TextSpeaker, type TextSpeakerOptions } from './text-speaker.ts';
+export { LiveVideoEncoder, type LiveVideoEncoderOptions } from './video-encoder.ts';
+export { probeViewerCost, type ViewerCost, type ViewerCostProbeOptions } from './viewer-cost.ts';
 export { createLiveSocketServer, type LiveSocketOptions, type LiveSocketServer } from './ws.ts';

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Admission, type Headroom } from './admission.ts';
 import type { SessionCapacity } from './capacity.ts';
 import { LiveError } from './errors.ts';
 import type { MediasoupFanout } from './fanout.ts';
@@ -11,6 +12,7 @@ import {
 import type { StageFactory } from './ports.ts';
 import type { SessionStatsJson } from './protocol.ts';
 import { LiveSession } from './session.ts';
+import type { ViewerCost } from './viewer-cost.ts';
 
 /** Options of {@link SessionManager}: the stages to run plus server-wide limits. */
 export interface SessionManagerOptions extends LiveServerOptions {
@@ -23,10 +25,13 @@ export interface SessionManagerOptions extends LiveServerOptions {
    * cap is `maxSessions`.
    */
   capacity?: SessionCapacity;
+  /**
+   * The measured cost of a fan-out viewer ({@link probeViewerCost}): viewers (and sessions)
+   * are admitted against the CPU the sessions and viewers already running are planned to use.
+   * Default none: viewers are not bounded.
+   */
+  viewerCost?: ViewerCost;
 }
-
-/** Seconds a client refused at the session cap is told to wait (HTTP `Retry-After`). */
-export const LIVE_RETRY_AFTER_S = 30;
 
 /** What `POST /v1/sessions` returns. */
 export interface CreatedSession {
@@ -51,6 +56,7 @@ const digest = (token: string) => createHash('sha256').update(token).digest();
 export class SessionManager {
   readonly maxSessions: number;
   readonly #options: SessionManagerOptions;
+  readonly #admission: Admission;
   readonly #sessions = new Map<string, LiveSession>();
   readonly #tokens = new Map<string, { digest: Buffer; expiresAt: number }>();
   readonly #viewTokens = new Map<string, Buffer>();
@@ -64,6 +70,11 @@ export class SessionManager {
     this.maxSessions = options.capacity
       ? Math.min(options.capacity.sessions, options.maxSessions ?? Number.POSITIVE_INFINITY)
       : (options.maxSessions ?? LIVE_SERVER_DEFAULTS.maxSessions);
+    this.#admission = new Admission({
+      maxSessions: this.maxSessions,
+      ...(options.capacity ? { capacity: options.capacity } : {}),
+      ...(options.viewerCost ? { viewerCost: options.viewerCost } : {}),
+    });
   }
 
   /** Sessions alive now. */
@@ -97,13 +108,10 @@ export class SessionManager {
         },
       );
     }
-    if (this.#sessions.size + this.#creating >= this.maxSessions) {
-      throw new LiveError(
-        'LIVE_SESSION_LIMIT',
-        `this server runs at most ${this.maxSessions} live sessions at once; try again later`,
-        { details: { maxSessions: this.maxSessions, retryAfterS: LIVE_RETRY_AFTER_S } },
-      );
-    }
+    this.#admission.checkSession(
+      this.#sessions.size + this.#creating,
+      this.#options.fanout?.totalViewers ?? 0,
+    );
     this.#creating++;
     try {
       const id = randomUUID();
@@ -167,14 +175,32 @@ export class SessionManager {
     return session;
   }
 
-  /** The fan-out, when it runs. */
-  /** The measured capacity admission uses, when there is one. */
+  /** The measured session capacity admission uses, when there is one. */
   get capacity(): SessionCapacity | undefined {
     return this.#options.capacity;
   }
 
+  /** The measured viewer cost admission uses, when there is one. */
+  get viewerCost(): ViewerCost | undefined {
+    return this.#options.viewerCost;
+  }
+
+  /** The fan-out, when it runs. */
   get fanout(): MediasoupFanout | undefined {
     return this.#options.fanout;
+  }
+
+  /** What runs and what may still be admitted (sessions, viewers; `/metrics`). */
+  headroom(): Headroom {
+    return this.#admission.headroom(this.#sessions.size, this.#options.fanout?.totalViewers ?? 0);
+  }
+
+  /**
+   * Admission of one more fan-out viewer, given the viewers the fan-out holds: throws
+   * `LIVE_VIEWER_LIMIT` (503) when the host's measured headroom is spent.
+   */
+  admitViewer(viewers: number): void {
+    this.#admission.checkViewer(this.#sessions.size, viewers);
   }
 
   /** Checks a viewer token (multi-use while the session lives). */

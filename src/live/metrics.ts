@@ -38,8 +38,18 @@ export function registerLiveMetrics(registry: GaugeRegistry, manager: SessionMan
   );
   registry.gauge(
     'facecast_live_sessions_headroom',
-    'Sessions this host can still admit (the cap, measured or configured, minus those running).',
-    () => Math.max(0, manager.maxSessions - manager.size),
+    'Sessions this host can still admit (under the cap, and the CPU the measured costs of the running sessions and viewers leave).',
+    () => manager.headroom().sessionsHeadroom,
+  );
+  registry.gauge(
+    'facecast_live_viewers_headroom',
+    'Fan-out viewers this host can still admit by their measured cost (absent when no viewer cost was measured).',
+    () => manager.headroom().viewersHeadroom ?? [],
+  );
+  registry.gauge(
+    'facecast_live_viewer_cpu_ms_per_frame',
+    'mediasoup worker CPU to forward one frame (with its audio) to one viewer, as the startup viewer-cost probe measured it, ms.',
+    () => manager.viewerCost?.cpuMsPerViewerFrame ?? [],
   );
   registry.gauge(
     'facecast_live_capacity_cpu_ms_per_frame',

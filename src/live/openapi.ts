@@ -182,10 +182,40 @@ function viewerRoutes(): LiveRouteDoc[] {
         body: { required: true, content: json(ViewerJoinBody) },
       },
       responses: {
-        201: { description: 'Transport and consumers', content: json(object) },
+        201: {
+          description: 'Transport, consumers and the publication generation',
+          content: json(object),
+        },
         ...refused,
         ...badBody,
+        ...errors({
+          503: 'LIVE_VIEWER_LIMIT (no CPU headroom for one more viewer) or LIVE_FANOUT_MOVING (the session moves to another worker); Retry-After',
+        }),
       },
+    },
+    {
+      method: 'get',
+      path: '/v1/sessions/{id}/viewers/{transportId}',
+      tags: ['sessions'],
+      summary:
+        'Viewer: its transport’s state (poll it: 404 once the transport is gone; join again)',
+      request: { params: transport, query },
+      responses: {
+        200: {
+          description: 'transportId, generation, workerIndex, piped, dtlsState',
+          content: json(object),
+        },
+        ...refused,
+        ...errors({ 404: 'LIVE_VIEWER_NOT_FOUND (join again) or LIVE_SESSION_NOT_FOUND (ended)' }),
+      },
+    },
+    {
+      method: 'delete',
+      path: '/v1/sessions/{id}/viewers/{transportId}',
+      tags: ['sessions'],
+      summary: 'Viewer: leave (frees its place at once)',
+      request: { params: transport, query },
+      responses: { 204: { description: 'Left' }, ...refused },
     },
     {
       method: 'post',

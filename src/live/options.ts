@@ -94,6 +94,8 @@ export interface FrameEvent {
   frameIndex: number;
   sentAtMs: number;
   latencyMs: number | undefined;
+  /** A VP8 key frame (periodic, or made on request). */
+  keyframe: boolean;
 }
 
 export const LIVE_SERVER_DEFAULTS: Readonly<

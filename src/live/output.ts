@@ -5,11 +5,11 @@ import {
   OpusEncoder,
   type RtpSink,
   type TransportError,
-  Vp8Encoder,
   Vp8Payloader,
 } from '../transport/index.ts';
 import { MediaClock } from './media-clock.ts';
 import type { RgbFrame } from './ports.ts';
+import { LiveVideoEncoder } from './video-encoder.ts';
 
 /** Options of {@link MediaOutput}. */
 export interface MediaOutputOptions {
@@ -23,6 +23,8 @@ export interface MediaOutputOptions {
   clock?: MediaClock;
   /** ffmpeg binary; default `locateFfmpeg()`. */
   ffmpegPath?: string;
+  /** Least time between two key frames made on request ({@link MediaOutput.requestKeyframe}), ms. Default 500. */
+  minKeyframeIntervalMs?: number;
 }
 
 /** A video frame that left for the sinks. */
@@ -49,7 +51,7 @@ export type MediaOutputEvents = { frameSent: [SentFrame]; error: [TransportError
  */
 export class MediaOutput extends EventEmitter<MediaOutputEvents> {
   readonly clock: MediaClock;
-  readonly #encoder: Vp8Encoder;
+  readonly #encoder: LiveVideoEncoder;
   readonly #vp8 = new Vp8Payloader();
   readonly #upsample = new Resampler(16_000, 48_000);
   readonly #opus = new OpusEncoder();
@@ -58,7 +60,7 @@ export class MediaOutput extends EventEmitter<MediaOutputEvents> {
   #audioPackets = 0;
   #closed = false;
 
-  private constructor(encoder: Vp8Encoder, clock: MediaClock) {
+  private constructor(encoder: LiveVideoEncoder, clock: MediaClock) {
     super();
     this.#encoder = encoder;
     this.clock = clock;
@@ -83,13 +85,16 @@ export class MediaOutput extends EventEmitter<MediaOutputEvents> {
     { signal }: { signal?: AbortSignal } = {},
   ): Promise<MediaOutput> {
     const clock = options.clock ?? new MediaClock({ fps: options.fps ?? 25 });
-    const encoder = await Vp8Encoder.start(
+    const encoder = await LiveVideoEncoder.start(
       {
         width: options.width,
         height: options.height,
         fps: options.fps ?? 25,
         bitrateKbps: options.bitrateKbps ?? 1200,
         ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
+        ...(options.minKeyframeIntervalMs !== undefined
+          ? { minKeyframeIntervalMs: options.minKeyframeIntervalMs }
+          : {}),
       },
       signal ? { signal } : {},
     );
@@ -139,6 +144,14 @@ export class MediaOutput extends EventEmitter<MediaOutputEvents> {
   sendFrame(frame: RgbFrame, frameIndex: number): boolean {
     if (this.#closed) return false;
     return this.#encoder.encode(frame.data, frameIndex);
+  }
+
+  /**
+   * Asks for a key frame soon (a fan-out viewer joined, a receiver sent a PLI): the next
+   * frame comes from a fresh encoder (see {@link LiveVideoEncoder}); requests are merged.
+   */
+  requestKeyframe(): void {
+    if (!this.#closed) this.#encoder.requestKeyframe();
   }
 
   /** Stops the encoder process and frees the Opus state. Idempotent. */

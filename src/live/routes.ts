@@ -77,7 +77,19 @@ export function liveRoutes(options: LiveRoutesOptions): Hono {
   app.post('/v1/sessions/:id/viewers', async (c) => {
     const fanout = viewer(c.req.param('id'), c.req.query('token'));
     const body = await parseBody(c, ViewerJoinBody);
-    return c.json(await fanout.addViewer(c.req.param('id'), body.rtpCapabilities), 201);
+    const admit = (viewers: number) => manager.admitViewer(viewers);
+    return c.json(await fanout.addViewer(c.req.param('id'), body.rtpCapabilities, admit), 201);
+  });
+  // A viewer's client polls this: 404 LIVE_VIEWER_NOT_FOUND once its transport is gone (its
+  // worker died and the session moved: join again), LIVE_SESSION_NOT_FOUND once it ended.
+  app.get('/v1/sessions/:id/viewers/:transportId', (c) => {
+    const fanout = viewer(c.req.param('id'), c.req.query('token'));
+    return c.json(fanout.viewerState(c.req.param('id'), c.req.param('transportId')));
+  });
+  app.delete('/v1/sessions/:id/viewers/:transportId', (c) => {
+    const fanout = viewer(c.req.param('id'), c.req.query('token'));
+    fanout.removeViewer(c.req.param('id'), c.req.param('transportId'));
+    return c.body(null, 204);
   });
   app.post('/v1/sessions/:id/viewers/:transportId/connect', async (c) => {
     const fanout = viewer(c.req.param('id'), c.req.query('token'));

@@ -142,6 +142,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
     this.#output.on('error', (e) => this.#fail(e));
     this.#peer.on('state', (s) => this.#onPeerState(s));
     this.#peer.on('micPacket', (p) => this.#onMic(p));
+    this.#peer.on('keyframeRequest', () => this.#output.requestKeyframe());
     this.#peer.on('iceCandidate', (candidate) => this.#send({ type: 'ice', candidate }));
     this.#after(this.#server.tokenTtlMs, () => {
       if (this.#state === 'waiting') void this.close('token-expired');
@@ -182,7 +183,9 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
         silenceTimeoutMs: server.peerSilenceTimeoutMs,
         ...(server.icePortRange ? { icePortRange: server.icePortRange } : {}),
       });
-      if (init.fanout) output.addSink(await init.fanout.publish(init.id));
+      const out = output;
+      if (init.fanout)
+        output.addSink(await init.fanout.publish(init.id, () => out.requestKeyframe()));
       return new LiveSession(init, { stages, output, peer });
     } catch (error) {
       init.fanout?.unpublish(init.id);
@@ -434,6 +437,7 @@ export class LiveSession extends EventEmitter<LiveSessionEvents> {
       frameIndex: frame.frameIndex,
       sentAtMs: frame.sentAtMs,
       latencyMs,
+      keyframe: frame.keyframe,
     });
     if (arrival !== undefined) {
       this.#arrivals.delete(frame.frameIndex);

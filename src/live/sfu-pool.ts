@@ -60,7 +60,7 @@ export class WorkerPool {
         worker.once('died', (error) => {
           entry.dead = true;
           console.error(
-            `live: mediasoup worker ${worker.pid} died (${error.message}); its sessions lose their viewers, new routers go to the other workers`,
+            `live: mediasoup worker ${worker.pid} died (${error.message}); its sessions move to the other workers (their viewers join again)`,
           );
         });
         entries.push(entry);
@@ -94,7 +94,7 @@ export class WorkerPool {
     avoid: ReadonlySet<number> = new Set(),
   ): Promise<{ router: ms.Router; workerIndex: number }> {
     if (this.#closed) throw new LiveError('LIVE_FANOUT_UNAVAILABLE', 'the worker pool is closed');
-    const alive = this.#entries.filter((e) => !e.dead);
+    const alive = this.#entries.filter(isAlive);
     if (alive.length === 0)
       throw new LiveError('LIVE_FANOUT_UNAVAILABLE', 'every mediasoup worker has died');
     const candidates = alive.filter((e) => !avoid.has(e.index));
@@ -110,14 +110,23 @@ export class WorkerPool {
 
   /** Whether a live worker exists whose index is not in `indexes`. */
   hasLiveWorkerOutside(indexes: ReadonlySet<number>): boolean {
-    return this.#entries.some((e) => !e.dead && !indexes.has(e.index));
+    return this.#entries.some((e) => isAlive(e) && !indexes.has(e.index));
   }
 
   /** Resource usage of each live worker (user + system CPU, ms), in pool order. */
   async cpuMs(): Promise<number[]> {
-    const alive = this.#entries.filter((e) => !e.dead);
+    const alive = this.#entries.filter(isAlive);
     const usages = await Promise.all(alive.map((e) => e.worker.getResourceUsage()));
     return usages.map((u) => u.ru_utime + u.ru_stime);
+  }
+
+  /** One worker's CPU so far (user + system), ms. */
+  async workerCpuMs(index: number): Promise<number> {
+    const entry = this.#entries[index];
+    if (!entry || !isAlive(entry))
+      throw new LiveError('LIVE_FANOUT_UNAVAILABLE', `worker ${index} is not running`);
+    const usage = await entry.worker.getResourceUsage();
+    return usage.ru_utime + usage.ru_stime;
   }
 
   /** Closes every worker (and with them their routers). Idempotent. */
@@ -126,4 +135,12 @@ export class WorkerPool {
     this.#closed = true;
     for (const entry of this.#entries) entry.worker.close();
   }
+}
+
+/**
+ * A worker that has not died. mediasoup closes a dying worker's routers before it emits
+ * `died`, so a router-close handler placing a new router must also see `worker.closed`.
+ */
+function isAlive(entry: PoolEntry): boolean {
+  return !entry.dead && !entry.worker.closed;
 }

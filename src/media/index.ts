@@ -15,6 +15,7 @@ export {
   type LocalInputOptions,
 } from './input.ts';
 export { type BinarySource, type FfmpegBinaries, locateFfmpeg } from './locate.ts';
+export { pipeFfmpegOutput } from './pipe.ts';
 export {
   type AudioStreamInfo,
   type MediaInfo,

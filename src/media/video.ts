@@ -3,6 +3,7 @@ import { AbortedError, throwIfAborted } from '../core/index.ts';
 import { MediaError } from './errors.ts';
 import { ffmpegInputUrl, LOCAL_ONLY_INPUT_OPTIONS, type LocalInputOptions } from './input.ts';
 import { locateFfmpeg } from './locate.ts';
+import { pipeFfmpegOutput } from './pipe.ts';
 import { type MediaInfo, probeMedia, type VideoStreamInfo } from './probe.ts';
 
 /** One decoded video frame, 8-bit RGB. */
@@ -199,7 +200,7 @@ async function* decodeFrames(run: DecodeRun): AsyncGenerator<VideoFrame> {
   });
   const onAbort = () => command.kill('SIGKILL');
   run.signal?.addEventListener('abort', onAbort, { once: true });
-  const output = command.pipe();
+  const output = pipeFfmpegOutput(command);
   const frameBytes = width * height * 3;
   let frame = new Uint8Array(frameBytes);
   let filled = 0;
@@ -214,7 +215,7 @@ async function* decodeFrames(run: DecodeRun): AsyncGenerator<VideoFrame> {
     return times[k] ?? (index * 1000) / run.video.fps;
   };
   try {
-    for await (const piece of output as AsyncIterable<Buffer>) {
+    for await (const piece of output) {
       let offset = 0;
       while (offset < piece.length) {
         const take = Math.min(frameBytes - filled, piece.length - offset);

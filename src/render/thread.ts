@@ -1,9 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { ControlsFrame } from '../controls/index.ts';
-import { type ErrorKind, FacecastError, throwIfAborted } from '../core/index.ts';
+import { type ErrorKind, FacecastError, throwIfAborted, WORKER_BOOT } from '../core/index.ts';
 import { RenderError } from './errors.ts';
 
-const BOOT = new URL('./thread-boot.mjs', import.meta.url);
 const ENTRY = new URL('./thread-worker.ts', import.meta.url).href;
 
 /** What the worker is started with (`workerData`). */
@@ -103,7 +102,7 @@ export class RenderThread {
       steady: options.steady,
       warmUp: options.warmUp ?? false,
     };
-    const worker = new Worker(BOOT, { workerData });
+    const worker = new Worker(WORKER_BOOT, { workerData });
     try {
       const size = await ready(worker, options.signal);
       return new RenderThread(worker, size);

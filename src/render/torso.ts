@@ -9,7 +9,8 @@ import { smoothstep } from './mouth.ts';
  *
  * A smooth displacement field over the lower part of the frame: zero down to just below the
  * chin (the face and the jaw are the face warp's), rising to the full shoulder displacement
- * at the shoulder line, and across the frame interpolated between the two shoulders'
+ * at the shoulder line and falling back to zero at the hips ({@link HIP_SHOULDER_WIDTHS}),
+ * and across the frame interpolated between the two shoulders'
  * displacements (Controls offsets in shoulder widths × the reference's shoulder width in
  * px). It fades out away from the person (matte or, without one, the body prior), and with a
  * matte the background is held still exactly as the face warp holds it (`plate`). The pass
@@ -23,6 +24,14 @@ import { smoothstep } from './mouth.ts';
 const PERSON_MIN = 24;
 /** Width of the field's fade-out around the person, in face widths. */
 const MARGIN_FACE_WIDTHS = 0.2;
+/**
+ * How far below the shoulder line the torso's pivot (the hips) lies, in shoulder widths: the
+ * displacement falls linearly from full at the shoulders to 0 there, as a torso swaying about
+ * its hips moves (shoulders to hips ≈ 1.4 shoulder widths). What sits low in a half-body
+ * frame (a desk, a lectern, hands in the lap) then no longer slides with the shoulders.
+ * Checked on training half-body clips by self-reenactment (docs/stages/body.md).
+ */
+const HIP_SHOULDER_WIDTHS = 1.4;
 /** Displacements below this (px) leave the frame as it is. */
 const MIN_MOTION_PX = 0.02;
 
@@ -78,8 +87,10 @@ export class TorsoWarp {
       top + 1,
       Math.min(geometry.imageLeft.y, geometry.imageRight.y) + 0.1 * geometry.faceHeight,
     );
+    const hips = full + HIP_SHOULDER_WIDTHS * geometry.shoulderWidth;
     for (let y = Math.max(0, Math.floor(top)); y < this.height; y++) {
-      const ramp = smoothstep(top, full, y + 0.5);
+      const down = Math.min(1, Math.max(0, (hips - y - 0.5) / (hips - full)));
+      const ramp = smoothstep(top, full, y + 0.5) * down;
       let x0 = this.width;
       let x1 = -1;
       for (let x = 0; x < this.width; x++) {

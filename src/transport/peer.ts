@@ -66,7 +66,7 @@ export type AvatarPeerEvents = {
   /** A local ICE candidate (the answer already carries the ones gathered before it). */
   iceCandidate: [IceCandidateInit];
   state: [PeerState];
-  /** The browser asked for a key frame (PLI); counted, the encoder's key frame interval answers it. */
+  /** The browser asked for a key frame (PLI); counted (a live session answers it with a key frame). */
   keyframeRequest: [];
   micPacket: [IncomingAudioPacket];
   close: [];

@@ -23,6 +23,13 @@ export interface Vp8EncoderOptions {
   maxInFlight?: number;
   /** ffmpeg binary. Default: `locateFfmpeg()`. */
   ffmpegPath?: string;
+  /**
+   * Encode one grey frame at start and drop its output, so libvpx is initialised before the
+   * first real frame, which is then forced to be a key frame (`-force_key_frames`): a spare
+   * encoder kept for key frames on request. {@link Vp8Encoder.warm} resolves when done.
+   * Default false.
+   */
+  warmUp?: boolean;
 }
 
 /** One encoded VP8 frame, tagged with the caller's frame index. */
@@ -63,7 +70,10 @@ export class Vp8Encoder extends EventEmitter<Vp8EncoderEvents> {
   readonly width: number;
   readonly height: number;
   readonly frameBytes: number;
-  readonly #options: Required<Omit<Vp8EncoderOptions, 'ffmpegPath'>>;
+  readonly #options: Required<Omit<Vp8EncoderOptions, 'ffmpegPath' | 'warmUp'>>;
+  /** Resolves once the warm-up frame came out (at once without a warm-up). */
+  readonly warm: Promise<void>;
+  #warming: (() => void) | undefined;
   readonly #process: ChildProcessByStdio<Writable, Readable, Readable>;
   readonly #parser = new IvfParser();
   readonly #free: Buffer[] = [];
@@ -78,8 +88,9 @@ export class Vp8Encoder extends EventEmitter<Vp8EncoderEvents> {
   #bytes = 0;
 
   private constructor(
-    options: Required<Omit<Vp8EncoderOptions, 'ffmpegPath'>>,
+    options: Required<Omit<Vp8EncoderOptions, 'ffmpegPath' | 'warmUp'>>,
     child: ChildProcessByStdio<Writable, Readable, Readable>,
+    warmUp: boolean,
   ) {
     super();
     this.#options = options;
@@ -95,6 +106,11 @@ export class Vp8Encoder extends EventEmitter<Vp8EncoderEvents> {
       this.#stderrTail = (this.#stderrTail + text).slice(-2000);
     });
     child.stdin.on('error', () => {}); // EPIPE when ffmpeg died: reported by 'close' below
+    this.warm = new Promise((resolve) => {
+      this.#warming = warmUp ? resolve : undefined;
+      if (warmUp) child.stdin.write(Buffer.alloc(this.frameBytes, 128));
+      else resolve();
+    });
     child.once('close', (code, signal) => {
       if (!this.#closed) {
         this.#fail(
@@ -111,20 +127,22 @@ export class Vp8Encoder extends EventEmitter<Vp8EncoderEvents> {
   ): Promise<Vp8Encoder> {
     throwIfAborted(signal);
     const merged = { ...DEFAULTS, ...options };
-    const { ffmpegPath = locateFfmpeg().ffmpegPath, ...rest } = merged;
+    const { ffmpegPath = locateFfmpeg().ffmpegPath, warmUp = false, ...rest } = merged;
     if (rest.width % 2 !== 0 || rest.height % 2 !== 0 || rest.width <= 0 || rest.height <= 0) {
       throw new RangeError(
         `frame size must be positive and even, got ${rest.width}×${rest.height}`,
       );
     }
-    const child = spawn(ffmpegPath, ffmpegArgs(rest), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(ffmpegPath, ffmpegArgs(rest, warmUp), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', () => resolve());
       child.once('error', (cause) =>
         reject(new TransportError('TRANSPORT_ENCODER_FAILED', 'could not start ffmpeg', { cause })),
       );
     });
-    const encoder = new Vp8Encoder(rest, child);
+    const encoder = new Vp8Encoder(rest, child, warmUp);
     if (signal) {
       const onAbort = () => void encoder.close();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -173,6 +191,8 @@ export class Vp8Encoder extends EventEmitter<Vp8EncoderEvents> {
   async close(): Promise<void> {
     if (this.#closed) return this.#exited;
     this.#closed = true;
+    this.#warming?.();
+    this.#warming = undefined;
     this.#process.stdin.destroy();
     this.#process.stdout.destroy();
     if (this.#process.exitCode === null && this.#process.signalCode === null) {
@@ -212,6 +232,11 @@ export class Vp8Encoder extends EventEmitter<Vp8EncoderEvents> {
     }
     const now = performance.now();
     for (const frame of frames) {
+      if (this.#warming) {
+        this.#warming(); // the warm-up frame: not the caller's
+        this.#warming = undefined;
+        continue;
+      }
       const source = this.#inFlight.shift();
       if (!source) continue; // cannot happen with -fps_mode passthrough; never invent an index
       const keyframe = isVp8Keyframe(frame.data);
@@ -235,7 +260,10 @@ export class Vp8Encoder extends EventEmitter<Vp8EncoderEvents> {
   }
 }
 
-function ffmpegArgs(o: Required<Omit<Vp8EncoderOptions, 'ffmpegPath'>>): string[] {
+function ffmpegArgs(
+  o: Required<Omit<Vp8EncoderOptions, 'ffmpegPath' | 'warmUp'>>,
+  warmUp: boolean,
+): string[] {
   return [
     ...['-hide_banner', '-nostdin', '-loglevel', 'error'],
     ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${o.width}x${o.height}`],
@@ -243,6 +271,8 @@ function ffmpegArgs(o: Required<Omit<Vp8EncoderOptions, 'ffmpegPath'>>): string[
     ...['-an', '-vsync', 'passthrough', '-pix_fmt', 'yuv420p', '-c:v', 'libvpx'],
     ...['-deadline', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0', '-error-resilient', '1'],
     ...['-g', String(o.keyframeInterval), '-keyint_min', String(o.keyframeInterval)],
+    // After a warm-up frame (n = 0), the first real frame is a key frame.
+    ...(warmUp ? ['-force_key_frames', 'expr:eq(n,1)'] : []),
     ...[
       '-b:v',
       `${o.bitrateKbps}k`,

@@ -77,3 +77,46 @@ describe('reenactmentControls', () => {
     expect(reenactmentControls(t, 0, IOD_CM).referenceIndex).toBe(1);
   });
 });
+
+describe('reenactmentControls: the body', () => {
+  const poses: FacePose[] = [
+    { pitch: 0, yaw: 0, roll: 0, pxPerCm: 14, txPx: 250, tyPx: 240 },
+    { pitch: 0, yaw: 0, roll: 0, pxPerCm: 14, txPx: 250, tyPx: 240 },
+    { pitch: 0, yaw: 0, roll: 0, pxPerCm: 14, txPx: 250, tyPx: 240 },
+  ];
+  const track = syntheticTrack(poses, 512, 480);
+  // Tracked offsets from the tracker's rest pose (a rest the reference frame is not at).
+  const tracked = [
+    { l: { x: 0.03, y: -0.02 }, r: { x: 0.01, y: 0.02 }, roll: 0.05 },
+    { l: { x: 0.05, y: -0.02 }, r: { x: 0.04, y: 0.01 }, roll: 0.02 },
+    { l: { x: -0.01, y: 0.0 }, r: { x: 0.0, y: 0.03 }, roll: 0.06 },
+  ];
+  track.frames.forEach((f, i) => {
+    const t = tracked[i] as (typeof tracked)[0];
+    f.controls.body.leftShoulder = { ...t.l, z: 0 };
+    f.controls.body.rightShoulder = { ...t.r, z: 0 };
+    f.controls.body.neck.roll = t.roll;
+  });
+
+  it('moves the shoulders by the tracked displacement from the reference frame', () => {
+    const plan = reenactmentControls(track, 1, IOD_CM);
+    const ref = tracked[1] as (typeof tracked)[0];
+    tracked.forEach((t, i) => {
+      const body = plan.frames[i]?.body;
+      if (!body) throw new Error('missing frame');
+      expect(body.leftShoulder.x).toBeCloseTo(t.l.x - ref.l.x, 9);
+      expect(body.leftShoulder.y).toBeCloseTo(t.l.y - ref.l.y, 9);
+      expect(body.rightShoulder.x).toBeCloseTo(t.r.x - ref.r.x, 9);
+      expect(body.rightShoulder.y).toBeCloseTo(t.r.y - ref.r.y, 9);
+      expect(body.neck.roll).toBeCloseTo(t.roll - ref.roll, 9);
+    });
+    // The reference frame itself: the torso where the reference image has it.
+    expect(plan.frames[1]?.body.leftShoulder).toEqual({ x: 0, y: 0, z: 0 });
+  });
+
+  it('leaves a track without body channels with a still torso', () => {
+    const plain = syntheticTrack(poses, 512, 480);
+    const plan = reenactmentControls(plain, 0, IOD_CM);
+    for (const f of plan.frames) expect(f.body).toEqual(neutralFrame().body);
+  });
+});

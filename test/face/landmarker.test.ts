@@ -126,6 +126,38 @@ describe('FaceLandmarker video mode', () => {
   });
 });
 
+describe('FaceLandmarker with the face models on their own thread', () => {
+  it('answers calls in flight together in order, with the same landmarks as on this thread', async () => {
+    const frames = await clipFrames(fixture('face/grid_bbaf2n.mpg'), 30);
+    const options = { body: false, video: true, detectEvery: 12 } as const;
+    const local = await FaceLandmarker.load(options);
+    const threaded = await FaceLandmarker.load({ ...options, thread: true });
+    try {
+      // every frame asked for at once, and a reset between frames 19 and 20
+      const early = frames.slice(0, 20).map((image) => threaded.detect(image));
+      threaded.reset();
+      const late = frames.slice(20).map((image) => threaded.detect(image));
+      const answers = await Promise.all([...early, ...late]);
+      for (const [i, image] of frames.entries()) {
+        if (i === 20) local.reset();
+        const expected = (await local.detect(image)).faces;
+        const got = answers[i]?.faces ?? [];
+        expect(got.length).toBe(1);
+        expect(got.map((f) => f.box)).toEqual(expected.map((f) => f.box));
+        expect(Array.from(got[0]?.landmarks ?? [])).toEqual(Array.from(expected[0]!.landmarks));
+      }
+      // detector on frames 0, 12 and (after the reset) 20
+      expect(threaded.toJSON()).toEqual(local.toJSON());
+      expect(threaded.toJSON()).toMatchObject({ frames: 30, detectorRuns: 3, meshRuns: 30 });
+    } finally {
+      await local.close();
+      await threaded.close();
+    }
+    const closed = await threaded.detect(frames[0]!).catch((e) => e);
+    expect(isFaceError(closed, 'LANDMARKER_FAILED')).toBe(true);
+  });
+});
+
 describe('FaceLandmarker models', () => {
   it('refuses a model folder whose files do not match the manifest: FACE_MODEL_INVALID', async () => {
     const { dir, cleanup } = await tempDir();
@@ -143,6 +175,12 @@ describe('FaceLandmarker models', () => {
       expect(String(error.message)).toMatch(/iris\.onnx does not match its sha256/);
       const missing = await FaceLandmarker.load({ body: false, modelDir: dir }).catch((e) => e);
       expect(isFaceError(missing, 'FACE_MODEL_INVALID')).toBe(true);
+      // the same code from a landmark thread
+      const threaded = await FaceLandmarker.load({ body: false, modelDir: target, thread: true })
+        .then(() => undefined)
+        .catch((e) => e);
+      expect(isFaceError(threaded, 'FACE_MODEL_INVALID')).toBe(true);
+      expect(String(threaded.message)).toMatch(/iris\.onnx does not match its sha256/);
     } finally {
       await cleanup();
     }

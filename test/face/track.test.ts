@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -215,6 +216,20 @@ describe('trackVideo on a real talking clip', () => {
     ]);
     const error = await trackVideo(path, { landmarker }).catch((e: unknown) => e);
     expect(isFaceError(error, 'FACE_NOT_FOUND')).toBe(true);
+  });
+
+  it('an unreadable video: MEDIA_UNREADABLE, and the landmark thread it started is stopped', async () => {
+    const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort');
+    const before = ports().length;
+    // trackVideo loads its own (threaded) landmarker while ffprobe reads the file
+    const path = join(dir, 'not-a-video.mp4');
+    await writeFile(path, 'plain text, not a video');
+    const error = await trackVideo(path)
+      .then(() => undefined)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'MEDIA_UNREADABLE' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ports().length).toBe(before);
   });
 });
 

@@ -43,9 +43,9 @@ export async function startLiveServer(
     } as const;
     const status = (LIVE_HTTP_STATUS[error.code as keyof typeof LIVE_HTTP_STATUS] ??
       byKind[error.kind]) as 400;
-    // As the product's onError (src/server/app.ts): the session cap says when to retry.
+    // As the product's onError (src/server/app.ts): a refusal for capacity says when to retry.
     const retryAfterS = error.details?.retryAfterS;
-    if (error.code === 'LIVE_SESSION_LIMIT' && typeof retryAfterS === 'number') {
+    if (typeof retryAfterS === 'number') {
       c.header('Retry-After', String(retryAfterS));
     }
     return c.json({ error: error.toJSON() }, status);

@@ -9,6 +9,7 @@ import {
 } from '../../src/face/index.ts';
 import { loadAvatarReference, Renderer, type RenderReference } from '../../src/render/index.ts';
 import { PersonSegmenter } from '../../src/segmentation/index.ts';
+import { patchShift } from '../body/helpers.ts';
 import { fixture, tempDir } from '../helpers/media.ts';
 import { frameWith, psnr } from './helpers.ts';
 
@@ -66,26 +67,9 @@ function inward(joint: { x: number; y: number }) {
   return { x: joint.x + 0.25 * (mx - joint.x), y: joint.y + 0.25 * (my - joint.y) };
 }
 
-/** Where a patch of `a` centred at `at` went in `b`: the integer shift with the least SSD. */
-function patchShift(a: Uint8Array, b: Uint8Array, at: { x: number; y: number }, half = 10) {
-  let best = { dx: 0, dy: 0, ssd: Number.POSITIVE_INFINITY };
-  const clamp = (v: number) => Math.min(SIZE - half - 13, Math.max(half + 12, Math.round(v)));
-  const cx = clamp(at.x);
-  const cy = clamp(at.y);
-  for (let dy = -12; dy <= 12; dy++) {
-    for (let dx = -12; dx <= 12; dx++) {
-      let ssd = 0;
-      for (let y = cy - half; y <= cy + half; y++) {
-        for (let x = cx - half; x <= cx + half; x++) {
-          const p = (y * SIZE + x) * 3;
-          const q = ((y + dy) * SIZE + x + dx) * 3;
-          for (let c = 0; c < 3; c++) ssd += ((a[p + c] as number) - (b[q + c] as number)) ** 2;
-        }
-      }
-      if (ssd < best.ssd) best = { dx, dy, ssd };
-    }
-  }
-  return best;
+/** Where a patch of `a` centred at `at` went in `b` (both `size` px square). */
+function shiftOf(a: Uint8Array, b: Uint8Array, at: { x: number; y: number }, size = SIZE) {
+  return patchShift(a, b, at, { width: size, height: size });
 }
 
 describe('the torso pass (src/render/torso.ts)', () => {
@@ -101,7 +85,7 @@ describe('the torso pass (src/render/torso.ts)', () => {
     const expectY = lift * shoulderWidth;
     expect(Math.abs(expectX)).toBeGreaterThan(4);
     for (const joint of [left, right]) {
-      const { dx, dy } = patchShift(still, moved, inward(joint));
+      const { dx, dy } = shiftOf(still, moved, inward(joint));
       expect(Math.abs(dx - expectX)).toBeLessThanOrEqual(1.5);
       expect(Math.abs(dy - expectY)).toBeLessThanOrEqual(1.5);
     }
@@ -135,4 +119,111 @@ describe('the torso pass (src/render/torso.ts)', () => {
       psnr(still, moved, (p) => Math.floor(p / SIZE) >= top && (matte[p] as number) > 240),
     ).toBeLessThan(30);
   });
+
+  it('moves the chest less further down: the torso pivots about the hips', () => {
+    // The whole photo as the output (no talking-head crop), so the chest below the shoulders
+    // is in view; 384 px = the photo's own size.
+    const size = 384;
+    const whole = { ...reference, crop: { x: 0, y: 0, width: size, height: size } };
+    const sh = reference.shoulders as NonNullable<RenderReference['shoulders']>;
+    const width = Math.hypot(sh.left.x - sh.right.x, sh.left.y - sh.right.y);
+    const renderer = Renderer.create(model, whole, { size, steady: false });
+    const still = renderer.render(frameWith(() => {})).composite.data.slice();
+    const sway = 0.06;
+    const moved = renderer
+      .render(
+        frameWith((f) => {
+          f.body.leftShoulder = { x: sway, y: 0, z: 0 };
+          f.body.rightShoulder = { x: sway, y: 0, z: 0 };
+        }),
+      )
+      .composite.data.slice();
+    const full = sway * width;
+    const mid = { x: (sh.left.x + sh.right.x) / 2, y: (sh.left.y + sh.right.y) / 2 };
+    const shift = (at: { x: number; y: number }) => shiftOf(still, moved, at, size).dx;
+    expect(full).toBeGreaterThan(6);
+    // At the shoulders the full shift; 0.7 shoulder widths lower (half-way to the hips,
+    // HIP_SHOULDER_WIDTHS below), about half of it.
+    expect(Math.abs(shift({ x: mid.x + 0.3 * width, y: mid.y }) - full)).toBeLessThanOrEqual(1.5);
+    const chest = shift({ x: mid.x + 0.3 * width, y: mid.y + 0.7 * width });
+    expect(chest).toBeGreaterThan(0.25 * full);
+    expect(chest).toBeLessThan(0.75 * full);
+  });
+
+  it('keeps the head on the neck through large turns while the shoulders move', () => {
+    // The photo's geometry (mesh, shoulders, matte) with an image whose colour is its own
+    // pixel coordinate (red: x, green: y): the warps sample it bilinearly, so every output
+    // pixel tells where it was taken from (to 1.5 px, 8-bit steps).
+    const size = 384;
+    const image = coordinateImage(size);
+    const whole = { ...reference, image, crop: { x: 0, y: 0, width: size, height: size } };
+    const sh = reference.shoulders as NonNullable<RenderReference['shoulders']>;
+    const renderer = Renderer.create(model, whole, { size, steady: false });
+    const midX = (sh.left.x + sh.right.x) / 2;
+    const shoulderY = Math.round(Math.min(sh.left.y, sh.right.y));
+    const width = Math.hypot(sh.left.x - sh.right.x, sh.left.y - sh.right.y);
+    const poses = [
+      { pitch: 0.35, yaw: 0.5, roll: 0.25 },
+      { pitch: -0.3, yaw: -0.5, roll: -0.3 },
+      { pitch: 0.25, yaw: -0.35, roll: 0.35 },
+    ];
+    let worst = 0;
+    for (const [i, head] of poses.entries()) {
+      const sway = i % 2 ? -0.06 : 0.06;
+      const out = renderer.render(
+        frameWith((f) => {
+          f.head = { ...f.head, ...head };
+          f.body.leftShoulder = { x: sway, y: -0.04, z: 0 };
+          f.body.rightShoulder = { x: sway, y: 0.02, z: 0 };
+        }),
+      );
+      const rgb = out.composite.data;
+      for (const dx of [-0.1, 0, 0.1]) {
+        const x = Math.round(midX + dx * width);
+        // From just below this frame's chin (the lowest face pixel in the column: above it
+        // the jaw may rightly occlude the neck) down to the shoulder line.
+        const chin = lowestFaceRow(out.maps.labels, size, x);
+        const k = (size - 1) / 255;
+        const from = (y: number) => ({
+          x: (rgb[(y * size + x) * 3] as number) * k,
+          y: (rgb[(y * size + x) * 3 + 1] as number) * k,
+        });
+        for (let y = chin + 3; y < shoulderY; y++) {
+          const a = from(y);
+          const b = from(y + 1);
+          worst = Math.max(worst, Math.hypot(b.x - a.x, b.y - a.y - 1));
+        }
+      }
+    }
+    // Where each pixel comes from changes smoothly down the neck, row to row: no seam
+    // between the head's warp and the torso's, however far the head turns. Measured 3.6 px
+    // (a 1.5 px coordinate step plus the neck's shear); a torso pass that resamples the
+    // reference instead of the head-warped frame tears the neck at the chin by 15 px, and
+    // one without the chin-to-shoulder ramp by 18 px.
+    expect(worst).toBeLessThanOrEqual(6);
+  });
 });
+
+/** An RGB image whose red is x and green is y, scaled to 0–255 (blue 128). */
+function coordinateImage(size: number) {
+  const data = new Uint8Array(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const o = (y * size + x) * 3;
+      data[o] = Math.round((x * 255) / (size - 1));
+      data[o + 1] = Math.round((y * 255) / (size - 1));
+      data[o + 2] = 128;
+    }
+  }
+  return { width: size, height: size, data };
+}
+
+/** The lowest row whose pixel in column `x` is labelled face (skin … brows). */
+function lowestFaceRow(labels: Uint8Array, size: number, x: number): number {
+  let chin = 0;
+  for (let y = 0; y < size; y++) {
+    const l = labels[y * size + x] as number;
+    if (l >= 1 && l <= 5) chin = y;
+  }
+  return chin;
+}

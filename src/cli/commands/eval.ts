@@ -14,6 +14,7 @@ const flagsSchema = z.object({
   model: z.string().optional(),
   sr: z.string().optional(),
   baseline: z.boolean().default(false),
+  body: z.boolean().default(false),
 });
 
 export const evalCommand: Command = {
@@ -40,10 +41,14 @@ Options:
   --sr <dir>              super-resolution folder (default models/sr)
   --baseline              also score warp-only without the person matte (the renderer before
                           segmentation: "warp-only 1.0"), same frames, same run
+  --body                  half-body clips: track the body on every frame, move the reference's
+                          torso with it (the torso pass) and score the body box (shoulders and
+                          upper chest below the chin), against a still torso, same frames, same
+                          run (EVAL_NO_BODY when the reference frame shows no shoulders)
   --json                  machine-readable output (includes per-frame MSE)
   -h, --help
 
-Errors: FACE_NOT_FOUND, MEDIA_NO_VIDEO, MEDIA_UNREADABLE, GENERATOR_UNAVAILABLE (exit 2).`,
+Errors: FACE_NOT_FOUND, MEDIA_NO_VIDEO, MEDIA_UNREADABLE, GENERATOR_UNAVAILABLE, EVAL_NO_BODY (exit 2).`,
   async run(context) {
     const { values, positionals } = parseCommandArgs(
       context.argv,
@@ -57,6 +62,7 @@ Errors: FACE_NOT_FOUND, MEDIA_NO_VIDEO, MEDIA_UNREADABLE, GENERATOR_UNAVAILABLE 
         model: { type: 'string' },
         sr: { type: 'string' },
         baseline: { type: 'boolean' },
+        body: { type: 'boolean' },
       },
       { min: 1, max: 1 },
     );
@@ -82,6 +88,7 @@ Errors: FACE_NOT_FOUND, MEDIA_NO_VIDEO, MEDIA_UNREADABLE, GENERATOR_UNAVAILABLE 
         ...(track ? { track } : {}),
         ...(flags.frames ? { maxFrames: flags.frames } : {}),
         baseline: flags.baseline,
+        body: flags.body,
         signal,
         onProgress: (stage, done, total) => {
           if (context.interactive && (done % 10 === 0 || done === total))
@@ -93,14 +100,26 @@ Errors: FACE_NOT_FOUND, MEDIA_NO_VIDEO, MEDIA_UNREADABLE, GENERATOR_UNAVAILABLE 
         writeJson(context, { generatorDecision: decision.reason, ...scores });
         return;
       }
+      const withBody = scores.bodyBox !== null;
+      const bodyCells = (a: ArmScores) =>
+        withBody
+          ? ` ${(a.bodyPsnrDb ?? Number.NaN).toFixed(2).padStart(9)} ${(a.bodySsim ?? Number.NaN).toFixed(4).padStart(9)}`
+          : '';
       const row = (name: string, a: ArmScores) =>
-        `${name.padEnd(12)} ${a.psnrDb.toFixed(2).padStart(8)} ${a.ssim.toFixed(4).padStart(8)} ${a.facePsnrDb.toFixed(2).padStart(10)} ${a.faceSsim.toFixed(4).padStart(9)} ${a.mouthSsim.toFixed(4).padStart(10)} ${a.flicker.toFixed(2).padStart(8)}`;
+        `${name.padEnd(12)} ${a.psnrDb.toFixed(2).padStart(8)} ${a.ssim.toFixed(4).padStart(8)} ${a.facePsnrDb.toFixed(2).padStart(10)} ${a.faceSsim.toFixed(4).padStart(9)} ${a.mouthSsim.toFixed(4).padStart(10)}${bodyCells(a)} ${a.flicker.toFixed(2).padStart(8)}`;
+      const box = scores.bodyBox;
       const lines = [
         `clip         ${scores.clip}: ${scores.frames} frames (${scores.facedFrames} with a face), ${scores.width}×${scores.height}, reference frame ${scores.referenceIndex}, ${scores.scoredFrames} scored`,
         `generator    ${decision.reason}`,
+        ...(box
+          ? [
+              `body box     x ${box.x}–${box.x + box.width}, y ${box.y}–${box.y + box.height} px; warp-only moves the torso with the tracked body, "still torso" does not`,
+            ]
+          : []),
         '',
-        `${'arm'.padEnd(12)} ${'PSNR dB'.padStart(8)} ${'SSIM'.padStart(8)} ${'face PSNR'.padStart(10)} ${'face SSIM'.padStart(9)} ${'mouth SSIM'.padStart(10)} ${'flicker'.padStart(8)}`,
+        `${'arm'.padEnd(12)} ${'PSNR dB'.padStart(8)} ${'SSIM'.padStart(8)} ${'face PSNR'.padStart(10)} ${'face SSIM'.padStart(9)} ${'mouth SSIM'.padStart(10)}${withBody ? ` ${'body PSNR'.padStart(9)} ${'body SSIM'.padStart(9)}` : ''} ${'flicker'.padStart(8)}`,
         ...(scores.warpOnlyBaseline ? [row('warp-only 1', scores.warpOnlyBaseline)] : []),
+        ...(scores.stillTorso ? [row('still torso', scores.stillTorso)] : []),
         row('warp-only', scores.warpOnly),
         ...(scores.generator ? [row('generator+SR', scores.generator)] : []),
         '',
