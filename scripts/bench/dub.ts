@@ -8,19 +8,29 @@ import { FaceLandmarker, loadFaceModel } from '../../src/face/index.ts';
 import { locateFfmpeg, openVideoFrames } from '../../src/media/index.ts';
 import { MotionModel } from '../../src/motion/index.ts';
 import { type Bench, machineLine, table } from './harness.ts';
+import { threadCpuMs } from './track.ts';
 
 const fixtures = resolve(process.env.FACECAST_FIXTURES ?? '../shared/fixtures');
 const load = () => loadavg()[0]?.toFixed(1) ?? '?';
 
-/** CPU ms (this process) and wall ms of `fn`. */
+/** Wall ms of `fn`, CPU ms of this process, of its main thread and of its busiest other thread. */
 async function measure<T>(
   fn: () => Promise<T>,
-): Promise<{ value: T; wallMs: number; cpuMs: number }> {
+): Promise<{ value: T; wallMs: number; cpuMs: number; mainMs: number; otherMs: number }> {
+  const threads0 = threadCpuMs();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await fn();
+  const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { value, wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+  let mainMs = 0;
+  let otherMs = 0;
+  for (const [tid, ms] of threadCpuMs()) {
+    const used = ms - (threads0.get(tid) ?? 0);
+    if (tid === process.pid) mainMs = used;
+    else otherMs = Math.max(otherMs, used);
+  }
+  return { value, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, mainMs, otherMs };
 }
 
 /**
@@ -56,7 +66,14 @@ export const dubBench: Bench = {
     const landmarkers = await Promise.all(
       arms.map((a) => FaceLandmarker.load({ video: true, body: false, thread: a.thread })),
     );
-    const runs: { arm: number; result: DubResult; wallMs: number; cpuMs: number }[] = [];
+    const runs: {
+      arm: number;
+      result: DubResult;
+      wallMs: number;
+      cpuMs: number;
+      mainMs: number;
+      otherMs: number;
+    }[] = [];
     try {
       for (let i = 0; i < 4; i++) {
         const arm = i % 2;
@@ -65,10 +82,11 @@ export const dubBench: Bench = {
         const r = await measure(() =>
           dubVideo(
             { model, landmarker, motion },
-            { videoPath: video, audioPath: audio, outPath: join(dir, `out${arm}.mp4`) },
+            { videoPath: video, audioPath: audio, outPath: join(dir, `out${i}.mp4`) },
           ),
         );
-        runs.push({ arm, result: r.value, wallMs: r.wallMs, cpuMs: r.cpuMs });
+        const { value, ...cost } = r;
+        runs.push({ arm, result: value, ...cost });
       }
     } finally {
       await Promise.all(landmarkers.map((l) => l.close()));
@@ -79,7 +97,11 @@ export const dubBench: Bench = {
       runs.filter((r) => r.arm === arm).reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
     const before = bestOf(0);
     const best = bestOf(1);
-    const identical = decodedMd5(join(dir, 'out0.mp4')) === decodedMd5(join(dir, 'out1.mp4'));
+    // Frames that decode differently: the arms' last runs, and each arm's two runs (dubbing
+    // is not bit-exact from run to run in one process, with either arm).
+    const decoded = [0, 1, 2, 3].map((i) => frameMd5s(join(dir, `out${i}.mp4`)));
+    const differing = (a: number, b: number) =>
+      (decoded[a] as string[]).filter((m, k) => m !== decoded[b]?.[k]).length;
     const { result } = best;
     const seconds = result.durationMs / 1000;
     const t = result.timingsMs;
@@ -143,7 +165,7 @@ export const dubBench: Bench = {
     await rm(dir, { recursive: true, force: true });
     const rtf = seconds / (best.wallMs / 1000);
     const armLine = (r: typeof best) =>
-      `${arms[r.arm]?.label}: ${(r.wallMs / 1000).toFixed(1)} s, **${(seconds / (r.wallMs / 1000)).toFixed(2)}× real time**, Node CPU ${(r.cpuMs / r.result.frames).toFixed(0)} ms per frame`;
+      `${arms[r.arm]?.label}: ${(r.wallMs / 1000).toFixed(1)} s, **${(seconds / (r.wallMs / 1000)).toFixed(2)}× real time**; CPU per frame: Node ${(r.cpuMs / r.result.frames).toFixed(0)} ms, its main thread ${(r.mainMs / r.result.frames).toFixed(0)} ms, its busiest other thread ${(r.otherMs / r.result.frames).toFixed(0)} ms`;
     return {
       id: 'dub',
       title: 'Lip-sync dubbing, 512×512 (`facecast dub`)',
@@ -152,7 +174,7 @@ export const dubBench: Bench = {
         '',
         `- ${armLine(before)}`,
         `- ${armLine(best)}`,
-        `- the two arms' outputs decode to ${identical ? '**identical frames** (same landmarks, same dub)' : '**different frames** (check!)'}`,
+        `- output frames that decode differently, of ${decoded[0]?.length}: between the arms' second runs ${differing(2, 3)}; between the two runs of the calling-thread arm ${differing(0, 2)}, of the own-thread arm ${differing(1, 3)} (the landmarks are the same on either thread: test/face/landmarker.test.ts)`,
         '',
         `**${seconds.toFixed(1)} s of video in ${(best.wallMs / 1000).toFixed(1)} s: ${rtf.toFixed(2)}× real time** (${((result.frames * 1000) / best.wallMs).toFixed(1)} frames/s). Node's own CPU time: ${(best.cpuMs / 1000).toFixed(1)} s, ${(best.cpuMs / result.frames).toFixed(0)} ms per frame (ffmpeg's decoding and encoding run in their own processes, on the other core). Target (issue 16): ≥ 2× real time. Stages of the own-thread arm's best run below; pass 1's landmarks and fitting overlap, so their wall times are each frame's wait for its landmarks and its fit.`,
         '',
@@ -168,8 +190,8 @@ export const dubBench: Bench = {
   },
 };
 
-/** md5 of a video's decoded frames (ffmpeg's md5 muxer over raw video). */
-function decodedMd5(path: string): string {
+/** md5 of each decoded frame of a video (ffmpeg's framemd5 muxer). */
+function frameMd5s(path: string): string[] {
   return execFileSync(locateFfmpeg().ffmpegPath, [
     '-v',
     'error',
@@ -178,9 +200,11 @@ function decodedMd5(path: string): string {
     '-map',
     '0:v',
     '-f',
-    'md5',
+    'framemd5',
     '-',
   ])
     .toString()
-    .trim();
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split(',').pop()?.trim() ?? '');
 }

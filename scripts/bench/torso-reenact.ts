@@ -78,6 +78,7 @@ export const torsoReenactBench: Bench = {
             'clip',
             'held out',
             'frames',
+            'x SD px: chest / tracked (r)',
             'arm',
             'body PSNR',
             'body SSIM',

@@ -16,7 +16,7 @@ const fixtures = resolve(process.env.FACECAST_FIXTURES ?? '../shared/fixtures');
 type Frame = { width: number; height: number; data: Uint8Array };
 
 /** CPU ms of each thread of this process so far (Linux /proc; clock ticks of 10 ms). */
-function threadCpuMs(): Map<number, number> {
+export function threadCpuMs(): Map<number, number> {
   const out = new Map<number, number>();
   for (const tid of readdirSync('/proc/self/task')) {
     try {

@@ -10,6 +10,8 @@ export interface FanoutOptions extends WorkerPoolOptions {
   announcedAddress?: string;
   /** Viewers one router serves before the next go to a piped router on another worker. Default 200. */
   viewersPerRouter?: number;
+  /** A viewer whose transport received nothing (no RTCP, no ICE check) this long is closed, ms. Default 30 000. */
+  viewerSilenceTimeoutMs?: number;
 }
 
 /** What a viewer needs to create its receive transport (mediasoup-client `Device`). */

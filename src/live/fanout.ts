@@ -1,12 +1,10 @@
 /**
  * Optional fan-out through mediasoup: a session's RTP (the same packets its WebRTC peer
- * gets) is produced into a mediasoup router through a DirectTransport, and any number of
- * viewers consume it over their own WebRtcTransports (`mediasoup-client` in the browser
- * client's viewer mode). Workers run one per core ({@link WorkerPool}); a session's router
- * takes `viewersPerRouter` viewers, then the next viewers go to a router on another worker
- * fed through `pipeToRouter`. Needs the worker binary `npm run setup:sfu` builds; without
- * it `MediasoupFanout.create()` fails with `LIVE_FANOUT_UNAVAILABLE` saying so, and the
- * server runs without fan-out.
+ * gets) is produced into a router (sfu-origin.ts), and any number of viewers consume it over
+ * their own WebRtcTransports (the browser client's viewer mode). Workers run one per core;
+ * past `viewersPerRouter`, viewers go to a router on another worker fed through
+ * `pipeToRouter`. Without the worker `npm run setup:sfu` builds, `create()` fails with
+ * `LIVE_FANOUT_UNAVAILABLE` and the server runs without fan-out.
  */
 import type { types as ms } from 'mediasoup';
 import type { z } from 'zod';
@@ -22,6 +20,7 @@ import type {
 } from './fanout-types.ts';
 import { createOrigin, MEDIA_CODECS, type Origin } from './sfu-origin.ts';
 import { WorkerPool } from './sfu-pool.ts';
+import { ViewerLiveness } from './viewer-liveness.ts';
 import type { ViewerJoinBody } from './viewer-schemas.ts';
 
 /** Seconds a viewer refused while its session's fan-out moves is told to wait. */
@@ -70,11 +69,13 @@ export class MediasoupFanout {
   readonly #sessions = new Map<string, Publication>();
   /** Viewers admitted and still being placed (not yet counted by a router slot). */
   #joining = 0;
+  readonly #liveness: ViewerLiveness;
   #closed = false;
 
   private constructor(pool: WorkerPool, options: FanoutOptions) {
     this.#pool = pool;
     this.#options = { listenIp: '127.0.0.1', viewersPerRouter: 200, ...options };
+    this.#liveness = new ViewerLiveness(options.viewerSilenceTimeoutMs ?? 30_000);
   }
 
   /** Starts the workers; `LIVE_FANOUT_UNAVAILABLE` (saying why) when there is no worker binary. */
@@ -226,6 +227,7 @@ export class MediasoupFanout {
     transport.on('dtlsstatechange', (state) => {
       if (state === 'failed' || state === 'closed') transport.close();
     });
+    this.#liveness.watch(transport);
     const consumers: ViewerConsumerInfo[] = [];
     for (const producer of [pub.origin.video, pub.origin.audio]) {
       if (!slot.router.canConsume({ producerId: producer.id, rtpCapabilities })) continue;
@@ -310,6 +312,7 @@ export class MediasoupFanout {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#liveness.close();
     for (const id of [...this.#sessions.keys()]) this.unpublish(id);
     this.#pool.close();
   }

@@ -29,15 +29,14 @@ export interface Origin {
 }
 
 /**
- * Creates the router (least-loaded live worker, avoiding `avoid`) and its producers; closes
- * the router again if a step fails.
+ * Creates the router (on the least-loaded live worker) and its producers; closes the router
+ * again if a step fails.
  */
 export async function createOrigin(
   pool: WorkerPool,
   onKeyframeRequest: () => void,
-  avoid?: ReadonlySet<number>,
 ): Promise<Origin> {
-  const { router, workerIndex } = await pool.createRouter(MEDIA_CODECS, avoid);
+  const { router, workerIndex } = await pool.createRouter(MEDIA_CODECS);
   try {
     const direct = await router.createDirectTransport();
     const videoSsrc = randomSsrc();

@@ -72,7 +72,7 @@ beforeAll(async () => {
       'off',
     ]);
   }
-}, 240_000);
+}, 480_000);
 afterAll(() => cleanup());
 
 describe('motion transfer: a video drives a photo (facecast track → render-controls)', () => {

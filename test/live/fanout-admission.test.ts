@@ -93,7 +93,7 @@ describe.skipIf(skipReason !== '')('mediasoup fan-out without a browser', () => 
   };
 
   beforeAll(async () => {
-    fanout = await MediasoupFanout.create({ workers: 2 });
+    fanout = await MediasoupFanout.create({ workers: 2, viewerSilenceTimeoutMs: 3000 });
     // Counts the key frame requests that reach the sessions' encoders.
     const publish = fanout.publish.bind(fanout);
     fanout.publish = (id, onKeyframeRequest) =>
@@ -159,6 +159,36 @@ describe.skipIf(skipReason !== '')('mediasoup fan-out without a browser', () => 
       });
       expect(second.status).toBe(503);
       expect(await second.json()).toMatchObject({ error: { code: 'LIVE_SESSION_LIMIT' } });
+    } finally {
+      await Promise.all(viewers.splice(0).map((v) => v.close()));
+      await session.close();
+    }
+    await waitFor(() => server.manager.size === 0, { what: 'session released' });
+  });
+
+  it('a viewer that goes silent (sends nothing: no RTCP, no ICE check) is dropped; a live one stays', async () => {
+    const session = await liveSession(server.url);
+    try {
+      const live = await session.join();
+      viewers.push(live);
+      const { routerRtpCapabilities } = await session.api<{
+        routerRtpCapabilities: { codecs: unknown[] };
+      }>('/capabilities');
+      // Joins, but never connects: like a tab killed right after joining.
+      const silent = await session.api<{ transport: { id: string } }>('', {
+        rtpCapabilities: { codecs: routerRtpCapabilities.codecs },
+      });
+      expect(fanout.viewerCount(session.id)).toBe(2);
+      await waitFor(() => fanout.viewerCount(session.id) === 1, {
+        what: 'the silent viewer dropped',
+        timeoutMs: 10_000,
+      });
+      const gone = await session.api(`/${silent.transport.id}`).catch((error: unknown) => error);
+      expect(gone).toMatchObject({ status: 404, code: 'LIVE_VIEWER_NOT_FOUND' });
+      const frames = live.frames;
+      await new Promise((r) => setTimeout(r, 4000)); // past the timeout: the live one stays
+      expect(fanout.viewerCount(session.id)).toBe(1);
+      expect(live.frames).toBeGreaterThan(frames);
     } finally {
       await Promise.all(viewers.splice(0).map((v) => v.close()));
       await session.close();
