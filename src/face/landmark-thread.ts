@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { type FacecastError, throwIfAborted, WORKER_BOOT } from '../core/index.ts';
+import { type FacecastError, throwIfAborted, WORKER_BOOT, workerReady } from '../core/index.ts';
 import { FaceError, type FaceErrorCode } from './errors.ts';
 import type { FaceSource, FinderSettings } from './face-finder.ts';
 import type { DetectedFace, LandmarkerStats, RgbImage } from './landmarker.ts';
@@ -82,7 +82,12 @@ export class LandmarkThread implements FaceSource {
     };
     const worker = new Worker(WORKER_BOOT, { workerData });
     try {
-      await ready(worker, signal);
+      await workerReady(worker, signal, {
+        ready: (reply: LandmarkThreadReply) => (reply.type === 'ready' ? true : undefined),
+        error: (reply) => (reply.type === 'error' ? revive(reply.error) : undefined),
+        failed: threadFailed,
+        name: 'landmark thread',
+      });
       return new LandmarkThread(worker);
     } catch (error) {
       await worker.terminate();
@@ -166,40 +171,6 @@ export class LandmarkThread implements FaceSource {
     for (const pending of this.#pending.values()) pending.reject(this.#failure);
     this.#pending.clear();
   }
-}
-
-/** Waits for the thread's `ready`, or its start-up error. */
-function ready(worker: Worker, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onMessage = (reply: LandmarkThreadReply) => {
-      if (reply.type === 'ready') resolve();
-      else if (reply.type === 'error') reject(revive(reply.error));
-      else return;
-      done();
-    };
-    const onError = (error: Error) => {
-      done();
-      reject(threadFailed(error.message, error));
-    };
-    const onExit = (code: number) => {
-      done();
-      reject(threadFailed(`the landmark thread exited during start-up (code ${code})`));
-    };
-    const onAbort = () => {
-      done();
-      reject(signal?.reason);
-    };
-    worker.on('message', onMessage);
-    worker.once('error', onError);
-    worker.once('exit', onExit);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function threadFailed(message: string, cause?: Error): FaceError {

@@ -1,6 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import type { ControlsFrame } from '../controls/index.ts';
-import { type ErrorKind, FacecastError, throwIfAborted, WORKER_BOOT } from '../core/index.ts';
+import {
+  type ErrorKind,
+  FacecastError,
+  throwIfAborted,
+  WORKER_BOOT,
+  workerReady,
+} from '../core/index.ts';
 import { RenderError } from './errors.ts';
 
 const ENTRY = new URL('./thread-worker.ts', import.meta.url).href;
@@ -104,7 +110,13 @@ export class RenderThread {
     };
     const worker = new Worker(WORKER_BOOT, { workerData });
     try {
-      const size = await ready(worker, options.signal);
+      const size = await workerReady(worker, options.signal, {
+        ready: (reply: RenderThreadReply) =>
+          reply.type === 'ready' ? { width: reply.width, height: reply.height } : undefined,
+        error: (reply) => (reply.type === 'error' ? revive(reply.error) : undefined),
+        failed: workerFailed,
+        name: 'render thread',
+      });
       return new RenderThread(worker, size);
     } catch (error) {
       await worker.terminate();
@@ -174,43 +186,6 @@ export class RenderThread {
     for (const pending of this.#pending.values()) pending.reject(this.#failure);
     this.#pending.clear();
   }
-}
-
-/** Waits for the thread's `ready` (its size), or its start-up error. */
-function ready(
-  worker: Worker,
-  signal: AbortSignal | undefined,
-): Promise<{ width: number; height: number }> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onMessage = (reply: RenderThreadReply) => {
-      if (reply.type === 'ready') resolve({ width: reply.width, height: reply.height });
-      else if (reply.type === 'error') reject(revive(reply.error));
-      else return;
-      done();
-    };
-    const onError = (error: Error) => {
-      done();
-      reject(workerFailed(error.message, error));
-    };
-    const onExit = (code: number) => {
-      done();
-      reject(workerFailed(`the render thread exited during start-up (code ${code})`));
-    };
-    const onAbort = () => {
-      done();
-      reject(signal?.reason);
-    };
-    worker.on('message', onMessage);
-    worker.once('error', onError);
-    worker.once('exit', onExit);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function workerFailed(message: string, cause?: Error): RenderError {
