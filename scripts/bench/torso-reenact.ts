@@ -10,6 +10,7 @@ import {
 } from '../../src/eval/index.ts';
 import { loadFaceModel } from '../../src/face/index.ts';
 import { openVideoFrames } from '../../src/media/index.ts';
+import { pearson } from '../../src/motion/index.ts';
 import { type Bench, machineLine, table } from './harness.ts';
 
 /**
@@ -161,7 +162,7 @@ async function chestFollows(path: string, track: ClipTrack, box: Region): Promis
   return {
     chestSdPx: sd(xs.seen),
     trackedSdPx: sd(xs.tracked),
-    r: pearson(xs.tracked, xs.seen),
+    r: Math.min(xs.tracked.length, xs.seen.length) < 3 ? Number.NaN : pearson(xs.tracked, xs.seen),
   };
 }
 
@@ -205,24 +206,6 @@ function blockShift(
     }
   }
   return { x: best.x, y: best.y };
-}
-
-function pearson(a: number[], b: number[]): number {
-  const n = Math.min(a.length, b.length);
-  if (n < 3) return Number.NaN;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = (a[i] as number) - ma;
-    const db = (b[i] as number) - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : Number.NaN;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -127,14 +127,18 @@ describe.skipIf(skipReason !== '')('mediasoup fan-out without a browser', () => 
   it('a joining viewer makes the encoder emit a key frame; with capacity for 3 viewers the 4th gets 503 LIVE_VIEWER_LIMIT', async () => {
     const session = await liveSession(server.url);
     try {
-      const before = keyframeRequests;
       const first = await session.join();
       viewers.push(first);
       await waitFor(() => first.frames >= 10, { what: 'frames at the first viewer' });
-      // The consumer asks its producer for a key frame once its transport is connected; the
-      // PLI reaches the session's encoder (a fresh encoder: a key frame within ~50 ms).
+      // The session's stream is in the router now (a viewer that joins before its first
+      // packet has nothing to ask a key frame of, and waits for the periodic one): a joining
+      // viewer's consumer asks its producer for a key frame once its transport is connected;
+      // the PLI reaches the session's encoder (a fresh encoder: a key frame within ~50 ms).
+      const before = keyframeRequests;
+      const joining = await session.join();
+      viewers.push(joining);
       await waitFor(() => keyframeRequests > before, { what: 'a key frame request' });
-      viewers.push(await session.join(), await session.join());
+      viewers.push(await session.join());
       const metrics = scrape((r) => registerLiveMetrics(r, server.manager));
       expect(metrics.get('facecast_live_viewers')).toBe(3);
       expect(metrics.get('facecast_live_viewers_headroom')).toBe(0);
