@@ -67,7 +67,10 @@ export class LiveVideoEncoder extends EventEmitter<Vp8EncoderEvents> {
     options: LiveVideoEncoderOptions,
     context: { signal?: AbortSignal } = {},
   ): Promise<LiveVideoEncoder> {
-    return new LiveVideoEncoder(await Vp8Encoder.start(encoderOptions(options), context), options);
+    // Warmed like the spare: libvpx's start-up and first encode happen while the viewer is
+    // still connecting, not on the session's first frame.
+    const first = await Vp8Encoder.start({ ...encoderOptions(options), warmUp: true }, context);
+    return new LiveVideoEncoder(first, options);
   }
 
   /** The ffmpeg process encoding now. */
