@@ -5,40 +5,17 @@
  */
 import type { Config, Human } from '@vladmandic/human';
 import { createHuman } from '../../src/face/body.ts';
+import { HUMAN_FACE_CONFIG } from '../face/human-reference.ts';
 
+/** Human's face models as the parity reference runs them, one face, with its description. */
 const DESCRIBE_CONFIG = {
-  backend: 'wasm',
-  debug: false,
-  async: true,
-  warmup: 'none',
-  cacheModels: false,
-  filter: { enabled: false },
+  ...HUMAN_FACE_CONFIG,
   face: {
-    enabled: true,
-    detector: {
-      rotation: false,
-      return: false,
-      maxDetected: 1,
-      minConfidence: 0.5,
-      skipFrames: 0,
-      skipTime: 0,
-    },
-    mesh: { enabled: true },
+    ...HUMAN_FACE_CONFIG.face,
+    detector: { ...HUMAN_FACE_CONFIG.face.detector, rotation: false, maxDetected: 1 },
     iris: { enabled: false },
-    emotion: { enabled: false },
     description: { enabled: true, skipFrames: 0, skipTime: 0, minConfidence: 0 },
-    antispoof: { enabled: false },
-    liveness: { enabled: false },
-    attention: { enabled: false },
-    gear: { enabled: false },
   },
-  body: { enabled: false },
-  hand: { enabled: false },
-  object: { enabled: false },
-  gesture: { enabled: false },
-  segmentation: { enabled: false },
-  cacheSensitivity: 0,
-  skipAllowed: false,
 };
 
 /** Human's face description of RGB frames, and its similarity. */
