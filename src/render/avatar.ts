@@ -88,11 +88,18 @@ export async function loadAvatarReference(
   dir: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<RenderReference> {
-  const avatar = await loadAvatarProfile(dir);
-  throwIfAborted(options.signal);
+  return referenceOf(await loadAvatarProfile(dir), options.signal);
+}
+
+/** A loaded avatar's image as a render reference, with its person matte. */
+async function referenceOf(
+  avatar: LoadedAvatar,
+  signal: AbortSignal | undefined,
+): Promise<RenderReference> {
+  throwIfAborted(signal);
   const image = await readRgbImage(avatar.imagePath);
   const reference = referenceFromAvatar(avatar, image);
-  reference.person = await segmentPerson(image, options.signal);
+  reference.person = await segmentPerson(image, signal);
   return reference;
 }
 
@@ -128,9 +135,9 @@ export async function createRenderer(
   const model = given ?? (await loadFaceModel());
   throwIfAborted(signal);
   if (typeof source !== 'string') return Renderer.create(model, source, rendererOptions);
-  const reference = await loadAvatarReference(source, { signal });
-  const mouthBank =
-    rendererOptions.mouthBank ?? (await avatarMouthBank((await loadAvatarProfile(source)).profile));
+  const avatar = await loadAvatarProfile(source);
+  const reference = await referenceOf(avatar, signal);
+  const mouthBank = rendererOptions.mouthBank ?? (await avatarMouthBank(avatar.profile));
   return Renderer.create(model, reference, {
     ...rendererOptions,
     ...(mouthBank ? { mouthBank } : {}),
