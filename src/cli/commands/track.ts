@@ -20,8 +20,6 @@ const trackFlagsSchema = z.object({
 });
 
 export const trackCommand: Command = {
-  name: 'track',
-  summary: 'Track a face video into Controls (25 fps ARKit-52, head pose, gaze, body)',
   usage: `Usage: facecast track <video> --out <controls.csv|controls.json> [options] [--json]
 
 Decodes the video at exactly 25 fps (variable-frame-rate input too), finds the face in every
