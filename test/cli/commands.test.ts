@@ -20,13 +20,17 @@ describe('the command table (each command loaded only when run)', () => {
     for (const name of COMMAND_NAMES) expect(out.text()).toMatch(new RegExp(`\\n  ${name}\\s`));
   });
 
-  it.each(COMMAND_NAMES)('%s loads on demand and prints its own usage', async (name) => {
-    const out = capture();
-    const err = capture();
-    expect(await main([name, '--help'], { stdout: out.stream, stderr: err.stream })).toBe(0);
-    expect(out.text()).toContain(`Usage: facecast ${name}`);
-    expect(err.text()).toBe('');
-  }, 60_000);
+  it.each(COMMAND_NAMES)(
+    '%s loads on demand and prints its own usage',
+    async (name) => {
+      const out = capture();
+      const err = capture();
+      expect(await main([name, '--help'], { stdout: out.stream, stderr: err.stream })).toBe(0);
+      expect(out.text()).toContain(`Usage: facecast ${name}`);
+      expect(err.text()).toBe('');
+    },
+    60_000,
+  );
 
   it('an unknown command is a usage error', async () => {
     const out = capture();
