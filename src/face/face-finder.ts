@@ -24,7 +24,6 @@ export interface FinderSettings {
   cutThreshold: number;
   trackScale: number;
   threads: number;
-  iris: boolean;
 }
 
 /** Faces in one image after another, answered in call order: what FaceLandmarker asks of its face half. */
@@ -163,7 +162,7 @@ export class FaceFinder implements FaceSource {
     const faces: DetectedFace[] = [];
     for (const roi of rois) {
       this.#stats.meshRuns++;
-      const r = await runFaceMesh(image, roi, this.#runners, this.#o.minFaceScore, this.#o.iris);
+      const r = await runFaceMesh(image, roi, this.#runners, this.#o.minFaceScore);
       if (Math.round(r.faceFlag * 100) / 100 < this.#o.minFaceScore) continue;
       faces.push({
         box: faceBox(r.landmarks, roi, image),

@@ -61,12 +61,6 @@ export interface LandmarkerOptions {
   cutThreshold?: number;
   /** Video mode: the next crop's side over the landmarks' extent (MediaPipe: 1.5). Default 1.5. */
   trackScale?: number;
-  /**
-   * Run the iris model (eye contours refined, 5 iris points per eye: gaze). It costs more than
-   * the face mesh; without it the eye contours are the mesh's and the 10 iris points NaN (no
-   * gaze: eyeLook weights 0). Default true.
-   */
-  iris?: boolean;
   /** Folder of the ONNX face models. Default: models/face-landmarks of this checkout. */
   modelDir?: string;
   /** onnxruntime threads per model run. Default 1 (frames decode and fit in parallel with it). */
@@ -90,7 +84,6 @@ export const LANDMARKER_DEFAULTS = Object.freeze({
   trackScale: 1.5,
   threads: 1,
   thread: false,
-  iris: true,
 });
 
 type Settings = Required<Omit<LandmarkerOptions, 'signal' | 'modelDir'>>;
