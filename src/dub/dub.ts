@@ -79,7 +79,7 @@ export interface DubTimings {
   trackFit: number;
   /** Pass 2: waiting for full-size source frames. */
   decode: number;
-  /** Mel features and the motion model. */
+  /** Mel features and the motion model (over the new audio it runs while pass 1 tracks). */
   motion: number;
   /** Geometry, renderer, mask and blend. */
   render: number;
@@ -135,19 +135,26 @@ export async function dubVideo(
 
   const report = progressReporter(options.onProgress);
   report({ stage: 'audio', fraction: 0, framesDone: 0, framesTotal: 0 }, true);
-  let t = performance.now();
+  const t = performance.now();
   const inputs = await inspectDubInputs(videoPath, audioPath, o, signal);
   const audioMs = performance.now() - t;
   const { width: sourceWidth, height: sourceHeight, durationMs: declaredMs } = inputs.video;
   const audio = inputs.audio;
-  t = performance.now();
-  const mouth = o.mouthControls
-    ? MouthTrack.fromControls(o.mouthControls)
-    : await MouthTrack.fromAudio(models.motion, audioPath, {
-        maxDurationMs: o.maxAudioDurationMs,
-        ...(signal ? { signal } : {}),
-      });
-  const motionMs = performance.now() - t;
+  // The motion model runs while pass 1 tracks (it fills the main thread's waits for
+  // landmarks and frames); pass 2 is the first to need it.
+  let motionMs = 0;
+  const mouthReady = (async () => {
+    const t0 = performance.now();
+    const track = o.mouthControls
+      ? MouthTrack.fromControls(o.mouthControls)
+      : await MouthTrack.fromAudio(models.motion, audioPath, {
+          maxDurationMs: o.maxAudioDurationMs,
+          ...(signal ? { signal } : {}),
+        });
+    motionMs = performance.now() - t0;
+    return track;
+  })();
+  mouthReady.catch(() => undefined); // awaited after pass 1 (or abandoned when it fails)
 
   const work = await mkdtemp(join(o.workDir ?? tmpdir(), 'facecast-dub-'));
   const store = await TrackStore.create(join(work, 'track.bin'));
@@ -192,6 +199,7 @@ export async function dubVideo(
       );
     }
     const frames = outputFrameCount(audio.durationMs, timeline.fps, timeline.frames, fit);
+    const mouth = await mouthReady;
     if (!o.mouthControls && o.matchOpening) {
       const sourceGaps = tracked.mouthGaps.filter(
         (_, i) => tracked.statuses[i] === STATUS_ID.dubbed,
