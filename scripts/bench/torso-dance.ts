@@ -20,9 +20,9 @@ import { type Bench, machineLine, table } from './harness.ts';
  * rendered with the whole photo as the frame — and how far the rendered pose is from the real
  * frames: MoveNet on every rendered and every real frame, the distance between each joint's
  * keypoints in % of the frame height, against the still photo (the same measure with the
- * photo repeated). The renderer moves the face, the neck and the shoulders only; elbows,
- * wrists, hips, knees and ankles are not rendered, so there the render can only be as far as
- * the still photo.
+ * photo repeated). The renderer moves the face, the neck and shoulders (torso pass) and the
+ * arms (limb pass: elbows, wrists, hands); hips, knees and ankles are not rendered, so there
+ * the render can only be as far as the still photo.
  */
 const FIXTURES = resolve(process.env.FACECAST_FIXTURES ?? '../shared/fixtures');
 const CLIP = join(FIXTURES, 'train-dance/dance_animatex_dance_3.mp4');
@@ -31,8 +31,8 @@ const MIN_SCORE = 0.3;
 const MIN_INTER_OCULAR_PX = 16;
 const GROUPS = [
   ['shoulders', ['leftShoulder', 'rightShoulder'], 'yes (torso pass)'],
-  ['elbows', ['leftElbow', 'rightElbow'], 'no'],
-  ['wrists', ['leftWrist', 'rightWrist'], 'no'],
+  ['elbows', ['leftElbow', 'rightElbow'], 'yes (limb pass)'],
+  ['wrists', ['leftWrist', 'rightWrist'], 'yes (limb pass)'],
   ['hips', ['leftHip', 'rightHip'], 'no'],
   ['knees', ['leftKnee', 'rightKnee'], 'no'],
   ['ankles', ['leftAnkle', 'rightAnkle'], 'no'],
@@ -113,7 +113,7 @@ export const torsoDanceBench: Bench = {
       id: 'torso-dance',
       title: 'Full-body photo driven by a dance clip (held-out)',
       body: [
-        `Machine: ${machineLine()}; load ${load} at the start. Clip \`train-dance/dance_animatex_dance_3.mp4\` (held out; ${frames} frames at 25 fps, ${size.width}×${size.height}); photo = its first frame (avatar with eyes ${MIN_INTER_OCULAR_PX}+ px apart allowed: the dancer's are 22 px), framed whole; driven by the clip's own tracked Controls (\`facecast track --body-every 1\`). Error: distance between MoveNet keypoints of the rendered and the real frame (joints scored ≥ ${MIN_SCORE} in the photo, the render and the real frame), mean over frames and the joint pair, in % of the frame height; "still photo": the photo's keypoints against every real frame. Not rendered: arms (elbows, wrists, hands), hips and legs — only the face, neck and shoulders move. ${seconds} s. Command: \`npm run bench -- torso-dance\`.`,
+        `Machine: ${machineLine()}; load ${load} at the start. Clip \`train-dance/dance_animatex_dance_3.mp4\` (held out; ${frames} frames at 25 fps, ${size.width}×${size.height}); photo = its first frame (avatar with eyes ${MIN_INTER_OCULAR_PX}+ px apart allowed: the dancer's are 22 px), framed whole; driven by the clip's own tracked Controls (\`facecast track --body-every 1\`). Error: distance between MoveNet keypoints of the rendered and the real frame (joints scored ≥ ${MIN_SCORE} in the photo, the render and the real frame), mean over frames and the joint pair, in % of the frame height; "still photo": the photo's keypoints against every real frame. Moved: the face, neck and shoulders (torso pass) and the arms (limb pass: upper arm and forearm + hand as rigid segments along the tracked elbows and wrists, the person matte keeping the background still); not rendered: hips and legs. ${seconds} s. Command: \`npm run bench -- torso-dance\`.`,
         '',
         table(['joints', 'moved by the renderer', 'still photo', 'rendered', 'joint-frames'], rows),
       ].join('\n'),

@@ -19,8 +19,9 @@ import type { TorsoHold } from './torso.ts';
  * pass owns. Where the arm was and no longer is, the background plate
  * (the matte's fill) shows — without a matte the arm is drawn on top and its old place kept.
  *
- * Not modelled: what is behind an arm held in front of the chest (the plate shows background
- * there), hands' own pose (MoveNet has wrists only), depth order between the two arms.
+ * An arm whose hand (or elbow) the reference holds in front of the torso is not moved: what
+ * is behind it is not in the photo ({@link inFrontOfTorso}). Not modelled: an arm that moves
+ * in front of the torso covers it (no depth order), hands' own pose (MoveNet has wrists only), depth order between the two arms.
  */
 
 /** The arm joints the pass moves. */
@@ -48,6 +49,8 @@ const EDGE = 0.35;
 const SHOULDER_RAMP = 0.25;
 /** A segment's length may change by at most this factor (2-D keypoints are noisy). */
 const MAX_STRETCH = 1.3;
+/** How far inside the shoulder joints an arm's end counts as in front of the torso (shoulder widths). */
+const TORSO_INSET = 0.15;
 /** Joint displacements below this (px) leave the frame as it is. */
 const MIN_MOTION_PX = 0.05;
 
@@ -106,7 +109,7 @@ export class LimbWarp {
       const s = joints[shoulder];
       const e = joints[elbow];
       const w = joints[wrist];
-      if (!e) continue;
+      if (!e || inFrontOfTorso(w ? handEnd(e, w) : e, joints, sw)) continue;
       this.#segments.push(segment(shoulder, elbow, s, e, UPPER_ARM_RADIUS * sw, false));
       if (w)
         this.#segments.push(segment(elbow, wrist, e, handEnd(e, w), FOREARM_RADIUS * sw, true));
@@ -208,6 +211,19 @@ export class LimbWarp {
       out[o + k] = v < 0 ? 0 : v > 255 ? 255 : v + 0.5;
     }
   }
+}
+
+/**
+ * Whether an arm's end (the hand, else the elbow) lies in front of the torso: below the
+ * shoulder line and inside the shoulder joints' span, {@link TORSO_INSET} in from each. What is
+ * behind such an arm (the chest) is not in the photo, so moving it would open a hole the
+ * background plate cannot fill; it is left to the torso pass.
+ */
+function inFrontOfTorso(end: Point, joints: LimbJoints, sw: number): boolean {
+  const { leftShoulder: l, rightShoulder: r } = joints;
+  const x0 = Math.min(l.x, r.x) + TORSO_INSET * sw;
+  const x1 = Math.max(l.x, r.x) - TORSO_INSET * sw;
+  return end.x > x0 && end.x < x1 && end.y > Math.min(l.y, r.y);
 }
 
 function segment(

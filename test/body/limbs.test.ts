@@ -84,6 +84,17 @@ describe('LimbWarp', () => {
       expect(value(out, x, y)).toBe(value(image, x, y));
   });
 
+  it('leaves an arm held in front of the torso to the torso pass', () => {
+    const limbs = new LimbWarp(W, H);
+    // The right hand in front of the chest (between the shoulder joints, below them).
+    limbs.setReference({
+      ...joints,
+      rightElbow: { x: 80, y: 130 },
+      rightWrist: { x: 110, y: 150 },
+    });
+    expect(limbs.segmentCount).toBe(0);
+  });
+
   it('leaves the frame alone at the rest pose and without arm joints', () => {
     const { image, plate, matte } = scene();
     const limbs = new LimbWarp(W, H);
