@@ -106,15 +106,18 @@ export class ChestMotion {
 
   /**
    * The chest's shift from the anchor in `image` (same size), px; undefined when no patch
-   * can be followed. Call in frame order: each search starts from the previous shift.
+   * can be followed. Each patch is searched within the reach around `around` (a coarse
+   * prediction, e.g. the body model's shoulder points), else around the previous shift (call
+   * in frame order then).
    */
-  measure(image: ChestImage): ChestShift | undefined {
+  measure(image: ChestImage, around?: ChestShift): ChestShift | undefined {
     if (this.#patches.length === 0) return undefined;
     if (image.width !== this.#width || image.height !== this.#height)
       throw new RangeError(
         `chest: frame ${image.width}×${image.height}, anchor ${this.#width}×${this.#height}`,
       );
     lumaInto(image, this.#luma);
+    if (around) this.#last = { ...around };
     const xs: number[] = [];
     const ys: number[] = [];
     for (const patch of this.#patches) {
@@ -191,23 +194,46 @@ export function chestAnchorShoulders(
     : undefined;
 }
 
+/** The frame whose chest the others are measured from, and its shoulders (image px). */
+export interface ChestAnchor {
+  frameIndex: number;
+  shoulders: { left: ChestPoint; right: ChestPoint };
+}
+
 /**
- * The chest's shift in every frame of a decoded video from the anchor frame
- * (`anchor.frameIndex`, whose shoulders are given): index = frame index; undefined before
- * the anchor or when the chest is too plain to follow.
+ * Drives tracked Controls' shoulders by the chest (`controls[i]` = frame i of the decoded
+ * video `frames`): each frame's chest is searched around where the tracked shoulder points
+ * put it (their midpoint's displacement from the anchor frame's), so a large, fast move
+ * (a dancer) is followed, and the chest refines it within the reach — what the points got
+ * wrong by following an arm. Then {@link driveShouldersByChest}.
  */
-export async function measureChestMotion(
+export async function followChest(
+  controls: ControlsFrame[],
   frames: AsyncIterable<{ frameIndex: number; width: number; height: number; rgb: Uint8Array }>,
-  anchor: { frameIndex: number; shoulders: { left: ChestPoint; right: ChestPoint } },
-): Promise<(ChestShift | undefined)[]> {
+  anchor: ChestAnchor,
+): Promise<void> {
+  const { left, right } = anchor.shoulders;
+  const sw = Math.hypot(left.x - right.x, left.y - right.y);
+  const mid = (i: number) => {
+    const b = controls[i]?.body;
+    return b
+      ? {
+          x: (b.leftShoulder.x + b.rightShoulder.x) / 2,
+          y: (b.leftShoulder.y + b.rightShoulder.y) / 2,
+        }
+      : undefined;
+  };
+  const at = mid(anchor.frameIndex);
   const shifts: (ChestShift | undefined)[] = [];
   let chest: ChestMotion | undefined;
   for await (const f of frames) {
     const image = { width: f.width, height: f.height, data: f.rgb };
     if (f.frameIndex === anchor.frameIndex) chest = new ChestMotion(image, anchor.shoulders);
-    shifts[f.frameIndex] = chest?.measure(image);
+    const m = mid(f.frameIndex);
+    const around = m && at ? { x: (m.x - at.x) * sw, y: (m.y - at.y) * sw } : undefined;
+    shifts[f.frameIndex] = chest?.measure(image, around);
   }
-  return shifts;
+  driveShouldersByChest(controls, shifts, sw);
 }
 
 /**

@@ -13,6 +13,7 @@ export {
 } from './animate.ts';
 export { addBodyRows, bodyTargets } from './channels.ts';
 export {
+  type ChestAnchor,
   type ChestImage,
   type ChestKeypoint,
   ChestMotion,
@@ -20,7 +21,7 @@ export {
   type ChestShift,
   chestAnchorShoulders,
   driveShouldersByChest,
-  measureChestMotion,
+  followChest,
 } from './chest.ts';
 export { BodyError, type BodyErrorCode } from './errors.ts';
 export { BodyFeatures } from './features.ts';

@@ -57,6 +57,11 @@ export interface ReenactOptions {
    * false (the body channels still apply, on the face-only body prior).
    */
   body?: boolean;
+  /**
+   * With `body`: also move the reference's arms (its confident elbows and wrists go to the
+   * renderer's limb pass). Default true; false leaves the arms to the torso pass.
+   */
+  arms?: boolean;
   /** Real mouths to paint the interior from (src/render `mouthBank`). Default: the drawn one. */
   mouthBank?: MouthBank;
   model: FaceModel;
@@ -107,7 +112,8 @@ export async function* reenactFrames(
     ...plan.reference,
     image: referenceImage,
     person,
-    ...(joints ? { shoulders: joints.shoulders, arms: joints.arms } : {}),
+    ...(joints ? { shoulders: joints.shoulders } : {}),
+    ...(joints && options.arms !== false ? { arms: joints.arms } : {}),
   };
   const rendererOptions = {
     size: reenactRenderSize(track),

@@ -1,4 +1,4 @@
-import { chestAnchorShoulders, driveShouldersByChest, measureChestMotion } from '../body/index.ts';
+import { type ChestAnchor, chestAnchorShoulders, followChest } from '../body/index.ts';
 import type { ControlsSequence } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { openVideoFrames } from '../media/index.ts';
@@ -107,7 +107,7 @@ export async function trackVideo(
   const frames: TrackedFrame[] = [];
   const kept: (Float32Array | undefined)[] = [];
   let lastBody: DetectedBody | undefined;
-  let chestAnchor: Parameters<typeof measureChestMotion>[1] | undefined;
+  let chestAnchor: ChestAnchor | undefined;
   const timings = { detect: 0, fit: 0 };
   const fitFrame = (frameIndex: number, detection: Detection) => {
     if (detection.body) lastBody = detection.body;
@@ -157,11 +157,10 @@ export async function trackVideo(
       maxSize: o.maxSize,
       signal: options.signal,
     });
-    const { left, right } = chestAnchor.shoulders;
-    driveShouldersByChest(
+    await followChest(
       frames.map((f) => f.controls),
-      await measureChestMotion(again, chestAnchor),
-      Math.hypot(left.x - right.x, left.y - right.y),
+      again,
+      chestAnchor,
     );
   }
   const stats = tracker.toJSON();
