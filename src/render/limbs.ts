@@ -19,7 +19,7 @@ import type { TorsoHold } from './torso.ts';
  * pass owns. Where the arm was and no longer is, the background plate
  * (the matte's fill) shows — without a matte the arm is drawn on top and its old place kept.
  *
- * An arm whose hand (or elbow) the reference holds in front of the torso is not moved: what
+ * An arm whose elbow or hand the reference holds in front of the torso is not moved: what
  * is behind it is not in the photo ({@link inFrontOfTorso}). Not modelled: an arm that moves
  * in front of the torso covers it (no depth order), hands' own pose (MoveNet has wrists only), depth order between the two arms.
  */
@@ -49,8 +49,6 @@ const EDGE = 0.35;
 const SHOULDER_RAMP = 0.25;
 /** A segment's length may change by at most this factor (2-D keypoints are noisy). */
 const MAX_STRETCH = 1.3;
-/** How far inside the shoulder joints an arm's end counts as in front of the torso (shoulder widths). */
-const TORSO_INSET = 0.15;
 /** Joint displacements below this (px) leave the frame as it is. */
 const MIN_MOTION_PX = 0.05;
 
@@ -109,7 +107,8 @@ export class LimbWarp {
       const s = joints[shoulder];
       const e = joints[elbow];
       const w = joints[wrist];
-      if (!e || inFrontOfTorso(w ? handEnd(e, w) : e, joints, sw)) continue;
+      if (!e || inFrontOfTorso(e, joints)) continue;
+      if (w && inFrontOfTorso(handEnd(e, w), joints)) continue;
       this.#segments.push(segment(shoulder, elbow, s, e, UPPER_ARM_RADIUS * sw, false));
       if (w)
         this.#segments.push(segment(elbow, wrist, e, handEnd(e, w), FOREARM_RADIUS * sw, true));
@@ -214,16 +213,14 @@ export class LimbWarp {
 }
 
 /**
- * Whether an arm's end (the hand, else the elbow) lies in front of the torso: below the
- * shoulder line and inside the shoulder joints' span, {@link TORSO_INSET} in from each. What is
+ * Whether an arm's elbow or hand lies in front of the torso: below the
+ * shoulder line and between the shoulder joints. What is
  * behind such an arm (the chest) is not in the photo, so moving it would open a hole the
  * background plate cannot fill; it is left to the torso pass.
  */
-function inFrontOfTorso(end: Point, joints: LimbJoints, sw: number): boolean {
+function inFrontOfTorso(end: Point, joints: LimbJoints): boolean {
   const { leftShoulder: l, rightShoulder: r } = joints;
-  const x0 = Math.min(l.x, r.x) + TORSO_INSET * sw;
-  const x1 = Math.max(l.x, r.x) - TORSO_INSET * sw;
-  return end.x > x0 && end.x < x1 && end.y > Math.min(l.y, r.y);
+  return end.x > Math.min(l.x, r.x) && end.x < Math.max(l.x, r.x) && end.y > Math.min(l.y, r.y);
 }
 
 function segment(
