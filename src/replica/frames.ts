@@ -120,7 +120,10 @@ export class FrameStore {
     // the decode's time at 512²).
     const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
     if (info.width !== this.width || info.height !== this.height || info.channels !== 3) {
-      throw new ReplicaError('REPLICA_CORRUPT', `footage frame ${index} has the wrong size or channels`);
+      throw new ReplicaError(
+        'REPLICA_CORRUPT',
+        `footage frame ${index} has the wrong size or channels`,
+      );
     }
     return new Uint8Array(data.buffer, data.byteOffset, data.length);
   }
