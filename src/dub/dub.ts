@@ -1,15 +1,11 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { BLENDSHAPE_COUNT } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
-import { FACE_VERTEX_COUNT, type FaceLandmarker, type FaceModel } from '../face/index.ts';
-import { Mp4Writer } from '../media/index.ts';
+import type { FaceLandmarker, FaceModel } from '../face/index.ts';
 import type { MotionModel } from '../motion/index.ts';
 import { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from '../render/index.ts';
-import { copyFrame } from './composite.ts';
 import { DubError } from './errors.ts';
-import { scalePose } from './geometry.ts';
 import { inspectDubInputs } from './inputs.ts';
 import { MouthTrack, openingScale } from './mouth-track.ts';
 import {
@@ -20,11 +16,11 @@ import {
   type DubRequest,
   dubRequestSchema,
 } from './options.ts';
-import { type FitMode, outputFrameCount, videoFrameAt } from './plan.ts';
-import { FrameKeeper, SourceFrameReader } from './reader.ts';
-import { LowerFaceReanimator } from './reanimate.ts';
-import { dubStrength, type PassThroughRange, passThroughRanges, STATUS_ID } from './segments.ts';
-import { buildTimeline, type SourceTimeline } from './timeline.ts';
+import { type FitMode, outputFrameCount } from './plan.ts';
+import { FrameKeeper } from './reader.ts';
+import { renderPass, TRACK_SHARE } from './render-pass.ts';
+import { type PassThroughRange, passThroughRanges, STATUS_ID } from './segments.ts';
+import { buildTimeline } from './timeline.ts';
 import { TRACK_PASS_DEFAULTS, type TrackPassResult, trackSource } from './track.ts';
 import { TrackStore } from './track-store.ts';
 
@@ -264,150 +260,6 @@ export async function dubVideo(
     keeper.clear();
     await store.close();
     await rm(work, { recursive: true, force: true });
-  }
-}
-
-/** Share of the progress bar given to tracking (it dominates the time on CPU). */
-const TRACK_SHARE = 0.6;
-
-interface RenderPassInput {
-  mouth: MouthTrack;
-  models: DubModels;
-  store: TrackStore;
-  tracked: TrackPassResult;
-  timeline: SourceTimeline;
-  /** Source px per tracking px. */
-  scale: number;
-  fit: FitMode;
-  frames: number;
-  renderSize: number;
-  videoPath: string;
-  audioPath: string;
-  outPath: string;
-  /** Every source frame at full size (pass 1's), or undefined: pass 2 decodes. */
-  keptFrames: readonly Uint8Array[] | undefined;
-  sourceWidth: number;
-  sourceHeight: number;
-  options: DubOptions & typeof DUB_DEFAULTS;
-  report: (p: DubProgress, force?: boolean) => void;
-}
-
-async function renderPass(input: RenderPassInput): Promise<{
-  frames: number;
-  width: number;
-  height: number;
-  durationMs: number;
-  timingsMs: Pick<DubTimings, 'decode' | 'motion' | 'render' | 'encode'>;
-}> {
-  const { models, store, tracked, timeline, scale, fit, frames, renderSize, options: o } = input;
-  const { signal } = o;
-  const model = models.model;
-  const width = input.sourceWidth - (input.sourceWidth % 2);
-  const height = input.sourceHeight - (input.sourceHeight % 2);
-  const timings = { decode: 0, motion: 0, render: 0, encode: 0 };
-  const strength = dubStrength(tracked.statuses, tracked.shots, o.rampFrames);
-  const reader = new SourceFrameReader(
-    input.videoPath,
-    input.sourceWidth * input.sourceHeight * 3,
-    {
-      chunkBytes: o.reverseChunkBytes,
-      ...(input.keptFrames ? { frames: input.keptFrames } : {}),
-      ...(signal ? { signal } : {}),
-    },
-  );
-  const mouth = input.mouth;
-  let writer: Mp4Writer | undefined;
-  const reanimator = new LowerFaceReanimator(model, renderSize);
-  try {
-    writer = await Mp4Writer.open(input.outPath, {
-      width,
-      height,
-      fps: timeline.fps,
-      audioPath: input.audioPath,
-      crf: o.crf,
-      signal,
-    }).catch((error: unknown) => {
-      throw error instanceof Error && 'code' in error && error.code === 'ENCODE_BAD_OPTIONS'
-        ? new DubError('DUB_OUTPUT_NOT_WRITABLE', error.message, { cause: error })
-        : error;
-    });
-    const out = new Uint8Array(width * height * 3);
-    const landmarks = new Float32Array(FACE_VERTEX_COUNT * 2);
-    const audioWeights = new Float32Array(BLENDSHAPE_COUNT);
-    let previousVideoFrame = -1;
-
-    for (let k = 0; k < frames; k++) {
-      throwIfAborted(signal);
-      const j = videoFrameAt(k, timeline.frames, fit);
-      const s = timeline.sourceIndexAt(j);
-      const direction = j < previousVideoFrame && fit === 'pingpong' ? 'backward' : 'forward';
-      previousVideoFrame = j;
-      let t = performance.now();
-      const rgb = await reader.get(s, direction);
-      timings.decode += performance.now() - t;
-      copyFrame(rgb, input.sourceWidth, out, width, height);
-      const share = strength[s] as number;
-      let info: Parameters<NonNullable<DubOptions['onFrame']>>[0] = {
-        outputFrame: k,
-        sourceFrame: s,
-        dubbed: false,
-      };
-      if (share > 0) {
-        t = performance.now();
-        mouth.weightsAt((k * 1000) / timeline.fps, audioWeights);
-        timings.motion += performance.now() - t;
-        t = performance.now();
-        const record = await store.read(s);
-        for (let i = 0; i < landmarks.length; i++)
-          landmarks[i] = (record.landmarks[i] as number) * scale;
-        const done = reanimator.reanimate(
-          {
-            rgb,
-            width: input.sourceWidth,
-            height: input.sourceHeight,
-            landmarks,
-            weights: record.weights,
-            pose: scalePose(record.pose, scale),
-            identity: tracked.identities[tracked.shots[s] as number] as Float32Array,
-          },
-          audioWeights,
-          share,
-          out,
-          width,
-          height,
-        );
-        timings.render += performance.now() - t;
-        info = { ...info, dubbed: true, ...done };
-      }
-      o.onFrame?.(info);
-      t = performance.now();
-      await writer.writeFrame(out, { signal });
-      timings.encode += performance.now() - t;
-      input.report({
-        stage: 'render',
-        fraction: TRACK_SHARE + (1 - TRACK_SHARE) * 0.98 * ((k + 1) / frames),
-        framesDone: k + 1,
-        framesTotal: frames,
-      });
-    }
-    input.report(
-      { stage: 'finish', fraction: 0.99, framesDone: frames, framesTotal: frames },
-      true,
-    );
-    const t = performance.now();
-    const summary = await writer.finish({ signal });
-    timings.encode += performance.now() - t;
-    return {
-      frames: summary.frames,
-      width,
-      height,
-      durationMs: summary.durationMs,
-      timingsMs: timings,
-    };
-  } finally {
-    reanimator.close();
-    await reader.close();
-    await writer?.close();
   }
 }
 

@@ -40,7 +40,10 @@ export interface DubFrameInfo {
   mouthGap?: number;
   /** The same for the source frame's own mouth (its landmarks). */
   sourceMouthGap?: number;
-  /** The blend mask on the renderer's `sizePx` grid over the crop (valid during the call). */
+  /**
+   * The blend mask on the renderer's `sizePx` grid over the crop (valid during the call; only
+   * when re-animating on the calling thread, `thread: false`).
+   */
   mask?: Float32Array;
   sizePx?: number;
 }
@@ -73,6 +76,12 @@ export interface DubOptions
    * twice. Default 256 MiB (about 20 s of 512 × 512 at 25 fps).
    */
   keepFramesBytes?: number;
+  /**
+   * Re-animate on the shared reanimator thread (src/dub `ReanimatorThread`), a few frames
+   * ahead of the encoder, so that pass 2 uses both cores. Default true; false re-animates on
+   * the calling thread (and `onFrame` then also gets each frame's blend mask).
+   */
+  thread?: boolean;
   /** x264 quality of the output (CRF). Default 18. */
   crf?: number;
   /**
@@ -97,6 +106,7 @@ export const DUB_DEFAULTS: Readonly<{
   rampFrames: number;
   reverseChunkBytes: number;
   keepFramesBytes: number;
+  thread: boolean;
   crf: number;
   matchOpening: boolean;
 }> = Object.freeze({
@@ -107,6 +117,7 @@ export const DUB_DEFAULTS: Readonly<{
   rampFrames: 3,
   reverseChunkBytes: 96 * 1024 ** 2,
   keepFramesBytes: 256 * 1024 ** 2,
+  thread: true,
   crf: 18,
   matchOpening: true,
 });

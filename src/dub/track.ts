@@ -113,6 +113,8 @@ export async function trackSource(
 ): Promise<TrackPassResult> {
   const o = { ...TRACK_PASS_DEFAULTS, ...options };
   const { signal } = options;
+  // a fresh start: the landmarker's tracked crops belong to the previous video
+  landmarker.reset();
   const video = await openVideoFrames(path, { fps: 'source', maxSize: o.trackSizePx, signal });
   const trackWidth = video.width;
   const trackHeight = video.height;

@@ -29,6 +29,9 @@ beforeAll(async () => {
   result = await dubber.dub(
     { videoPath: VIDEO, audioPath: NEW_AUDIO, outPath: join(dir, 'dubbed.mp4') },
     {
+      // on the calling thread: onFrame then reports each frame's blend mask (thread.test.ts
+      // checks the reanimator thread gives the same pictures)
+      thread: false,
       onFrame: (f) => {
         const crop = f.crop;
         const mask = f.mask;
