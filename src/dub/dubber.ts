@@ -1,7 +1,9 @@
 import { FaceLandmarker, loadFaceModel } from '../face/index.ts';
 import { MotionModel, type MotionModelOptions } from '../motion/index.ts';
+import { MIN_RENDER_SIZE } from '../render/index.ts';
 import { type DubModels, type DubResult, dubVideo } from './dub.ts';
 import type { DubOptions, DubRequest } from './options.ts';
+import { ReanimatorThread } from './reanimate-thread.ts';
 
 /** Options for {@link Dubber.load}. */
 export interface DubberOptions {
@@ -44,6 +46,9 @@ export class Dubber {
       options.motion ??
       (await MotionModel.load({ ...options.motionOptions, ...(signal ? { signal } : {}) }));
     try {
+      // The shared reanimator thread (pass 2's) starts meanwhile: a worker loads its modules
+      // afresh (~1 CPU s), which the first dub would otherwise wait for.
+      const reanimator = warmReanimatorThread(signal);
       // on a thread of its own: each frame's landmarks overlap the previous frame's fit
       const landmarker = await FaceLandmarker.load({
         video: true,
@@ -51,6 +56,7 @@ export class Dubber {
         thread: true,
         ...(signal ? { signal } : {}),
       });
+      await reanimator;
       return new Dubber({ model, landmarker, motion }, !options.motion, options.defaults);
     } catch (error) {
       if (!options.motion) await motion.close();
@@ -76,5 +82,18 @@ export class Dubber {
       if (this.#ownsMotion) await this.#models.motion.close();
     })();
     return this.#closing;
+  }
+}
+
+/**
+ * Starts the process's shared reanimator thread (it stays for the dubs; a failure here is
+ * not one: the first dub that needs the thread reports it).
+ */
+async function warmReanimatorThread(signal: AbortSignal | undefined): Promise<void> {
+  try {
+    const thread = await ReanimatorThread.start({ sizePx: MIN_RENDER_SIZE, signal });
+    await thread.close();
+  } catch {
+    // reported by the dub that needs it
   }
 }
