@@ -43,6 +43,11 @@ const PATCH_CENTRES: readonly ChestPoint[] = [
 ];
 /** Half a patch's side, in shoulder widths. */
 const PATCH_HALF = 0.08;
+/**
+ * The smallest patch side, px: a smaller block matches a fine, repeating cloth pattern one
+ * period off as well as on (a 256 px TANGO clip's 9 px patches flipped between the two).
+ */
+const MIN_PATCH_PX = 16;
 /** Search radius around the previous frame's shift, in shoulder widths (at least 3 px). */
 const REACH = 0.05;
 /**
@@ -84,7 +89,7 @@ export class ChestMotion {
       y: (shoulders.left.y + shoulders.right.y) / 2,
     };
     this.#reach = Math.max(3, Math.round(REACH * sw));
-    const size = Math.max(8, Math.round(2 * PATCH_HALF * sw));
+    const size = Math.max(MIN_PATCH_PX, Math.round(2 * PATCH_HALF * sw));
     lumaInto(anchor, this.#luma);
     this.#patches = [];
     for (const c of PATCH_CENTRES) {
@@ -106,9 +111,9 @@ export class ChestMotion {
 
   /**
    * The chest's shift from the anchor in `image` (same size), px; undefined when no patch
-   * can be followed. Each patch is searched within the reach around `around` (a coarse
-   * prediction, e.g. the body model's shoulder points), else around the previous shift (call
-   * in frame order then).
+   * can be followed. Call in frame order: each patch is searched within the reach around the
+   * previous shift and, when given, around `around` (a coarse prediction, e.g. the body
+   * model's shoulder points, for moves faster than the reach), keeping the better match.
    */
   measure(image: ChestImage, around?: ChestShift): ChestShift | undefined {
     if (this.#patches.length === 0) return undefined;
@@ -117,11 +122,17 @@ export class ChestMotion {
         `chest: frame ${image.width}×${image.height}, anchor ${this.#width}×${this.#height}`,
       );
     lumaInto(image, this.#luma);
-    if (around) this.#last = { ...around };
+    const previous = this.#last;
+    const far =
+      around && Math.max(Math.abs(around.x - previous.x), Math.abs(around.y - previous.y)) > 1;
     const xs: number[] = [];
     const ys: number[] = [];
     for (const patch of this.#patches) {
-      const s = this.#match(patch);
+      let s = this.#match(patch, previous);
+      if (far && around) {
+        const t = this.#match(patch, around);
+        if (t.cost < s.cost) s = t;
+      }
       xs.push(s.x);
       ys.push(s.y);
     }
@@ -129,10 +140,10 @@ export class ChestMotion {
     return { ...this.#last };
   }
 
-  /** The patch's best shift (sub-pixel) within the reach of the previous frame's. */
-  #match(patch: Patch): ChestShift {
-    const cx = Math.round(this.#last.x);
-    const cy = Math.round(this.#last.y);
+  /** The patch's best shift (sub-pixel) within the reach of `around`, and its SSD. */
+  #match(patch: Patch, around: ChestShift): ChestShift & { cost: number } {
+    const cx = Math.round(around.x);
+    const cy = Math.round(around.y);
     const r = this.#reach;
     const n = 2 * r + 1;
     const cost = new Float64Array(n * n);
@@ -149,7 +160,7 @@ export class ChestMotion {
     const at = (dx: number, dy: number) => cost[(dy + r) * n + dx + r] as number;
     const fx = bx > -r && bx < r ? vertex(at(bx - 1, by), at(bx, by), at(bx + 1, by)) : 0;
     const fy = by > -r && by < r ? vertex(at(bx, by - 1), at(bx, by), at(bx, by + 1)) : 0;
-    return { x: cx + bx + fx, y: cy + by + fy };
+    return { x: cx + bx + fx, y: cy + by + fy, cost: cost[best] as number };
   }
 
   /** Sum of squared luma differences of the patch moved by (sx, sy), clamped at the borders. */
@@ -205,7 +216,8 @@ export interface ChestAnchor {
  * video `frames`): each frame's chest is searched around where the tracked shoulder points
  * put it (their midpoint's displacement from the anchor frame's), so a large, fast move
  * (a dancer) is followed, and the chest refines it within the reach — what the points got
- * wrong by following an arm. Then {@link driveShouldersByChest}.
+ * wrong by following an arm. A running median over 5 frames drops glitches; then
+ * {@link driveShouldersByChest}.
  */
 export async function followChest(
   controls: ControlsFrame[],
@@ -233,7 +245,7 @@ export async function followChest(
     const around = m && at ? { x: (m.x - at.x) * sw, y: (m.y - at.y) * sw } : undefined;
     shifts[f.frameIndex] = chest?.measure(image, around);
   }
-  driveShouldersByChest(controls, shifts, sw);
+  driveShouldersByChest(controls, medianFiltered(shifts), sw);
 }
 
 /**
@@ -270,6 +282,20 @@ export function driveShouldersByChest(
     const y = base.y + held.y / shoulderWidthPx;
     f.body.leftShoulder = { ...f.body.leftShoulder, x, y };
     f.body.rightShoulder = { ...f.body.rightShoulder, x, y };
+  });
+}
+
+/** Frames each side of the running median that drops one- and two-frame glitches. */
+const GLITCH_FRAMES = 2;
+
+/** A running median of the shifts, x and y apart, over the measured ones in a window. */
+function medianFiltered(shifts: (ChestShift | undefined)[]): (ChestShift | undefined)[] {
+  return shifts.map((s, i) => {
+    if (!s) return s;
+    const near = shifts
+      .slice(Math.max(0, i - GLITCH_FRAMES), i + GLITCH_FRAMES + 1)
+      .filter((t): t is ChestShift => t !== undefined);
+    return { x: median(near.map((t) => t.x)), y: median(near.map((t) => t.y)) };
   });
 }
 

@@ -28,7 +28,7 @@ function frame(chest: { x: number; y: number }, arm: { x: number; y: number }): 
   const rgb = new Uint8Array(W * H * 3);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      const inArm = x - arm.x >= 50 && x - arm.x < 95 && y - arm.y >= 78 && y - arm.y < 100;
+      const inArm = x - arm.x >= 45 && x - arm.x < 75 && y - arm.y >= 80 && y - arm.y < 100;
       const inTorso = x - chest.x >= 45 && x - chest.x < 155 && y - chest.y >= 50;
       const v = inArm
         ? skin(x - arm.x, y - arm.y)
@@ -49,7 +49,7 @@ function restFrame(): ControlsFrame {
 
 describe('ChestMotion', () => {
   const chestPath: Shift[] = [0, 1.5, 3.25, 2, -1.75, -3].map((x, i) => ({ x, y: 0.5 * (i % 3) }));
-  const armPath: Shift[] = [0, 6, 12, 4, -8, 10].map((x, i) => ({ x, y: -i * 2 }));
+  const armPath: Shift[] = [0, 6, 12, 4, -8, 10].map((x, i) => ({ x, y: i * 2 }));
   const still: Shift = { x: 0, y: 0 };
 
   it('measures the chest shift, not the arm in front of it', () => {
