@@ -41,27 +41,32 @@ export class Dubber {
 
   static async load(options: DubberOptions = {}): Promise<Dubber> {
     const { signal } = options;
-    const model = await loadFaceModel();
-    const motion =
-      options.motion ??
-      (await MotionModel.load({ ...options.motionOptions, ...(signal ? { signal } : {}) }));
-    try {
-      // The shared reanimator thread (pass 2's) starts meanwhile: a worker loads its modules
-      // afresh (~1 CPU s), which the first dub would otherwise wait for.
-      const reanimator = warmReanimatorThread(signal);
-      // on a thread of its own: each frame's landmarks overlap the previous frame's fit
-      const landmarker = await FaceLandmarker.load({
-        video: true,
-        body: false,
-        thread: true,
-        ...(signal ? { signal } : {}),
-      });
-      await reanimator;
-      return new Dubber({ model, landmarker, motion }, !options.motion, options.defaults);
-    } catch (error) {
-      if (!options.motion) await motion.close();
-      throw error;
+    const withSignal = signal ? { signal } : {};
+    // All at once: the face model, the motion model, the landmark thread (each frame's
+    // landmarks overlap the previous frame's fit) and the shared reanimator thread (pass 2's;
+    // a worker loads its modules afresh, ~1 CPU s, which the first dub would otherwise wait for).
+    const reanimator = warmReanimatorThread(signal);
+    const [model, motion, landmarker] = await Promise.allSettled([
+      loadFaceModel(),
+      options.motion ?? MotionModel.load({ ...options.motionOptions, ...withSignal }),
+      FaceLandmarker.load({ video: true, body: false, thread: true, ...withSignal }),
+    ]);
+    await reanimator;
+    if (
+      model.status === 'fulfilled' &&
+      motion.status === 'fulfilled' &&
+      landmarker.status === 'fulfilled'
+    ) {
+      return new Dubber(
+        { model: model.value, landmarker: landmarker.value, motion: motion.value },
+        !options.motion,
+        options.defaults,
+      );
     }
+    if (landmarker.status === 'fulfilled') await landmarker.value.close();
+    if (motion.status === 'fulfilled' && !options.motion) await motion.value.close();
+    const failed = [model, motion, landmarker].find((r) => r.status === 'rejected');
+    throw (failed as PromiseRejectedResult).reason;
   }
 
   /** Dubs one video (see {@link dubVideo}); calls run one after another. */
