@@ -1,7 +1,8 @@
 /**
  * Body stage: speech (and the head's motion) → upper-body Controls (neck roll, shoulders,
  * elbows, wrists), with a small causal network trained on tracked half-body speakers
- * (models/body). Tracking the body from video lives in src/face (trackVideo).
+ * (models/body). Tracking the body from video lives in src/face (trackVideo), which drives
+ * the shoulders by the chest's own motion measured here (chest.ts).
  */
 export {
   type AnimateBodyOptions,
@@ -11,6 +12,17 @@ export {
   bodyInputs,
 } from './animate.ts';
 export { addBodyRows, bodyTargets } from './channels.ts';
+export {
+  type ChestAnchor,
+  type ChestImage,
+  type ChestKeypoint,
+  ChestMotion,
+  type ChestPoint,
+  type ChestShift,
+  chestAnchorShoulders,
+  driveShouldersByChest,
+  followChest,
+} from './chest.ts';
 export { BodyError, type BodyErrorCode } from './errors.ts';
 export { BodyFeatures } from './features.ts';
 export {

@@ -13,7 +13,11 @@ export {
   reenactFrames,
   reenactRenderSize,
 } from './reenact.ts';
-export { reenactmentControls, type TrackedReference } from './reenact-controls.ts';
+export {
+  bodyRelativeTo,
+  reenactmentControls,
+  type TrackedReference,
+} from './reenact-controls.ts';
 export {
   type ArmScores,
   type ReenactmentScores,

@@ -10,6 +10,7 @@ import {
   type Point,
   Renderer,
   type RenderOutput,
+  type RenderReference,
   type RgbImage,
   resizeRgb,
   segmentPerson,
@@ -56,6 +57,11 @@ export interface ReenactOptions {
    * false (the body channels still apply, on the face-only body prior).
    */
   body?: boolean;
+  /**
+   * With `body`: also move the reference's arms (its confident elbows and wrists go to the
+   * renderer's limb pass). Default true; false leaves the arms to the torso pass.
+   */
+  arms?: boolean;
   /** Real mouths to paint the interior from (src/render `mouthBank`). Default: the drawn one. */
   mouthBank?: MouthBank;
   model: FaceModel;
@@ -100,8 +106,15 @@ export async function* reenactFrames(
   }
   // The reference frame's person matte, as a photo avatar gets it (background held still).
   const person = await segmentPerson(referenceImage, signal);
-  const shoulders = options.body ? await detectShoulders(referenceImage, path, signal) : undefined;
-  const reference = { ...plan.reference, image: referenceImage, person, shoulders };
+  const joints = options.body ? await detectJoints(referenceImage, path, signal) : undefined;
+  const shoulders = joints?.shoulders;
+  const reference = {
+    ...plan.reference,
+    image: referenceImage,
+    person,
+    ...(joints ? { shoulders: joints.shoulders } : {}),
+    ...(joints && options.arms !== false ? { arms: joints.arms } : {}),
+  };
   const rendererOptions = {
     size: reenactRenderSize(track),
     ...(options.mouthBank ? { mouthBank: options.mouthBank } : {}),
@@ -156,27 +169,35 @@ export async function* reenactFrames(
   }
 }
 
-/** Shoulder keypoints below this MoveNet score do not count. */
-const MIN_SHOULDER_SCORE = 0.3;
+/** Body keypoints below this MoveNet score do not count. */
+const MIN_JOINT_SCORE = 0.3;
 
-/** Both shoulder centres of an image (MoveNet via the landmarker's body model), image px. */
-async function detectShoulders(
+/**
+ * Both shoulder centres of an image and whichever elbows and wrists are confidently seen
+ * (MoveNet via the landmarker's body model), image px.
+ */
+async function detectJoints(
   image: RgbImage,
   path: string,
   signal: AbortSignal | undefined,
-): Promise<{ left: Point; right: Point }> {
+): Promise<{ shoulders: { left: Point; right: Point }; arms: RenderReference['arms'] }> {
   const landmarker = await FaceLandmarker.load({ body: true, signal });
   try {
     const { body } = await landmarker.detect(image, { body: true, face: false, signal });
     const at = (name: string) => {
-      const k = body?.keypoints.find((p) => p.name === name && p.score >= MIN_SHOULDER_SCORE);
+      const k = body?.keypoints.find((p) => p.name === name && p.score >= MIN_JOINT_SCORE);
       return k && { x: k.x, y: k.y };
     };
     const left = at('leftShoulder');
     const right = at('rightShoulder');
     if (!left || !right)
       throw new EvaluationError('EVAL_NO_BODY', `${path}: no shoulders in the reference frame`);
-    return { left, right };
+    const arms: RenderReference['arms'] = {};
+    for (const joint of ['leftElbow', 'leftWrist', 'rightElbow', 'rightWrist'] as const) {
+      const point = at(joint);
+      if (point) arms[joint] = point;
+    }
+    return { shoulders: { left, right }, arms };
   } finally {
     await landmarker.close();
   }

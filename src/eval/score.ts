@@ -92,6 +92,8 @@ export interface ScoreReenactmentOptions {
    * score the body box, and score a still torso next to it (`stillTorso`). Default false.
    */
   body?: boolean;
+  /** With `body`: move the reference's arms too (the limb pass). Default true. */
+  arms?: boolean;
   /** A cached track of this clip (else it is tracked now; with `body`, it needs body channels). */
   track?: ClipTrack;
   /** Score only the first this many frames (the whole clip is still tracked). Default: all. */
@@ -182,6 +184,7 @@ export async function scoreReenactment(
       referenceIndex: options.referenceIndex ?? 0,
       baseline: options.baseline ?? false,
       body: options.body ?? false,
+      arms: options.arms ?? true,
       ...(options.mouthBank ? { mouthBank: options.mouthBank } : {}),
       signal,
     })) {

@@ -50,6 +50,8 @@ export interface TrackClipOptions {
    * loaded with `body: true`.
    */
   bodyEvery?: number;
+  /** With the body: drive the shoulders by the chest's measured motion (trackVideo `chest`). Default true. */
+  chest?: boolean;
   landmarker?: FaceLandmarker;
   model?: FaceModel;
   onProgress?: (framesDone: number, framesExpected: number | undefined) => void;
@@ -69,6 +71,7 @@ export async function trackClip(path: string, options: TrackClipOptions = {}): P
   const result = await trackVideo(path, {
     maxSize,
     bodyEvery: options.bodyEvery ?? 0,
+    ...(options.chest === false ? { chest: false } : {}),
     ...(options.landmarker ? { landmarker: options.landmarker } : {}),
     ...(options.model ? { model: options.model } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -1,3 +1,4 @@
+import { type ChestAnchor, chestAnchorShoulders, followChest } from '../body/index.ts';
 import type { ControlsSequence } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { openVideoFrames } from '../media/index.ts';
@@ -14,6 +15,12 @@ export interface TrackVideoOptions {
   keepLandmarks?: boolean;
   /** Run the body keypoint model on every n-th frame (held in between); 0 = never. Default 5. */
   bodyEvery?: number;
+  /**
+   * With the body tracked: drive the shoulders by the chest's own motion (block-matched below
+   * the neckline from the first frame whose shoulders were seen, src/body `ChestMotion`)
+   * instead of MoveNet's shoulder points, which follow gesturing arms. Default true.
+   */
+  chest?: boolean;
   /** Smoothing override (false = raw per-frame fits). */
   smoothing?: TrackerSmoothing | false;
   /**
@@ -100,9 +107,13 @@ export async function trackVideo(
   const frames: TrackedFrame[] = [];
   const kept: (Float32Array | undefined)[] = [];
   let lastBody: DetectedBody | undefined;
+  let chestAnchor: ChestAnchor | undefined;
   const timings = { detect: 0, fit: 0 };
   const fitFrame = (frameIndex: number, detection: Detection) => {
     if (detection.body) lastBody = detection.body;
+    const shoulders =
+      !chestAnchor && detection.body && chestAnchorShoulders(detection.body.keypoints);
+    if (shoulders) chestAnchor = { frameIndex, shoulders };
     const face = detection.faces[0];
     if (o.keepLandmarks) kept.push(face?.landmarks);
     const t = performance.now();
@@ -139,6 +150,19 @@ export async function trackVideo(
   const t3 = performance.now();
   frames.push(...tracker.flush());
   timings.fit += performance.now() - t3;
+  if (chestAnchor && options.chest !== false) {
+    // A second decode: the anchor's shoulders are known only once its landmarks settled.
+    const again = await openVideoFrames(path, {
+      fps: 25,
+      maxSize: o.maxSize,
+      signal: options.signal,
+    });
+    await followChest(
+      frames.map((f) => f.controls),
+      again,
+      chestAnchor,
+    );
+  }
   const stats = tracker.toJSON();
   if (stats.faced === 0) {
     throw new FaceError(

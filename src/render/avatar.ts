@@ -12,6 +12,7 @@ import { PersonSegmenter } from '../segmentation/index.ts';
 import type { Point } from './body.ts';
 import { RenderError } from './errors.ts';
 import type { RgbImage } from './image.ts';
+import { ARM_JOINTS } from './limbs.ts';
 import { Renderer, type RendererOptions, type RenderReference } from './renderer.ts';
 
 /** Shoulder keypoints below this detector score are ignored (the body prior is guessed). */
@@ -45,7 +46,7 @@ export async function readRgbImage(path: string): Promise<RgbImage> {
 /**
  * The render reference of an avatar profile (`facecast avatar create`): its normalised
  * image, fitted identity/expression/pose, gaze, the crop as the output framing, and the
- * shoulders when the body detector was confident.
+ * shoulders and arm joints when the body detector was confident.
  */
 export function referenceFromAvatar(avatar: LoadedAvatar, image: RgbImage): RenderReference {
   const { profile } = avatar;
@@ -65,6 +66,11 @@ export function referenceFromAvatar(avatar: LoadedAvatar, image: RgbImage): Rend
   const cx = profile.fit.pose.txPx;
   if (left && !right) right = { x: 2 * cx - left.x, y: left.y };
   if (right && !left) left = { x: 2 * cx - right.x, y: right.y };
+  const arms: RenderReference['arms'] = {};
+  for (const joint of ARM_JOINTS) {
+    const at = keypoint(joint);
+    if (at) arms[joint] = at;
+  }
   return {
     image,
     identity: avatar.identity,
@@ -76,7 +82,7 @@ export function referenceFromAvatar(avatar: LoadedAvatar, image: RgbImage): Rend
     ...(profile.mouth ? { sourcePoints: profile.face.landmarks } : {}),
     // The photo's eyes are taken to look where Controls gaze 0 looks (at the camera): a
     // single photo's gaze estimate is too noisy to turn the eyes against (see docs).
-    ...(left && right ? { shoulders: { left, right } } : {}),
+    ...(left && right ? { shoulders: { left, right }, arms } : {}),
   };
 }
 

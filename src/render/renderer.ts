@@ -19,6 +19,7 @@ import { RenderError } from './errors.ts';
 import { drawPhotoLashes } from './eyes.ts';
 import { createRgbImage, type PixelRect, type RgbImage, resizeRgb } from './image.ts';
 import { PART_LABELS } from './labels.ts';
+import { ARM_JOINTS, type ArmJoint, type LimbJoints, LimbWarp } from './limbs.ts';
 import type { RenderMaps } from './maps.ts';
 import { buildBackgroundPlate, holdBackground } from './matte.ts';
 import { fillMouth, type MouthFrame, type MouthStyle, mouthStyle, smoothstep } from './mouth.ts';
@@ -66,6 +67,11 @@ export interface RenderReference {
   gaze?: Gaze;
   /** Detected shoulder centres (subject's left/right) in image pixels, to place the body prior. */
   shoulders?: { left: Point; right: Point };
+  /**
+   * Detected arm joints (elbows, wrists; subject's left/right) in image pixels, with
+   * `shoulders`: the arms then follow the Controls' elbows and wrists (src/render/limbs.ts).
+   */
+  arms?: Partial<Record<ArmJoint, Point>>;
   /**
    * Person matte of `image` (src/segmentation), 0–255 per image pixel, row-major. With it
    * the background stays still while the head and hair move, and the silhouette blends
@@ -194,6 +200,8 @@ export class Renderer {
   readonly #bankInterior: BankInterior | undefined;
   /** Moves neck and shoulders with the body Controls (src/render/torso.ts). */
   readonly #torso: TorsoWarp;
+  /** Moves the arms with the body Controls when the reference shows them (src/render/limbs.ts). */
+  readonly #limbs: LimbWarp;
   /** Whether the torso moved since the reference was set (the steadier then covers it). */
   #torsoActive = false;
   readonly #steadySpans: Int32Array;
@@ -237,6 +245,7 @@ export class Renderer {
     this.#spans = new Int32Array(height * 2);
     this.#steadySpans = new Int32Array(height * 2);
     this.#torso = new TorsoWarp(width, height);
+    this.#limbs = new LimbWarp(width, height);
     this.#staticRing = this.#skirt.staticRing();
     const moving = this.#skirt.movingVertices();
     this.#movingFirst = moving.first;
@@ -417,6 +426,7 @@ export class Renderer {
       this.#hasMatte ? this.#matte : this.#bodyMask,
       this.#hasMatte,
     );
+    this.#limbs.setReference(shoulders && limbJoints(reference.arms, shoulders, transform));
     this.#torsoActive = false;
 
     const ref = this.#reference.data;
@@ -590,6 +600,7 @@ export class Renderer {
     if (this.#torso.apply(frame.body, maps.warped, this.#composite.data, hold)) {
       this.#torsoActive = true;
     }
+    this.#limbs.apply(frame.body, maps.warped, this.#composite.data, hold);
     mouthBounds(tgt, t.mouth, this.#mouthFrame);
     this.#mouthFrame.rest =
       !options.drawInterior && ref.mouth.openingPx > 0.5
@@ -763,6 +774,20 @@ function toOutput(points: Float32Array, c: CropTransform): void {
     points[i + 1] = ((points[i + 1] as number) - c.y) * c.ky;
     points[i + 2] = (points[i + 2] as number) * c.kx;
   }
+}
+
+/** The limb pass's joints in output px: the shoulders and whichever arm joints were detected. */
+function limbJoints(
+  arms: RenderReference['arms'],
+  shoulders: { left: Point; right: Point },
+  c: CropTransform,
+): LimbJoints {
+  const joints: LimbJoints = { leftShoulder: shoulders.left, rightShoulder: shoulders.right };
+  for (const joint of ARM_JOINTS) {
+    const at = arms?.[joint];
+    if (at) joints[joint] = pointToOutput(at, c);
+  }
+  return joints;
 }
 
 function pointToOutput(p: Point, c: CropTransform): Point {

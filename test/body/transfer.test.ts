@@ -23,7 +23,7 @@ import { patchShift } from './helpers.ts';
  */
 const run = promisify(execFile);
 const BIN = new URL('../../bin/facecast', import.meta.url).pathname;
-const CLIP = fixture('body/halfbody_demo1_1s.mp4'); // a TANGO training speaker
+const CLIP = fixture('body/halfbody_demo3_sway.mp4'); // a TANGO training speaker whose torso sways
 const PHOTO = fixture('heldout/photos/tango_female_halfbody.jpg'); // another person
 const SIZE = 384;
 

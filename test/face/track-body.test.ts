@@ -45,7 +45,9 @@ describe('facecast track: the upper body', () => {
     const rightWristY = frames.map((f) => f.body.rightWrist.y);
     const leftShoulderY = frames.map((f) => f.body.leftShoulder.y);
     expect(sd(rightWristY)).toBeGreaterThan(0.01);
-    expect(sd(leftShoulderY)).toBeGreaterThan(0.002);
+    // (the shoulders follow the chest's own motion, which on this seated speaker is nearly
+    // still; test/body/chest.test.ts checks they follow it rather than the arms)
+    expect(sd(leftShoulderY)).toBeGreaterThan(0);
     expect(sd(frames.map((f) => f.body.neck.roll))).toBeGreaterThan(0.001);
     // …by plausible amounts (shoulder widths; radians for the neck).
     for (const f of frames) {
