@@ -6,4 +6,4 @@ export {
   isFacecastError,
   throwIfAborted,
 } from './errors.ts';
-export { WORKER_BOOT, type WorkerStartup, workerReady } from './threads.ts';
+export { PendingReplies, WORKER_BOOT, type WorkerStartup, workerReady } from './threads.ts';

@@ -65,3 +65,71 @@ export function workerReady<Reply, T>(
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * The requests a worker-thread client has in flight, each answered by its id: the bookkeeping
+ * every such client needs (the render, landmark and reanimator threads).
+ *
+ * @example
+ * const { id, reply } = this.#pending.add();
+ * worker.postMessage({ type: 'render', id, controls });
+ * // on the worker's answer: this.#pending.resolve(answer.id, answer)
+ */
+export class PendingReplies<T> {
+  readonly #waiting = new Map<number, Waiting<T>>();
+  #nextId = 0;
+
+  /** Requests in flight. */
+  get size(): number {
+    return this.#waiting.size;
+  }
+
+  /** A new request's id and the promise its answer settles. */
+  add(): { id: number; reply: Promise<T> } {
+    const id = this.#nextId++;
+    let settle: Pick<Waiting<T>, 'resolve' | 'reject'> | undefined;
+    const reply = new Promise<T>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    this.#waiting.set(id, { ...(settle as Pick<Waiting<T>, 'resolve' | 'reject'>), reply });
+    return { id, reply };
+  }
+
+  /** Settles request `id` with `value`; false when no such request is in flight. */
+  resolve(id: number, value: T): boolean {
+    const waiting = this.#take(id);
+    waiting?.resolve(value);
+    return waiting !== undefined;
+  }
+
+  /** Rejects request `id`; false when no such request is in flight. */
+  reject(id: number, error: Error): boolean {
+    const waiting = this.#take(id);
+    waiting?.reject(error);
+    return waiting !== undefined;
+  }
+
+  /** Rejects every request in flight with `error`. */
+  rejectAll(error: Error): void {
+    const all = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const waiting of all) waiting.reject(error);
+  }
+
+  /** Resolves once every request now in flight has settled, either way. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#waiting.values()].map((w) => w.reply));
+  }
+
+  #take(id: number): Waiting<T> | undefined {
+    const waiting = this.#waiting.get(id);
+    this.#waiting.delete(id);
+    return waiting;
+  }
+}
+
+interface Waiting<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+  reply: Promise<T>;
+}

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { throwIfAborted, WORKER_BOOT, workerReady } from '../core/index.ts';
+import { PendingReplies, throwIfAborted, WORKER_BOOT, workerReady } from '../core/index.ts';
 import type { FacePose } from '../face/index.ts';
 import { RenderError, reviveThreadError, type SerialisedError } from '../render/index.ts';
 import type { ReanimateResult, ReanimateSource } from './reanimate.ts';
@@ -68,11 +68,6 @@ export interface ThreadReanimated {
   ms: number;
 }
 
-interface Pending {
-  resolve: (reply: ReanimatorThreadReply) => void;
-  reject: (error: Error) => void;
-}
-
 /**
  * The worker all reanimator threads of the process share: started on first use (≈ 1 CPU s:
  * a worker loads its modules through tsx afresh) and kept for the next ones (a server renders
@@ -81,8 +76,7 @@ interface Pending {
  */
 class ReanimatorHost {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
-  #nextId = 0;
+  readonly #pending = new PendingReplies<ReanimatorThreadReply>();
   failure: Error | undefined;
 
   private constructor(worker: Worker) {
@@ -129,28 +123,24 @@ class ReanimatorHost {
     transfer: ArrayBuffer[] = [],
   ): Promise<ReanimatorThreadReply> {
     if (this.failure) return Promise.reject(this.failure);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      if (this.#pending.size === 0) this.#worker.ref();
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...request, id }, transfer);
-    });
+    if (this.#pending.size === 0) this.#worker.ref();
+    const { id, reply } = this.#pending.add();
+    this.#worker.postMessage({ ...request, id }, transfer);
+    return reply;
   }
 
   #onReply(reply: ReanimatorThreadReply): void {
     if (reply.type === 'ready' || reply.id === undefined) return;
-    const pending = this.#pending.get(reply.id);
-    if (!pending) return;
-    this.#pending.delete(reply.id);
-    if (this.#pending.size === 0) this.#worker.unref();
-    if (reply.type === 'error') pending.reject(reviveThreadError(reply.error));
-    else pending.resolve(reply);
+    const answered =
+      reply.type === 'error'
+        ? this.#pending.reject(reply.id, reviveThreadError(reply.error))
+        : this.#pending.resolve(reply.id, reply);
+    if (answered && this.#pending.size === 0) this.#worker.unref();
   }
 
   #fail(error: Error): void {
     this.failure ??= error;
-    for (const pending of this.#pending.values()) pending.reject(this.failure);
-    this.#pending.clear();
+    this.#pending.rejectAll(this.failure);
     this.#worker.unref();
   }
 }

@@ -1,5 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import { type FacecastError, throwIfAborted, WORKER_BOOT, workerReady } from '../core/index.ts';
+import {
+  type FacecastError,
+  PendingReplies,
+  throwIfAborted,
+  WORKER_BOOT,
+  workerReady,
+} from '../core/index.ts';
 import { FaceError, type FaceErrorCode } from './errors.ts';
 import type { FaceSource, FinderSettings } from './face-finder.ts';
 import type { DetectedFace, LandmarkerStats, RgbImage } from './landmarker.ts';
@@ -30,11 +36,6 @@ export type LandmarkThreadReply =
   | { type: 'faces'; id: number; faces: ThreadFace[]; stats: LandmarkerStats }
   | { type: 'error'; id: number | undefined; error: { code: string; message: string } };
 
-interface Pending {
-  resolve: (faces: DetectedFace[]) => void;
-  reject: (error: Error) => void;
-}
-
 /**
  * The face models (FaceFinder) on a worker thread: `faces()` copies the image across and
  * answers in call order, several calls may be in flight, so the models run while the caller
@@ -44,8 +45,7 @@ interface Pending {
  */
 export class LandmarkThread implements FaceSource {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
-  #nextId = 0;
+  readonly #pending = new PendingReplies<DetectedFace[]>();
   #stats: LandmarkerStats = { frames: 0, detectorRuns: 0, meshRuns: 0, cuts: 0, lost: 0 };
   #failure: Error | undefined;
   #closing: Promise<void> | undefined;
@@ -100,7 +100,7 @@ export class LandmarkThread implements FaceSource {
     if (this.#closing) {
       return Promise.reject(new FaceError('LANDMARKER_FAILED', 'landmarker is closed'));
     }
-    const id = this.#nextId++;
+    const { id, reply } = this.#pending.add();
     // a copy of exactly the image's bytes travels (the caller keeps its buffer)
     const copy = image.data.slice();
     const request: LandmarkThreadRequest = {
@@ -110,10 +110,8 @@ export class LandmarkThread implements FaceSource {
       height: image.height,
       data: copy.buffer,
     };
-    return new Promise<DetectedFace[]>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage(request, [copy.buffer]);
-    });
+    this.#worker.postMessage(request, [copy.buffer]);
+    return reply;
   }
 
   /** Forgets the tracked faces: the calls made after this detect afresh. */
@@ -130,46 +128,24 @@ export class LandmarkThread implements FaceSource {
   /** Waits for the calls in flight, then stops the thread. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await Promise.all([...this.#pending.keys()].map((id) => this.#settled(id)));
+      await this.#pending.settled();
       await this.#worker.terminate();
     })();
     return this.#closing;
   }
 
-  #settled(id: number): Promise<void> {
-    return new Promise((resolve) => {
-      const pending = this.#pending.get(id);
-      if (!pending) return resolve();
-      this.#pending.set(id, {
-        resolve: (faces) => {
-          pending.resolve(faces);
-          resolve();
-        },
-        reject: (error) => {
-          pending.reject(error);
-          resolve();
-        },
-      });
-    });
-  }
-
   #onReply(reply: LandmarkThreadReply): void {
     if (reply.type === 'ready' || reply.id === undefined) return;
-    const pending = this.#pending.get(reply.id);
-    if (!pending) return;
-    this.#pending.delete(reply.id);
     if (reply.type === 'faces') {
-      this.#stats = reply.stats;
-      pending.resolve(reply.faces);
+      if (this.#pending.resolve(reply.id, reply.faces)) this.#stats = reply.stats;
     } else {
-      pending.reject(revive(reply.error));
+      this.#pending.reject(reply.id, revive(reply.error));
     }
   }
 
   #fail(error: Error): void {
     this.#failure ??= error;
-    for (const pending of this.#pending.values()) pending.reject(this.#failure);
-    this.#pending.clear();
+    this.#pending.rejectAll(this.#failure);
   }
 }
 

@@ -4,6 +4,7 @@ import {
   type ErrorKind,
   FacecastError,
   isFacecastError,
+  PendingReplies,
   throwIfAborted,
   WORKER_BOOT,
   workerReady,
@@ -58,11 +59,6 @@ export interface ThreadFrame {
   renderMs: number;
 }
 
-interface Pending {
-  resolve: (frame: ThreadFrame) => void;
-  reject: (error: Error) => void;
-}
-
 /**
  * A Renderer on its own worker thread: the one worker-thread render path of facecast (the
  * offline RenderPool deals frames to several; a live session renders on one). Frames are
@@ -81,8 +77,7 @@ export class RenderThread {
   readonly width: number;
   readonly height: number;
   readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
-  #nextId = 0;
+  readonly #pending = new PendingReplies<ThreadFrame>();
   #failure: Error | undefined;
   #closing: Promise<void> | undefined;
   #renders = 0;
@@ -131,26 +126,22 @@ export class RenderThread {
     if (this.#closing) {
       return Promise.reject(new RenderError('RENDER_CLOSED', 'the render thread is closed'));
     }
-    const id = this.#nextId++;
-    return new Promise<ThreadFrame>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      const request: RenderThreadRequest = { type: 'render', id, controls };
-      // A whole buffer of ours travels back to the thread; anything else is left alone.
-      const buffer = reuse?.buffer;
-      if (buffer instanceof ArrayBuffer && reuse?.byteLength === buffer.byteLength) {
-        this.#worker.postMessage({ ...request, reuse: buffer }, [buffer]);
-      } else {
-        this.#worker.postMessage(request);
-      }
-    });
+    const { id, reply } = this.#pending.add();
+    const request: RenderThreadRequest = { type: 'render', id, controls };
+    // A whole buffer of ours travels back to the thread; anything else is left alone.
+    const buffer = reuse?.buffer;
+    if (buffer instanceof ArrayBuffer && reuse?.byteLength === buffer.byteLength) {
+      this.#worker.postMessage({ ...request, reuse: buffer }, [buffer]);
+    } else {
+      this.#worker.postMessage(request);
+    }
+    return reply;
   }
 
   /** Stops the thread; pending renders reject with RENDER_CLOSED. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      const closed = new RenderError('RENDER_CLOSED', 'the render thread was closed');
-      for (const pending of this.#pending.values()) pending.reject(closed);
-      this.#pending.clear();
+      this.#pending.rejectAll(new RenderError('RENDER_CLOSED', 'the render thread was closed'));
       await this.#worker.terminate();
     })();
     return this.#closing;
@@ -170,22 +161,17 @@ export class RenderThread {
 
   #onReply(reply: RenderThreadReply): void {
     if (reply.type === 'ready' || reply.id === undefined) return;
-    const pending = this.#pending.get(reply.id);
-    if (!pending) return;
-    this.#pending.delete(reply.id);
-    if (reply.type === 'frame') {
+    if (reply.type === 'error') {
+      this.#pending.reject(reply.id, reviveThreadError(reply.error));
+    } else if (this.#pending.resolve(reply.id, { rgb: reply.rgb, renderMs: reply.renderMs })) {
       this.#renders++;
       this.#renderMs += reply.renderMs;
-      pending.resolve({ rgb: reply.rgb, renderMs: reply.renderMs });
-    } else {
-      pending.reject(reviveThreadError(reply.error));
     }
   }
 
   #fail(error: Error): void {
     this.#failure ??= error;
-    for (const pending of this.#pending.values()) pending.reject(this.#failure);
-    this.#pending.clear();
+    this.#pending.rejectAll(this.#failure);
   }
 }
 
