@@ -4,7 +4,7 @@
  * frame) and Human's own similarity (0–1; Human calls ≥ 0.5 a match).
  */
 import type { Config, Human } from '@vladmandic/human';
-import { createHuman } from '../../src/face/body.ts';
+import { createHuman } from '../face/human.ts';
 import { HUMAN_FACE_CONFIG } from '../face/human-reference.ts';
 
 /** Human's face models as the parity reference runs them, one face, with its description. */

@@ -13,7 +13,7 @@ import { createReplica, ReplicaPlayer } from '../../src/replica/index.ts';
 import { HELDOUT_JSON } from '../data/heldout.ts';
 import { type Bench, machineLine, table } from './harness.ts';
 import { loadLine, AVATAR_ID as PHOTO_ID, percentile, startServer, viewers, WAV } from './live.ts';
-import { ffmpeg } from './replica.ts';
+import { ffmpeg } from './replica-speed.ts';
 
 const AVATAR_ID = 'katie512';
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '–');

@@ -1,21 +1,15 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { createAvatar, FaceLandmarker, loadFaceModel } from '../../src/face/index.ts';
-import {
-  locateFfmpeg,
-  openVideoFrames,
-  thumbnail,
-  thumbnailDistance,
-} from '../../src/media/index.ts';
+import { FaceLandmarker, loadFaceModel } from '../../src/face/index.ts';
+import { openVideoFrames, thumbnail, thumbnailDistance } from '../../src/media/index.ts';
 import { measureLipSync, VideoPipeline } from '../../src/pipeline/index.ts';
 import { createReplica, Replica } from '../../src/replica/index.ts';
 import { HELDOUT_JSON } from '../data/heldout.ts';
 import { type Bench, machineLine, table } from './harness.ts';
 import { FaceDescriber, spread } from './replica-identity.ts';
 import { mouthBankReenactment } from './replica-mouth.ts';
+import { ffmpeg, speedAt512 } from './replica-speed.ts';
 
 const HELDOUT_DIR = dirname(HELDOUT_JSON);
 /** Held-out clip → a held-out voice of another person (heldout.json `dubs`, tango added). */
@@ -31,15 +25,6 @@ const HELD_FRAMES = 50;
 const IDENTITY_FRAMES = 6;
 const load = () => loadavg()[0]?.toFixed(1) ?? '?';
 const f2 = (v: number) => v.toFixed(2);
-
-export function ffmpeg(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(locateFfmpeg().ffmpegPath, ['-v', 'error', '-y', ...args]);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`)),
-    );
-  });
-}
 
 /** Consecutive-frame change (mean abs difference of 16 × 16 grey thumbnails, levels). */
 async function frameSteps(frames: AsyncIterable<Uint8Array>, width: number, height: number) {
@@ -253,68 +238,3 @@ export const replicaBench: Bench = {
     }
   },
 };
-
-/** Offline speed at 512²: the KatieHill clip upscaled, vs the photo pipeline on the same speech. */
-async function speedAt512(
-  dir: string,
-  model: Awaited<ReturnType<typeof loadFaceModel>>,
-  landmarker: FaceLandmarker,
-  pipeline: VideoPipeline,
-): Promise<string> {
-  const clip = join(dir, 'katie512.mp4');
-  await ffmpeg([
-    '-i',
-    join(HELDOUT_DIR, 'clips/katiehill_256.mp4'),
-    '-vf',
-    'scale=512:512',
-    '-an',
-    clip,
-  ]);
-  const avatarDir = join(dir, 'katie512');
-  await createReplica(clip, avatarDir, { model, landmarker });
-  const speech = join(dir, 'katie512.wav');
-  await ffmpeg(['-i', join(HELDOUT_DIR, 'voices/tango_en_f.wav'), '-t', '8', speech]);
-  const photoDir = join(dir, 'photo');
-  await createAvatar(join(HELDOUT_DIR, 'photos/katiehill_smile_teeth.jpg'), photoDir, { model });
-  // Three renders of each, alternating (the machine is shared: load drifts), the median of
-  // each; CPU seconds of this process and its ffmpeg children per second of video too (what
-  // the render costs whatever the load).
-  const runs = { video: [] as SpeedRun[], photo: [] as SpeedRun[] };
-  for (let k = 0; k < 3; k++) {
-    for (const [key, avatar] of [
-      ['video', avatarDir],
-      ['photo', photoDir],
-    ] as const) {
-      const t = performance.now();
-      const cpu = cpuSeconds();
-      const r = await pipeline.render({
-        avatarDir: avatar,
-        audioPath: speech,
-        outPath: join(dir, `speed-${key}.mp4`),
-        sizePx: 512,
-      });
-      const cpuPerS = (cpuSeconds() - cpu) / (r.durationMs / 1000);
-      runs[key].push({ rtf: r.durationMs / (performance.now() - t), cpuPerS, r });
-    }
-  }
-  const video = median(runs.video);
-  const photo = median(runs.photo);
-  return `**Offline speed at 512²** (8 s of speech; katiehill_256 upscaled to 512² as the footage; \`VideoPipeline.render\` from opening the avatar to the finished MP4, encode included; three renders of each, alternating, the median): video avatar ${f2(video.rtf)}× real time, ${f2(video.cpuPerS)} CPU s per s of video (node and its ffmpeg children; 512×512); the photo avatar of the same person, warp-only, same speech, same run: ${f2(photo.rtf)}× real time, ${f2(photo.cpuPerS)} CPU s per s. On the 2 cores, ≥ 3× real time needs ≤ 0.67 CPU s per s with both cores busy.`;
-}
-
-interface SpeedRun {
-  rtf: number;
-  cpuPerS: number;
-  r: Awaited<ReturnType<VideoPipeline['render']>>;
-}
-
-function median(runs: SpeedRun[]): SpeedRun {
-  return [...runs].sort((a, b) => a.rtf - b.rtf)[Math.floor(runs.length / 2)] as SpeedRun;
-}
-
-/** CPU seconds of this process and its finished children (ffmpeg), from /proc (Linux). */
-function cpuSeconds(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime, stime, cutime, cstime in clock ticks (100 Hz)
-  return [11, 12, 13, 14].reduce((sum, k) => sum + Number(fields[k]), 0) / 100;
-}

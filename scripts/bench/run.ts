@@ -22,6 +22,7 @@ import { queueBench } from './queue.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { replicaLiveBench } from './replica-live.ts';
+import { replicaSpeedBench } from './replica-speed.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
 import { torsoDanceBench } from './torso-dance.ts';
@@ -48,6 +49,7 @@ const BENCHES: Bench[] = [
   queueBench,
   replicaBench,
   replicaLiveBench,
+  replicaSpeedBench,
   mouthInteriorBench,
   lipsyncBench,
   voicesBench,

@@ -1,12 +1,13 @@
 /**
- * Checks the ONNX face models against the tfjs originals they were converted from: the same
- * seeded random input through tfjs (WASM backend, as Human runs them) and through
- * onnxruntime (src/inference), reporting the largest absolute difference per output.
+ * Checks the ONNX face models (models/face-landmarks) and the body model (models/movenet)
+ * against the tfjs originals they were converted from: the same seeded random input through
+ * tfjs (WASM backend, as Human runs them) and through onnxruntime (src/inference), reporting
+ * the largest absolute difference per output.
  *
- *   node --import tsx scripts/face/check-conversion.ts [--models models/face-landmarks] [--write]
+ *   node --import tsx scripts/face/check-conversion.ts [--models models/face-landmarks] [--movenet models/movenet] [--write]
  *
  * Exits 1 when an output differs by more than 1e-3 (relative to its range). `--write` records
- * the differences in the manifest (`conversion.parity`).
+ * the differences in each manifest (`conversion.parity`).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -21,15 +22,26 @@ const require = createRequire(import.meta.url);
 const { values } = parseArgs({
   options: {
     models: { type: 'string', default: 'models/face-landmarks' },
+    movenet: { type: 'string', default: 'models/movenet' },
     write: { type: 'boolean', default: false },
   },
 });
 const humanModels = join(dirname(dirname(require.resolve('@vladmandic/human'))), 'models');
 
+/** Each model: its tfjs file in Human's folder, input side and batch, ONNX folder and file. */
 const MODELS = [
-  { name: 'blazeface', size: 256, batch: 1 },
-  { name: 'facemesh', size: 192, batch: 1 },
-  { name: 'iris', size: 64, batch: 2 },
+  { name: 'blazeface', size: 256, batch: 1, dir: values.models, file: 'blazeface', int: false },
+  { name: 'facemesh', size: 192, batch: 1, dir: values.models, file: 'facemesh', int: false },
+  { name: 'iris', size: 64, batch: 2, dir: values.models, file: 'iris', int: false },
+  // MoveNet takes int32 pixels 0–255
+  {
+    name: 'movenet-lightning',
+    size: 192,
+    batch: 1,
+    dir: values.movenet,
+    file: 'movenet',
+    int: true,
+  },
 ] as const;
 
 async function tfjsModel(name: string) {
@@ -63,17 +75,20 @@ let failed = false;
 const parity: Record<string, Record<string, { maxAbsDiff: number; maxAbsValue: number }>> = {};
 for (const m of MODELS) {
   const dims = [m.batch, m.size, m.size, 3];
-  const input = seeded(
+  const uniform = seeded(
     dims.reduce((a, b) => a * b, 1),
     42,
   );
+  const input = m.int ? Int32Array.from(uniform, (v) => Math.floor(v * 256)) : uniform;
   const model = await tfjsModel(m.name);
-  const outs = model.execute(tf.tensor(input, dims)) as tf.Tensor | tf.Tensor[];
+  const outs = model.execute(tf.tensor(input, dims, m.int ? 'int32' : 'float32')) as
+    | tf.Tensor
+    | tf.Tensor[];
   const ref = (Array.isArray(outs) ? outs : [outs]).map((t) => ({
     shape: t.shape,
     data: t.dataSync(),
   }));
-  const session = await loadOnnxSession(join(values.models, `${m.name}.onnx`), {
+  const session = await loadOnnxSession(join(m.dir, `${m.file}.onnx`), {
     executionProviders: ['cpu'],
   });
   const got = await session.run({ [session.inputs[0]?.name ?? 'input']: { data: input, dims } });
@@ -90,8 +105,8 @@ for (const m of MODELS) {
     }
     const ok = maxDiff <= 1e-3 * Math.max(1, range);
     failed ||= !ok;
-    parity[m.name] = {
-      ...parity[m.name],
+    parity[m.file] = {
+      ...parity[m.file],
       [name]: {
         maxAbsDiff: Number(maxDiff.toPrecision(3)),
         maxAbsValue: Number(range.toPrecision(4)),
@@ -104,12 +119,17 @@ for (const m of MODELS) {
   await session.close();
 }
 if (values.write && !failed) {
-  const path = join(values.models, 'manifest.json');
-  const manifest = JSON.parse(await readFile(path, 'utf8'));
-  manifest.conversion.parity = {
-    method: 'seeded uniform [0, 1) input, tfjs 4.22 WASM backend vs onnxruntime-node CPU',
-    ...parity,
-  };
-  await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const dir of [values.models, values.movenet]) {
+    const path = join(dir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(path, 'utf8'));
+    const names = Object.keys(manifest.models as object);
+    manifest.conversion.parity = {
+      ...manifest.conversion.parity,
+      method:
+        'seeded uniform input ([0, 1) floats; MoveNet: integers 0–255), tfjs 4.22 WASM backend vs onnxruntime-node CPU',
+      ...Object.fromEntries(names.map((n) => [n, parity[n]])),
+    };
+    await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  }
 }
 process.exitCode = failed ? 1 : 0;

@@ -11,9 +11,9 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Config, Human } from '@vladmandic/human';
-import { createHuman } from '../../src/face/body.ts';
 import { LANDMARK_COUNT, loadImage, type RgbImage } from '../../src/face/index.ts';
 import { openVideoFrames } from '../../src/media/index.ts';
+import { createHuman } from './human.ts';
 
 export const PARITY_PHOTOS = [
   'test/fixtures/face/portrait_s42.jpg',

@@ -12,9 +12,8 @@ export interface CommandContext {
   interactive: boolean;
 }
 
+/** A subcommand; its name and one-line summary live in main.ts's table (it is loaded only when run). */
 export interface Command {
-  name: string;
-  summary: string;
   /** Full `--help` text. */
   usage: string;
   run(context: CommandContext): Promise<void>;

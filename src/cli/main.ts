@@ -1,34 +1,88 @@
 import { isFacecastError } from '../core/index.ts';
 import type { Command, CommandContext } from './command.ts';
-import { audioCommand } from './commands/audio.ts';
-import { avatarCommand } from './commands/avatar.ts';
-import { controlsCommand } from './commands/controls.ts';
-import { dubCommand } from './commands/dub.ts';
-import { evalCommand } from './commands/eval.ts';
-import { featuresCommand } from './commands/features.ts';
-import { motionCommand } from './commands/motion.ts';
-import { renderCommand } from './commands/render.ts';
-import { renderControlsCommand } from './commands/render-controls.ts';
-import { serveCommand } from './commands/serve.ts';
-import { trackCommand } from './commands/track.ts';
-import { ttsCommand } from './commands/tts.ts';
-import { workerCommand } from './commands/worker.ts';
 
-const COMMANDS: Command[] = [
-  audioCommand,
-  featuresCommand,
-  controlsCommand,
-  avatarCommand,
-  trackCommand,
-  motionCommand,
-  ttsCommand,
-  renderControlsCommand,
-  renderCommand,
-  dubCommand,
-  serveCommand,
-  workerCommand,
-  evalCommand,
+/**
+ * The commands, each loaded only when run: a command's modules (and the libraries they pull
+ * in: the HTTP server, the renderer, onnxruntime…) cost start-up time that the others
+ * should not pay; `--help` loads none of them.
+ */
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'audio',
+    summary: 'Describe an audio file: duration, source rate/channels, levels, voiced fraction',
+    load: async () => (await import('./commands/audio.ts')).audioCommand,
+  },
+  {
+    name: 'features',
+    summary: 'Export the log-mel features of an audio file as .npy (for the Python trainers)',
+    load: async () => (await import('./commands/features.ts')).featuresCommand,
+  },
+  {
+    name: 'controls',
+    summary: 'Validate a Controls file (.csv/.json) and optionally convert it',
+    load: async () => (await import('./commands/controls.ts')).controlsCommand,
+  },
+  {
+    name: 'avatar',
+    summary: 'Build an avatar from a photo or a short video of one person',
+    load: async () => (await import('./commands/avatar.ts')).avatarCommand,
+  },
+  {
+    name: 'track',
+    summary: 'Track a face video into Controls (25 fps ARKit-52, head pose, gaze, body)',
+    load: async () => (await import('./commands/track.ts')).trackCommand,
+  },
+  {
+    name: 'motion',
+    summary: 'Animate speech: audio (or --text via TTS) → Controls per 25 fps frame (CSV/JSON)',
+    load: async () => (await import('./commands/motion.ts')).motionCommand,
+  },
+  {
+    name: 'tts',
+    summary:
+      'Speak text with a local voice (espeak-ng embedded; flite, festival, RHVoice when installed) → 16 kHz WAV',
+    load: async () => (await import('./commands/tts.ts')).ttsCommand,
+  },
+  {
+    name: 'render-controls',
+    summary: 'Render a Controls file (tracked, predicted or edited) onto an avatar as MP4',
+    load: async () => (await import('./commands/render-controls.ts')).renderControlsCommand,
+  },
+  {
+    name: 'render',
+    summary: 'Photo + audio or text → MP4 of the avatar speaking (H.264 + AAC)',
+    load: async () => (await import('./commands/render.ts')).renderCommand,
+  },
+  {
+    name: 'dub',
+    summary: 'Video + new audio → the same video with the mouth following the new audio',
+    load: async () => (await import('./commands/dub.ts')).dubCommand,
+  },
+  {
+    name: 'serve',
+    summary: 'Run the HTTP API: avatars, video jobs (SSE progress, MP4 output), /docs',
+    load: async () => (await import('./commands/serve.ts')).serveCommand,
+  },
+  {
+    name: 'worker',
+    summary: 'Run video and dub jobs from a Redis queue (facecast serve --queue …)',
+    load: async () => (await import('./commands/worker.ts')).workerCommand,
+  },
+  {
+    name: 'eval',
+    summary: 'Score self-reenactment of any clip: PSNR/SSIM and flicker, warp-only vs generator',
+    load: async () => (await import('./commands/eval.ts')).evalCommand,
+  },
 ];
+
+/** The command names, in `--help` order. */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);
 
 const HELP = `facecast — speech to a talking avatar
 
@@ -50,8 +104,8 @@ export async function main(
     io.stdout.write(`${HELP}\n`);
     return name ? 0 : 2;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`facecast: unknown command "${name}" (see facecast --help)\n`);
     return 2;
   }
@@ -61,6 +115,7 @@ export async function main(
   process.once('SIGTERM', onSignal);
   const json = rest.includes('--json');
   try {
+    const command = await entry.load();
     await command.run({
       argv: rest,
       stdout: io.stdout,

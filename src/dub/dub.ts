@@ -21,7 +21,7 @@ import {
   dubRequestSchema,
 } from './options.ts';
 import { type FitMode, outputFrameCount, videoFrameAt } from './plan.ts';
-import { SourceFrameReader } from './reader.ts';
+import { FrameKeeper, SourceFrameReader } from './reader.ts';
 import { LowerFaceReanimator } from './reanimate.ts';
 import { dubStrength, type PassThroughRange, passThroughRanges, STATUS_ID } from './segments.ts';
 import { buildTimeline, type SourceTimeline } from './timeline.ts';
@@ -94,7 +94,8 @@ export interface DubTimings {
  * 1. The new audio is decoded once (its exact length sets the output's).
  * 2. Pass 1 tracks every source frame at tracking size (track.ts): statuses, shots at cuts,
  *    and each dubbable frame's fit, written to a scratch track file.
- * 3. Pass 2 decodes the source again at full size, in the order the fit mode needs, and for
+ * 3. Pass 2 decodes the source again at full size (or, when it is no larger than the tracking
+ *    size and fits in `keepFramesBytes`, uses pass 1's frames), in the order the fit mode needs, and for
  *    each dubbable frame: mouth and jaw weights from the motion model at that instant, every
  *    other weight the frame's own; the renderer warps the frame itself (its own reference)
  *    from its tracked mesh to the new mesh inside a square crop round the lower face, fills
@@ -102,7 +103,8 @@ export interface DubTimings {
  *    pixel, and every frame that cannot be dubbed, is the source's.
  * 4. H.264 at the source rate and size, the new audio muxed as AAC.
  *
- * Memory: a few frames, the track file on disk (~4 KB per source frame), per-frame statuses.
+ * Memory: a few frames (all of them, up to `keepFramesBytes`, for a source no larger than the
+ * tracking size), the track file on disk (~4 KB per source frame), per-frame statuses.
  *
  * @example
  * const result = await dubVideo(models, { videoPath: 'talk.mp4', audioPath: 'es.wav', outPath: 'talk.es.mp4' });
@@ -149,6 +151,8 @@ export async function dubVideo(
 
   const work = await mkdtemp(join(o.workDir ?? tmpdir(), 'facecast-dub-'));
   const store = await TrackStore.create(join(work, 'track.bin'));
+  // pass 1's frames, for pass 2, when they are full size and fit in memory
+  const keeper = new FrameKeeper(sourceWidth, sourceHeight, o.keepFramesBytes);
   try {
     // Source px per tracking px (tracking frames have their longest side at most trackSizePx).
     const longest = Math.max(sourceWidth, sourceHeight);
@@ -161,6 +165,7 @@ export async function dubVideo(
       maxFrames: Math.ceil((o.maxVideoDurationMs / 1000) * 240),
       // A shorter audio needs only the start of the video (plus a frame of margin).
       stopAfterMs: audio.durationMs + 200,
+      onDecodedFrame: (frame) => keeper.add(frame),
       onProgress: (done, expected) =>
         report({
           stage: 'track',
@@ -207,6 +212,7 @@ export async function dubVideo(
       videoPath,
       audioPath,
       outPath,
+      keptFrames: keeper.frames,
       sourceWidth,
       sourceHeight,
       options: o,
@@ -247,6 +253,7 @@ export async function dubVideo(
       },
     };
   } finally {
+    keeper.clear();
     await store.close();
     await rm(work, { recursive: true, force: true });
   }
@@ -269,6 +276,8 @@ interface RenderPassInput {
   videoPath: string;
   audioPath: string;
   outPath: string;
+  /** Every source frame at full size (pass 1's), or undefined: pass 2 decodes. */
+  keptFrames: readonly Uint8Array[] | undefined;
   sourceWidth: number;
   sourceHeight: number;
   options: DubOptions & typeof DUB_DEFAULTS;
@@ -294,6 +303,7 @@ async function renderPass(input: RenderPassInput): Promise<{
     input.sourceWidth * input.sourceHeight * 3,
     {
       chunkBytes: o.reverseChunkBytes,
+      ...(input.keptFrames ? { frames: input.keptFrames } : {}),
       ...(signal ? { signal } : {}),
     },
   );

@@ -11,6 +11,12 @@ export interface DubberOptions {
   motionOptions?: Omit<MotionModelOptions, 'signal'>;
   /** Defaults for every dub (limits, tracking size …); per-call options override them. */
   defaults?: Omit<DubOptions, 'signal' | 'onProgress' | 'onFrame'>;
+  /**
+   * Run the iris model while tracking. Default false: a dub re-renders the lower face only
+   * and keeps every frame's own eyes, so gaze is not needed, and the iris model costs more
+   * than the face mesh (the dub bench's lip-sync figures compare both).
+   */
+  iris?: boolean;
   signal?: AbortSignal;
 }
 
@@ -49,6 +55,7 @@ export class Dubber {
         video: true,
         body: false,
         thread: true,
+        iris: options.iris ?? false,
         ...(signal ? { signal } : {}),
       });
       return new Dubber({ model, landmarker, motion }, !options.motion, options.defaults);

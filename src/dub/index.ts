@@ -30,10 +30,19 @@ export {
   type InteriorPainter,
   type InteriorPaintInput,
   LowerFaceReanimator,
+  type MouthBankPainter,
+  mouthBankPainter,
   type ReanimateResult,
   type ReanimateSource,
+  reanimateInPlace,
   widenInnerLips,
 } from './reanimate.ts';
+export {
+  ReanimatorThread,
+  type ReanimatorThreadOptions,
+  type ThreadReanimated,
+  type ThreadReanimateResult,
+} from './reanimate-thread.ts';
 export {
   FRAME_STATUSES,
   type FrameStatus,

@@ -66,6 +66,13 @@ export interface DubOptions
   renderSizePx?: number;
   /** Memory for frames read backwards in ping-pong, bytes. Default 96 MiB. */
   reverseChunkBytes?: number;
+  /**
+   * When the source is no larger than the tracking size, the tracking pass keeps its decoded
+   * frames for the render pass (one decode instead of two) if all of them fit in this many
+   * bytes; past it they are dropped and the render pass decodes again. 0: always decode
+   * twice. Default 256 MiB (about 20 s of 512 × 512 at 25 fps).
+   */
+  keepFramesBytes?: number;
   /** x264 quality of the output (CRF). Default 18. */
   crf?: number;
   /**
@@ -89,6 +96,7 @@ export const DUB_DEFAULTS: Readonly<{
   maxFramePixels: number;
   rampFrames: number;
   reverseChunkBytes: number;
+  keepFramesBytes: number;
   crf: number;
   matchOpening: boolean;
 }> = Object.freeze({
@@ -98,6 +106,7 @@ export const DUB_DEFAULTS: Readonly<{
   maxFramePixels: 3840 * 2160,
   rampFrames: 3,
   reverseChunkBytes: 96 * 1024 ** 2,
+  keepFramesBytes: 256 * 1024 ** 2,
   crf: 18,
   matchOpening: true,
 });

@@ -5,6 +5,8 @@ import { openVideoFrames, type VideoFrame } from '../media/index.ts';
 export interface SourceFrameReaderOptions {
   /** Memory for frames read backwards (ping-pong), bytes. Default 96 MiB (at least one frame). */
   chunkBytes?: number;
+  /** Every source frame already decoded at full size (the tracking pass's): served, never decoded. */
+  frames?: readonly Uint8Array[];
   signal?: AbortSignal;
 }
 
@@ -13,12 +15,14 @@ export interface SourceFrameReaderOptions {
  * ffmpeg decode (a loop restarts it); backward reads (ping-pong) decode a chunk of frames
  * ending at the one asked for — selected by frame number, so exactly the frames the first
  * pass tracked — and serve it from memory, `chunkBytes` at most. Re-reading the current frame
- * (a held or repeated frame) costs nothing.
+ * (a held or repeated frame) costs nothing. Given the tracking pass's frames (a source no
+ * larger than the tracking size), it serves those and decodes nothing.
  */
 export class SourceFrameReader {
   readonly #path: string;
   readonly #chunkFrames: number;
   readonly #signal: AbortSignal | undefined;
+  readonly #frames: readonly Uint8Array[] | undefined;
   #forward: AsyncIterator<VideoFrame> | undefined;
   #current: VideoFrame | undefined;
   #chunk: { first: number; frames: Uint8Array[] } | undefined;
@@ -32,11 +36,14 @@ export class SourceFrameReader {
       Math.floor((options.chunkBytes ?? 96 * 1024 ** 2) / frameBytes),
     );
     this.#signal = options.signal;
+    this.#frames = options.frames;
   }
 
   /** Frame `index`'s RGB (valid until the reader moves on; copy what you keep). */
   async get(index: number, direction: 'forward' | 'backward'): Promise<Uint8Array> {
     throwIfAborted(this.#signal);
+    const kept = this.#frames?.[index];
+    if (kept) return kept;
     if (this.#current?.frameIndex === index) return this.#current.rgb;
     const chunk = this.#chunk;
     if (chunk && index >= chunk.first && index < chunk.first + chunk.frames.length) {
@@ -89,5 +96,50 @@ export class SourceFrameReader {
     }
     this.#chunk = { first, frames };
     return frames[frames.length - 1] as Uint8Array;
+  }
+}
+
+/**
+ * Collects the tracking pass's decoded frames for the render pass ({@link SourceFrameReader}'s
+ * `frames`) while they are full size, in order and within `maxBytes` in all; otherwise it
+ * lets them all go (the render pass decodes again).
+ */
+export class FrameKeeper {
+  readonly #width: number;
+  readonly #height: number;
+  readonly #maxBytes: number;
+  #frames: Uint8Array[] | undefined = [];
+  #bytes = 0;
+
+  constructor(width: number, height: number, maxBytes: number) {
+    this.#width = width;
+    this.#height = height;
+    this.#maxBytes = maxBytes;
+  }
+
+  add(frame: VideoFrame): void {
+    const frames = this.#frames;
+    if (!frames) return;
+    const fits =
+      frame.width === this.#width &&
+      frame.height === this.#height &&
+      frame.frameIndex === frames.length &&
+      this.#bytes + frame.rgb.byteLength <= this.#maxBytes;
+    if (!fits) {
+      this.#frames = undefined;
+      return;
+    }
+    frames.push(frame.rgb);
+    this.#bytes += frame.rgb.byteLength;
+  }
+
+  /** Every frame so far, or undefined when they could not all be kept. */
+  get frames(): readonly Uint8Array[] | undefined {
+    return this.#frames;
+  }
+
+  /** Lets the frames go. */
+  clear(): void {
+    this.#frames = undefined;
   }
 }

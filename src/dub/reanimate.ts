@@ -5,8 +5,9 @@ import {
   setBlendshapeVector,
 } from '../controls/index.ts';
 import { FACE_VERTEX_COUNT, type FaceModel, type FacePose } from '../face/index.ts';
-import { Renderer, type RgbImage } from '../render/index.ts';
-import { blendCrop, type CropSquare } from './composite.ts';
+import { innerLipsFromMesh, type MouthBank } from '../mouthbank/index.ts';
+import { PART_LABELS, Renderer, type RgbImage } from '../render/index.ts';
+import { blendCrop, type CropSquare, copyFrame } from './composite.ts';
 import { FrameGeometry, innerLipGap, lowerFaceWeights, mouthAnchor } from './geometry.ts';
 import { LowerFaceMask } from './mask.ts';
 import {
@@ -49,6 +50,32 @@ export interface InteriorPaintInput {
  * (a mouth bank of the person's real teeth and tongue).
  */
 export type InteriorPainter = (input: InteriorPaintInput) => void;
+
+/** A mouth-bank painter: {@link InteriorPainter} plus forgetting the entry it showed last. */
+export interface MouthBankPainter extends InteriorPainter {
+  /** Forgets the last entry (the next frame queries afresh, e.g. after a warm-up frame). */
+  forget(): void;
+}
+
+/**
+ * Paints the re-animated mouth's interior from a mouth bank (src/mouthbank: a person's real
+ * teeth and tongue): queried with the new mouth's inner lips (the reanimator's crop mesh),
+ * the previous frame's entry kept against flicker, colour-matched, inside the renderer's
+ * mouth-interior label.
+ */
+export function mouthBankPainter(model: FaceModel, bank: MouthBank): MouthBankPainter {
+  let previous = -1;
+  const paint = ({ image, labels, target }: InteriorPaintInput) => {
+    const lips = innerLipsFromMesh(model.sets.lipsUpperInner, model.sets.lipsLowerInner, target, 3);
+    previous = bank.query(lips, previous);
+    bank.paint(image, lips, previous, { labels, value: PART_LABELS.mouthInterior });
+  };
+  return Object.assign(paint, {
+    forget: () => {
+      previous = -1;
+    },
+  });
+}
 
 /** What one re-animated frame did. */
 export interface ReanimateResult {
@@ -191,6 +218,29 @@ export class LowerFaceReanimator {
     this.#renderer?.close();
     this.#renderer = undefined;
   }
+}
+
+/**
+ * Re-animates a frame in its own buffer: `source.rgb` becomes the output when it has the
+ * output's size (the reanimator reads the frame before it writes), else a copy of it of
+ * `outWidth` × `outHeight` (a fresh buffer) is. What {@link ReanimatorThread} runs per frame,
+ * and video avatars without a thread.
+ */
+export function reanimateInPlace(
+  reanimator: LowerFaceReanimator,
+  source: ReanimateSource,
+  audioWeights: ArrayLike<number>,
+  strength: number,
+  outWidth: number,
+  outHeight: number,
+): { rgb: Uint8Array; result: ReanimateResult } {
+  let out = source.rgb;
+  if (outWidth !== source.width || outHeight !== source.height) {
+    out = new Uint8Array(outWidth * outHeight * 3);
+    copyFrame(source.rgb, source.width, out, outWidth, outHeight);
+  }
+  const result = reanimator.reanimate(source, audioWeights, strength, out, outWidth, outHeight);
+  return { rgb: out, result };
 }
 
 /**

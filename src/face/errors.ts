@@ -20,7 +20,7 @@ export type FaceErrorCode =
   | 'PROFILE_INVALID'
   /** models/face or models/face-landmarks is missing, corrupt, or does not match its manifest. */
   | 'FACE_MODEL_INVALID'
-  /** The landmark models (onnxruntime) or the body model (Human on tfjs-wasm) could not be loaded or failed. */
+  /** The landmark models or the body model (onnxruntime) could not be loaded or failed. */
   | 'LANDMARKER_FAILED';
 
 const kinds: Record<FaceErrorCode, ErrorKind> = {

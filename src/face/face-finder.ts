@@ -24,6 +24,7 @@ export interface FinderSettings {
   cutThreshold: number;
   trackScale: number;
   threads: number;
+  iris: boolean;
 }
 
 /** Faces in one image after another, answered in call order: what FaceLandmarker asks of its face half. */
@@ -162,7 +163,7 @@ export class FaceFinder implements FaceSource {
     const faces: DetectedFace[] = [];
     for (const roi of rois) {
       this.#stats.meshRuns++;
-      const r = await runFaceMesh(image, roi, this.#runners, this.#o.minFaceScore);
+      const r = await runFaceMesh(image, roi, this.#runners, this.#o.minFaceScore, this.#o.iris);
       if (Math.round(r.faceFlag * 100) / 100 < this.#o.minFaceScore) continue;
       faces.push({
         box: faceBox(r.landmarks, roi, image),

@@ -75,13 +75,15 @@ export interface MeshResult {
 
 /**
  * Landmarks of the face in `roi`, or only the face flag when it is below `minFaceFlag` (the
- * iris model is skipped then).
+ * iris model is skipped then). With `iris` false the iris model never runs: the eye contours
+ * stay the mesh's and the 10 iris points are NaN.
  */
 export async function runFaceMesh(
   image: RgbImage,
   roi: FaceRoi,
   models: MeshModels,
   minFaceFlag: number,
+  iris = true,
 ): Promise<MeshResult> {
   const grid = roiGrid(roi, image.width, image.height, MESH_SIZE);
   sampleRgb(
@@ -94,6 +96,11 @@ export async function runFaceMesh(
   const landmarks = new Float32Array(LANDMARK_COUNT * 3);
   if (faceFlag < minFaceFlag) return { landmarks, faceFlag };
   const raw = Float32Array.from(mesh.subarray(0, FACE_VERTEX_COUNT * 3));
+  if (!iris) {
+    toImage(raw, landmarks, roi);
+    landmarks.fill(Number.NaN, FACE_VERTEX_COUNT * 3);
+    return { landmarks, faceFlag };
+  }
   const eyes = eyeBoxes(raw);
   eyes.forEach((box, i) => {
     const eyeGrid = composeGrid(grid, box, MESH_SIZE, IRIS_SIZE);

@@ -27,7 +27,9 @@ export function gazeFromLandmarks(
   landmarks: ArrayLike<number>,
   pose: FacePose,
 ): Gaze {
-  if (landmarks.length < LANDMARK_COUNT * 3) {
+  // without the iris points (or the iris model: NaN) there is no gaze
+  const firstIris = (IRIS_LANDMARKS.left[0] as number) * 3;
+  if (landmarks.length < LANDMARK_COUNT * 3 || !Number.isFinite(landmarks[firstIris])) {
     return { leftYaw: 0, leftPitch: 0, rightYaw: 0, rightPitch: 0 };
   }
   const r = rotationMatrix(pose.pitch, pose.yaw, pose.roll);

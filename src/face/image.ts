@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import type { Metadata, OutputInfo } from 'sharp';
 import { throwIfAborted } from '../core/index.ts';
 import { checkLocalInput } from '../media/index.ts';
 import { FaceError } from './errors.ts';
@@ -52,6 +52,11 @@ export interface NormalisedImage extends RgbImage {
  * const image = await loadImage('portrait.jpg');
  * const { faces } = await landmarker.detect(image);
  */
+/** sharp, loaded on first use: video-only commands (`facecast track`) never pay its start-up. */
+async function loadSharp(): Promise<typeof import('sharp').default> {
+  return (await import('sharp')).default;
+}
+
 export async function loadImage(
   path: string,
   options: LoadImageOptions = {},
@@ -60,6 +65,7 @@ export async function loadImage(
   throwIfAborted(options.signal);
   const input = await checkLocalInput(path, { maxBytes: o.maxBytes });
   const bytes = await readFile(input.absolutePath);
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -135,6 +141,7 @@ export async function loadImage(
 
 /** Encodes an RGB image as PNG bytes. */
 export async function encodePng(image: RgbImage): Promise<Uint8Array> {
+  const sharp = await loadSharp();
   const png = await sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: 3 },
   })

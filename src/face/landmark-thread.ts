@@ -78,6 +78,7 @@ export class LandmarkThread implements FaceSource {
         cutThreshold: s.cutThreshold,
         trackScale: s.trackScale,
         threads: s.threads,
+        iris: s.iris,
       },
     };
     const worker = new Worker(WORKER_BOOT, { workerData });

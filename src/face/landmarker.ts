@@ -46,7 +46,7 @@ export interface LandmarkerOptions {
   maxFaces?: number;
   /** Face detector and face-mesh confidence threshold in [0, 1]. Default 0.5. */
   minFaceScore?: number;
-  /** Also run the body keypoint model (MoveNet Lightning, via Human on tfjs-wasm). Default true. */
+  /** Also run the body keypoint model (MoveNet Lightning on onnxruntime, models/movenet). Default true. */
   body?: boolean;
   /**
    * Video mode: each face is tracked — the next frame's face crop comes from this frame's
@@ -61,6 +61,12 @@ export interface LandmarkerOptions {
   cutThreshold?: number;
   /** Video mode: the next crop's side over the landmarks' extent (MediaPipe: 1.5). Default 1.5. */
   trackScale?: number;
+  /**
+   * Run the iris model (eye contours refined, 5 iris points per eye: gaze). It costs more than
+   * the face mesh; without it the eye contours are the mesh's and the 10 iris points NaN (no
+   * gaze: eyeLook weights 0). Default true.
+   */
+  iris?: boolean;
   /** Folder of the ONNX face models. Default: models/face-landmarks of this checkout. */
   modelDir?: string;
   /** onnxruntime threads per model run. Default 1 (frames decode and fit in parallel with it). */
@@ -84,6 +90,7 @@ export const LANDMARKER_DEFAULTS = Object.freeze({
   trackScale: 1.5,
   threads: 1,
   thread: false,
+  iris: true,
 });
 
 type Settings = Required<Omit<LandmarkerOptions, 'signal' | 'modelDir'>>;
@@ -101,8 +108,8 @@ export interface LandmarkerStats {
  * Face box, 478 landmarks (468 mesh + iris) and body keypoints. The face models (MediaPipe's
  * BlazeFace, Face Mesh and Iris, converted to ONNX in models/face-landmarks) run on
  * onnxruntime through src/inference — on the calling thread, or with `thread: true` on a
- * worker thread of their own; body keypoints come from Human's MoveNet on tfjs-wasm, on the
- * calling thread. Load once, reuse, `close()` to release. Calls are answered in order; in
+ * worker thread of their own; body keypoints come from MoveNet Lightning (models/movenet, with
+ * Human's pre- and post-processing) on onnxruntime, on the calling thread. Load once, reuse, `close()` to release. Calls are answered in order; in
  * video mode it keeps its faces' crops between calls, so use one landmarker per video (or
  * `reset()`).
  *
@@ -165,9 +172,13 @@ export class FaceLandmarker {
     return run;
   }
 
-  /** Video mode: forget the tracked faces (the next call detects afresh). */
+  /** Video mode: forget the tracked faces and the held body keypoints (the next call detects afresh). */
   reset(): void {
     this.#faces.reset();
+    const body = this.#body;
+    if (!body) return;
+    // after the body calls already queued
+    this.#bodyQueue = this.#bodyQueue.then(async () => (await body).reset());
   }
 
   toJSON(): LandmarkerStats {
@@ -180,8 +191,8 @@ export class FaceLandmarker {
     if (data.length !== width * height * 3)
       throw new RangeError('image data is not width × height × 3 bytes');
     const withBody = options.body ?? this.#o.body;
-    // faces first: on a thread of their own they run while the body model (tfjs-wasm, on
-    // this thread) runs
+    // faces first: on a thread of their own they run while the body model (on this thread)
+    // runs
     const faces = options.face === false ? Promise.resolve([]) : this.#faces.faces(image);
     faces.catch(() => undefined);
     const body = withBody ? this.#detectBody(image, options.signal) : undefined;
@@ -210,7 +221,7 @@ export class FaceLandmarker {
     return run;
   }
 
-  /** Releases the face models and the body model (shared ones when their last user closes). Idempotent. */
+  /** Releases the face models and the body model (shared sessions when their last user closes). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

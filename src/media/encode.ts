@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
+import type { Writable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { z } from 'zod';
 import { AbortedError, throwIfAborted } from '../core/index.ts';
@@ -72,6 +72,8 @@ export const MP4_AUDIO_SAMPLE_RATE = 48_000;
 interface Encoding {
   /** Settles when ffmpeg exits; rejects with FFMPEG_FAILED on a non-zero exit. */
   exited: Promise<void>;
+  /** ffmpeg's stdin once it has started (rejects when it ends or fails first). */
+  stdin: Promise<Writable>;
   /** SIGKILLs ffmpeg now, or as soon as it starts (fluent-ffmpeg spawns asynchronously). */
   kill(): void;
 }
@@ -80,9 +82,10 @@ interface Encoding {
  * Streams RGB frames into an H.264 MP4 (yuv420p, BT.709, +faststart), optionally muxing an
  * audio file as AAC cut or padded to exactly the video's length.
  *
- * Memory is bounded: each frame is copied (callers may reuse their buffer at once) into a
- * queue of `queueFrames` frames towards ffmpeg's stdin, and `writeFrame` waits while it is
- * full. Nothing appears at `path` until `finish()` succeeds: frames go to a hidden temporary
+ * Memory is bounded: each frame is copied (callers may reuse their buffer at once) into one
+ * of a few pooled buffers written to ffmpeg's stdin (a buffer is reused once the pipe has
+ * taken it: no allocation, hence no garbage, per frame), at most `queueFrames` frames are
+ * queued, and `writeFrame` waits while the queue is full. Nothing appears at `path` until `finish()` succeeds: frames go to a hidden temporary
  * file next to it, renamed at the end. `close()` (or the signal) kills ffmpeg and removes
  * every partial file.
  *
@@ -101,7 +104,10 @@ export class Mp4Writer {
   readonly frameBytes: number;
   #frames = 0;
   #state: 'open' | 'finishing' | 'done' | 'closed' = 'open';
-  #input: PassThrough;
+  /** Frame buffers the pipe has taken, free for the next frames. */
+  readonly #pool: Buffer[] = [];
+  /** Frames handed to ffmpeg's stdin and not yet taken by the pipe, oldest first. */
+  readonly #writes: Promise<void>[] = [];
   #encoding: Encoding;
   #failure: Error | undefined;
   readonly #videoPath: string;
@@ -118,8 +124,7 @@ export class Mp4Writer {
     this.#partPath = `${stem}.part.mp4`;
     this.#videoPath = options.audioPath === undefined ? this.#partPath : `${stem}.video.mp4`;
     this.#signal = signal;
-    this.#input = new PassThrough({ highWaterMark: this.frameBytes * options.queueFrames });
-    this.#encoding = startVideoEncoding(this.#input, this.#videoPath, options);
+    this.#encoding = startVideoEncoding(this.#videoPath, options);
     this.#encoding.exited.catch((error: Error) => {
       this.#failure = error;
     });
@@ -166,11 +171,11 @@ export class Mp4Writer {
   }
 
   /**
-   * Bytes accepted but not yet handed to ffmpeg's stdin (for monitoring). `writeFrame` keeps
-   * it under about `2 × queueFrames + 1` frames.
+   * Bytes accepted but not yet taken by ffmpeg's stdin pipe (for monitoring). `writeFrame`
+   * keeps it at most `queueFrames + 1` frames.
    */
   get queuedBytes(): number {
-    return this.#input.writableLength + this.#input.readableLength;
+    return this.#writes.length * this.frameBytes;
   }
 
   /**
@@ -189,31 +194,61 @@ export class Mp4Writer {
     }
     if (this.#failure) throw this.#failure;
     this.#frames++;
-    if (this.#input.write(Buffer.from(rgb))) return;
-    await new Promise<void>((resolveDrain, reject) => {
-      const signal = options.signal;
-      const cleanup = () => {
-        this.#input.off('drain', onDrain);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const onDrain = () => {
-        cleanup();
-        resolveDrain();
-      };
+    const chunk = this.#pool.pop() ?? Buffer.allocUnsafe(this.frameBytes);
+    chunk.set(rgb);
+    const written = this.#encoding.stdin.then(
+      (stdin) =>
+        new Promise<void>((resolveWrite, reject) => {
+          stdin.write(chunk, (error) => {
+            if (error) return reject(error);
+            this.#pool.push(chunk);
+            resolveWrite();
+          });
+        }),
+    );
+    // Observed below or by the next calls; a failed write means ffmpeg failed (reported so).
+    written.catch(() => {});
+    this.#writes.push(written);
+    written.then(
+      () => this.#writes.splice(this.#writes.indexOf(written), 1),
+      () => {},
+    );
+    if (this.#writes.length <= this.options.queueFrames) return;
+    await this.#untilTaken(this.#writes[0] as Promise<void>, options.signal);
+  }
+
+  /** Waits for a queued frame to be taken by the pipe, ffmpeg's failure or the abort. */
+  #untilTaken(written: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolveTaken, reject) => {
       const onAbort = () => {
-        cleanup();
         reject(new AbortedError('frame write aborted', { cause: signal?.reason }));
       };
-      this.#input.on('drain', onDrain);
       signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      written.then(
+        () => {
+          done();
+          resolveTaken();
+        },
+        () => {
+          done();
+          // The pipe broke: ffmpeg ended or failed; report that.
+          this.#encoding.exited.then(
+            () =>
+              reject(
+                new MediaError('ENCODE_CLOSED', 'the encoder stopped while frames were queued'),
+              ),
+            (error: Error) => reject(this.#state === 'closed' ? this.#closedError(signal) : error),
+          );
+        },
+      );
       this.#encoding.exited.then(
         () => {
-          cleanup();
-          // ffmpeg ended before draining our queue: only possible when it was closed.
+          done();
           reject(new MediaError('ENCODE_CLOSED', 'the encoder stopped while frames were queued'));
         },
         (error: Error) => {
-          cleanup();
+          done();
           reject(this.#state === 'closed' ? this.#closedError(signal) : error);
         },
       );
@@ -234,7 +269,7 @@ export class Mp4Writer {
       if (this.#frames === 0) {
         throw new MediaError('ENCODE_NO_FRAMES', 'no frame was written; an MP4 needs at least one');
       }
-      this.#input.end();
+      (await this.#encoding.stdin).end();
       await this.#encoding.exited;
       this.#throwIfClosed(options.signal);
       const { fps, audioPath } = this.options;
@@ -277,7 +312,7 @@ export class Mp4Writer {
       this.#state = 'closed';
       this.#signal?.removeEventListener('abort', this.#onAbort);
       this.#encoding.kill();
-      this.#input.destroy();
+      this.#encoding.stdin.then((stdin) => stdin.destroy()).catch(() => {});
       await this.#encoding.exited.catch(() => {});
       await rm(this.#videoPath, { force: true });
       await rm(this.#partPath, { force: true });
@@ -304,15 +339,13 @@ export class Mp4Writer {
   }
 }
 
-function startVideoEncoding(
-  input: PassThrough,
-  outPath: string,
-  options: ResolvedOptions,
-): Encoding {
+function startVideoEncoding(outPath: string, options: ResolvedOptions): Encoding {
   const { ffmpegPath } = locateFfmpeg();
+  // Frames go straight to ffmpeg's stdin (see Mp4Writer.writeFrame), not through a stream
+  // fluent-ffmpeg pipes: a write's callback says when its buffer may be reused.
   const command = ffmpeg({ stdoutLines: 0 })
     .setFfmpegPath(ffmpegPath)
-    .input(input)
+    .input('pipe:0')
     .inputFormat('rawvideo')
     .inputOptions([
       '-v',
@@ -394,9 +427,18 @@ function startAudioMux(
 function run(command: ffmpeg.FfmpegCommand, what: string): Encoding {
   let state: 'starting' | 'running' | 'exited' = 'starting';
   let killRequested = false;
+  let started: (stdin: Writable) => void = () => {};
+  const stdin = new Promise<Writable>((resolveStdin) => {
+    started = resolveStdin;
+  });
   command.on('start', () => {
     state = 'running';
     if (killRequested) command.kill('SIGKILL');
+    // fluent-ffmpeg's child process (not in its types).
+    const child = (command as unknown as { ffmpegProc: { stdin: Writable } }).ffmpegProc;
+    // A write to a pipe ffmpeg closed fails; ffmpeg's own exit reports why.
+    child.stdin.on('error', () => {});
+    started(child.stdin);
   });
   const exited = new Promise<void>((resolveExit, reject) => {
     command.on('end', () => {
@@ -411,9 +453,17 @@ function run(command: ffmpeg.FfmpegCommand, what: string): Encoding {
   });
   // Observed by the writer; this keeps an early failure from being an unhandled rejection.
   exited.catch(() => {});
+  const whenStarted = Promise.race([
+    stdin,
+    exited.then(() => {
+      throw new MediaError('ENCODE_CLOSED', `${what}: ffmpeg ended before it started`);
+    }),
+  ]);
+  whenStarted.catch(() => {});
   command.run();
   return {
     exited,
+    stdin: whenStarted,
     kill() {
       killRequested = true;
       if (state === 'running') command.kill('SIGKILL');

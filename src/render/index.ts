@@ -24,4 +24,11 @@ export {
   type RenderReference,
 } from './renderer.ts';
 export { TemporalSteadier } from './steady.ts';
-export { RenderThread, type RenderThreadOptions, type ThreadFrame } from './thread.ts';
+export {
+  RenderThread,
+  type RenderThreadOptions,
+  reviveThreadError,
+  type SerialisedError,
+  serialiseThreadError,
+  type ThreadFrame,
+} from './thread.ts';

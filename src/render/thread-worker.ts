@@ -5,27 +5,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { neutralFrame } from '../controls/index.ts';
-import { isFacecastError } from '../core/index.ts';
 import { createRenderer } from './avatar.ts';
-import type {
-  RenderThreadData,
-  RenderThreadReply,
-  RenderThreadRequest,
-  SerialisedError,
+import {
+  type RenderThreadData,
+  type RenderThreadReply,
+  type RenderThreadRequest,
+  serialiseThreadError,
 } from './thread.ts';
 
 const port = parentPort;
 if (!port) throw new Error('thread-worker.ts runs as a worker thread');
 const data = workerData as RenderThreadData;
 
-const serialise = (error: unknown): SerialisedError =>
-  isFacecastError(error)
-    ? { code: error.code, kind: error.kind, message: error.message }
-    : {
-        code: 'RENDER_WORKER_FAILED',
-        kind: 'internal',
-        message: error instanceof Error ? error.message : String(error),
-      };
 const reply = (message: RenderThreadReply, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
 
@@ -58,10 +49,10 @@ try {
       const renderMs = performance.now() - started;
       reply({ type: 'frame', id: request.id, rgb, renderMs }, [rgb.buffer]);
     } catch (error) {
-      reply({ type: 'error', id: request.id, error: serialise(error) });
+      reply({ type: 'error', id: request.id, error: serialiseThreadError(error) });
     }
   });
   reply({ type: 'ready', width: renderer.width, height: renderer.height });
 } catch (error) {
-  reply({ type: 'error', id: undefined, error: serialise(error) });
+  reply({ type: 'error', id: undefined, error: serialiseThreadError(error) });
 }

@@ -3,6 +3,7 @@ import type { ControlsFrame } from '../controls/index.ts';
 import {
   type ErrorKind,
   FacecastError,
+  isFacecastError,
   throwIfAborted,
   WORKER_BOOT,
   workerReady,
@@ -113,7 +114,7 @@ export class RenderThread {
       const size = await workerReady(worker, options.signal, {
         ready: (reply: RenderThreadReply) =>
           reply.type === 'ready' ? { width: reply.width, height: reply.height } : undefined,
-        error: (reply) => (reply.type === 'error' ? revive(reply.error) : undefined),
+        error: (reply) => (reply.type === 'error' ? reviveThreadError(reply.error) : undefined),
         failed: workerFailed,
         name: 'render thread',
       });
@@ -177,7 +178,7 @@ export class RenderThread {
       this.#renderMs += reply.renderMs;
       pending.resolve({ rgb: reply.rgb, renderMs: reply.renderMs });
     } else {
-      pending.reject(revive(reply.error));
+      pending.reject(reviveThreadError(reply.error));
     }
   }
 
@@ -193,6 +194,17 @@ function workerFailed(message: string, cause?: Error): RenderError {
 }
 
 /** The thread's error as a FacecastError with the same code and kind (stack lost). */
-function revive(error: SerialisedError): FacecastError {
+export function reviveThreadError(error: SerialisedError): FacecastError {
   return new FacecastError(error.code, error.kind as ErrorKind, error.message);
+}
+
+/** An error thrown on a worker thread, for its reply (anything but a FacecastError: RENDER_WORKER_FAILED). */
+export function serialiseThreadError(error: unknown): SerialisedError {
+  return isFacecastError(error)
+    ? { code: error.code, kind: error.kind, message: error.message }
+    : {
+        code: 'RENDER_WORKER_FAILED',
+        kind: 'internal',
+        message: error instanceof Error ? error.message : String(error),
+      };
 }

@@ -1,7 +1,12 @@
-import { copyFrame, type InteriorPainter, LowerFaceReanimator } from '../dub/index.ts';
+import {
+  LowerFaceReanimator,
+  mouthBankPainter,
+  type ReanimateSource,
+  ReanimatorThread,
+  reanimateInPlace,
+} from '../dub/index.ts';
 import { type FaceModel, loadFaceModel } from '../face/index.ts';
-import { innerLipsFromMesh, type MouthBank } from '../mouthbank/index.ts';
-import { MAX_RENDER_SIZE, MIN_RENDER_SIZE, PART_LABELS } from '../render/index.ts';
+import { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from '../render/index.ts';
 import { type PlanOptions, PlaybackPlan, type PlaybackStep } from './plan.ts';
 import { Replica, type ReplicaFace } from './replica.ts';
 
@@ -16,14 +21,28 @@ export interface ReplicaPlayerOptions {
   mouthBank?: boolean;
   /** Playback-planner settings (src/replica plan.ts). */
   plan?: Omit<PlanOptions, 'seed'>;
+  /**
+   * Re-animate on a worker thread (src/dub `ReanimatorThread`), so that it overlaps with the
+   * caller's work (motion, encoder) and the footage decoding: both cores of a 2-core machine.
+   * false re-animates on the calling thread. Default true.
+   */
+  thread?: boolean;
 }
+
+/** Re-animates one footage frame in its own buffer (on a thread or here). */
+type Reanimate = (
+  source: ReanimateSource,
+  weights: Float32Array,
+  forget: boolean,
+) => Promise<Uint8Array>;
 
 /**
  * Plays a video avatar: each call gives the next output frame — the footage's own frame
  * (body, blinks, head motion, background) along the playback plan, cross-faded at joins —
  * with the lower face re-animated to the given mouth by the dubbing machinery
- * (src/dub `LowerFaceReanimator`) and the mouth interior painted from the footage's mouth
- * bank. Frames are 25 fps; the caller decides how many (as many as the speech lasts).
+ * (src/dub `LowerFaceReanimator`, on its own thread by default) and the mouth interior
+ * painted from the footage's mouth bank. Frames are 25 fps; the caller decides how many (as
+ * many as the speech lasts).
  *
  * @example
  * const player = await ReplicaPlayer.open('avatars/me');
@@ -37,38 +56,32 @@ export class ReplicaPlayer {
   readonly plan: PlaybackPlan;
   /** The last frame's plan step (diagnostics, the loop bench). */
   lastStep: PlaybackStep | undefined;
-  readonly #reanimator: LowerFaceReanimator;
-  /** Output frames, used in turn: a frame stays valid while the next ones render. */
-  readonly #outs: Uint8Array[];
-  #outIndex = 0;
-  readonly #mixed: Uint8Array;
+  readonly #reanimate: Reanimate;
+  readonly #close: () => Promise<void>;
+  /** Frame buffers (footage-sized) free for the next frames. */
+  readonly #free: ArrayBuffer[] = [];
+  /** Frames handed out, newest last: each stays valid for {@link OUTPUT_BUFFERS} calls. */
+  readonly #handedOut: Uint8Array[] = [];
   /** Decoded (or decoding) footage frames by stored index, least recently used first. */
   readonly #cache = new Map<number, Promise<Uint8Array>>();
   /** Plan steps taken ahead of the frame being rendered, their footage already decoding. */
   readonly #ahead: PlaybackStep[] = [];
-  /** The previous render: renders run one at a time, in call order. */
+  /** The previous frame's preparation: frames are prepared and sent in call order. */
   #queue: Promise<unknown> = Promise.resolve();
   readonly #face: ReplicaFace;
-  /** The mouth-bank entry shown last (kept across frames against flicker). */
-  readonly #bankChoice = { previous: -1 };
 
-  private constructor(replica: Replica, model: FaceModel, options: ReplicaPlayerOptions) {
+  private constructor(
+    replica: Replica,
+    reanimate: { run: Reanimate; close: () => Promise<void> },
+    options: ReplicaPlayerOptions,
+  ) {
     this.replica = replica;
     const { width, height } = replica.manifest.footage;
     this.width = width - (width % 2);
     this.height = height - (height % 2);
     this.plan = new PlaybackPlan(replica.planInput(), { ...options.plan, seed: options.seed ?? 0 });
-    const bank = options.mouthBank === false ? undefined : replica.bank;
-    this.#reanimator = new LowerFaceReanimator(
-      model,
-      renderSize(model, replica),
-      bank ? { painter: bankPainter(model, bank, this.#bankChoice) } : {},
-    );
-    this.#outs = Array.from(
-      { length: OUTPUT_BUFFERS },
-      () => new Uint8Array(this.width * this.height * 3),
-    );
-    this.#mixed = new Uint8Array(width * height * 3);
+    this.#reanimate = reanimate.run;
+    this.#close = reanimate.close;
     const anyFace = replica.face(replica.manifest.usable.indexOf(1)) as ReplicaFace;
     this.#face = {
       weights: new Float32Array(anyFace.weights.length),
@@ -80,17 +93,20 @@ export class ReplicaPlayer {
 
   /**
    * Loads the avatar and prepares the first frame: its footage decoded (and the next ones
-   * decoding), the renderer built and warm, so that the first `render` (a live session's
+   * decoding), the reanimator started and warm, so that the first `render` (a live session's
    * first frame after connect) costs what any frame does.
    */
   static async open(dir: string, options: ReplicaPlayerOptions = {}): Promise<ReplicaPlayer> {
     const model = await loadFaceModel();
     const replica = await Replica.load(dir);
-    const player = new ReplicaPlayer(replica, model, options);
+    let player: ReplicaPlayer | undefined;
     try {
+      const reanimate = await openReanimator(model, replica, options);
+      player = new ReplicaPlayer(replica, reanimate, options);
       await player.#prepare();
     } catch (error) {
-      await player.close();
+      if (player) await player.close();
+      else await replica.close();
       throw error;
     }
     return player;
@@ -99,17 +115,21 @@ export class ReplicaPlayer {
   /**
    * The next frame with the mouth of `weights` (52 ARKit weights, read at the call; only jaw
    * and mouth articulation are used, every other shape stays the footage's). Calls may
-   * overlap: frames render one at a time, in call order, while the footage of the frames
-   * after decodes on libuv's threads. The buffer is reused {@link OUTPUT_BUFFERS} calls later.
+   * overlap: frames are prepared in call order (footage decoded on libuv's threads, several
+   * ahead) and re-animated one after another on the reanimator's thread while the caller
+   * goes on. The buffer is reused {@link OUTPUT_BUFFERS} calls later.
    */
   render(weights: ArrayLike<number>): Promise<Uint8Array> {
     const own = Float32Array.from(weights);
-    const done = this.#queue.then(() => this.#renderNext(own));
-    this.#queue = done.catch(() => undefined);
-    return done;
+    this.#recycle();
+    // The chain waits for each frame to be sent, not for it to be re-animated.
+    const sent = this.#queue.then(() => this.#sendNext(own));
+    this.#queue = sent.catch(() => undefined);
+    return sent.then(({ frame }) => frame);
   }
 
-  async #renderNext(weights: Float32Array): Promise<Uint8Array> {
+  /** Prepares the next planned frame and hands it to the reanimator. */
+  async #sendNext(weights: Float32Array): Promise<{ frame: Promise<Uint8Array> }> {
     this.#lookAhead();
     const step = this.#ahead.shift() as PlaybackStep;
     this.#lookAhead();
@@ -118,52 +138,50 @@ export class ReplicaPlayer {
     const sa = m.playback[step.a] as number;
     const sb = m.playback[step.b] as number;
     const a = await this.#frame(sa);
-    let rgb = a;
+    const rgb = this.#take(a.length);
     let face = this.replica.face(sa) as ReplicaFace;
     if (step.w > 0 && sb !== sa) {
-      const b = await this.#frame(sb);
-      mix(a, b, step.w, this.#mixed);
-      rgb = this.#mixed;
+      mix(a, await this.#frame(sb), step.w, rgb);
       face = this.#mixFace(face, this.replica.face(sb) as ReplicaFace, step.w);
+    } else {
+      rgb.set(a);
     }
     const { width, height } = m.footage;
-    const out = this.#outs[this.#outIndex] as Uint8Array;
-    this.#outIndex = (this.#outIndex + 1) % OUTPUT_BUFFERS;
-    copyFrame(rgb, width, out, this.width, this.height);
-    this.#reanimator.reanimate(
-      { rgb, width, height, ...face },
-      weights,
-      1,
-      out,
-      this.width,
-      this.height,
-    );
-    return out;
+    const frame = this.#reanimate({ rgb, width, height, ...face }, weights, false);
+    frame.then((out) => this.#handedOut.push(out)).catch(() => undefined);
+    return { frame };
   }
 
   /**
-   * Renders the first planned frame with a closed mouth into a spare buffer (the plan does
-   * not advance; the mouth bank's choice is forgotten again).
+   * Re-animates the first planned frame with a closed mouth (the plan does not advance; the
+   * mouth bank's choice is forgotten again): JIT, caches and the thread are warm.
    */
   async #prepare(): Promise<void> {
     this.#lookAhead();
     const m = this.replica.manifest;
     const s = m.playback[(this.#ahead[0] as PlaybackStep).a] as number;
-    const rgb = await this.#frame(s);
+    const a = await this.#frame(s);
+    const rgb = this.#take(a.length);
+    rgb.set(a);
     const { width, height } = m.footage;
-    const spare = this.#outs[OUTPUT_BUFFERS - 1] as Uint8Array;
-    copyFrame(rgb, width, spare, this.width, this.height);
     const face = this.replica.face(s) as ReplicaFace;
     const closed = new Float32Array(face.weights.length);
-    this.#reanimator.reanimate(
-      { rgb, width, height, ...face },
-      closed,
-      1,
-      spare,
-      this.width,
-      this.height,
-    );
-    this.#bankChoice.previous = -1;
+    const out = await this.#reanimate({ rgb, width, height, ...face }, closed, true);
+    this.#free.push(out.buffer as ArrayBuffer);
+  }
+
+  /** A free footage-sized buffer (a new one when every buffer is in use). */
+  #take(bytes: number): Uint8Array {
+    let buffer = this.#free.pop();
+    while (buffer && buffer.byteLength !== bytes) buffer = this.#free.pop();
+    return new Uint8Array(buffer ?? new ArrayBuffer(bytes));
+  }
+
+  /** Frames handed out {@link OUTPUT_BUFFERS} calls ago go back to the free buffers. */
+  #recycle(): void {
+    while (this.#handedOut.length >= OUTPUT_BUFFERS) {
+      this.#free.push((this.#handedOut.shift() as Uint8Array).buffer as ArrayBuffer);
+    }
   }
 
   /** Takes plan steps up to {@link LOOK_AHEAD} ahead and starts decoding their footage. */
@@ -178,7 +196,7 @@ export class ReplicaPlayer {
   }
 
   async close(): Promise<void> {
-    this.#reanimator.close();
+    await this.#close();
     await this.replica.close();
   }
 
@@ -210,6 +228,43 @@ export class ReplicaPlayer {
   }
 }
 
+/**
+ * The footage's reanimator (mouth-bank painter when the avatar has a bank and it is wanted)
+ * on its own thread, or on this one; the output is the footage's size made even.
+ */
+async function openReanimator(
+  model: FaceModel,
+  replica: Replica,
+  options: ReplicaPlayerOptions,
+): Promise<{ run: Reanimate; close: () => Promise<void> }> {
+  const { width, height } = replica.manifest.footage;
+  const outWidth = width - (width % 2);
+  const outHeight = height - (height % 2);
+  const sizePx = renderSize(model, replica);
+  const bank = options.mouthBank === false ? undefined : replica.bank;
+  if (options.thread ?? true) {
+    const thread = await ReanimatorThread.start({
+      sizePx,
+      ...(bank ? { mouthBankDir: replica.dir } : {}),
+    });
+    return {
+      run: async (source, weights, forget) =>
+        (await thread.reanimate(source, weights, 1, { outWidth, outHeight, forget })).rgb,
+      close: () => thread.close(),
+    };
+  }
+  const painter = bank ? mouthBankPainter(model, bank) : undefined;
+  const reanimator = new LowerFaceReanimator(model, sizePx, painter ? { painter } : {});
+  return {
+    run: async (source, weights, forget) => {
+      const { rgb } = reanimateInPlace(reanimator, source, weights, 1, outWidth, outHeight);
+      if (forget) painter?.forget();
+      return rgb;
+    },
+    close: async () => reanimator.close(),
+  };
+}
+
 /** Plan steps decoded ahead of the frame being rendered. */
 const LOOK_AHEAD = 3;
 /**
@@ -219,19 +274,6 @@ const LOOK_AHEAD = 3;
 const FRAME_CACHE = 12;
 /** Output buffers used in turn (a caller keeps at most two frames in flight). */
 const OUTPUT_BUFFERS = 3;
-
-/** The mouth bank as the reanimator's interior painter (entry kept across frames in `choice`). */
-function bankPainter(
-  model: FaceModel,
-  bank: MouthBank,
-  choice: { previous: number },
-): InteriorPainter {
-  return ({ image, labels, target }) => {
-    const lips = innerLipsFromMesh(model.sets.lipsUpperInner, model.sets.lipsLowerInner, target, 3);
-    choice.previous = bank.query(lips, choice.previous);
-    bank.paint(image, lips, choice.previous, { labels, value: PART_LABELS.mouthInterior });
-  };
-}
 
 /**
  * Render grid of the re-animated crop: the crop's own size at the footage's typical face

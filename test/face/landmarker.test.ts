@@ -5,7 +5,15 @@ import { type ParityItem, parityImages } from '../../scripts/face/human-referenc
 import { refinedPairs } from '../../src/face/eye-regions.ts';
 import { openVideoFrames } from '../../src/media/index.ts';
 import { fixture, tempDir } from '../helpers/media.ts';
-import { FaceLandmarker, isFaceError, LANDMARK_COUNT, type RgbImage } from './helpers.ts';
+import {
+  FACE_VERTEX_COUNT,
+  FaceLandmarker,
+  gazeFromLandmarks,
+  isFaceError,
+  LANDMARK_COUNT,
+  loadFaceModel,
+  type RgbImage,
+} from './helpers.ts';
 
 /**
  * Human 3.3.6 mirrors the crop of the subject's right eye without mirroring the iris model's
@@ -155,6 +163,42 @@ describe('FaceLandmarker with the face models on their own thread', () => {
     }
     const closed = await threaded.detect(frames[0]!).catch((e) => e);
     expect(isFaceError(closed, 'LANDMARKER_FAILED')).toBe(true);
+  });
+});
+
+describe('FaceLandmarker without the iris model', () => {
+  it('gives the same mouth and face, NaN iris points and no gaze (on its own thread too)', async () => {
+    const frames = await clipFrames(fixture('face/grid_bbaf2n.mpg'), 12);
+    const withIris = await FaceLandmarker.load({ body: false, video: true });
+    const without = await FaceLandmarker.load({
+      body: false,
+      video: true,
+      iris: false,
+      thread: true,
+    });
+    const model = await loadFaceModel();
+    try {
+      for (const image of frames) {
+        const a = (await withIris.detect(image)).faces[0]?.landmarks as Float32Array;
+        const b = (await without.detect(image)).faces[0]?.landmarks as Float32Array;
+        for (const i of model.sets.lipsUpperInner)
+          expect(b[i * 3]).toBeCloseTo(a[i * 3] as number, 0);
+        for (const i of model.sets.lipsLowerInner)
+          expect(b[i * 3 + 1]).toBeCloseTo(a[i * 3 + 1] as number, 0);
+        expect(Array.from(b.subarray(FACE_VERTEX_COUNT * 3)).every(Number.isNaN)).toBe(true);
+        expect(Array.from(b.subarray(0, FACE_VERTEX_COUNT * 3)).every(Number.isFinite)).toBe(true);
+        const pose = { pitch: 0, yaw: 0, roll: 0, pxPerCm: 20, txPx: 0, tyPx: 0 };
+        expect(gazeFromLandmarks(model, b, pose)).toEqual({
+          leftYaw: 0,
+          leftPitch: 0,
+          rightYaw: 0,
+          rightPitch: 0,
+        });
+      }
+    } finally {
+      await withIris.close();
+      await without.close();
+    }
   });
 });
 

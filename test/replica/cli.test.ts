@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from '../../src/audio/index.ts';
+import { ARKIT_BLENDSHAPES, BLENDSHAPE_COUNT } from '../../src/controls/index.ts';
+import { ReanimatorThread } from '../../src/dub/index.ts';
 import { avatarFolders, createLiveStages } from '../../src/live/index.ts';
 import { probeMedia } from '../../src/media/index.ts';
-import { replicaManifestSchema } from '../../src/replica/index.ts';
+import { Replica, ReplicaPlayer, replicaManifestSchema } from '../../src/replica/index.ts';
 import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 import { mp4Facts } from '../helpers/video.ts';
 
@@ -143,6 +145,67 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
       await opened.renderer.close();
     } finally {
       await stages.close();
+    }
+  });
+
+  it('re-animates on a worker thread exactly as on the calling thread', async () => {
+    const frames = async (thread: boolean) => {
+      const player = await ReplicaPlayer.open(avatar, { seed: 2, thread });
+      const weights = new Float32Array(BLENDSHAPE_COUNT);
+      const jaw = ARKIT_BLENDSHAPES.indexOf('jawOpen');
+      const out: Uint8Array[] = [];
+      try {
+        // Two frames in flight, as the pipeline asks for them.
+        const pending: Promise<Uint8Array>[] = [];
+        for (let i = 0; i < 60; i++) {
+          weights[jaw] = 0.4 + 0.4 * Math.sin(i / 2);
+          pending.push(player.render(weights));
+          if (pending.length === 2)
+            out.push(Uint8Array.from(await (pending.shift() as Promise<Uint8Array>)));
+        }
+        for (const p of pending) out.push(Uint8Array.from(await p));
+      } finally {
+        await player.close();
+      }
+      return out;
+    };
+    const here = await frames(false);
+    const threaded = await frames(true);
+    expect(threaded).toHaveLength(60);
+    let differing = 0;
+    for (let i = 0; i < here.length; i++) {
+      if (Buffer.compare(here[i] as Uint8Array, threaded[i] as Uint8Array) !== 0) differing++;
+    }
+    expect(differing).toBe(0);
+    // The mouth moved: not the footage passed through.
+    expect(meanAbsDiff(here[0] as Uint8Array, here[3] as Uint8Array)).toBeGreaterThan(0);
+  });
+
+  it('the reanimator thread refuses a frame it cannot take and frames after close', async () => {
+    const replica = await Replica.load(avatar);
+    const thread = await ReanimatorThread.start({ sizePx: 256 });
+    try {
+      const s = replica.manifest.usable.indexOf(1);
+      const face = replica.face(s) as NonNullable<ReturnType<Replica['face']>>;
+      const rgb = await replica.frames.read(s);
+      const source = { ...face, width: 256, height: 256 };
+      const weights = new Float32Array(BLENDSHAPE_COUNT);
+      // A view into a larger buffer cannot be transferred without taking the rest along.
+      const shared = new Uint8Array(rgb.length + 16);
+      await expect(
+        thread.reanimate({ ...source, rgb: shared.subarray(16) }, weights, 1),
+      ).rejects.toMatchObject({ code: 'RENDER_BAD_OPTIONS' });
+      const own = Uint8Array.from(rgb);
+      const done = await thread.reanimate({ ...source, rgb: own }, weights, 1);
+      expect(done.rgb.length).toBe(rgb.length);
+      expect(own.byteLength).toBe(0); // transferred
+      await thread.close();
+      await expect(
+        thread.reanimate({ ...source, rgb: Uint8Array.from(rgb) }, weights, 1),
+      ).rejects.toMatchObject({ code: 'RENDER_CLOSED' });
+    } finally {
+      await thread.close();
+      await replica.close();
     }
   });
 

@@ -2,8 +2,6 @@ import { analyzeAudio, decodeAudioFile } from '../../audio/index.ts';
 import { type Command, parseCommandArgs, writeJson } from '../command.ts';
 
 export const audioCommand: Command = {
-  name: 'audio',
-  summary: 'Describe an audio file: duration, source rate/channels, levels, voiced fraction',
   usage: `Usage: facecast audio <file> [--json]
 
 Decodes any file ffmpeg reads (wav, mp3, m4a, ogg, a video's sound) to 16 kHz mono and prints

@@ -24,8 +24,6 @@ const videoFlagsSchema = z.object({
 });
 
 export const avatarCommand: Command = {
-  name: 'avatar',
-  summary: 'Build an avatar from a photo or a short video of one person',
   usage: `Usage: facecast avatar create <photo|video> --out <dir> [options] [--json]
 
 A video (${VIDEO_LIMITS_TEXT} of one person, any container, constant frame rate) makes a

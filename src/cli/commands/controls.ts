@@ -2,8 +2,6 @@ import { readControlsFile, writeControlsFile } from '../../controls/index.ts';
 import { type Command, parseCommandArgs, writeJson } from '../command.ts';
 
 export const controlsCommand: Command = {
-  name: 'controls',
-  summary: 'Validate a Controls file (.csv/.json) and optionally convert it',
   usage: `Usage: facecast controls <in.csv|in.json> [--out <out.csv|out.json>] [--json]
 
 Reads a Controls sequence (ARKit-style CSV or facecast JSON), validates every value (52 ARKit

@@ -16,8 +16,6 @@ const flagsSchema = z.object({
 });
 
 export const dubCommand: Command = {
-  name: 'dub',
-  summary: 'Video + new audio → the same video with the mouth following the new audio',
   usage: `Usage: facecast dub --video <in.mp4> --audio <new speech> --out <out.mp4> [options]
 
 Lip-sync translation: re-animates the mouth and jaw of the person in the video to the new

@@ -18,8 +18,6 @@ const flagsSchema = z.object({
 });
 
 export const evalCommand: Command = {
-  name: 'eval',
-  summary: 'Score self-reenactment of any clip: PSNR/SSIM and flicker, warp-only vs generator',
   usage: `Usage: facecast eval reenact --video <clip> [--generator on|off|auto] [options] [--json]
 
 Tracks the clip (facecast track), takes its first frame as the reference, re-renders every

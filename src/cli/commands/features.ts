@@ -3,8 +3,6 @@ import { computeLogMel, MEL_CONFIG, writeNpy } from '../../features/index.ts';
 import { type Command, parseCommandArgs, UsageError, writeJson } from '../command.ts';
 
 export const featuresCommand: Command = {
-  name: 'features',
-  summary: 'Export the log-mel features of an audio file as .npy (for the Python trainers)',
   usage: `Usage: facecast features <audio> --out <mel.npy> [--json]
 
 Writes the log-mel spectrogram facecast's models consume: float32 array (frames, 80), 10 ms

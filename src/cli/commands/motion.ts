@@ -32,8 +32,6 @@ const optionsSchema = z
 const MIN_DURATION_MS = 40;
 
 export const motionCommand: Command = {
-  name: 'motion',
-  summary: 'Animate speech: audio (or --text via TTS) → Controls per 25 fps frame (CSV/JSON)',
   usage: `Usage: facecast motion <audio> --out <controls.csv|json> [options]
        facecast motion --text "Hello there" --out <controls.csv|json> [--voice en-us] [options]
 

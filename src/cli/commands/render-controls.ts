@@ -36,8 +36,6 @@ const flagsSchema = z.object({
 });
 
 export const renderControlsCommand: Command = {
-  name: 'render-controls',
-  summary: 'Render a Controls file (tracked, predicted or edited) onto an avatar as MP4',
   usage: `Usage: facecast render-controls --avatar <dir> --controls <file.csv|file.json> --out <video.mp4>
                                 [--audio <file>] [--size <px>] [--set <edit>]... [--maps <dir>] [--json]
 

@@ -58,8 +58,6 @@ const flagsSchema = z
   });
 
 export const renderCommand: Command = {
-  name: 'render',
-  summary: 'Photo + audio or text → MP4 of the avatar speaking (H.264 + AAC)',
   usage: `Usage: facecast render --image <photo|avatar dir> (--audio <file> | --text "…") --out <file.mp4> [options]
 
 Renders a talking-head video: the photo's face (or an avatar folder made by

@@ -5,8 +5,6 @@ import { resolveServerConfig, startServer } from '../../server/index.ts';
 import { type Command, numberFlag, parseCommandArgs, UsageError } from '../command.ts';
 
 export const serveCommand: Command = {
-  name: 'serve',
-  summary: 'Run the HTTP API: avatars, video jobs (SSE progress, MP4 output), /docs',
   usage: `Usage: facecast serve [--port 8080] [--host 127.0.0.1] [--data-dir data] [--queue redis://host:port] [options]
 
 Serves the HTTP API (OpenAPI at /openapi.json, readable docs at /docs, /healthz, /metrics).

@@ -2,7 +2,6 @@ import { extname } from 'node:path';
 import { z } from 'zod';
 import { controlsFormatOf, writeControlsFile } from '../../controls/index.ts';
 import { LANDMARK_COUNT, TRACK_DEFAULTS, trackVideo } from '../../face/index.ts';
-import { writeNpy } from '../../features/index.ts';
 import { type Command, parseCommandArgs, parseFlags, writeJson } from '../command.ts';
 
 /** The command's flags, validated (numbers arrive as strings). */
@@ -20,8 +19,6 @@ const trackFlagsSchema = z.object({
 });
 
 export const trackCommand: Command = {
-  name: 'track',
-  summary: 'Track a face video into Controls (25 fps ARKit-52, head pose, gaze, body)',
   usage: `Usage: facecast track <video> --out <controls.csv|controls.json> [options] [--json]
 
 Decodes the video at exactly 25 fps (variable-frame-rate input too), finds the face in every
@@ -90,6 +87,8 @@ Errors: FACE_NOT_FOUND (no face in any frame), MEDIA_NO_VIDEO, MEDIA_UNREADABLE 
     if (progress) context.stderr.write('\n');
     await writeControlsFile(flags.out, result.sequence);
     if (flags.landmarks && result.landmarks) {
+      // loaded only here: the audio features' modules (Meyda) are not needed otherwise
+      const { writeNpy } = await import('../../features/index.ts');
       await writeNpy(flags.landmarks, {
         data: result.landmarks,
         shape: [result.frames.length, LANDMARK_COUNT, 3],

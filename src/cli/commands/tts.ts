@@ -4,9 +4,6 @@ import { EspeakTts, LOCAL_VOICES_APT, VoiceCatalog } from '../../tts/index.ts';
 import { type Command, numberFlag, parseCommandArgs, UsageError, writeJson } from '../command.ts';
 
 export const ttsCommand: Command = {
-  name: 'tts',
-  summary:
-    'Speak text with a local voice (espeak-ng embedded; flite, festival, RHVoice when installed) → 16 kHz WAV',
   usage: `Usage: facecast tts "<text>" --out <speech.wav> [--voice engine:name] [--rate 1] [--pitch 1]
        facecast tts --voices [--json]
 

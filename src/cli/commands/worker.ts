@@ -4,8 +4,6 @@ import { resolveWorkerConfig, startWorker } from '../../server/index.ts';
 import { type Command, numberFlag, parseCommandArgs, UsageError } from '../command.ts';
 
 export const workerCommand: Command = {
-  name: 'worker',
-  summary: 'Run video and dub jobs from a Redis queue (facecast serve --queue …)',
   usage: `Usage: facecast worker --queue redis://host:port [--data-dir data] [--concurrency n] [options]
 
 Takes video and dub jobs from the Redis queue that "facecast serve --queue" fills, and runs
