@@ -1,9 +1,13 @@
 import { join } from 'node:path';
-import { LowerFaceReanimator, STATUS_ID, TrackStore } from '../../src/dub/index.ts';
+import {
+  LowerFaceReanimator,
+  mouthBankPainter,
+  STATUS_ID,
+  TrackStore,
+} from '../../src/dub/index.ts';
 import { FrameScorer, psnrFromMse, type Region } from '../../src/eval/index.ts';
 import type { FaceModel } from '../../src/face/index.ts';
-import { innerLipsFromMesh, lipShape, opening } from '../../src/mouthbank/index.ts';
-import { PART_LABELS } from '../../src/render/index.ts';
+import { lipShape, opening } from '../../src/mouthbank/index.ts';
 import {
   buildReplicaMouthBank,
   Replica,
@@ -53,20 +57,10 @@ export async function mouthBankReenactment(
   if (!bank) throw new Error(`${dir}: no mouth bank before the held-out stretch`);
   const { width, height } = m.footage;
   const size = 256;
-  let previous = -1;
   const drawn = new LowerFaceReanimator(model, size, { drawInterior: true });
   const painted = new LowerFaceReanimator(model, size, {
     drawInterior: true,
-    painter: ({ image, labels, target }) => {
-      const lips = innerLipsFromMesh(
-        model.sets.lipsUpperInner,
-        model.sets.lipsLowerInner,
-        target,
-        3,
-      );
-      previous = bank.query(lips, previous);
-      bank.paint(image, lips, previous, { labels, value: PART_LABELS.mouthInterior });
-    },
+    painter: mouthBankPainter(model, bank),
   });
   const scorer = new FrameScorer(width, height);
   const sums = { drawnMse: 0, drawnSsim: 0, bankMse: 0, bankSsim: 0, n: 0 };

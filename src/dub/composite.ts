@@ -42,6 +42,13 @@ export function blendCrop(
         if (m <= 0.002) continue;
         const o = (y * width + x) * 3;
         const r = q * 3;
+        if (m === 1) {
+          // s + 1 · (r − s) + 0.5 truncates to r: the rendered pixel as it is.
+          out[o] = render[r] as number;
+          out[o + 1] = render[r + 1] as number;
+          out[o + 2] = render[r + 2] as number;
+          continue;
+        }
         for (let c = 0; c < 3; c++) {
           const s = out[o + c] as number;
           out[o + c] = s + m * ((render[r + c] as number) - s) + 0.5;

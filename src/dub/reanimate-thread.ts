@@ -185,6 +185,14 @@ export class ReanimatorThread {
     this.sizePx = sizePx;
   }
 
+  /**
+   * Starts the shared worker now when there is none (it takes about a second), so that a
+   * later {@link ReanimatorThread.start} finds it ready; e.g. while the caller loads its data.
+   */
+  static async warmUp(signal?: AbortSignal): Promise<void> {
+    await ReanimatorHost.get(signal);
+  }
+
   /** A reanimator on the shared thread (started when needed), its mouth bank loaded there. */
   static async start(options: ReanimatorThreadOptions): Promise<ReanimatorThread> {
     throwIfAborted(options.signal);

@@ -67,7 +67,7 @@ export function mouthBankPainter(model: FaceModel, bank: MouthBank): MouthBankPa
   let previous = -1;
   const paint = ({ image, labels, target }: InteriorPaintInput) => {
     const lips = innerLipsFromMesh(model.sets.lipsUpperInner, model.sets.lipsLowerInner, target, 3);
-    previous = bank.query(lips, previous);
+    previous = bank.query(lips, previous, bank.lipColourAt(image, lips));
     bank.paint(image, lips, previous, { labels, value: PART_LABELS.mouthInterior });
   };
   return Object.assign(paint, {

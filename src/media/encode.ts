@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
-import ffmpeg from 'fluent-ffmpeg';
 import { z } from 'zod';
 import { AbortedError, throwIfAborted } from '../core/index.ts';
+import {
+  type Encoding,
+  MP4_AUDIO_SAMPLE_RATE,
+  startAudioMux,
+  startVideoEncoding,
+} from './encode-ffmpeg.ts';
 import { MediaError } from './errors.ts';
-import { ffmpegInputUrl, LOCAL_ONLY_INPUT_OPTIONS } from './input.ts';
 import { locateFfmpeg } from './locate.ts';
 import { probeMedia } from './probe.ts';
 
@@ -66,17 +69,7 @@ export interface Mp4Summary {
   hasAudio: boolean;
 }
 
-/** Audio is resampled to this rate before AAC encoding (exact samples per 25 fps frame: 1920). */
-export const MP4_AUDIO_SAMPLE_RATE = 48_000;
-
-interface Encoding {
-  /** Settles when ffmpeg exits; rejects with FFMPEG_FAILED on a non-zero exit. */
-  exited: Promise<void>;
-  /** ffmpeg's stdin once it has started (rejects when it ends or fails first). */
-  stdin: Promise<Writable>;
-  /** SIGKILLs ffmpeg now, or as soon as it starts (fluent-ffmpeg spawns asynchronously). */
-  kill(): void;
-}
+export { MP4_AUDIO_SAMPLE_RATE };
 
 /**
  * Streams RGB frames into an H.264 MP4 (yuv420p, BT.709, +faststart), optionally muxing an
@@ -337,144 +330,4 @@ export class Mp4Writer {
     if (aborted) return new AbortedError(`${what} aborted`, { cause: aborted.reason });
     return new MediaError('ENCODE_CLOSED', `${what}: the writer was closed`);
   }
-}
-
-function startVideoEncoding(outPath: string, options: ResolvedOptions): Encoding {
-  const { ffmpegPath } = locateFfmpeg();
-  // Frames go straight to ffmpeg's stdin (see Mp4Writer.writeFrame), not through a stream
-  // fluent-ffmpeg pipes: a write's callback says when its buffer may be reused.
-  const command = ffmpeg({ stdoutLines: 0 })
-    .setFfmpegPath(ffmpegPath)
-    .input('pipe:0')
-    .inputFormat('rawvideo')
-    .inputOptions([
-      '-v',
-      'error',
-      '-pix_fmt',
-      'rgb24',
-      '-video_size',
-      `${options.width}x${options.height}`,
-      '-framerate',
-      String(options.fps),
-    ])
-    .outputOptions([
-      '-map',
-      '0:v:0',
-      '-an',
-      '-c:v',
-      'libx264',
-      '-preset',
-      options.preset,
-      '-crf',
-      String(options.crf),
-      '-threads',
-      String(options.threads),
-      // RGB → BT.709 limited-range 4:2:0, tagged so players convert it back correctly.
-      '-vf',
-      'scale=out_color_matrix=bt709:out_range=tv,format=yuv420p',
-      '-color_primaries',
-      'bt709',
-      '-color_trc',
-      'bt709',
-      '-colorspace',
-      'bt709',
-      '-movflags',
-      '+faststart',
-      '-f',
-      'mp4',
-    ])
-    .output(outPath);
-  return run(command, 'video encoding');
-}
-
-function startAudioMux(
-  videoPath: string,
-  audioPath: string,
-  samples: number,
-  outPath: string,
-  options: { audioBitrateKbps: number },
-): Encoding {
-  const { ffmpegPath } = locateFfmpeg();
-  const command = ffmpeg({ stdoutLines: 0 })
-    .setFfmpegPath(ffmpegPath)
-    .input(videoPath)
-    .inputOptions(['-nostdin', '-v', 'error', ...LOCAL_ONLY_INPUT_OPTIONS])
-    .input(ffmpegInputUrl(audioPath))
-    .inputOptions([...LOCAL_ONLY_INPUT_OPTIONS])
-    .outputOptions([
-      '-map',
-      '0:v:0',
-      '-map',
-      '1:a:0',
-      '-c:v',
-      'copy',
-      // Exactly as many samples as the video lasts: pad with silence, then cut.
-      '-af',
-      `aresample=${MP4_AUDIO_SAMPLE_RATE},apad,atrim=end_sample=${samples}`,
-      '-c:a',
-      'aac',
-      '-b:a',
-      `${options.audioBitrateKbps}k`,
-      '-movflags',
-      '+faststart',
-      '-f',
-      'mp4',
-    ])
-    .output(outPath);
-  return run(command, 'audio mux');
-}
-
-function run(command: ffmpeg.FfmpegCommand, what: string): Encoding {
-  let state: 'starting' | 'running' | 'exited' = 'starting';
-  let killRequested = false;
-  let started: (stdin: Writable) => void = () => {};
-  const stdin = new Promise<Writable>((resolveStdin) => {
-    started = resolveStdin;
-  });
-  command.on('start', () => {
-    state = 'running';
-    if (killRequested) command.kill('SIGKILL');
-    // fluent-ffmpeg's child process (not in its types).
-    const child = (command as unknown as { ffmpegProc: { stdin: Writable } }).ffmpegProc;
-    // A write to a pipe ffmpeg closed fails; ffmpeg's own exit reports why.
-    child.stdin.on('error', () => {});
-    started(child.stdin);
-  });
-  const exited = new Promise<void>((resolveExit, reject) => {
-    command.on('end', () => {
-      state = 'exited';
-      resolveExit();
-    });
-    command.on('error', (error: Error, _stdout: string | null, stderr: string | null) => {
-      state = 'exited';
-      const reason = lastLine(stderr ?? '') || error.message;
-      reject(new MediaError('FFMPEG_FAILED', `${what} failed: ${reason}`, { cause: error }));
-    });
-  });
-  // Observed by the writer; this keeps an early failure from being an unhandled rejection.
-  exited.catch(() => {});
-  const whenStarted = Promise.race([
-    stdin,
-    exited.then(() => {
-      throw new MediaError('ENCODE_CLOSED', `${what}: ffmpeg ended before it started`);
-    }),
-  ]);
-  whenStarted.catch(() => {});
-  command.run();
-  return {
-    exited,
-    stdin: whenStarted,
-    kill() {
-      killRequested = true;
-      if (state === 'running') command.kill('SIGKILL');
-    },
-  };
-}
-
-function lastLine(text: string): string {
-  const lines = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  return lines[lines.length - 1] ?? '';
 }

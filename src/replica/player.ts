@@ -97,6 +97,9 @@ export class ReplicaPlayer {
    * first frame after connect) costs what any frame does.
    */
   static async open(dir: string, options: ReplicaPlayerOptions = {}): Promise<ReplicaPlayer> {
+    // The reanimator's worker starts (once per process) while the avatar loads.
+    const warming = (options.thread ?? true) ? ReanimatorThread.warmUp() : Promise.resolve();
+    warming.catch(() => undefined);
     const model = await loadFaceModel();
     const replica = await Replica.load(dir);
     let player: ReplicaPlayer | undefined;

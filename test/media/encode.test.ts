@@ -131,6 +131,32 @@ describe('Mp4Writer', () => {
     expect((await probeMedia(join(dir, 'queue.mp4'))).video?.frameCount).toBe(16);
   });
 
+  it('frames larger than the pipe stay intact while queued (pooled buffers are reused only once taken)', async () => {
+    const width = 480;
+    const height = 360;
+    // A bar at a different place in every frame; 518 KB a frame, far more than a pipe holds.
+    const frame = (i: number, out: Uint8Array) => {
+      out.fill(30);
+      for (let y = 0; y < height; y++) {
+        for (let x = i * 16; x < i * 16 + 24; x++)
+          out.fill(220, (y * width + x) * 3, (y * width + x) * 3 + 3);
+      }
+      return out;
+    };
+    const out = join(dir, 'pooled.mp4');
+    const writer = await Mp4Writer.open(out, { width, height, crf: 10, queueFrames: 2 });
+    const reused = new Uint8Array(width * height * 3);
+    for (let i = 0; i < 24; i++) await writer.writeFrame(frame(i, reused));
+    await writer.finish();
+    const decoded = await decodeFrames(out);
+    expect(decoded.length).toBe(24 * width * height * 3);
+    const expected = new Uint8Array(width * height * 3);
+    for (let i = 0; i < 24; i++) {
+      const got = decoded.subarray(i * reused.length, (i + 1) * reused.length);
+      expect(psnr(got, frame(i, expected))).toBeGreaterThan(35);
+    }
+  });
+
   it('muxes longer audio cut to exactly the video length, as AAC 48 kHz', async () => {
     const out = join(dir, 'cut.mp4');
     const writer = await Mp4Writer.open(out, {

@@ -90,6 +90,29 @@ describe('MouthBank', () => {
     expect(at(20, 20)).toEqual([200, 160, 140]); // outside the mouth untouched
   });
 
+  it('prefers the entry lit like the target when the shapes tie (query with the lip colour)', async () => {
+    const shape = lips(16);
+    const lit = (lip: number[]) => ({
+      image: { width: W, height: H, data: picture(shape, lip, [200, 200, 190]) },
+      lips: shape,
+      frame: lip[0] as number,
+    });
+    const bank = await MouthBank.build([lit([200, 90, 90]), lit([90, 40, 40])]);
+    const dim = picture(lips(15, 4), [95, 42, 42], [0, 0, 0]);
+    const colour = bank.lipColourAt({ width: W, height: H, data: dim }, lips(15, 4));
+    expect(colour[0]).toBeGreaterThan(80);
+    expect(colour[0]).toBeLessThan(110);
+    expect(bank.query(lips(15, 4), -1, colour)).toBe(1);
+    const bright = picture(lips(15, 4), [205, 92, 92], [0, 0, 0]);
+    expect(
+      bank.query(
+        lips(15, 4),
+        -1,
+        bank.lipColourAt({ width: W, height: H, data: bright }, lips(15, 4)),
+      ),
+    ).toBe(0);
+  });
+
   it('saves and loads the same entries', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'facecast-bank-'));
     try {
