@@ -9,8 +9,20 @@ import { BODY_AUDIO_FEATURES } from './layout.ts';
  * shoulder widths SD). A rule, not learned: a seeded first-order Gauss–Markov process (time
  * constant {@link SWAY_TAU_S}) scaled between an idle and a speaking amplitude by the
  * smoothed loudness — people sway more while they talk — added to both shoulders alike
- * (the torso moves as one; the model's own shoulder motion stays on top).
+ * (the torso moves as one; the model's own shoulder motion stays on top), and to the elbows
+ * and wrists it carries (else the renderer's limb pass would swing a photo's arms about
+ * still elbows).
  */
+
+/** The joints the sway moves: the shoulders and the arms they carry. */
+const CARRIED = [
+  'leftShoulder',
+  'rightShoulder',
+  'leftElbow',
+  'rightElbow',
+  'leftWrist',
+  'rightWrist',
+] as const;
 
 /** Time constant of the sway, s. */
 export const SWAY_TAU_S = 1.6;
@@ -34,7 +46,7 @@ export class TorsoSway {
   }
 
   /**
-   * Adds the next frame's sway to `frame`'s shoulders, given its audio feature row
+   * Adds the next frame's sway to `frame`'s shoulders and arms, given its audio feature row
    * (`features` at `offset`, loudness first; undefined past the audio = silence).
    */
   apply(frame: ControlsFrame, features?: Float32Array, offset = 0): void {
@@ -47,8 +59,7 @@ export class TorsoSway {
     const x = amplitude * this.#state;
     this.#state = this.#a * this.#state + Math.sqrt(1 - this.#a * this.#a) * this.#gauss();
     const body = frame.body;
-    body.leftShoulder = { ...body.leftShoulder, x: body.leftShoulder.x + x };
-    body.rightShoulder = { ...body.rightShoulder, x: body.rightShoulder.x + x };
+    for (const joint of CARRIED) body[joint] = { ...body[joint], x: body[joint].x + x };
   }
 
   #gauss(): number {

@@ -49,6 +49,9 @@ const EDGE = 0.35;
 const SHOULDER_RAMP = 0.25;
 /** A segment's length may change by at most this factor (2-D keypoints are noisy). */
 const MAX_STRETCH = 1.3;
+/** Matte values at or below this are background; from {@link PERSON_FULL} up, person. */
+const PERSON_MIN = 24;
+const PERSON_FULL = 128;
 /** Joint displacements below this (px) leave the frame as it is. */
 const MIN_MOTION_PX = 0.05;
 
@@ -161,11 +164,11 @@ export class LimbWarp {
     return true;
   }
 
-  /** The matte (0–1) at a reference point (nearest pixel, clamped). */
+  /** How much a reference point is person (0–1; nearest matte pixel, clamped). */
   #matteAt(matte: Uint8Array, x: number, y: number): number {
     const xi = Math.min(this.width - 1, Math.max(0, Math.floor(x)));
     const yi = Math.min(this.height - 1, Math.max(0, Math.floor(y)));
-    return (matte[yi * this.width + xi] as number) / 255;
+    return person(matte[yi * this.width + xi] as number);
   }
 
   /** One output pixel: vacate the reference's arm, then draw the moved arm over it. */
@@ -194,7 +197,7 @@ export class LimbWarp {
     const o = (y * this.width + x) * 3;
     const p = y * this.width + x;
     // Where the arm was: the background behind it (the plate), as much as the matte says arm.
-    const vacate = hold ? Math.min(1, was) * ((hold.matte[p] as number) / 255) : 0;
+    const vacate = hold ? Math.min(1, was) * person(hold.matte[p] as number) : 0;
     if (total < 1e-3) {
       if (vacate > 0) blendInto(out, o, hold?.plate as Uint8Array, o, vacate);
       return;
@@ -221,6 +224,15 @@ export class LimbWarp {
 function inFrontOfTorso(end: Point, joints: LimbJoints): boolean {
   const { leftShoulder: l, rightShoulder: r } = joints;
   return end.x > Math.min(l.x, r.x) && end.x < Math.max(l.x, r.x) && end.y > Math.min(l.y, r.y);
+}
+
+/**
+ * Person-ness from the matte (0–255): full from {@link PERSON_FULL} up. The segmentation runs
+ * at low resolution, so a thin forearm reads half-transparent; taken as is, the moved arm
+ * came out see-through and its old place kept a ghost.
+ */
+function person(matte: number): number {
+  return smoothstep(PERSON_MIN, PERSON_FULL, matte);
 }
 
 function segment(

@@ -203,6 +203,15 @@ describe('BodyModel (models/body)', () => {
     expect(mean(speakingSd)).toBeGreaterThan(1.3 * mean(silentSd));
     const plain = await animateBody(model, still(frames), audio, { seed: 1, sway: false });
     expect(sd(plain, 25, speechFrames)).toBeLessThan(0.003);
+    // The arms are carried: each frame's sway moves the elbows and wrists as the shoulders.
+    const swayed = await animateBody(model, still(frames), audio, { seed: 1 });
+    swayed.frames.forEach((f, i) => {
+      const p = plain.frames[i]?.body;
+      if (!p) return;
+      const shift = f.body.leftShoulder.x - p.leftShoulder.x;
+      expect(f.body.rightElbow.x - p.rightElbow.x).toBeCloseTo(shift, 6);
+      expect(f.body.leftWrist.x - p.leftWrist.x).toBeCloseTo(shift, 6);
+    });
   });
 
   it('rejects bad input and bad model folders with stable codes', async () => {
