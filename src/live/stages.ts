@@ -177,7 +177,10 @@ async function replicaRenderer(
   signal: AbortSignal | undefined,
 ): Promise<RenderPort> {
   throwIfAborted(signal);
-  const player = await ReplicaPlayer.open(dir, { seed }).catch((error: unknown) => {
+  // On the calling thread: live needs 25 fps, which one thread gives with room to spare,
+  // and the reanimator thread's hand-over delays the first frame after connect
+  // (replica-live bench, same machine: 261 ms here vs 308–384 ms on the thread).
+  const player = await ReplicaPlayer.open(dir, { seed, thread: false }).catch((error: unknown) => {
     throw new LiveError('LIVE_AVATAR_NOT_FOUND', `video avatar "${avatarId}" cannot be played`, {
       cause: error,
     });
