@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import sys
 from pathlib import Path
 
@@ -27,7 +26,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from tfjs_to_onnx import NHWC_TO_NCHW, OPSET, Converter, read_weights, rename, with_output_shapes
+from tfjs_to_onnx import NHWC_TO_NCHW, Converter
+from tfjs_to_onnx import convert as convert_tfjs
 
 DTYPES = {"DT_FLOAT": TensorProto.FLOAT, "DT_INT32": TensorProto.INT32}
 
@@ -260,20 +260,9 @@ class MoveNetConverter(Converter):
 
 def convert(model_json_path: Path, names: dict[str, str]) -> onnx.ModelProto:
     """MoveNet's tfjs graph model as a checked ONNX model."""
-    model_json = json.loads(model_json_path.read_text())
-    weights = read_weights(model_json, model_json_path.parent)
-    graph = MoveNetConverter(model_json, weights).convert()
-    graph.name = model_json_path.stem
-    rename(graph, names)
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
-        producer_name="facecast scripts/face/movenet_to_onnx.py",
+    return convert_tfjs(
+        model_json_path, names, MoveNetConverter, "facecast scripts/face/movenet_to_onnx.py"
     )
-    model.ir_version = 8
-    model = with_output_shapes(model)
-    onnx.checker.check_model(model)
-    return model
 
 
 def main() -> None:

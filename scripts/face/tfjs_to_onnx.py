@@ -318,17 +318,23 @@ def rename(graph: onnx.GraphProto, names: dict[str, str]) -> None:
         v.name = names.get(v.name, v.name)
 
 
-def convert(model_json_path: Path, names: dict[str, str]) -> onnx.ModelProto:
-    """The tfjs graph model at model_json_path as a checked ONNX model."""
+def convert(
+    model_json_path: Path,
+    names: dict[str, str],
+    converter: type[Converter] | None = None,
+    producer: str = "facecast scripts/face/tfjs_to_onnx.py",
+) -> onnx.ModelProto:
+    """The tfjs graph model at model_json_path as a checked ONNX model (with `converter`, a
+    Converter subclass for graphs that need more ops)."""
     model_json = json.loads(model_json_path.read_text())
     weights = read_weights(model_json, model_json_path.parent)
-    graph = Converter(model_json, weights).convert()
+    graph = (converter or Converter)(model_json, weights).convert()
     graph.name = model_json_path.stem
     rename(graph, names)
     model = helper.make_model(
         graph,
         opset_imports=[helper.make_opsetid("", OPSET)],
-        producer_name="facecast scripts/face/tfjs_to_onnx.py",
+        producer_name=producer,
     )
     model.ir_version = 8
     model = with_output_shapes(model)
