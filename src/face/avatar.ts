@@ -28,6 +28,12 @@ export interface AvatarOptions {
   strict?: boolean;
   /** Stored in the profile: how the renderer fills the opened mouth (profile `mouthInterior`). Default drawn. */
   mouthInterior?: 'drawn' | 'bank';
+  /**
+   * The output framing stored as the profile's crop: `head`, a square talking-head crop around
+   * the face (default), or `whole`, the whole image (full-body and half-body photos whose
+   * arms and legs should stay in the picture).
+   */
+  framing?: 'head' | 'whole';
   signal?: AbortSignal;
 }
 
@@ -135,7 +141,10 @@ export function buildAvatarProfile(
       scale: image.scale,
       maxSizePx: image.maxSizePx,
     },
-    crop: talkingHeadCrop(face.box, image.width, image.height),
+    crop:
+      options.framing === 'whole'
+        ? { x: 0, y: 0, width: image.width, height: image.height }
+        : talkingHeadCrop(face.box, image.width, image.height),
     face: {
       box: roundBox(face.box),
       score: round(face.score, 4),

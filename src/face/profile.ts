@@ -95,8 +95,9 @@ export const avatarProfileSchema = z
       })
       .strict(),
     /**
-     * Square talking-head framing for rendering: twice the face box, centred slightly below
-     * the face centre, moved (and if needed shrunk) to lie inside the image.
+     * The framing renders show: by default a square talking-head crop (twice the face box,
+     * centred slightly below the face centre, moved and if needed shrunk to lie inside the
+     * image); the whole image with `avatar create --framing whole`.
      */
     crop: box,
     face: z

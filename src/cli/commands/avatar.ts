@@ -16,6 +16,7 @@ const avatarFlagsSchema = z.object({
   mouthInterior: z
     .enum(['drawn', 'bank'], { error: '--mouth-interior must be drawn or bank' })
     .default('drawn'),
+  framing: z.enum(['head', 'whole'], { error: '--framing must be head or whole' }).default('head'),
 });
 
 const videoFlagsSchema = z.object({
@@ -51,6 +52,9 @@ Options:
   --mouth-interior <m> a photo's opened mouth: drawn (default: procedural teeth and cavity) or
                        bank (real mouths of other people, models/mouthbank; see
                        docs/stages/render.md for how the two compare)
+  --framing <f>        what renders show: head (default: a square crop around the face) or
+                       whole (the whole photo: half- and full-body photos keep their arms
+                       and legs in the picture; small faces may need --min-iod 16)
   --json               machine-readable output
   -h, --help
 
@@ -67,6 +71,7 @@ IMAGE_TOO_LARGE (exit code 2).`,
         'max-yaw': { type: 'string' },
         'max-pitch': { type: 'string' },
         'mouth-interior': { type: 'string' },
+        framing: { type: 'string' },
       },
       { min: 2, max: 2 },
     );
@@ -99,6 +104,7 @@ IMAGE_TOO_LARGE (exit code 2).`,
       maxYaw: values['max-yaw'],
       maxPitch: values['max-pitch'],
       mouthInterior: values['mouth-interior'],
+      framing: values.framing,
     });
     const { profile, timingsMs } = await createAvatar(photo, flags.out, {
       strict: flags.strict,
@@ -107,6 +113,7 @@ IMAGE_TOO_LARGE (exit code 2).`,
       maxYawRad: (flags.maxYaw * Math.PI) / 180,
       maxPitchRad: (flags.maxPitch * Math.PI) / 180,
       mouthInterior: flags.mouthInterior,
+      framing: flags.framing,
       signal: context.signal,
     });
     for (const warning of profile.warnings)
