@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { neutralFrame, writeControlsFile } from '../../src/controls/index.ts';
 import { openVideoFrames } from '../../src/media/index.ts';
+import { facecast } from '../helpers/cli.ts';
 import { fixture, tempDir } from '../helpers/media.ts';
 
 /**
@@ -13,20 +12,8 @@ import { fixture, tempDir } from '../helpers/media.ts';
  * stores the whole photo as the output framing, so `render-controls` shows the arms and
  * everything below the face instead of the square talking-head crop.
  */
-const run = promisify(execFile);
-const BIN = new URL('../../bin/facecast', import.meta.url).pathname;
 const PHOTO = fixture('heldout/photos/tango_female_halfbody.jpg');
 const SIZE = 256;
-
-async function facecast(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 async function firstFrame(
   path: string,

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readControlsFile } from '../../src/controls/index.ts';
+import { facecast } from '../helpers/cli.ts';
 import { fixture, tempDir } from '../helpers/media.ts';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/facecast', import.meta.url).pathname;
 /** 1.2 s of a half-body speaker gesturing (see test/fixtures/README.md). */
 const CLIP = fixture('body/halfbody_demo1_1s.mp4');
 
@@ -18,16 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanup();
 });
-
-async function facecast(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 function sd(values: number[]): number {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from '../../src/audio/index.ts';
 import {
@@ -10,6 +8,7 @@ import {
   readControlsFile,
 } from '../../src/controls/index.ts';
 import { readNpy } from '../../src/features/index.ts';
+import { facecast } from '../helpers/cli.ts';
 import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 import {
   FaceLandmarker,
@@ -28,8 +27,6 @@ import {
   trackVideo,
 } from './helpers.ts';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/facecast', import.meta.url).pathname;
 const CLIP = fixture('face/grid_bbaf2n.mpg'); // "bin blue at f two now", 3 s, 25 fps
 
 let landmarker: FaceLandmarker;
@@ -45,16 +42,6 @@ afterAll(async () => {
   await landmarker.close();
   await cleanup();
 });
-
-async function facecast(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('trackVideo on a real talking clip', () => {
   it('gives one valid Controls frame per 40 ms, a face in every frame', () => {

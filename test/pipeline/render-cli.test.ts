@@ -1,28 +1,15 @@
-import { execFile } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from '../../src/audio/index.ts';
+import { facecast } from '../helpers/cli.ts';
 import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 import { mp4Facts } from '../helpers/video.ts';
 
 // `facecast render` as users run it: a real process, real models, real ffmpeg.
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/facecast', import.meta.url).pathname;
 const AVATAR = fixture('avatars/s42');
-
-async function facecast(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let dir: string;
 let cleanup: () => Promise<void>;

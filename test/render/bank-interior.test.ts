@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaceModel, loadFaceModel } from '../../src/face/index.ts';
 import {
@@ -17,12 +14,11 @@ import {
   Renderer,
   type RenderReference,
 } from '../../src/render/index.ts';
+import { facecast } from '../helpers/cli.ts';
 import { fixture, tempDir } from '../helpers/media.ts';
 import { AVATAR_DIR, frameWith, referenceFrame } from './helpers.ts';
 
 const SIZE = 256;
-const BIN = fileURLToPath(new URL('../../bin/facecast', import.meta.url));
-const run = promisify(execFile);
 const OPEN = frameWith((f) => {
   f.blendshapes.jawOpen = 0.6;
 });
@@ -108,15 +104,6 @@ describe('photo avatars: mouth interior from the bank of real mouths', () => {
 });
 
 describe('facecast avatar create --mouth-interior', () => {
-  async function facecast(args: string[]) {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
   const PHOTO = fixture('face/portrait_happy_256.png');
 
   it('bank is stored in the profile', async () => {

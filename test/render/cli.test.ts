@@ -1,26 +1,12 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { neutralFrame, writeControlsFile } from '../../src/controls/index.ts';
 import { probeMedia } from '../../src/media/index.ts';
 import { toFloat16Bits } from '../../src/render/dump.ts';
+import { facecast } from '../helpers/cli.ts';
 import { fixture, tempDir } from '../helpers/media.ts';
 import { AVATAR_DIR } from './helpers.ts';
-
-const run = promisify(execFile);
-const BIN = new URL('../../bin/facecast', import.meta.url).pathname;
-
-async function facecast(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let dir: string;
 let cleanup: () => Promise<void>;

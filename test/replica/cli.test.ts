@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from '../../src/audio/index.ts';
 import { ARKIT_BLENDSHAPES, BLENDSHAPE_COUNT } from '../../src/controls/index.ts';
@@ -10,21 +8,9 @@ import { ReanimatorThread } from '../../src/dub/index.ts';
 import { avatarFolders, createLiveStages } from '../../src/live/index.ts';
 import { probeMedia } from '../../src/media/index.ts';
 import { Replica, ReplicaPlayer, replicaManifestSchema } from '../../src/replica/index.ts';
+import { facecast } from '../helpers/cli.ts';
 import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 import { mp4Facts } from '../helpers/video.ts';
-
-const run = promisify(execFile);
-const BIN = new URL('../../bin/facecast', import.meta.url).pathname;
-
-async function facecast(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
   let sum = 0;
