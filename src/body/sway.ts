@@ -1,4 +1,4 @@
-import { CONTROLS_FPS, type ControlsFrame } from '../controls/index.ts';
+import { BODY_JOINTS, CONTROLS_FPS, type ControlsFrame } from '../controls/index.ts';
 import { mulberry32 } from '../motion/index.ts';
 import { BODY_AUDIO_FEATURES } from './layout.ts';
 
@@ -13,16 +13,6 @@ import { BODY_AUDIO_FEATURES } from './layout.ts';
  * and wrists it carries (else the renderer's limb pass would swing a photo's arms about
  * still elbows).
  */
-
-/** The joints the sway moves: the shoulders and the arms they carry. */
-const CARRIED = [
-  'leftShoulder',
-  'rightShoulder',
-  'leftElbow',
-  'rightElbow',
-  'leftWrist',
-  'rightWrist',
-] as const;
 
 /** Time constant of the sway, s. */
 export const SWAY_TAU_S = 1.6;
@@ -59,7 +49,8 @@ export class TorsoSway {
     const x = amplitude * this.#state;
     this.#state = this.#a * this.#state + Math.sqrt(1 - this.#a * this.#a) * this.#gauss();
     const body = frame.body;
-    for (const joint of CARRIED) body[joint] = { ...body[joint], x: body[joint].x + x };
+    // Every body joint: the shoulders and the arms they carry.
+    for (const joint of BODY_JOINTS) body[joint] = { ...body[joint], x: body[joint].x + x };
   }
 
   #gauss(): number {
