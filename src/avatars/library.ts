@@ -72,6 +72,8 @@ function safeJson(text: string): unknown {
 export interface CreateOptions {
   /** Refuse photos with several faces (FACE_MULTIPLE) instead of using the largest. Default true. */
   strict?: boolean;
+  /** Photos: what renders show, `head` (a square crop around the face, default) or `whole` (the whole photo). */
+  framing?: 'head' | 'whole';
   /** Limits a video must meet (src/replica `REPLICA_LIMITS` by default). */
   videoLimits?: Partial<ReplicaLimits>;
   signal?: AbortSignal;
@@ -210,6 +212,7 @@ export class AvatarLibrary {
           model: this.#model,
           landmarker: this.#landmarker,
           strict: options.strict ?? true,
+          framing: options.framing ?? 'head',
           ...signal,
         });
         made = { kind: 'photo', profile: created.profile };

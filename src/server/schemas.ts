@@ -150,7 +150,8 @@ export const AvatarSchema = z
       .optional()
       .openapi({ description: 'Photo avatars' }),
     crop: BoxSchema.optional().openapi({
-      description: 'The square talking-head framing that is rendered (photo avatars)',
+      description:
+        'The part of the photo that renders show (photo avatars): a square talking-head crop, or the whole photo when created with `framing=whole`',
     }),
     face: z
       .object({

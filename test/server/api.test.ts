@@ -90,6 +90,38 @@ describe('HTTP API end to end', () => {
     expect(again.id).toBe(avatarId);
   });
 
+  it('framing: `whole` renders the whole photo, `head` (default) a square crop; bad values and videos are refused', async () => {
+    const photo = await file(fixture('photos/tango_demo1_halfbody.jpg'), 'image/jpeg');
+    const create = async (fields: Record<string, string>) => {
+      const res = await api('/v1/avatars', { method: 'POST', body: form({ photo, ...fields }) });
+      expect(res.status).toBe(201);
+      const avatar = await json(res);
+      expect((await api(`/v1/avatars/${avatar.id}`, { method: 'DELETE' })).status).toBe(204);
+      return avatar;
+    };
+    const whole = await create({ framing: 'whole' });
+    const { widthPx, heightPx } = whole.image;
+    expect(whole.crop).toEqual({ x: 0, y: 0, width: widthPx, height: heightPx });
+    for (const head of [await create({}), await create({ framing: 'head' })]) {
+      expect(head.crop.width).toBe(head.crop.height);
+      expect(head.crop.width * head.crop.height).toBeLessThan(0.5 * widthPx * heightPx);
+    }
+
+    const wide = await api('/v1/avatars', {
+      method: 'POST',
+      body: form({ photo, framing: 'wide' }),
+    });
+    await expectError(wide.clone(), 400, 'VALIDATION_FAILED');
+    expect((await json(wide)).error.message).toMatch(/head or whole/);
+    const video = await file(fixture('dub/retalking.mp4'), 'video/mp4');
+    const withVideo = await api('/v1/avatars', {
+      method: 'POST',
+      body: form({ video, framing: 'whole' }),
+    });
+    await expectError(withVideo.clone(), 400, 'VALIDATION_FAILED');
+    expect((await json(withVideo)).error.message).toMatch(/photo avatars only/);
+  });
+
   it('audio upload → SSE progress to done → MP4: H.264 + AAC, 25 fps, audio length ± 40 ms, size as asked', async () => {
     const res = await api('/v1/videos', {
       method: 'POST',

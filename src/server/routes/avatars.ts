@@ -59,6 +59,10 @@ export function avatarView(avatar: AvatarRecord): AvatarView {
   };
 }
 
+const FramingField = z
+  .enum(['head', 'whole'], { error: '"framing" must be head or whole' })
+  .optional();
+
 const avatarForm = z
   .object({
     photo: z
@@ -78,6 +82,10 @@ const avatarForm = z
       description:
         'With several faces in the photo: `false` (default) refuses it with FACE_MULTIPLE, `true` uses the largest.',
     }),
+    framing: FramingField.openapi({
+      description:
+        'What renders of a photo avatar show: `head` (default), a square talking-head crop around the face; `whole`, the whole photo (half- and full-body photos keep arms and legs in the picture). Photos only: a video avatar shows its footage.',
+    }),
   })
   .refine((f) => (f.photo === undefined) !== (f.video === undefined), {
     message: 'send exactly one of the "photo" or "video" fields',
@@ -89,9 +97,14 @@ const avatarFields = z
     photo: z.string().optional(),
     video: z.string().optional(),
     allowMultipleFaces: z.enum(['true', 'false']).optional(),
+    framing: FramingField,
   })
   .refine((f) => (f.photo === undefined) !== (f.video === undefined), {
     message: 'send exactly one of the "photo" or "video" fields',
+  })
+  .refine((f) => f.framing === undefined || f.photo !== undefined, {
+    message: '"framing" applies to photo avatars only (a video avatar shows its footage)',
+    path: ['framing'],
   });
 
 const createAvatarRoute = createRoute({
@@ -199,6 +212,7 @@ export function mountAvatarRoutes(
       });
       const avatar = await avatars.create(fields.photo ?? fields.video ?? '', {
         strict: fields.allowMultipleFaces !== 'true',
+        ...(fields.framing ? { framing: fields.framing } : {}),
         signal: c.req.raw.signal,
       });
       c.header('Location', `/v1/avatars/${avatar.id}`);
