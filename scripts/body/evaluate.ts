@@ -1,6 +1,6 @@
 /**
  * Does the predicted body move with the speech? Per held-out half-body clip, for the body
- * model (seeds 1–5), a seeded idle-sway baseline (the model's own noise process scaled to the
+ * model with its beat accent (src/body/accent.ts) and without (seeds 1–5), a seeded idle-sway baseline (the model's own noise process scaled to the
  * training motion's SD per channel, no audio) and — where the clip's tracked body exists in
  * data/body/tracks — the real speaker:
  *
@@ -66,8 +66,16 @@ export async function heldOutBodyClips(): Promise<{ stem: string; path: string }
 export interface ClipScore {
   clip: string;
   seconds: number;
-  energyR: { model: number[]; idle: number[]; real: number | null };
-  beatAlign: { model: number[]; idle: number[]; real: number | null };
+  energyR: Arms;
+  beatAlign: Arms;
+}
+
+/** One measure per arm: seeds' values for the model with and without the beat accent and the idle sway. */
+export interface Arms {
+  model: number[];
+  noAccent: number[];
+  idle: number[];
+  real: number | null;
 }
 
 /** Scores one clip (see the file comment). */
@@ -81,18 +89,22 @@ export async function scoreClip(
   const score: ClipScore = {
     clip: clip.stem,
     seconds: samples.length / 16_000,
-    energyR: { model: [], idle: [], real: null },
-    beatAlign: { model: [], idle: [], real: null },
+    energyR: { model: [], noAccent: [], idle: [], real: null },
+    beatAlign: { model: [], noAccent: [], idle: [], real: null },
   };
   const std = (body.manifest.config as { targetStd?: number[] }).targetStd ?? [];
   for (const seed of SEEDS) {
     const { sequence } = await animateAudio(motion, samples, { seed });
     const idle = structuredClone(sequence);
     addBodyRows(idle.frames, idleSway(idle.frames.length, seed, std));
-    // The learned model alone (the torso sway rule is measured by `npm run bench -- torso`).
+    const plain = structuredClone(sequence);
+    // The learned model with its beat accent, and alone (the torso sway rule is measured by
+    // `npm run bench -- torso`).
     const predicted = await animateBody(body, sequence, samples, { seed, sway: false });
+    const noAccent = await animateBody(body, plain, samples, { seed, sway: false, accent: false });
     for (const [key, seq] of [
       ['model', predicted],
+      ['noAccent', noAccent],
       ['idle', idle],
     ] as const) {
       const m = motionScores(seq, envelope);

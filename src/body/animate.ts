@@ -1,6 +1,7 @@
 import type { ControlsFrame, ControlsSequence } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { MelExtractor } from '../features/index.ts';
+import { accentFrames, BeatAccent } from './accent.ts';
 import { addBodyRows } from './channels.ts';
 import { BodyError } from './errors.ts';
 import { BodyFeatures } from './features.ts';
@@ -20,6 +21,8 @@ export interface AnimateBodyOptions {
   seed?: number;
   /** Add the torso sway (src/body/sway.ts) on top of the model. Default true. */
   sway?: boolean;
+  /** Add the beat accent (src/body/accent.ts): gesture strokes on the speech's beats. Default true. */
+  accent?: boolean;
   signal?: AbortSignal;
 }
 
@@ -102,7 +105,8 @@ export function writeInputRow(
 /**
  * Speech → upper body: adds the neck roll and the shoulder, elbow and wrist offsets predicted
  * from the speech and the head's motion to a Controls sequence (from src/motion, whose
- * shoulders already carry the breathing lift), then the torso sway (unless `sway: false`).
+ * shoulders already carry the breathing lift), then the beat accent (unless `accent: false`)
+ * and the torso sway (unless `sway: false`).
  * {@link BodyStream} gives the same chunk by chunk. Changes `sequence` in place and returns it.
  *
  * @example
@@ -121,9 +125,11 @@ export async function animateBody(
     signal: options.signal,
   });
   addBodyRows(sequence.frames, rows);
+  const available = Math.floor(features.length / BODY_AUDIO_FEATURES);
+  if (options.accent !== false)
+    accentFrames(new BeatAccent(options.seed ?? 1), sequence.frames, features, 0, available);
   if (options.sway !== false) {
     const sway = new TorsoSway(options.seed ?? 1);
-    const available = Math.floor(features.length / BODY_AUDIO_FEATURES);
     sequence.frames.forEach((frame, f) => {
       sway.apply(frame, f < available ? features : undefined, f * BODY_AUDIO_FEATURES);
     });

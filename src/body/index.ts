@@ -5,6 +5,13 @@
  * the shoulders by the chest's own motion measured here (chest.ts).
  */
 export {
+  ACCENT_DEFAULTS,
+  type AccentParams,
+  accentFrames,
+  BeatAccent,
+  strokeShape,
+} from './accent.ts';
+export {
   type AnimateBodyOptions,
   animateBody,
   type BodyAudio,

@@ -1,5 +1,6 @@
 import type { ControlsFrame } from '../controls/index.ts';
 import { MelExtractor } from '../features/index.ts';
+import { accentFrames, BeatAccent } from './accent.ts';
 import { writeInputRow } from './animate.ts';
 import { addBodyRows } from './channels.ts';
 import { BodyError } from './errors.ts';
@@ -15,6 +16,11 @@ export interface BodyStreamOptions {
   seed?: number;
   /** Add the torso sway (src/body/sway.ts). Default true. */
   sway?: boolean;
+  /**
+   * Add the beat accent (src/body/accent.ts). Default true; it needs the next frame's audio,
+   * so frames are held one frame (40 ms) longer.
+   */
+  accent?: boolean;
 }
 
 /**
@@ -36,6 +42,7 @@ export class BodyStream {
   readonly #features = new BodyFeatures();
   readonly #noise: BodyNoise;
   readonly #sway: TorsoSway | undefined;
+  readonly #accent: BeatAccent | undefined;
   #featureRows = new Float32Array(0);
   #featureCount = 0;
   #state: Float32Array | undefined;
@@ -49,6 +56,7 @@ export class BodyStream {
     const seed = options.seed ?? 1;
     this.#noise = new BodyNoise(seed);
     this.#sway = options.sway === false ? undefined : new TorsoSway(seed);
+    this.#accent = options.accent === false ? undefined : new BeatAccent(seed);
   }
 
   /** Adds 16 kHz mono speech. */
@@ -79,9 +87,10 @@ export class BodyStream {
   ): Promise<ControlsFrame[]> {
     this.#assertOpen();
     this.#held.push(...frames);
+    const lookAhead = this.#accent ? 1 : 0;
     const ready = this.#ended
       ? this.#held.length
-      : Math.min(this.#held.length, this.#featureCount - this.#next);
+      : Math.min(this.#held.length, this.#featureCount - this.#next - lookAhead);
     if (ready <= 0) return [];
     const batch = this.#held.splice(0, ready);
     const inputs = new Float32Array(ready * BODY_INPUT_COUNT);
@@ -93,6 +102,8 @@ export class BodyStream {
     const { rows, state } = await this.#model.continue(inputs, ready, this.#state, options);
     this.#state = state;
     addBodyRows(batch, rows);
+    if (this.#accent)
+      accentFrames(this.#accent, batch, this.#featureRows, this.#next, this.#featureCount);
     if (this.#sway) {
       batch.forEach((frame, k) => {
         const f = this.#next + k;
