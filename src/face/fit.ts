@@ -2,6 +2,7 @@ import { ARKIT_BLENDSHAPES, BLENDSHAPE_COUNT, type BlendshapeName } from '../con
 import { BoxQp } from './box-qp.ts';
 import { affineInit, applyRotation, type PoseState } from './linalg.ts';
 import { FACE_VERTEX_COUNT, type FaceModel } from './model.ts';
+import { NormalEquations } from './normal-equations.ts';
 import { anglesFromRotation, deformVertices, type FacePose, rotationMatrix } from './pose.ts';
 
 /** Options for one fit. Defaults in {@link FIT_DEFAULTS}. */
@@ -98,8 +99,7 @@ const K = BLENDSHAPE_COUNT;
  */
 export class FaceFitter {
   readonly model: FaceModel;
-  /** Per vertex, the shapes whose delta there is non-zero. */
-  readonly #vertexShapes: Uint8Array[];
+  readonly #equations: NormalEquations;
   readonly #shape = new Float32Array(N * 3);
   /** Unknowns of the joint solve: 6 pose parameters, the 52 weights, the identity coefficients. */
   readonly #p: number;
@@ -110,9 +110,9 @@ export class FaceFitter {
   readonly #lo: Float64Array;
   readonly #hi: Float64Array;
   readonly #stepFixed: Uint8Array;
-  readonly #jx: Float64Array;
-  readonly #jy: Float64Array;
-  readonly #cols: Int32Array;
+  /** Shape coefficients (weights, identity coefficients) and which of them are solved for. */
+  readonly #theta: Float64Array;
+  readonly #active: Uint8Array;
   readonly #qp: BoxQp;
   readonly #fixedMask = new Uint8Array(K);
   readonly #base = new Float32Array(N * 3);
@@ -125,27 +125,16 @@ export class FaceFitter {
     this.#j = model.identityCount;
     const p = 6 + K + this.#j;
     this.#p = p;
+    this.#equations = new NormalEquations(model);
     this.#h = new Float64Array(p * p);
     this.#gradient = new Float64Array(p);
     this.#delta = new Float64Array(p);
     this.#lo = new Float64Array(p);
     this.#hi = new Float64Array(p);
     this.#stepFixed = new Uint8Array(p);
-    this.#jx = new Float64Array(p);
-    this.#jy = new Float64Array(p);
-    this.#cols = new Int32Array(p);
+    this.#theta = new Float64Array(K + this.#j);
+    this.#active = new Uint8Array(K + this.#j);
     this.#qp = new BoxQp(p);
-    this.#vertexShapes = [];
-    for (let i = 0; i < N; i++) {
-      const list: number[] = [];
-      for (let k = 0; k < K; k++) {
-        const o = (k * N + i) * 3;
-        const b = model.basis;
-        if ((b[o] as number) !== 0 || (b[o + 1] as number) !== 0 || (b[o + 2] as number) !== 0)
-          list.push(k);
-      }
-      this.#vertexShapes.push(Uint8Array.from(list));
-    }
   }
 
   /** Fits pose and weights to `landmarks` (≥ 468 points × 3 values, image px; z is ignored). */
@@ -156,10 +145,12 @@ export class FaceFitter {
     const iterations = options.iterations ?? FIT_DEFAULTS.iterations;
     const fitIdentity = (options.fitIdentity ?? FIT_DEFAULTS.fitIdentity) && this.#j > 0;
     const identityPrior = options.identityPrior ?? FIT_DEFAULTS.identityPrior;
-    this.#vertexWeights(options.mouthWeight ?? FIT_DEFAULTS.mouthWeight);
+    const mouthWeight = options.mouthWeight ?? FIT_DEFAULTS.mouthWeight;
+    this.#vertexWeights(mouthWeight);
     const alpha = new Float64Array(this.#j);
     const identity = this.#base;
     for (let d = 0; d < N * 3; d++) identity[d] = base[d] as number;
+    this.#equations.begin(this.#c, mouthWeight, identity, landmarks);
     const weights = new Float64Array(K);
     if (options.initialWeights)
       for (let k = 0; k < K; k++) weights[k] = options.initialWeights[k] ?? 0;
@@ -179,10 +170,21 @@ export class FaceFitter {
     const fixedMask = this.#fixedMask;
     fixedMask.fill(0);
     for (const k of options.fixedWeights?.keys() ?? []) fixedMask[k] = 1;
-    const solve = { regularization, fitIdentity, identityPrior, alpha, base };
+    for (let k = 0; k < K; k++) this.#active[k] = fixedMask[k] === 1 ? 0 : 1;
+    for (let j = 0; j < this.#j; j++) this.#active[K + j] = fitIdentity ? 1 : 0;
+    const solve = { regularization, fitIdentity, identityPrior, alpha };
     for (let it = 0; it < iterations; it++) {
-      const step = this.#step(landmarks, identity, pose, weights, solve);
+      const step = this.#step(pose, weights, solve);
       if (step < 1e-6) break;
+    }
+    if (fitIdentity) {
+      const idBasis = this.model.identityBasis;
+      for (let d = 0; d < N * 3; d++) {
+        let v = base[d] as number;
+        for (let j = 0; j < this.#j; j++)
+          v += (alpha[j] as number) * (idBasis[j * N * 3 + d] as number);
+        identity[d] = v;
+      }
     }
     deformVertices(this.model, identity, weights, this.#shape);
     const residual = this.#residual(landmarks, pose);
@@ -206,13 +208,11 @@ export class FaceFitter {
   /**
    * One damped Gauss–Newton step on pose, weights (and identity coefficients) together: the
    * normal equations of the linearised 2-D residual (6 pose unknowns — rotation increment in
-   * the camera frame, scale, translation — the 52 weights, the identity coefficients),
-   * solved as a box-constrained QP so every weight stays in [0, 1]. Updates `identity` in
-   * place when fitting it. Returns the size of the step (max |Δweight| + |Δrotation|).
+   * the camera frame, scale, translation — the 52 weights, the identity coefficients; formed
+   * from moments by {@link NormalEquations}), solved as a box-constrained QP so every weight
+   * stays in [0, 1]. Returns the size of the step (max |Δweight| + |Δrotation|).
    */
   #step(
-    q: ArrayLike<number>,
-    identity: Float32Array,
     pose: PoseState,
     weights: Float64Array,
     solve: {
@@ -220,90 +220,16 @@ export class FaceFitter {
       fitIdentity: boolean;
       identityPrior: number;
       alpha: Float64Array;
-      base: ArrayLike<number>;
     },
   ): number {
     const P = this.#p;
-    const J = solve.fitIdentity ? this.#j : 0;
-    const idBasis = this.model.identityBasis;
-    const basis = this.model.basis;
-    const c = this.#c;
-    const shape = deformVertices(this.model, identity, weights, this.#shape);
-    const r = pose.r;
     const s = pose.s;
     const h = this.#h;
     const g = this.#gradient;
-    const jx = this.#jx;
-    const jy = this.#jy;
-    const cols = this.#cols;
-    const fixedMask = this.#fixedMask;
-    h.fill(0);
-    g.fill(0);
-    for (let i = 0; i < N; i++) {
-      const w = c[i] as number;
-      if (w === 0) continue;
-      const x = shape[i * 3] as number;
-      const y = shape[i * 3 + 1] as number;
-      const z = shape[i * 3 + 2] as number;
-      const y0 = (r[0] as number) * x + (r[1] as number) * y + (r[2] as number) * z;
-      const y1 = (r[3] as number) * x + (r[4] as number) * y + (r[5] as number) * z;
-      const y2 = (r[6] as number) * x + (r[7] as number) * y + (r[8] as number) * z;
-      const ex = (q[i * 3] as number) - (s * y0 + pose.tx);
-      const ey = (q[i * 3 + 1] as number) - (s * y1 + pose.ty);
-      // Pose columns: rotation increment ω (R ← exp([ω]×)·R), scale, translation.
-      jx[0] = 0;
-      jx[1] = s * y2;
-      jx[2] = -s * y1;
-      jx[3] = y0;
-      jx[4] = 1;
-      jx[5] = 0;
-      jy[0] = -s * y2;
-      jy[1] = 0;
-      jy[2] = s * y0;
-      jy[3] = y1;
-      jy[4] = 0;
-      jy[5] = 1;
-      for (let a = 0; a < 6; a++) cols[a] = a;
-      let count = 6;
-      const shapes = this.#vertexShapes[i] as Uint8Array;
-      for (let a = 0; a < shapes.length; a++) {
-        const k = shapes[a] as number;
-        if (fixedMask[k] === 1) continue; // held: its column stays 0 (the QP keeps it fixed)
-        const o = (k * N + i) * 3;
-        const dx = basis[o] as number;
-        const dy = basis[o + 1] as number;
-        const dz = basis[o + 2] as number;
-        jx[count] = s * ((r[0] as number) * dx + (r[1] as number) * dy + (r[2] as number) * dz);
-        jy[count] = s * ((r[3] as number) * dx + (r[4] as number) * dy + (r[5] as number) * dz);
-        cols[count] = 6 + k;
-        count++;
-      }
-      for (let j = 0; j < J; j++) {
-        const o = (j * N + i) * 3;
-        const dx = idBasis[o] as number;
-        const dy = idBasis[o + 1] as number;
-        const dz = idBasis[o + 2] as number;
-        jx[count] = s * ((r[0] as number) * dx + (r[1] as number) * dy + (r[2] as number) * dz);
-        jy[count] = s * ((r[3] as number) * dx + (r[4] as number) * dy + (r[5] as number) * dz);
-        cols[count] = 6 + K + j;
-        count++;
-      }
-      // cols ascend, so b ≥ a fills the upper triangle (mirrored below): half the products
-      for (let a = 0; a < count; a++) {
-        const ca = cols[a] as number;
-        const ax = (jx[a] as number) * w;
-        const ay = (jy[a] as number) * w;
-        g[ca] = (g[ca] as number) + ax * ex + ay * ey;
-        const row = ca * P;
-        for (let b = a; b < count; b++) {
-          const cb = cols[b] as number;
-          h[row + cb] = (h[row + cb] as number) + ax * (jx[b] as number) + ay * (jy[b] as number);
-        }
-      }
-    }
-    for (let a = 1; a < P; a++) {
-      for (let b = 0; b < a; b++) h[a * P + b] = h[b * P + a] as number;
-    }
+    const theta = this.#theta;
+    theta.set(weights);
+    theta.set(solve.alpha, K);
+    this.#equations.assemble(theta, pose, this.#active, h, g);
     // Ridge on the weights (in px², so the penalty is regularization cm² whatever the scale),
     // Levenberg damping on everything.
     const ridge = solve.regularization * s * s;
@@ -357,12 +283,6 @@ export class FaceFitter {
         const d = delta[6 + K + j] as number;
         solve.alpha[j] = (solve.alpha[j] as number) + d;
         size = Math.max(size, Math.abs(d) * 0.1);
-      }
-      for (let d = 0; d < N * 3; d++) {
-        let v = solve.base[d] as number;
-        for (let j = 0; j < this.#j; j++)
-          v += (solve.alpha[j] as number) * (idBasis[j * N * 3 + d] as number);
-        identity[d] = v;
       }
     }
     return size;
