@@ -56,17 +56,19 @@ describe('driveBody', () => {
   });
 
   it('undoes a left/right swap, drops a one-frame glitch and holds unseen joints', () => {
-    const driver = Array.from({ length: 12 }, () => driverFrame()) as (Keypoint[] | undefined)[];
-    // Frame 5: MoveNet swaps the sides.
-    driver[5] = (driver[5] as Keypoint[]).map((k) => ({
-      ...k,
-      name: k.name.startsWith('left')
-        ? k.name.replace('left', 'right')
-        : k.name.replace('right', 'left'),
-    }));
-    // Frame 8: the right wrist jumps 80 px for one frame; frame 9: nothing detected.
-    driver[8] = driverFrame({ rightWrist: { x: 80, y: -80 } });
-    driver[9] = undefined;
+    const driver = Array.from({ length: 14 }, () => driverFrame()) as (Keypoint[] | undefined)[];
+    const swapped = (frame: Keypoint[]) =>
+      frame.map((k) => ({
+        ...k,
+        name: k.name.startsWith('left')
+          ? k.name.replace('left', 'right')
+          : k.name.replace('right', 'left'),
+      }));
+    // Frames 4–6: MoveNet swaps the sides (longer than the median filter would drop).
+    for (const i of [4, 5, 6]) driver[i] = swapped(driver[i] as Keypoint[]);
+    // Frame 9: the right wrist jumps 80 px for one frame; frame 10: nothing detected.
+    driver[9] = driverFrame({ rightWrist: { x: 80, y: -80 } });
+    driver[10] = undefined;
     const frames = driveBody(driver, PHOTO);
     for (const f of frames) {
       expect(Math.abs(f.body.leftShoulder.x)).toBeLessThan(1e-9);
