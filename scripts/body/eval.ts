@@ -25,11 +25,13 @@ try {
       seconds: round(s.seconds),
       energyR: {
         model: round(mean(s.energyR.model)),
+        noAccent: round(mean(s.energyR.noAccent)),
         idleSway: round(mean(s.energyR.idle)),
         real: round(s.energyR.real),
       },
       beatAlign: {
         model: round(mean(s.beatAlign.model)),
+        noAccent: round(mean(s.beatAlign.noAccent)),
         idleSway: round(mean(s.beatAlign.idle)),
         real: round(s.beatAlign.real),
       },
@@ -42,7 +44,7 @@ try {
 const metrics = {
   measuredAt: new Date().toISOString(),
   command: 'node --import tsx scripts/body/eval.ts --write',
-  method: `held-out half-body clips; means over seeds ${SEEDS.join(', ')}; baseline: seeded idle sway at the training motion's SD; real: the tracked speaker (scripts/body/evaluate.ts)`,
+  method: `held-out half-body clips; means over seeds ${SEEDS.join(', ')}; model: with the beat accent (src/body/accent.ts), noAccent: without; baseline: seeded idle sway at the training motion's SD; real: the tracked speaker (scripts/body/evaluate.ts)`,
   heldoutClips: clips,
 };
 console.log(JSON.stringify(metrics, null, 2));

@@ -245,7 +245,7 @@ export async function followChest(
     const around = m && at ? { x: (m.x - at.x) * sw, y: (m.y - at.y) * sw } : undefined;
     shifts[f.frameIndex] = chest?.measure(image, around);
   }
-  driveShouldersByChest(controls, medianFiltered(shifts), sw);
+  driveShouldersByChest(controls, runningMedian(shifts), sw);
 }
 
 /**
@@ -288,13 +288,19 @@ export function driveShouldersByChest(
 /** Frames each side of the running median that drops one- and two-frame glitches. */
 const GLITCH_FRAMES = 2;
 
-/** A running median of the shifts, x and y apart, over the measured ones in a window. */
-function medianFiltered(shifts: (ChestShift | undefined)[]): (ChestShift | undefined)[] {
-  return shifts.map((s, i) => {
+/**
+ * A running median of 2-D points (shifts, keypoints), x and y apart, over the measured ones
+ * within `half` frames each side (fewer near the ends); unmeasured frames stay undefined.
+ */
+export function runningMedian(
+  points: readonly (ChestPoint | undefined)[],
+  half = GLITCH_FRAMES,
+): (ChestPoint | undefined)[] {
+  return points.map((s, i) => {
     if (!s) return s;
-    const near = shifts
-      .slice(Math.max(0, i - GLITCH_FRAMES), i + GLITCH_FRAMES + 1)
-      .filter((t): t is ChestShift => t !== undefined);
+    // The window shrinks symmetrically at the ends (no lag towards the inside).
+    const k = Math.min(half, i, points.length - 1 - i);
+    const near = points.slice(i - k, i + k + 1).filter((t): t is ChestPoint => t !== undefined);
     return { x: median(near.map((t) => t.x)), y: median(near.map((t) => t.y)) };
   });
 }

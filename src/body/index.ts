@@ -29,7 +29,15 @@ export {
   chestAnchorShoulders,
   driveShouldersByChest,
   followChest,
+  runningMedian,
 } from './chest.ts';
+export {
+  DRIVE_DEAD_BAND,
+  DRIVE_MEDIAN_FRAMES,
+  type DrivenFrame,
+  driveBody,
+  type PhotoBody,
+} from './drive.ts';
 export { BodyError, type BodyErrorCode } from './errors.ts';
 export { BodyFeatures } from './features.ts';
 export {

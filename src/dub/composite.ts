@@ -5,6 +5,9 @@ export interface CropSquare {
   side: number;
 }
 
+/** Mask values at or below this leave the frame's pixel as it is (blending skips them). */
+export const BLEND_MIN = 0.002;
+
 /**
  * Blends the rendered crop back into the full frame: `out = source + mask · (render − source)`
  * over the crop, untouched elsewhere (`out` already holds the source). `render` and `mask`
@@ -14,6 +17,9 @@ export interface CropSquare {
  * @param out Output frame, `width` × `height` × 3, holding the source frame's pixels.
  * @param options.bounds Where the mask can be non-zero (inclusive grid px): only the frame
  *   pixels that read it are visited. Default: the whole crop.
+ * @param options.spans Per grid row, the first and last px where the mask exceeds
+ *   {@link BLEND_MIN} (first > last for none; `LowerFaceMask.blendSpans`): only the frame
+ *   pixels whose taps reach them are visited. Default: no limit beyond `bounds`.
  */
 export function blendCrop(
   out: Uint8Array,
@@ -23,7 +29,10 @@ export function blendCrop(
   mask: Float32Array,
   size: number,
   crop: CropSquare,
-  options: { bounds?: { x0: number; y0: number; x1: number; y1: number } } = {},
+  options: {
+    bounds?: { x0: number; y0: number; x1: number; y1: number };
+    spans?: Int32Array;
+  } = {},
 ): void {
   const b = options.bounds ?? { x0: 0, y0: 0, x1: size - 1, y1: size - 1 };
   if (b.x1 < b.x0 || b.y1 < b.y0) return;
@@ -33,13 +42,17 @@ export function blendCrop(
   const y0 = Math.max(0, crop.y, Math.floor(crop.y + (b.y0 - 1) * s) - 1);
   const x1 = Math.min(width, crop.x + crop.side, Math.ceil(crop.x + (b.x1 + 2) * s) + 1);
   const y1 = Math.min(height, crop.y + crop.side, Math.ceil(crop.y + (b.y1 + 2) * s) + 1);
+  const spans = options.spans;
   if (crop.side === size) {
     for (let y = y0; y < y1; y++) {
-      const row = (y - crop.y) * size - crop.x;
-      for (let x = x0; x < x1; x++) {
+      const gy = y - crop.y;
+      const row = gy * size - crop.x;
+      const xa = spans ? Math.max(x0, crop.x + (spans[gy * 2] as number)) : x0;
+      const xb = spans ? Math.min(x1, crop.x + (spans[gy * 2 + 1] as number) + 1) : x1;
+      for (let x = xa; x < xb; x++) {
         const q = row + x;
         const m = mask[q] as number;
-        if (m <= 0.002) continue;
+        if (m <= BLEND_MIN) continue;
         const o = (y * width + x) * 3;
         const r = q * 3;
         if (m === 1) {
@@ -62,7 +75,16 @@ export function blendCrop(
     const v = Math.min(size - 1, Math.max(0, (y + 0.5 - crop.y) * k - 0.5));
     const v0 = Math.min(size - 2, Math.floor(v));
     const fv = v - v0;
-    for (let x = x0; x < x1; x++) {
+    let xa = x0;
+    let xb = x1;
+    if (spans) {
+      // Grid columns over BLEND_MIN in the two tap rows; frame px whose taps reach them.
+      const { first, last } = spanUnion(spans, v0);
+      if (first > last) continue;
+      xa = Math.max(x0, Math.floor(crop.x + (first - 1) * s) - 1);
+      xb = Math.min(x1, Math.ceil(crop.x + (last + 2) * s) + 1);
+    }
+    for (let x = xa; x < xb; x++) {
       const u = Math.min(size - 1, Math.max(0, (x + 0.5 - crop.x) * k - 0.5));
       const u0 = Math.min(size - 2, Math.floor(u));
       const fu = u - u0;
@@ -76,7 +98,7 @@ export function blendCrop(
         w01 * (mask[q00 + 1] as number) +
         w10 * (mask[q00 + size] as number) +
         w11 * (mask[q00 + size + 1] as number);
-      if (m <= 0.002) continue;
+      if (m <= BLEND_MIN) continue;
       const o = (y * width + x) * 3;
       for (let c = 0; c < 3; c++) {
         const r =
@@ -89,6 +111,27 @@ export function blendCrop(
       }
     }
   }
+}
+
+const union = { first: 1, last: 0 };
+
+/** The union of grid rows `v0` and `v0` + 1's spans (first > last for none; shared object). */
+function spanUnion(spans: Int32Array, v0: number): { first: number; last: number } {
+  union.first = 1;
+  union.last = 0;
+  for (let r = v0; r <= v0 + 1; r++) {
+    const a = spans[r * 2] as number;
+    const b = spans[r * 2 + 1] as number;
+    if (a > b) continue;
+    if (union.first > union.last) {
+      union.first = a;
+      union.last = b;
+    } else {
+      union.first = Math.min(union.first, a);
+      union.last = Math.max(union.last, b);
+    }
+  }
+  return union;
 }
 
 /**

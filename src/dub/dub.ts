@@ -16,13 +16,21 @@ import {
   type DubRequest,
   dubRequestSchema,
 } from './options.ts';
-import { type FitMode, outputFrameCount } from './plan.ts';
+import { OutputPlan, PlanChanged } from './output-plan.ts';
+import type { FitMode } from './plan.ts';
 import { FrameKeeper } from './reader.ts';
 import { renderPass, TRACK_SHARE } from './render-pass.ts';
 import { type PassThroughRange, passThroughRanges, STATUS_ID } from './segments.ts';
-import { buildTimeline } from './timeline.ts';
+import { buildTimeline, type SourceTimeline } from './timeline.ts';
 import { TRACK_PASS_DEFAULTS, type TrackPassResult, trackSource } from './track.ts';
+import { TrackFeed, type TrackView } from './track-feed.ts';
 import { TrackStore } from './track-store.ts';
+
+/**
+ * Frames whose tracked faces set the render size and the opening scale: pass 2 can start
+ * once they are tracked (4 s at 25 fps).
+ */
+export const STATS_FRAMES = 100;
 
 /** The loaded models a dub needs (shared across dubs; not closed by {@link dubVideo}). */
 export interface DubModels {
@@ -156,7 +164,11 @@ export async function dubVideo(
   const store = await TrackStore.create(join(work, 'track.bin'));
   // pass 1's frames, for pass 2, when they are full size and fit in memory
   const keeper = new FrameKeeper(sourceWidth, sourceHeight, o.keepFramesBytes);
-  try {
+  const feed = new TrackFeed();
+  // stops pass 1 when pass 2 fails while both run
+  const stop = new AbortController();
+  const trackSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const pass1 = (async () => {
     // Source px per tracking px (tracking frames have their longest side at most trackSizePx).
     const longest = Math.max(sourceWidth, sourceHeight);
     const approxScale =
@@ -164,11 +176,12 @@ export async function dubVideo(
     const tracked = await trackSource(videoPath, models.landmarker, models.model, store, {
       ...options,
       sourceScale: approxScale,
-      signal,
+      signal: trackSignal,
       maxFrames: Math.ceil((o.maxVideoDurationMs / 1000) * 240),
       // A shorter audio needs only the start of the video (plus a frame of margin).
       stopAfterMs: audio.durationMs + 200,
       onDecodedFrame: (frame) => keeper.add(frame),
+      onSettled: (soFar) => feed.update(soFar),
       onProgress: (done, expected) =>
         report({
           stage: 'track',
@@ -177,51 +190,54 @@ export async function dubVideo(
           framesTotal: Math.max(done, expected ?? done),
         }),
     });
-    const scale = sourceWidth / tracked.trackWidth;
-    const dubbable = tracked.statuses.reduce((n, s) => n + (s === STATUS_ID.dubbed ? 1 : 0), 0);
-    if (dubbable === 0) {
-      throw new DubError(
-        'DUB_NO_FACE',
-        `no frame of the video shows a face that can be re-animated (${describeStatuses(tracked)})`,
-        { details: { sourceFrames: tracked.statuses.length } },
-      );
-    }
-    const timeline = buildTimeline(tracked.timesMs);
-    if (timeline.durationMs > o.maxVideoDurationMs) {
-      throw new DubError(
-        'DUB_VIDEO_TOO_LONG',
-        `the video lasts ${(timeline.durationMs / 1000).toFixed(1)} s; at most ${o.maxVideoDurationMs / 1000} s is accepted`,
-        { details: { durationMs: timeline.durationMs, maxDurationMs: o.maxVideoDurationMs } },
-      );
-    }
-    const frames = outputFrameCount(audio.durationMs, timeline.fps, timeline.frames, fit);
+    return { tracked, timeline: checkTracked(tracked, o.maxVideoDurationMs) };
+  })();
+  pass1.then(
+    ({ tracked }) => feed.end(tracked),
+    (error: unknown) => feed.fail(error),
+  );
+  try {
+    // Render size and opening scale from the first frames, with or without the overlap (so
+    // both give the same video); pass 2 starts then, or once pass 1 has ended.
+    await feed.settled(STATS_FRAMES);
+    if (!o.overlap) await pass1;
+    const start = feed.view;
+    const scale = sourceWidth / start.trackWidth;
     const mouth = await mouthReady;
     if (!o.mouthControls && o.matchOpening) {
-      const sourceGaps = tracked.mouthGaps.filter(
-        (_, i) => tracked.statuses[i] === STATUS_ID.dubbed,
-      );
+      const sourceGaps = dubbedValues(start, start.mouthGaps);
       mouth.setOpeningScale(openingScale(sourceGaps, mouth.openings(models.model)));
     }
-    const renderSize = o.renderSizePx ?? chooseRenderSize(tracked, scale);
-    const pass2 = await renderPass({
-      mouth,
-      models,
-      store,
-      tracked,
-      timeline,
-      scale,
-      fit,
-      frames,
-      renderSize,
-      videoPath,
-      audioPath,
-      outPath,
-      keptFrames: keeper.frames,
-      sourceWidth,
-      sourceHeight,
-      options: o,
-      report,
-    });
+    const renderSize = o.renderSizePx ?? chooseRenderSize(start, scale);
+    const pass2Of = (plan: OutputPlan) =>
+      renderPass({
+        mouth,
+        models,
+        store,
+        feed,
+        plan,
+        scale,
+        renderSize,
+        videoPath,
+        audioPath,
+        outPath,
+        keptFrames: keeper.frames,
+        sourceWidth,
+        sourceHeight,
+        options: o,
+        report,
+      });
+    let pass2: Awaited<ReturnType<typeof renderPass>>;
+    try {
+      pass2 = await pass2Of(new OutputPlan(feed, audio.durationMs, fit));
+    } catch (error) {
+      if (!(error instanceof PlanChanged)) throw error;
+      // the clip's start misled the plan (a variable frame rate): again, from the whole clip
+      await pass1;
+      pass2 = await pass2Of(new OutputPlan(feed, audio.durationMs, fit));
+    }
+    const { tracked, timeline } = await pass1;
+    const dubbable = tracked.statuses.reduce((n, s) => n + (s === STATUS_ID.dubbed ? 1 : 0), 0);
     const passThrough = passThroughRanges(tracked.statuses, tracked.timesMs, timeline.durationMs);
     return {
       outPath,
@@ -257,24 +273,56 @@ export async function dubVideo(
       },
     };
   } finally {
+    stop.abort();
+    await pass1.catch(() => undefined);
     keeper.clear();
     await store.close();
     await rm(work, { recursive: true, force: true });
   }
 }
 
+/** The whole clip's timeline; throws when no frame can be dubbed or the video is too long. */
+function checkTracked(tracked: TrackPassResult, maxVideoDurationMs: number): SourceTimeline {
+  if (!tracked.statuses.includes(STATUS_ID.dubbed)) {
+    throw new DubError(
+      'DUB_NO_FACE',
+      `no frame of the video shows a face that can be re-animated (${describeStatuses(tracked)})`,
+      { details: { sourceFrames: tracked.statuses.length } },
+    );
+  }
+  const timeline = buildTimeline(tracked.timesMs);
+  if (timeline.durationMs > maxVideoDurationMs) {
+    throw new DubError(
+      'DUB_VIDEO_TOO_LONG',
+      `the video lasts ${(timeline.durationMs / 1000).toFixed(1)} s; at most ${maxVideoDurationMs / 1000} s is accepted`,
+      { details: { durationMs: timeline.durationMs, maxDurationMs: maxVideoDurationMs } },
+    );
+  }
+  return timeline;
+}
+
 /**
- * The render grid: the crop's own size for most frames (the 75th percentile of the tracked
- * faces: no resampling there; closer faces are rendered slightly downscaled), within the
- * renderer's 256–1024 px.
+ * `values` of the dubbable frames among the first {@link STATS_FRAMES} (as float32, the
+ * finished pass's precision, so a running and a finished pass 1 give the same).
  */
-function chooseRenderSize(tracked: TrackPassResult, scale: number): number {
-  const sides: number[] = [];
-  tracked.interOcularPx.forEach((iod, i) => {
-    if (tracked.statuses[i] === STATUS_ID.dubbed && Number.isFinite(iod)) {
-      sides.push(Math.ceil(CROP_INTER_OCULAR * iod * scale));
-    }
-  });
+function dubbedValues(view: TrackView, values: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  const n = Math.min(STATS_FRAMES, view.settledFrames);
+  for (let i = 0; i < n; i++) {
+    if (view.statuses[i] === STATUS_ID.dubbed) out.push(Math.fround(values[i] as number));
+  }
+  return out;
+}
+
+/**
+ * The render grid: the crop's own size for most frames (the 75th percentile of the faces
+ * tracked in the first {@link STATS_FRAMES} frames: no resampling there; closer faces are
+ * rendered slightly downscaled), within the renderer's 256–1024 px.
+ */
+function chooseRenderSize(view: TrackView, scale: number): number {
+  const sides = dubbedValues(view, view.interOcularPx)
+    .filter((iod) => Number.isFinite(iod))
+    .map((iod) => Math.ceil(CROP_INTER_OCULAR * iod * scale));
   sides.sort((a, b) => a - b);
   const p75 = sides[Math.floor(0.75 * (sides.length - 1))] ?? MIN_RENDER_SIZE;
   const even = 2 * Math.ceil(p75 / 2);
@@ -304,16 +352,22 @@ function describeStatuses(tracked: TrackPassResult): string {
   return [...counts].map(([reason, n]) => `${n} frames ${reason}`).join(', ') || 'no frames';
 }
 
-/** Progress at most every 200 ms (always on stage changes and when forced). */
+/**
+ * Progress at most every 200 ms (always on stage changes and when forced), never backwards
+ * (pass 1 still reports while pass 2 runs).
+ */
 function progressReporter(
   onProgress: ((p: DubProgress) => void) | undefined,
 ): (p: DubProgress, force?: boolean) => void {
   let lastMs = 0;
   let lastStage = '';
+  let lastFraction = 0;
   return (p, force = false) => {
     if (!onProgress) return;
     const now = performance.now();
+    if (!force && p.fraction < lastFraction) return;
     if (!force && p.stage === lastStage && now - lastMs < 200) return;
+    lastFraction = Math.max(lastFraction, p.fraction);
     lastMs = now;
     lastStage = p.stage;
     onProgress(p);

@@ -54,6 +54,7 @@ export {
   TRACK_PASS_DEFAULTS,
   type TrackPassOptions,
   type TrackPassResult,
+  type TrackSoFar,
   trackSource,
 } from './track.ts';
 export { type TrackRecord, TrackStore } from './track-store.ts';

@@ -1,4 +1,5 @@
 import type { FaceModel } from '../face/index.ts';
+import { BLEND_MIN } from './composite.ts';
 
 /**
  * The lower-face blend mask of one dubbed frame, on the renderer's output grid: the face
@@ -23,22 +24,33 @@ export class LowerFaceMask {
    * (inclusive; first > last for none).
    */
   readonly spans: Int32Array;
+  /**
+   * Per row of the last `build`, the first and last pixel where the mask exceeds
+   * {@link BLEND_MIN} (what blending changes; inclusive, first > last for none).
+   */
+  readonly blendSpans: Int32Array;
   /** Side of the half-resolution grid the mask is made on. */
   readonly #half: number;
   readonly #low: Float32Array;
   readonly #tmp: Float32Array;
   readonly #sums: Float64Array;
+  /** One half-grid row interpolated along x onto the full grid, per half-grid row (doubles). */
+  readonly #rowsX: Float64Array;
   readonly #triangles: Uint32Array;
   readonly #weights: Float32Array;
+  /** Where the last `build` wrote into the half grid (empty when x1 < x0): zeroed next time. */
+  readonly #written = { x0: 0, y0: 0, x1: -1, y1: -1 };
 
   constructor(model: FaceModel, weights: Float32Array, size: number) {
     this.size = size;
     this.values = new Float32Array(size * size);
     this.spans = new Int32Array(size * 2);
+    this.blendSpans = new Int32Array(size * 2);
     this.#half = Math.ceil(size / 2);
     this.#low = new Float32Array(this.#half * this.#half);
     this.#tmp = new Float32Array(this.#half * this.#half);
     this.#sums = new Float64Array(this.#half);
+    this.#rowsX = new Float64Array(2 * size);
     this.#triangles = model.triangles;
     this.#weights = weights;
   }
@@ -55,14 +67,16 @@ export class LowerFaceMask {
   ): Float32Array {
     const n = this.#half;
     const low = this.#low;
-    low.fill(0);
-    this.values.fill(0);
+    // Only what the last build wrote is non-zero: zero that, not the whole grids.
+    clearRect(low, n, this.#written);
+    clearRect(this.values, this.size, this.bounds);
+    Object.assign(this.#written, { x0: 0, y0: 0, x1: -1, y1: -1 });
     const box = { x0: n, y0: n, x1: -1, y1: -1 };
     this.#draw(source, box);
     this.#draw(target, box);
     Object.assign(this.bounds, { x0: 0, y0: 0, x1: -1, y1: -1 });
     if (box.x1 < 0) {
-      nonZeroSpans(this.values, this.size, this.bounds, this.spans);
+      spansOf(this.values, this.size, this.bounds, this.spans, this.blendSpans);
       return this.values;
     }
     const grow = Math.max(1, Math.round(growPx / 2));
@@ -76,6 +90,7 @@ export class LowerFaceMask {
       x1: Math.min(n - 1, box.x1 + reach),
       y1: Math.min(n - 1, box.y1 + reach),
     };
+    Object.assign(this.#written, rect);
     // Grow: a blur doubled and clipped reaches 1 up to the old edge and spreads ~growPx past
     // it (a soft dilation at the cost of two box blurs, independent of the radius).
     blurRows(low, this.#tmp, n, rect, grow);
@@ -92,8 +107,8 @@ export class LowerFaceMask {
       x1: Math.min(full - 1, 2 * rect.x1 + 2),
       y1: Math.min(full - 1, 2 * rect.y1 + 2),
     });
-    upsample(low, n, this.values, full, this.bounds);
-    nonZeroSpans(this.values, full, this.bounds, this.spans);
+    upsample(low, n, this.values, full, this.bounds, this.#rowsX);
+    spansOf(this.values, full, this.bounds, this.spans, this.blendSpans);
     return this.values;
   }
 
@@ -150,7 +165,9 @@ export class LowerFaceMask {
 
 /**
  * Resamples the half-resolution mask `low` (n × n) bilinearly onto `out` (full × full, its
- * pixel centres at half-grid coordinates x / 2 − 0.25) inside `rect`.
+ * pixel centres at half-grid coordinates x / 2 − 0.25) inside `rect`. Separable: each
+ * half-grid row is interpolated along x once (into `rowsX`, two rows of doubles, the values
+ * a per-pixel bilinear tap computes), then each output row mixes two of them.
  */
 function upsample(
   low: Float32Array,
@@ -158,26 +175,59 @@ function upsample(
   out: Float32Array,
   full: number,
   rect: { x0: number; y0: number; x1: number; y1: number },
+  rowsX: Float64Array,
 ): void {
+  // rowsX holds half-grid rows `cached[0]` and `cached[1]` at offsets 0 and `full`.
+  const cached = [-1, -1];
+  const rowX = (v: number): number => {
+    if (cached[0] === v) return 0;
+    if (cached[1] === v) return full;
+    const slot = cached[0] === v - 1 ? 1 : 0;
+    cached[slot] = v;
+    interpolateRow(low, v * n, n, rect.x0, rect.x1, rowsX, slot * full);
+    return slot * full;
+  };
   for (let y = rect.y0; y <= rect.y1; y++) {
     const v = Math.min(n - 1, Math.max(0, y / 2 - 0.25));
     const v0 = Math.min(n - 2, Math.floor(v));
     const fv = v - v0;
-    const top = v0 * n;
-    const bottom = top + n;
+    const top = rowX(v0);
+    const bottom = rowX(v0 + 1);
+    const row = y * full;
     for (let x = rect.x0; x <= rect.x1; x++) {
-      const u = Math.min(n - 1, Math.max(0, x / 2 - 0.25));
-      const u0 = Math.min(n - 2, Math.floor(u));
-      const fu = u - u0;
-      const a =
-        (low[top + u0] as number) +
-        fu * ((low[top + u0 + 1] as number) - (low[top + u0] as number));
-      const b =
-        (low[bottom + u0] as number) +
-        fu * ((low[bottom + u0 + 1] as number) - (low[bottom + u0] as number));
-      out[y * full + x] = a + fv * (b - a);
+      const a = rowsX[top + x] as number;
+      out[row + x] = a + fv * ((rowsX[bottom + x] as number) - a);
     }
   }
+}
+
+/** One half-grid row (from `start`) interpolated along x at full-grid columns x0–x1. */
+function interpolateRow(
+  low: Float32Array,
+  start: number,
+  n: number,
+  x0: number,
+  x1: number,
+  out: Float64Array,
+  offset: number,
+): void {
+  for (let x = x0; x <= x1; x++) {
+    const u = Math.min(n - 1, Math.max(0, x / 2 - 0.25));
+    const u0 = Math.min(n - 2, Math.floor(u));
+    const fu = u - u0;
+    const l = low[start + u0] as number;
+    out[offset + x] = l + fu * ((low[start + u0 + 1] as number) - l);
+  }
+}
+
+/** Zeroes `m` (n wide) inside `rect` (inclusive; nothing when empty). */
+function clearRect(
+  m: Float32Array,
+  n: number,
+  rect: { x0: number; y0: number; x1: number; y1: number },
+): void {
+  if (rect.x1 < rect.x0) return;
+  for (let y = rect.y0; y <= rect.y1; y++) m.fill(0, y * n + rect.x0, y * n + rect.x1 + 1);
 }
 
 /**
@@ -250,16 +300,22 @@ function blurColumns(
   }
 }
 
-/** Per row, the first and last non-zero value inside `rect` (none outside it). */
-function nonZeroSpans(
+/**
+ * Per row, the first and last value inside `rect` (none outside it) that is non-zero (`out`)
+ * and that exceeds {@link BLEND_MIN} (`blend`).
+ */
+function spansOf(
   m: Float32Array,
   n: number,
   rect: { x0: number; y0: number; x1: number; y1: number },
   out: Int32Array,
+  blend: Int32Array,
 ): void {
   for (let y = 0; y < n; y++) {
     let first = 1;
     let last = 0;
+    let blendFirst = 1;
+    let blendLast = 0;
     if (y >= rect.y0 && y <= rect.y1) {
       const row = y * n;
       let x = rect.x0;
@@ -268,9 +324,17 @@ function nonZeroSpans(
         first = x;
         last = rect.x1;
         while (m[row + last] === 0) last--;
+        while (x <= last && (m[row + x] as number) <= BLEND_MIN) x++;
+        if (x <= last) {
+          blendFirst = x;
+          blendLast = last;
+          while ((m[row + blendLast] as number) <= BLEND_MIN) blendLast--;
+        }
       }
     }
     out[y * 2] = first;
     out[y * 2 + 1] = last;
+    blend[y * 2] = blendFirst;
+    blend[y * 2 + 1] = blendLast;
   }
 }

@@ -82,6 +82,12 @@ export interface DubOptions
    * the calling thread (and `onFrame` then also gets each frame's blend mask).
    */
   thread?: boolean;
+  /**
+   * Start pass 2 (re-animation) once pass 1 has tracked the first 100 frames (STATS_FRAMES)
+   * instead of the whole clip; each output frame waits for its source frame's track. The
+   * output is the same either way. Default true.
+   */
+  overlap?: boolean;
   /** x264 quality of the output (CRF). Default 18. */
   crf?: number;
   /**
@@ -107,6 +113,7 @@ export const DUB_DEFAULTS: Readonly<{
   reverseChunkBytes: number;
   keepFramesBytes: number;
   thread: boolean;
+  overlap: boolean;
   crf: number;
   matchOpening: boolean;
 }> = Object.freeze({
@@ -118,6 +125,7 @@ export const DUB_DEFAULTS: Readonly<{
   reverseChunkBytes: 96 * 1024 ** 2,
   keepFramesBytes: 256 * 1024 ** 2,
   thread: true,
+  overlap: true,
   crf: 18,
   matchOpening: true,
 });

@@ -193,7 +193,7 @@ export class LowerFaceReanimator {
     const rendered = this.#renderer.render(this.#controls, {
       vertices: geometry.target,
       drawInterior: this.#drawInterior,
-      region: shadedRegion(this.#mask.spans, this.#region),
+      region: shadedRegion(this.#mask.blendSpans, this.#region),
     });
     this.#painter?.({
       image: rendered.composite,
@@ -203,6 +203,7 @@ export class LowerFaceReanimator {
     });
     blendCrop(out, outWidth, outHeight, rendered.composite.data, mask, size, crop, {
       bounds: this.#mask.bounds,
+      spans: this.#mask.blendSpans,
     });
     return {
       crop,
@@ -289,23 +290,24 @@ function cropSquare(
 }
 
 /**
- * The pixels of the crop the renderer shades: where the mask is non-zero, grown by the 2 px
- * (and rows) that bilinear blending reads round a pixel. Pixels outside it are never blended.
+ * The pixels of the crop the renderer shades: where the mask exceeds BLEND_MIN (the only
+ * pixels blending changes, src/dub composite.ts), grown by the 1 px (and row) round such a
+ * pixel that bilinear blending also reads. Pixels outside it are never blended.
  */
 function shadedRegion(maskSpans: Int32Array, out: Int32Array): Int32Array {
   const rows = out.length / 2;
   for (let y = 0; y < rows; y++) {
     let first = rows;
     let last = -1;
-    for (let r = Math.max(0, y - 2); r <= Math.min(rows - 1, y + 2); r++) {
+    for (let r = Math.max(0, y - 1); r <= Math.min(rows - 1, y + 1); r++) {
       const a = maskSpans[r * 2] as number;
       const b = maskSpans[r * 2 + 1] as number;
       if (a > b) continue;
       first = Math.min(first, a);
       last = Math.max(last, b);
     }
-    out[y * 2] = last < 0 ? 1 : Math.max(0, first - 2);
-    out[y * 2 + 1] = last < 0 ? 0 : Math.min(rows - 1, last + 2);
+    out[y * 2] = last < 0 ? 1 : Math.max(0, first - 1);
+    out[y * 2 + 1] = last < 0 ? 0 : Math.min(rows - 1, last + 1);
   }
   return out;
 }

@@ -8,13 +8,11 @@ import { DubError } from './errors.ts';
 import { scalePose } from './geometry.ts';
 import type { MouthTrack } from './mouth-track.ts';
 import type { DUB_DEFAULTS, DubFrameInfo, DubOptions, DubProgress } from './options.ts';
-import { type FitMode, videoFrameAt } from './plan.ts';
+import type { OutputPlan } from './output-plan.ts';
 import { SourceFrameReader } from './reader.ts';
 import { LowerFaceReanimator, type ReanimateSource, reanimateInPlace } from './reanimate.ts';
 import { ReanimatorThread } from './reanimate-thread.ts';
-import { dubStrength } from './segments.ts';
-import type { SourceTimeline } from './timeline.ts';
-import type { TrackPassResult } from './track.ts';
+import type { TrackFeed } from './track-feed.ts';
 import type { TrackStore } from './track-store.ts';
 
 /** Share of the progress bar given to tracking (it dominates the time on CPU). */
@@ -27,12 +25,11 @@ export interface RenderPassInput {
   mouth: MouthTrack;
   models: DubModels;
   store: TrackStore;
-  tracked: TrackPassResult;
-  timeline: SourceTimeline;
+  /** Pass 1, finished or still running (each frame waits for what it needs). */
+  feed: TrackFeed;
+  plan: OutputPlan;
   /** Source px per tracking px. */
   scale: number;
-  fit: FitMode;
-  frames: number;
   renderSize: number;
   videoPath: string;
   audioPath: string;
@@ -64,12 +61,12 @@ export async function renderPass(input: RenderPassInput): Promise<{
   durationMs: number;
   timingsMs: Pick<DubTimings, 'decode' | 'motion' | 'render' | 'encode'>;
 }> {
-  const { store, tracked, timeline, scale, fit, frames, renderSize, options: o } = input;
+  const { store, feed, plan, scale, renderSize, options: o } = input;
   const { signal } = o;
   const width = input.sourceWidth - (input.sourceWidth % 2);
   const height = input.sourceHeight - (input.sourceHeight % 2);
   const timings = { decode: 0, motion: 0, render: 0, encode: 0 };
-  const strength = dubStrength(tracked.statuses, tracked.shots, o.rampFrames);
+  const frames = () => plan.expectedFrames;
   const sourceBytes = input.sourceWidth * input.sourceHeight * 3;
   const reader = new SourceFrameReader(input.videoPath, sourceBytes, {
     chunkBytes: o.reverseChunkBytes,
@@ -96,28 +93,25 @@ export async function renderPass(input: RenderPassInput): Promise<{
       const done = next.info.outputFrame + 1;
       input.report({
         stage: 'render',
-        fraction: TRACK_SHARE + (1 - TRACK_SHARE) * 0.98 * (done / frames),
+        fraction: TRACK_SHARE + (1 - TRACK_SHARE) * 0.98 * Math.min(1, done / frames()),
         framesDone: done,
-        framesTotal: frames,
+        framesTotal: Math.max(done, frames()),
       });
     };
     const landmarks = new Float32Array(FACE_VERTEX_COUNT * 2);
     const audioWeights = new Float32Array(BLENDSHAPE_COUNT);
-    let previousVideoFrame = -1;
-    for (let k = 0; k < frames; k++) {
+    let k = 0;
+    for (let step = await plan.at(0); step; step = await plan.at(++k)) {
       throwIfAborted(signal);
-      const j = videoFrameAt(k, timeline.frames, fit);
-      const s = timeline.sourceIndexAt(j);
-      const direction = j < previousVideoFrame && fit === 'pingpong' ? 'backward' : 'forward';
-      previousVideoFrame = j;
+      const s = step.sourceFrame;
+      const share = await feed.strength(s, o.rampFrames);
       let t = performance.now();
-      const rgb = await reader.get(s, direction);
+      const rgb = await reader.get(s, step.direction);
       timings.decode += performance.now() - t;
-      const share = strength[s] as number;
       const info: DubFrameInfo = { outputFrame: k, sourceFrame: s, dubbed: false };
       if (share > 0) {
         t = performance.now();
-        input.mouth.weightsAt((k * 1000) / timeline.fps, audioWeights);
+        input.mouth.weightsAt((k * 1000) / plan.fps, audioWeights);
         timings.motion += performance.now() - t;
         const record = await store.read(s);
         for (let i = 0; i < landmarks.length; i++)
@@ -132,7 +126,7 @@ export async function renderPass(input: RenderPassInput): Promise<{
           landmarks,
           weights: record.weights,
           pose: scalePose(record.pose, scale),
-          identity: tracked.identities[tracked.shots[s] as number] as Float32Array,
+          identity: feed.view.identities[feed.view.shots[s] as number] as Float32Array,
         };
         pending.push({
           info,
@@ -147,10 +141,7 @@ export async function renderPass(input: RenderPassInput): Promise<{
       while (pending.length > (renderer.threaded ? IN_FLIGHT : 0)) await encodeNext();
     }
     while (pending.length > 0) await encodeNext();
-    input.report(
-      { stage: 'finish', fraction: 0.99, framesDone: frames, framesTotal: frames },
-      true,
-    );
+    input.report({ stage: 'finish', fraction: 0.99, framesDone: k, framesTotal: k }, true);
     const t = performance.now();
     const summary = await writer.finish({ signal });
     timings.encode += performance.now() - t;
@@ -173,7 +164,7 @@ async function openWriter(input: RenderPassInput, width: number, height: number)
   return Mp4Writer.open(input.outPath, {
     width,
     height,
-    fps: input.timeline.fps,
+    fps: input.plan.fps,
     audioPath: input.audioPath,
     crf: input.options.crf,
     signal: input.options.signal,

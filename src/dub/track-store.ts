@@ -31,6 +31,9 @@ export class TrackStore {
   readonly #file: FileHandle;
   readonly #buffer = new Float32Array(RECORD_FLOATS);
   readonly #bytes = new Uint8Array(this.#buffer.buffer);
+  /** Writes have their own buffer: the dub's pass 2 reads while pass 1 still writes. */
+  readonly #writeBuffer = new Float32Array(RECORD_FLOATS);
+  readonly #writeBytes = new Uint8Array(this.#writeBuffer.buffer);
   #written = 0;
   #closed = false;
 
@@ -60,12 +63,12 @@ export class TrackStore {
   /** Stores frame `index`'s record. */
   async write(index: number, record: TrackRecord): Promise<void> {
     this.#check();
-    const b = this.#buffer;
+    const b = this.#writeBuffer;
     b.set(record.weights, 0);
     const p = record.pose;
     b.set([p.pitch, p.yaw, p.roll, p.pxPerCm, p.txPx, p.tyPx], BLENDSHAPE_COUNT);
     b.set(record.landmarks.subarray(0, LANDMARK_FLOATS), BLENDSHAPE_COUNT + POSE_FLOATS);
-    await this.#file.write(this.#bytes, 0, TRACK_RECORD_BYTES, index * TRACK_RECORD_BYTES);
+    await this.#file.write(this.#writeBytes, 0, TRACK_RECORD_BYTES, index * TRACK_RECORD_BYTES);
     this.#written++;
   }
 

@@ -41,6 +41,26 @@ export interface TrackPassOptions {
   onProgress?: (framesDone: number, framesExpected: number | undefined) => void;
   /** Called with each decoded frame at tracking size, awaited (a video avatar stores them). */
   onDecodedFrame?: (frame: VideoFrame) => Promise<void> | void;
+  /** Called whenever more frames are final (the dub's pass 2 starts before pass 1 ends). */
+  onSettled?: (soFar: TrackSoFar) => void;
+}
+
+/**
+ * Pass 1 while it runs: live arrays (read them, never keep or change them). Frames
+ * 0 … settledFrames − 1 are final: their status, shot, eye distance and lip gap; their
+ * record is in the store; their shot's identity is known.
+ */
+export interface TrackSoFar {
+  settledFrames: number;
+  /** Presentation time of each decoded frame, ms (not from the first: subtract `timesMs[0]`). */
+  timesMs: readonly number[];
+  statuses: readonly number[];
+  shots: readonly number[];
+  interOcularPx: readonly number[];
+  mouthGaps: readonly number[];
+  identities: readonly (Float32Array | undefined)[];
+  trackWidth: number;
+  trackHeight: number;
 }
 
 export const TRACK_PASS_DEFAULTS = Object.freeze({
@@ -144,6 +164,8 @@ export async function trackSource(
   const minIodTrackPx = o.minInterOcularPx / options.sourceScale;
 
   const settle = async (frames: TrackedFrame[]) => {
+    // frames come out of a tracker once it has calibrated: its shot's identity is known
+    if (tracker?.identity && !identities[shot]) identities[shot] = tracker.identity;
     for (const frame of frames) {
       const i = frame.frameIndex;
       const item = pending.get(i);
@@ -174,6 +196,24 @@ export async function trackSource(
     await settle(rest);
     identities[shot] = tracker.identity ?? Float32Array.from(model.neutral);
     tracker = undefined;
+  };
+  const soFar: TrackSoFar = {
+    settledFrames: 0,
+    timesMs: times,
+    statuses,
+    shots,
+    interOcularPx: iods,
+    mouthGaps: gaps,
+    identities,
+    trackWidth,
+    trackHeight,
+  };
+  /** Frames before the first one still waiting for its fit are final. */
+  const published = () => {
+    if (!options.onSettled) return;
+    const waiting = pending.keys().next();
+    soFar.settledFrames = waiting.done ? statuses.length : waiting.value;
+    options.onSettled(soFar);
   };
   const startShot = async (index: number) => {
     await endShot();
@@ -235,6 +275,7 @@ export async function trackSource(
     const ready = (tracker as FaceTracker).process({ frameIndex: i, landmarks: input });
     timings.fit += performance.now() - tf;
     await settle(ready);
+    published();
     options.onProgress?.(i + 1, video.expectedFrames);
   };
 
@@ -287,6 +328,7 @@ export async function trackSource(
     await Promise.all(inFlight.map((p) => p.detection?.catch(() => undefined)));
   }
   await endShot();
+  published();
   if (times.length === 0) {
     throw new DubError('DUB_NO_FACE', `${path} has no decodable video frames`);
   }

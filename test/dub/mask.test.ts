@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { blendCrop, copyFrame } from '../../src/dub/composite.ts';
+import { BLEND_MIN, blendCrop, copyFrame } from '../../src/dub/composite.ts';
 import { lowerFaceWeights, mouthAnchor } from '../../src/dub/geometry.ts';
 import { LowerFaceMask } from '../../src/dub/mask.ts';
 import { type FaceModel, loadFaceModel, poseVertices } from '../../src/face/index.ts';
@@ -53,7 +53,32 @@ describe('the lower-face mask', () => {
         expect(y >= bounds.y0 && y <= bounds.y1 && x >= bounds.x0 && x <= bounds.x1).toBe(true);
       }
       if (first <= last) expect(mask2.values[y * size + first]).not.toBe(0);
+      // The blend spans hold every value over BLEND_MIN, and start and end on one.
+      const bFirst = mask2.blendSpans[y * 2] as number;
+      const bLast = mask2.blendSpans[y * 2 + 1] as number;
+      for (let x = 0; x < size; x++) {
+        if ((mask2.values[y * size + x] as number) <= BLEND_MIN) continue;
+        expect(x).toBeGreaterThanOrEqual(bFirst);
+        expect(x).toBeLessThanOrEqual(bLast);
+      }
+      if (bFirst <= bLast) {
+        expect(mask2.values[y * size + bFirst]).toBeGreaterThan(BLEND_MIN);
+        expect(mask2.values[y * size + bLast]).toBeGreaterThan(BLEND_MIN);
+      }
     }
+    // The feathered edge has values under BLEND_MIN: the blend spans are narrower somewhere.
+    let narrower = 0;
+    for (let y = 0; y < size; y++) {
+      const a = mask2.spans[y * 2] as number;
+      const b = mask2.blendSpans[y * 2] as number;
+      if (a <= (mask2.spans[y * 2 + 1] as number) && b > a) narrower++;
+    }
+    expect(narrower).toBeGreaterThan(0);
+    // A second build over the first gives what a fresh mask gives (what was written is cleared).
+    const moved = Float32Array.from(points, (v, i) => (i % 3 === 0 ? v + 60 : v));
+    mask2.build(moved, moved, 8, 12);
+    const fresh = new LowerFaceMask(model, weights, size).build(moved, moved, 8, 12);
+    expect(Buffer.from(mask2.values.buffer).equals(Buffer.from(fresh.buffer))).toBe(true);
     // The anchor: the lips' centre, the eye distance of this pose (6.25 cm × 14 px/cm).
     const anchor = mouthAnchor(model, points, 3);
     expect(anchor.interOcularPx).toBeCloseTo(model.interOcularCm * 14, 0);
@@ -96,12 +121,24 @@ describe('blending the crop back', () => {
     }
   });
 
-  it('visits only the pixels that read the bounds: the same result as the whole crop', () => {
+  it('visits only the pixels that read the bounds and spans: the same result as the whole crop', () => {
     const size = 16;
     const render = new Uint8Array(size * size * 3).fill(255);
     const mask = new Float32Array(size * size);
     for (let y = 5; y <= 9; y++) for (let x = 3; x <= 11; x++) mask[y * size + x] = 0.1 * (x - 2);
+    // rows of different widths, each with dust under BLEND_MIN round it
+    for (let y = 5; y <= 9; y++) {
+      for (let x = 3; x < 3 + (y - 5); x++) mask[y * size + x] = BLEND_MIN / 2;
+    }
     const bounds = { x0: 3, y0: 5, x1: 11, y1: 9 };
+    const spans = new Int32Array(size * 2);
+    for (let y = 0; y < size; y++) {
+      const over = [...Array(size).keys()].filter(
+        (x) => (mask[y * size + x] as number) > BLEND_MIN,
+      );
+      spans[y * 2] = over.length ? (over[0] as number) : 1;
+      spans[y * 2 + 1] = over.length ? (over.at(-1) as number) : 0;
+    }
     for (const crop of [
       { x: 10, y: 4, side: 16 },
       { x: 3, y: -2, side: 27 },
@@ -112,6 +149,9 @@ describe('blending the crop back', () => {
       const bounded = Uint8Array.from(frame);
       blendCrop(bounded, width, height, render, mask, size, crop, { bounds });
       expect(Buffer.from(bounded).equals(Buffer.from(whole))).toBe(true);
+      const spanned = Uint8Array.from(frame);
+      blendCrop(spanned, width, height, render, mask, size, crop, { bounds, spans });
+      expect(Buffer.from(spanned).equals(Buffer.from(whole))).toBe(true);
       expect(Buffer.from(whole).equals(Buffer.from(frame))).toBe(false);
     }
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readControlsFile } from '../../controls/index.ts';
+import { type ControlsSequence, readControlsFile } from '../../controls/index.ts';
 import { throwIfAborted } from '../../core/index.ts';
 import { framedReference, generatorModeSchema, resolveGenerator } from '../../generator/index.ts';
 import { checkLocalInput, Mp4Writer } from '../../media/index.ts';
@@ -14,30 +14,36 @@ import {
 } from '../../render/index.ts';
 import { isReplicaDir } from '../../replica/index.ts';
 import { type Command, parseCommandArgs, UsageError, writeJson } from '../command.ts';
+import { drivenControls } from './drive.ts';
 import { renderControlsOnReplica } from './render-controls-replica.ts';
 
 /** The command's flags, validated (numbers arrive as strings). */
-const flagsSchema = z.object({
-  avatar: z.string({ error: '--avatar <dir> is required' }).min(1),
-  controls: z.string({ error: '--controls <file.csv|file.json> is required' }).min(1),
-  out: z
-    .string({ error: '--out <video.mp4> is required' })
-    .regex(/\.mp4$/i, { message: '--out must name an .mp4 file' }),
-  audio: z.string().min(1).optional(),
-  size: z.coerce
-    .number()
-    .int()
-    .min(MIN_RENDER_SIZE, { message: `--size must be ${MIN_RENDER_SIZE}–${MAX_RENDER_SIZE}` })
-    .max(MAX_RENDER_SIZE, { message: `--size must be ${MIN_RENDER_SIZE}–${MAX_RENDER_SIZE}` })
-    .default(RENDERER_DEFAULTS.size),
-  maps: z.string().min(1).optional(),
-  set: z.array(z.string()).default([]),
-  generator: generatorModeSchema.default('auto'),
-});
+const flagsSchema = z
+  .object({
+    avatar: z.string({ error: '--avatar <dir> is required' }).min(1),
+    controls: z.string().min(1, { message: '--controls needs a file' }).optional(),
+    drive: z.string().min(1, { message: '--drive needs a video' }).optional(),
+    out: z
+      .string({ error: '--out <video.mp4> is required' })
+      .regex(/\.mp4$/i, { message: '--out must name an .mp4 file' }),
+    audio: z.string().min(1).optional(),
+    size: z.coerce
+      .number()
+      .int()
+      .min(MIN_RENDER_SIZE, { message: `--size must be ${MIN_RENDER_SIZE}–${MAX_RENDER_SIZE}` })
+      .max(MAX_RENDER_SIZE, { message: `--size must be ${MIN_RENDER_SIZE}–${MAX_RENDER_SIZE}` })
+      .default(RENDERER_DEFAULTS.size),
+    maps: z.string().min(1).optional(),
+    set: z.array(z.string()).default([]),
+    generator: generatorModeSchema.default('auto'),
+  })
+  .refine((f) => (f.controls === undefined) !== (f.drive === undefined), {
+    message: 'give either --controls <file.csv|file.json> or --drive <video>',
+  });
 
 export const renderControlsCommand: Command = {
-  usage: `Usage: facecast render-controls --avatar <dir> --controls <file.csv|file.json> --out <video.mp4>
-                                [--audio <file>] [--size <px>] [--set <edit>]... [--maps <dir>] [--json]
+  usage: `Usage: facecast render-controls --avatar <dir> (--controls <file.csv|file.json> | --drive <video>)
+                                --out <video.mp4> [--audio <file>] [--size <px>] [--set <edit>]... [--maps <dir>] [--json]
 
 Renders every Controls frame (25 fps) onto the avatar made by \`facecast avatar create\` with
 the warp-only renderer (no generator needed) and encodes H.264 MP4, muxing --audio (cut or
@@ -57,6 +63,9 @@ Options:
                      avatar (its footage plays; the Controls' jaw and mouth re-animate it;
                      --size, --maps and the generator do not apply)
   --controls <file>  Controls as ARKit-style CSV or facecast JSON
+  --drive <video>    motion transfer: the video's face (as \`facecast track\` tracks it) and upper
+                     body (MoveNet keypoints retargeted onto the photo's own shoulders, elbows and
+                     wrists) drive a photo avatar whose shoulders were detected
   --out <file.mp4>   video to write (nothing is left behind on failure or Ctrl-C)
   --audio <file>     audio to mux as AAC
   --size <px>        longer side of the video, ${MIN_RENDER_SIZE}–${MAX_RENDER_SIZE} (default ${RENDERER_DEFAULTS.size})
@@ -71,6 +80,7 @@ Options:
       {
         avatar: { type: 'string', short: 'a' },
         controls: { type: 'string', short: 'c' },
+        drive: { type: 'string' },
         out: { type: 'string', short: 'o' },
         audio: { type: 'string' },
         size: { type: 'string' },
@@ -90,15 +100,33 @@ Options:
     const edits = flags.set.map(parseEdit);
     const { signal } = context;
 
-    await checkLocalInput(flags.controls, { maxBytes: 512 * 1024 ** 2 });
-    const sequence = await readControlsFile(flags.controls);
-    const touched = applyEdits(sequence, edits);
-    if (sequence.frames.length === 0) throw new UsageError(`${flags.controls} has no frames`);
+    let sequence: ControlsSequence | undefined;
+    if (flags.controls) {
+      await checkLocalInput(flags.controls, { maxBytes: 512 * 1024 ** 2 });
+      sequence = await readControlsFile(flags.controls);
+      if (sequence.frames.length === 0) throw new UsageError(`${flags.controls} has no frames`);
+    }
     if (await isReplicaDir(flags.avatar)) {
+      if (!sequence)
+        throw new UsageError('--drive drives a photo avatar; use --controls with a video avatar');
+      applyEdits(sequence, edits);
       await renderControlsOnReplica(context, flags, sequence, values.json === true);
       return;
     }
     const renderer = await createRenderer(flags.avatar, { size: flags.size, signal });
+    if (!sequence && flags.drive) {
+      sequence = await drivenControls(flags.drive, renderer.reference ?? {}, { signal }).catch(
+        (error) => {
+          renderer.close();
+          throw error;
+        },
+      );
+    }
+    if (!sequence) {
+      renderer.close();
+      throw new UsageError('give either --controls <file.csv|file.json> or --drive <video>');
+    }
+    const touched = applyEdits(sequence, edits);
     const decision = await resolveGenerator(flags.generator, { signal }).catch((error) => {
       renderer.close();
       throw error;

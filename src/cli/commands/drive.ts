@@ -1,0 +1,61 @@
+import { driveBody } from '../../body/index.ts';
+import type { ControlsSequence } from '../../controls/index.ts';
+import { throwIfAborted } from '../../core/index.ts';
+import { FaceLandmarker, trackVideo } from '../../face/index.ts';
+import { checkLocalInput, openVideoFrames } from '../../media/index.ts';
+import type { RenderReference } from '../../render/index.ts';
+import { UsageError } from '../command.ts';
+
+/** Frames are decoded at most this size for tracking and body keypoints (as `facecast track`). */
+const DRIVE_MAX_SIZE = 512;
+
+/**
+ * `render-controls --drive <video>`: the Controls of a driving video for a photo avatar — the
+ * face as `facecast track` tracks it, the upper body retargeted onto the photo's own body by
+ * driveBody (src/body/drive.ts) from MoveNet's keypoints on every frame. Throws UsageError
+ * (exit 2) when the photo shows no shoulders or the video none in any frame.
+ */
+export async function drivenControls(
+  video: string,
+  reference: Pick<RenderReference, 'shoulders' | 'arms'>,
+  options: { signal?: AbortSignal; onProgress?: (done: number) => void } = {},
+): Promise<ControlsSequence> {
+  const { signal } = options;
+  if (!reference.shoulders)
+    throw new UsageError(
+      '--drive needs a photo avatar whose shoulders were detected (a half- or full-body photo)',
+    );
+  await checkLocalInput(video, { maxBytes: 4 * 1024 ** 3 });
+  const { sequence } = await trackVideo(video, { bodyEvery: 0, maxSize: DRIVE_MAX_SIZE, signal });
+  const landmarker = await FaceLandmarker.load({ body: true, signal });
+  const keypoints: ({ name: string; x: number; y: number; score: number }[] | undefined)[] = [];
+  try {
+    const frames = await openVideoFrames(video, { fps: 25, maxSize: DRIVE_MAX_SIZE, signal });
+    for await (const frame of frames) {
+      throwIfAborted(signal);
+      const { body } = await landmarker.detect(
+        { width: frame.width, height: frame.height, data: frame.rgb },
+        { body: true, face: false, signal },
+      );
+      keypoints[frame.frameIndex] = body?.keypoints;
+      options.onProgress?.(frame.frameIndex + 1);
+    }
+  } finally {
+    await landmarker.close();
+  }
+  const driven = (() => {
+    try {
+      return driveBody(keypoints.slice(0, sequence.frames.length), {
+        shoulders: reference.shoulders,
+        arms: reference.arms,
+      });
+    } catch (error) {
+      throw new UsageError(`${video}: ${(error as Error).message}`);
+    }
+  })();
+  sequence.frames.forEach((frame, i) => {
+    const body = driven[i]?.body;
+    if (body) frame.body = body;
+  });
+  return sequence;
+}
