@@ -30,7 +30,7 @@ export interface AccentParams {
   threshold: number;
   /** Loudness (body feature, 0–1) below which no stroke starts (silence, breaths). */
   gate: number;
-  /** Frames from the stroke's start to its peak (the fast phase; 1–3). */
+  /** Frames of the stroke's half-cosine rise (the fast phase; 1–3), see {@link strokeShape}. */
   riseFrames: number;
   /** Time constant of the return to rest, s. */
   returnTauS: number;
@@ -181,7 +181,12 @@ export class BeatAccent {
   }
 }
 
-/** A stroke's time course: a smooth rise over `riseFrames` to 1, then an exponential return. */
+/**
+ * A stroke's time course, frame by frame from the beat: a half-cosine rise over `riseFrames`
+ * frames (0.5 on the beat frame with one), then an exponential return starting at
+ * exp(−1/τ) (τ = `returnTauS` in frames) — so with the defaults [0.5, 0.67, 0.45, 0.30, …]:
+ * the fastest change is on the beat frame itself.
+ */
 export function strokeShape(params: Pick<AccentParams, 'riseFrames' | 'returnTauS'>): Float32Array {
   const rise = Math.max(1, Math.round(params.riseFrames));
   const tauFrames = params.returnTauS * CONTROLS_FPS;
