@@ -26,12 +26,6 @@ import { TRACK_PASS_DEFAULTS, type TrackPassResult, trackSource } from './track.
 import { TrackFeed, type TrackView } from './track-feed.ts';
 import { TrackStore } from './track-store.ts';
 
-/**
- * Frames whose tracked faces set the render size and the opening scale: pass 2 can start
- * once they are tracked (4 s at 25 fps).
- */
-export const STATS_FRAMES = 100;
-
 /** The loaded models a dub needs (shared across dubs; not closed by {@link dubVideo}). */
 export interface DubModels {
   model: FaceModel;
@@ -133,6 +127,9 @@ export async function dubVideo(
   const audioPath = resolve(parsed.data.audioPath);
   const outPath = resolve(parsed.data.outPath);
   const o = { ...DUB_DEFAULTS, ...withoutUndefined(options) };
+  if (!(o.statsFrames >= 1)) {
+    throw new DubError('DUB_BAD_OPTIONS', `statsFrames: ${o.statsFrames} is not at least 1`);
+  }
   const { signal } = options;
   throwIfAborted(signal);
   await checkOutputFolder(outPath);
@@ -199,16 +196,16 @@ export async function dubVideo(
   try {
     // Render size and opening scale from the first frames, with or without the overlap (so
     // both give the same video); pass 2 starts then, or once pass 1 has ended.
-    await feed.settled(STATS_FRAMES);
+    await feed.settled(o.statsFrames);
     if (!o.overlap) await pass1;
     const start = feed.view;
     const scale = sourceWidth / start.trackWidth;
     const mouth = await mouthReady;
     if (!o.mouthControls && o.matchOpening) {
-      const sourceGaps = dubbedValues(start, start.mouthGaps);
+      const sourceGaps = dubbedValues(start, start.mouthGaps, o.statsFrames);
       mouth.setOpeningScale(openingScale(sourceGaps, mouth.openings(models.model)));
     }
-    const renderSize = o.renderSizePx ?? chooseRenderSize(start, scale);
+    const renderSize = o.renderSizePx ?? chooseRenderSize(start, scale, o.statsFrames);
     const pass2Of = (plan: OutputPlan) =>
       renderPass({
         mouth,
@@ -302,12 +299,12 @@ function checkTracked(tracked: TrackPassResult, maxVideoDurationMs: number): Sou
 }
 
 /**
- * `values` of the dubbable frames among the first {@link STATS_FRAMES} (as float32, the
- * finished pass's precision, so a running and a finished pass 1 give the same).
+ * `values` of the dubbable frames among the first `frames` (as float32, the finished pass's
+ * precision, so a running and a finished pass 1 give the same).
  */
-function dubbedValues(view: TrackView, values: ArrayLike<number>): number[] {
+function dubbedValues(view: TrackView, values: ArrayLike<number>, frames: number): number[] {
   const out: number[] = [];
-  const n = Math.min(STATS_FRAMES, view.settledFrames);
+  const n = Math.min(frames, view.settledFrames);
   for (let i = 0; i < n; i++) {
     if (view.statuses[i] === STATUS_ID.dubbed) out.push(Math.fround(values[i] as number));
   }
@@ -316,11 +313,11 @@ function dubbedValues(view: TrackView, values: ArrayLike<number>): number[] {
 
 /**
  * The render grid: the crop's own size for most frames (the 75th percentile of the faces
- * tracked in the first {@link STATS_FRAMES} frames: no resampling there; closer faces are
- * rendered slightly downscaled), within the renderer's 256–1024 px.
+ * tracked in the first `frames` frames: no resampling there; closer faces are rendered
+ * slightly downscaled), within the renderer's 256–1024 px.
  */
-function chooseRenderSize(view: TrackView, scale: number): number {
-  const sides = dubbedValues(view, view.interOcularPx)
+function chooseRenderSize(view: TrackView, scale: number, frames: number): number {
+  const sides = dubbedValues(view, view.interOcularPx, frames)
     .filter((iod) => Number.isFinite(iod))
     .map((iod) => Math.ceil(CROP_INTER_OCULAR * iod * scale));
   sides.sort((a, b) => a - b);

@@ -34,8 +34,10 @@ export class LowerFaceMask {
   readonly #low: Float32Array;
   readonly #tmp: Float32Array;
   readonly #sums: Float64Array;
-  /** One half-grid row interpolated along x onto the full grid, per half-grid row (doubles). */
+  /** Two half-grid rows interpolated along x onto the full grid (doubles). */
   readonly #rowsX: Float64Array;
+  /** Per full-grid column: its left half-grid tap and the weight of the right one. */
+  readonly #tapX: { left: Int32Array; weight: Float64Array };
   readonly #triangles: Uint32Array;
   readonly #weights: Float32Array;
   /** Where the last `build` wrote into the half grid (empty when x1 < x0): zeroed next time. */
@@ -51,6 +53,7 @@ export class LowerFaceMask {
     this.#tmp = new Float32Array(this.#half * this.#half);
     this.#sums = new Float64Array(this.#half);
     this.#rowsX = new Float64Array(2 * size);
+    this.#tapX = upsampleTaps(this.#half, size);
     this.#triangles = model.triangles;
     this.#weights = weights;
   }
@@ -107,7 +110,7 @@ export class LowerFaceMask {
       x1: Math.min(full - 1, 2 * rect.x1 + 2),
       y1: Math.min(full - 1, 2 * rect.y1 + 2),
     });
-    upsample(low, n, this.values, full, this.bounds, this.#rowsX);
+    upsample(low, n, this.values, full, this.bounds, this.#rowsX, this.#tapX);
     spansOf(this.values, full, this.bounds, this.spans, this.blendSpans);
     return this.values;
   }
@@ -164,6 +167,22 @@ export class LowerFaceMask {
 }
 
 /**
+ * The bilinear taps along one axis of the half grid (n) for each full-grid pixel (`full`),
+ * whose centre is at half-grid coordinate x / 2 − 0.25 (clamped to the grid).
+ */
+function upsampleTaps(n: number, full: number): { left: Int32Array; weight: Float64Array } {
+  const left = new Int32Array(full);
+  const weight = new Float64Array(full);
+  for (let x = 0; x < full; x++) {
+    const u = Math.min(n - 1, Math.max(0, x / 2 - 0.25));
+    const u0 = Math.min(n - 2, Math.floor(u));
+    left[x] = u0;
+    weight[x] = u - u0;
+  }
+  return { left, weight };
+}
+
+/**
  * Resamples the half-resolution mask `low` (n × n) bilinearly onto `out` (full × full, its
  * pixel centres at half-grid coordinates x / 2 − 0.25) inside `rect`. Separable: each
  * half-grid row is interpolated along x once (into `rowsX`, two rows of doubles, the values
@@ -176,6 +195,7 @@ function upsample(
   full: number,
   rect: { x0: number; y0: number; x1: number; y1: number },
   rowsX: Float64Array,
+  taps: { left: Int32Array; weight: Float64Array },
 ): void {
   // rowsX holds half-grid rows `cached[0]` and `cached[1]` at offsets 0 and `full`.
   const cached = [-1, -1];
@@ -184,13 +204,12 @@ function upsample(
     if (cached[1] === v) return full;
     const slot = cached[0] === v - 1 ? 1 : 0;
     cached[slot] = v;
-    interpolateRow(low, v * n, n, rect.x0, rect.x1, rowsX, slot * full);
+    interpolateRow(low, v * n, rect.x0, rect.x1, taps, rowsX, slot * full);
     return slot * full;
   };
   for (let y = rect.y0; y <= rect.y1; y++) {
-    const v = Math.min(n - 1, Math.max(0, y / 2 - 0.25));
-    const v0 = Math.min(n - 2, Math.floor(v));
-    const fv = v - v0;
+    const v0 = taps.left[y] as number;
+    const fv = taps.weight[y] as number;
     const top = rowX(v0);
     const bottom = rowX(v0 + 1);
     const row = y * full;
@@ -205,18 +224,17 @@ function upsample(
 function interpolateRow(
   low: Float32Array,
   start: number,
-  n: number,
   x0: number,
   x1: number,
+  taps: { left: Int32Array; weight: Float64Array },
   out: Float64Array,
   offset: number,
 ): void {
+  const { left, weight } = taps;
   for (let x = x0; x <= x1; x++) {
-    const u = Math.min(n - 1, Math.max(0, x / 2 - 0.25));
-    const u0 = Math.min(n - 2, Math.floor(u));
-    const fu = u - u0;
-    const l = low[start + u0] as number;
-    out[offset + x] = l + fu * ((low[start + u0 + 1] as number) - l);
+    const i = start + (left[x] as number);
+    const l = low[i] as number;
+    out[offset + x] = l + (weight[x] as number) * ((low[i + 1] as number) - l);
   }
 }
 

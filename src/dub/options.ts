@@ -83,11 +83,17 @@ export interface DubOptions
    */
   thread?: boolean;
   /**
-   * Start pass 2 (re-animation) once pass 1 has tracked the first 100 frames (STATS_FRAMES)
+   * Start pass 2 (re-animation) once pass 1 has tracked the first `statsFrames` frames
    * instead of the whole clip; each output frame waits for its source frame's track. The
    * output is the same either way. Default true.
    */
   overlap?: boolean;
+  /**
+   * Frames whose tracked faces set the render size and the opening scale (the first ones;
+   * Infinity: the whole clip, and pass 2 then waits for all of pass 1). Default 100 (4 s at
+   * 25 fps).
+   */
+  statsFrames?: number;
   /** x264 quality of the output (CRF). Default 18. */
   crf?: number;
   /**
@@ -114,6 +120,7 @@ export const DUB_DEFAULTS: Readonly<{
   keepFramesBytes: number;
   thread: boolean;
   overlap: boolean;
+  statsFrames: number;
   crf: number;
   matchOpening: boolean;
 }> = Object.freeze({
@@ -126,6 +133,7 @@ export const DUB_DEFAULTS: Readonly<{
   keepFramesBytes: 256 * 1024 ** 2,
   thread: true,
   overlap: true,
+  statsFrames: 100,
   crf: 18,
   matchOpening: true,
 });

@@ -24,11 +24,28 @@ export interface ShadeInputs {
  * small integer for the JIT) for {@link shadeFrame}.
  */
 export function packRgba(rgb: Uint8Array, out: Uint32Array): Uint32Array {
-  for (let p = 0, q = 0; p < out.length; p++, q += 3) {
+  let p = 0;
+  if (LITTLE_ENDIAN && rgb.byteOffset % 4 === 0) {
+    // Four pixels are three aligned words (r0 g0 b0 r1 | g1 b1 r2 g2 | b2 r3 g3 b3).
+    const groups = out.length >> 2;
+    const words = new Int32Array(rgb.buffer, rgb.byteOffset, groups * 3);
+    for (let k = 0, w = 0; k < groups; k++, w += 3, p += 4) {
+      const a = words[w] as number;
+      const b = words[w + 1] as number;
+      const c = words[w + 2] as number;
+      out[p] = a & 0xffffff;
+      out[p + 1] = (a >>> 24) | ((b & 0xffff) << 8);
+      out[p + 2] = ((b >>> 16) & 0xffff) | ((c & 0xff) << 16);
+      out[p + 3] = c >>> 8;
+    }
+  }
+  for (let q = p * 3; p < out.length; p++, q += 3) {
     out[p] = (rgb[q] as number) | ((rgb[q + 1] as number) << 8) | ((rgb[q + 2] as number) << 16);
   }
   return out;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 const MASK = 0x00ff00ff;
 const ROUND = 0x00400040;

@@ -203,6 +203,19 @@ describe('dubbing with pass 2 overlapping pass 1', () => {
     expect(r.frames).toBeGreaterThan(r.sourceFrames);
   }, 240_000);
 
+  it('refuses statsFrames below 1', async () => {
+    await expect(
+      dubber.dub(
+        {
+          videoPath: fixture('dub/retalking.mp4'),
+          audioPath: fixture('speech/jfk.wav'),
+          outPath: join(dir, 'x.mp4'),
+        },
+        { statsFrames: 0 },
+      ),
+    ).rejects.toMatchObject({ code: 'DUB_BAD_OPTIONS' });
+  });
+
   it('and for a clip shorter than 100 frames (2 s at 256², kept in memory)', async () => {
     const clip = join(dir, 'short.mp4');
     const audio = join(dir, 'speech3.wav');
