@@ -149,12 +149,20 @@ export class LowerFaceMask {
       box.y0 = Math.min(box.y0, y0);
       box.x1 = Math.max(box.x1, x1);
       box.y1 = Math.max(box.y1, y1);
+      // Numerators clearly on the outside (their quotient below −2e-6, so below −1e-6 after
+      // any rounding) are rejected before dividing: the same pixels pass as with the quotients.
+      const sign = area > 0 ? 1 : -1;
+      const outside = -2e-6 * Math.abs(area);
       for (let y = y0; y <= y1; y++) {
         const py = y + 0.5;
         for (let x = x0; x <= x1; x++) {
           const px = x + 0.5;
-          const l1 = ((bx - px) * (cy - py) - (cx - px) * (by - py)) / area;
-          const l2 = ((cx - px) * (ay - py) - (ax - px) * (cy - py)) / area;
+          const n1 = (bx - px) * (cy - py) - (cx - px) * (by - py);
+          if (n1 * sign < outside) continue;
+          const n2 = (cx - px) * (ay - py) - (ax - px) * (cy - py);
+          if (n2 * sign < outside) continue;
+          const l1 = n1 / area;
+          const l2 = n2 / area;
           const l3 = 1 - l1 - l2;
           if (l1 < -1e-6 || l2 < -1e-6 || l3 < -1e-6) continue;
           const v = l1 * wa + l2 * wb + l3 * wc;
@@ -197,23 +205,37 @@ function upsample(
   rowsX: Float64Array,
   taps: { left: Int32Array; weight: Float64Array },
 ): void {
-  // rowsX holds half-grid rows `cached[0]` and `cached[1]` at offsets 0 and `full`.
-  const cached = [-1, -1];
-  const rowX = (v: number): number => {
-    if (cached[0] === v) return 0;
-    if (cached[1] === v) return full;
-    const slot = cached[0] === v - 1 ? 1 : 0;
-    cached[slot] = v;
-    interpolateRow(low, v * n, rect.x0, rect.x1, taps, rowsX, slot * full);
-    return slot * full;
-  };
+  const { left, weight } = taps;
+  const { x0, x1 } = rect;
+  // rowsX holds half-grid rows `held0` and `held1` at offsets 0 and `full`.
+  let held0 = -1;
+  let held1 = -1;
   for (let y = rect.y0; y <= rect.y1; y++) {
-    const v0 = taps.left[y] as number;
-    const fv = taps.weight[y] as number;
-    const top = rowX(v0);
-    const bottom = rowX(v0 + 1);
+    const v0 = left[y] as number;
+    const fv = weight[y] as number;
+    // The pair (v0, v0 + 1): keep the held row that is still needed, fill the other slot.
+    if (held0 !== v0 && held1 !== v0) {
+      if (held0 === v0 + 1) {
+        held1 = v0;
+        interpolateRow(low, v0 * n, x0, x1, left, weight, rowsX, full);
+      } else {
+        held0 = v0;
+        interpolateRow(low, v0 * n, x0, x1, left, weight, rowsX, 0);
+      }
+    }
+    if (held0 !== v0 + 1 && held1 !== v0 + 1) {
+      if (held0 === v0) {
+        held1 = v0 + 1;
+        interpolateRow(low, (v0 + 1) * n, x0, x1, left, weight, rowsX, full);
+      } else {
+        held0 = v0 + 1;
+        interpolateRow(low, (v0 + 1) * n, x0, x1, left, weight, rowsX, 0);
+      }
+    }
+    const top = held0 === v0 ? 0 : full;
+    const bottom = held0 === v0 ? full : 0;
     const row = y * full;
-    for (let x = rect.x0; x <= rect.x1; x++) {
+    for (let x = x0; x <= x1; x++) {
       const a = rowsX[top + x] as number;
       out[row + x] = a + fv * ((rowsX[bottom + x] as number) - a);
     }
@@ -226,11 +248,11 @@ function interpolateRow(
   start: number,
   x0: number,
   x1: number,
-  taps: { left: Int32Array; weight: Float64Array },
+  left: Int32Array,
+  weight: Float64Array,
   out: Float64Array,
   offset: number,
 ): void {
-  const { left, weight } = taps;
   for (let x = x0; x <= x1; x++) {
     const i = start + (left[x] as number);
     const l = low[i] as number;
