@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { bodyBench } from './body.ts';
 import { dubBench } from './dub.ts';
+import { encodeBench } from './encode.ts';
 import { avatarBench } from './face.ts';
 import { generatorBench } from './generator.ts';
 import type { Bench, BenchResult } from './harness.ts';
@@ -46,6 +47,7 @@ const BENCHES: Bench[] = [
   videoBench,
   videoMemoryBench,
   dubBench,
+  encodeBench,
   queueBench,
   replicaBench,
   replicaLiveBench,

@@ -25,6 +25,7 @@ export interface VideoEncodeOptions {
   preset: string;
   crf: number;
   threads: number;
+  x264Params?: string | undefined;
 }
 
 export function startVideoEncoding(outPath: string, options: VideoEncodeOptions): Encoding {
@@ -57,6 +58,7 @@ export function startVideoEncoding(outPath: string, options: VideoEncodeOptions)
       String(options.crf),
       '-threads',
       String(options.threads),
+      ...(options.x264Params === undefined ? [] : ['-x264-params', options.x264Params]),
       // RGB → BT.709 limited-range 4:2:0, tagged so players convert it back correctly.
       '-vf',
       'scale=out_color_matrix=bt709:out_range=tv,format=yuv420p',

@@ -23,6 +23,9 @@ const X264_PRESETS = [
   'slow',
 ] as const;
 
+/** `key=value[:key=value…]`, values plain words, numbers or comma lists (one argv element). */
+const X264_PARAMS = /^[a-z0-9-]+=[A-Za-z0-9.,+-]+(:[a-z0-9-]+=[A-Za-z0-9.,+-]+)*$/;
+
 const evenSide = z
   .number()
   .int()
@@ -51,6 +54,14 @@ export const mp4WriterOptionsSchema = z
     queueFrames: z.number().int().min(1).max(64).default(3),
     /** x264 threads; 0 lets x264 choose. Default 0. */
     threads: z.number().int().min(0).max(64).default(0),
+    /**
+     * x264 settings applied over the preset (`-x264-params`, `key=value` pairs joined by `:`),
+     * e.g. `subme=1:me=dia`. Default none: the preset as it is.
+     */
+    x264Params: z
+      .string()
+      .regex(X264_PARAMS, 'x264 settings as key=value pairs joined by ":"')
+      .optional(),
   })
   .strict();
 
