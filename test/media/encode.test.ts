@@ -228,6 +228,68 @@ describe('Mp4Writer', () => {
     expect((await readdir(dir)).includes('signal.mp4')).toBe(false);
   });
 
+  it('encodes with x264 veryfast at crf 18 by default, x264Params over it, colours kept', async () => {
+    // x264 writes its settings into the stream (an SEI text): what ffmpeg was actually told.
+    const settings = async (path: string) => {
+      const text = (await readFile(path)).toString('latin1');
+      return text.slice(text.indexOf('x264 - core'), text.indexOf('x264 - core') + 2000);
+    };
+    const patches = [
+      [230, 30, 30],
+      [30, 200, 40],
+      [40, 50, 220],
+      [128, 128, 128],
+    ];
+    const frame = new Uint8Array(W * H * 3);
+    for (let p = 0; p < W * H; p++)
+      frame.set(patches[Math.floor(((p % W) * 4) / W)] as number[], p * 3);
+    const encode = async (name: string, x264Params?: string) => {
+      const out = join(dir, name);
+      const writer = await Mp4Writer.open(out, { width: W, height: H, x264Params });
+      for (let i = 0; i < 5; i++) await writer.writeFrame(frame);
+      await writer.finish();
+      return out;
+    };
+    const byDefault = await settings(await encode('default.mp4'));
+    expect(byDefault).toMatch(/ subme=2 /);
+    expect(byDefault).toMatch(/ me=hex /);
+    expect(byDefault).toMatch(/ crf=18\.0 /);
+    expect(byDefault).toMatch(/ rc_lookahead=10 /);
+    const tuned = await encode('tuned.mp4', 'subme=1:me=dia');
+    expect(await settings(tuned)).toMatch(/ me=dia subme=1 /);
+    // BT.709 limited range back to RGB: each patch's centre keeps its colour within 4 levels.
+    const { stdout } = await run(
+      locateFfmpeg().ffmpegPath,
+      [
+        '-v',
+        'error',
+        '-i',
+        tuned,
+        '-frames:v',
+        '1',
+        '-vf',
+        'scale=in_color_matrix=bt709:in_range=tv',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        'pipe:1',
+      ],
+      { encoding: 'buffer' },
+    );
+    for (const [k, colour] of patches.entries()) {
+      const o = ((H / 2) * W + Math.floor(((k + 0.5) * W) / 4)) * 3;
+      const got = [...stdout.subarray(o, o + 3)];
+      for (let c = 0; c < 3; c++)
+        expect(Math.abs((got[c] as number) - (colour[c] as number))).toBeLessThanOrEqual(4);
+    }
+    expect(
+      await codeOf(
+        Mp4Writer.open(join(dir, 'x.mp4'), { width: W, height: H, x264Params: 'subme=1 -y' }),
+      ),
+    ).toBe('ENCODE_BAD_OPTIONS');
+  });
+
   it('rejects bad options, bad frames and empty videos with stable codes', async () => {
     expect(await codeOf(Mp4Writer.open(join(dir, 'x.mp4'), { width: 97, height: 64 }))).toBe(
       'ENCODE_BAD_OPTIONS',
