@@ -295,7 +295,12 @@ export async function trackSource(
       }
       times.push(frame.timeMs);
       await options.onDecodedFrame?.(frame);
-      const repeated = previousRgb !== undefined && Buffer.from(frame.rgb).equals(previousRgb);
+      // a view on the frame, not Buffer.from(frame.rgb): that copies the frame to compare it
+      const repeated =
+        previousRgb !== undefined &&
+        Buffer.from(frame.rgb.buffer, frame.rgb.byteOffset, frame.rgb.byteLength).equals(
+          previousRgb,
+        );
       thumb = thumbnail(frame.rgb, frame.width, frame.height, thumb);
       const cut =
         previousThumb === undefined || thumbnailDistance(thumb, previousThumb) > o.cutThreshold;

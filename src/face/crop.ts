@@ -42,42 +42,65 @@ export function sampleRgb(
   out: Float32Array,
   offset = 0,
 ): void {
-  const { width: w, height: h, data } = image;
-  const { size, scale, bias } = o;
-  const zero = o.edge === 'zero';
+  const { size } = o;
+  const flip = o.flip === true;
   let k = offset;
   for (let row = 0; row < size; row++) {
     for (let c = 0; c < size; c++) {
-      const col = o.flip ? size - 1 - c : c;
-      let x = grid.x0 + col * grid.dxCol + row * grid.dxRow;
-      let y = grid.y0 + col * grid.dyCol + row * grid.dyRow;
-      if (zero && (x < 0 || y < 0 || x > w - 1 || y > h - 1)) {
-        out[k] = bias;
-        out[k + 1] = bias;
-        out[k + 2] = bias;
-        k += 3;
-        continue;
-      }
-      x = Math.min(Math.max(x, 0), w - 1);
-      y = Math.min(Math.max(y, 0), h - 1);
-      const xi = Math.floor(x);
-      const yi = Math.floor(y);
-      const fx = x - xi;
-      const fy = y - yi;
-      const x1 = xi + 1 < w ? xi + 1 : xi;
-      const y1 = yi + 1 < h ? yi + 1 : yi;
-      const p00 = (yi * w + xi) * 3;
-      const p01 = (yi * w + x1) * 3;
-      const p10 = (y1 * w + xi) * 3;
-      const p11 = (y1 * w + x1) * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        const top = (data[p00 + ch] as number) * (1 - fx) + (data[p01 + ch] as number) * fx;
-        const bottom = (data[p10 + ch] as number) * (1 - fx) + (data[p11 + ch] as number) * fx;
-        out[k + ch] = (top + (bottom - top) * fy) * scale + bias;
-      }
+      const col = flip ? size - 1 - c : c;
+      samplePixel(image, grid, o, col, row, out, k);
       k += 3;
     }
   }
+}
+
+/**
+ * Output pixel (col, row) of {@link sampleRgb} into `out` at `k`. Hoisted and unrolled, with
+ * the arithmetic (and so every value) of the per-channel formulation:
+ * ((top + (bottom − top)·fy)·scale + bias, top and bottom mixing across by fx).
+ */
+function samplePixel(
+  image: RgbImage,
+  grid: SampleGrid,
+  o: SampleOptions,
+  col: number,
+  row: number,
+  out: Float32Array,
+  k: number,
+): void {
+  const w = image.width;
+  const h = image.height;
+  const data = image.data;
+  const scale = o.scale;
+  const bias = o.bias;
+  let x = grid.x0 + col * grid.dxCol + row * grid.dxRow;
+  let y = grid.y0 + col * grid.dyCol + row * grid.dyRow;
+  if (o.edge === 'zero' && (x < 0 || y < 0 || x > w - 1 || y > h - 1)) {
+    out[k] = bias;
+    out[k + 1] = bias;
+    out[k + 2] = bias;
+    return;
+  }
+  x = Math.min(Math.max(x, 0), w - 1);
+  y = Math.min(Math.max(y, 0), h - 1);
+  const xi = x | 0; // x, y ≥ 0 here: the floor
+  const yi = y | 0;
+  const fx = x - xi;
+  const fy = y - yi;
+  const gx = 1 - fx;
+  const p00 = (yi * w + xi) * 3;
+  const p01 = xi + 1 < w ? p00 + 3 : p00;
+  const p10 = yi + 1 < h ? p00 + w * 3 : p00;
+  const p11 = p10 + (p01 - p00);
+  const t0 = (data[p00] as number) * gx + (data[p01] as number) * fx;
+  const b0 = (data[p10] as number) * gx + (data[p11] as number) * fx;
+  out[k] = (t0 + (b0 - t0) * fy) * scale + bias;
+  const t1 = (data[p00 + 1] as number) * gx + (data[p01 + 1] as number) * fx;
+  const b1 = (data[p10 + 1] as number) * gx + (data[p11 + 1] as number) * fx;
+  out[k + 1] = (t1 + (b1 - t1) * fy) * scale + bias;
+  const t2 = (data[p00 + 2] as number) * gx + (data[p01 + 2] as number) * fx;
+  const b2 = (data[p10 + 2] as number) * gx + (data[p11 + 2] as number) * fx;
+  out[k + 2] = (t2 + (b2 - t2) * fy) * scale + bias;
 }
 
 /** The grid of tfjs `resizeBilinear(image, [size, size])` (no corner alignment, no half-pixel offset). */

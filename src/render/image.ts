@@ -42,36 +42,143 @@ export function resizeRgb(
   }
   const xs = axisTaps(region.width, out.width, region.x, src.width);
   const ys = axisTaps(region.height, out.height, region.y, src.height);
-  const row = new Float32Array(out.width * 3);
-  const sd = src.data;
-  const od = out.data;
+  const rowLength = out.width * 3;
+  const ring = rowRing(maxTaps(ys) + 1, rowLength);
+  const slots = ring.tags.length;
   for (let oy = 0; oy < out.height; oy++) {
-    row.fill(0);
-    for (let t = ys.start[oy] as number; t < (ys.start[oy + 1] as number); t++) {
+    const first = ys.start[oy] as number;
+    const end = ys.start[oy + 1] as number;
+    for (let t = first; t < end; t++) {
       const sy = ys.index[t] as number;
-      const wy = ys.weight[t] as number;
-      const base = sy * src.width * 3;
-      for (let ox = 0; ox < out.width; ox++) {
-        let r = 0;
-        let g = 0;
-        let b = 0;
-        for (let u = xs.start[ox] as number; u < (xs.start[ox + 1] as number); u++) {
-          const o = base + (xs.index[u] as number) * 3;
-          const w = xs.weight[u] as number;
-          r += w * (sd[o] as number);
-          g += w * (sd[o + 1] as number);
-          b += w * (sd[o + 2] as number);
-        }
-        const q = ox * 3;
-        row[q] = (row[q] as number) + wy * r;
-        row[q + 1] = (row[q + 1] as number) + wy * g;
-        row[q + 2] = (row[q + 2] as number) + wy * b;
+      if (ring.tags[sy % slots] !== sy) {
+        resampleRow(src, sy, xs, ring.rows, (sy % slots) * rowLength, out.width);
+        ring.tags[sy % slots] = sy;
       }
     }
-    const o = oy * out.width * 3;
-    for (let i = 0; i < row.length; i++) od[o + i] = (row[i] as number) + 0.5;
+    sumRows(ring, ys, first, end, rowLength, out.data, oy * rowLength);
   }
   return out;
+}
+
+/**
+ * Output row = Σ weight · resampled source row over taps [first, end), summed in single
+ * precision as a Float32 row would hold it, + 0.5 truncated into `od` at `o`.
+ */
+function sumRows(
+  ring: RowRing,
+  ys: Taps,
+  first: number,
+  end: number,
+  rowLength: number,
+  od: Uint8Array,
+  o: number,
+): void {
+  const rows = ring.rows;
+  const slots = ring.tags.length;
+  const base0 = ((ys.index[first] as number) % slots) * rowLength;
+  const w0 = ys.weight[first] as number;
+  if (end - first === 2) {
+    const base1 = ((ys.index[first + 1] as number) % slots) * rowLength;
+    const w1 = ys.weight[first + 1] as number;
+    for (let q = 0; q < rowLength; q++) {
+      const a = Math.fround(w0 * (rows[base0 + q] as number));
+      od[o + q] = Math.fround(a + w1 * (rows[base1 + q] as number)) + 0.5;
+    }
+    return;
+  }
+  const sum = ring.sum;
+  for (let q = 0; q < rowLength; q++) sum[q] = w0 * (rows[base0 + q] as number);
+  for (let t = first + 1; t < end; t++) {
+    const base = ((ys.index[t] as number) % slots) * rowLength;
+    const w = ys.weight[t] as number;
+    for (let q = 0; q < rowLength; q++)
+      sum[q] = (sum[q] as number) + w * (rows[base + q] as number);
+  }
+  for (let q = 0; q < rowLength; q++) od[o + q] = (sum[q] as number) + 0.5;
+}
+
+/**
+ * Scratch rows of {@link resizeRgb}: each source row it reads is resampled across once and
+ * kept (in double precision, so the sums are those of resampling it for each output row
+ * anew) while the output rows that weight it are summed. `tags` holds each slot's source row.
+ */
+interface RowRing {
+  tags: Int32Array;
+  rows: Float64Array;
+  sum: Float32Array;
+}
+
+let scratch: RowRing = {
+  tags: new Int32Array(0),
+  rows: new Float64Array(0),
+  sum: new Float32Array(0),
+};
+
+/** The reused scratch for `slots` rows of `rowLength` values, every slot empty. */
+function rowRing(slots: number, rowLength: number): RowRing {
+  if (scratch.rows.length < slots * rowLength || scratch.sum.length < rowLength) {
+    scratch = {
+      tags: new Int32Array(slots),
+      rows: new Float64Array(slots * rowLength),
+      sum: new Float32Array(rowLength),
+    };
+  }
+  const tags = scratch.tags.length === slots ? scratch.tags : new Int32Array(slots);
+  tags.fill(-1);
+  scratch.tags = tags;
+  return { tags, rows: scratch.rows, sum: scratch.sum.subarray(0, rowLength) };
+}
+
+/** The most taps of any output pixel. */
+function maxTaps(taps: Taps): number {
+  let most = 0;
+  for (let i = 0; i + 1 < taps.start.length; i++) {
+    most = Math.max(most, (taps.start[i + 1] as number) - (taps.start[i] as number));
+  }
+  return most;
+}
+
+/** Source row `sy` of `src` resampled across by `xs` into `out` at `offset` (width × 3 values). */
+function resampleRow(
+  src: RgbImage,
+  sy: number,
+  xs: Taps,
+  out: Float64Array,
+  offset: number,
+  width: number,
+): void {
+  const sd = src.data;
+  const base = sy * src.width * 3;
+  if (xs.pairs) {
+    // Growing: two taps a pixel, the sums as the general loop forms them (0 + a + b).
+    for (let ox = 0; ox < width; ox++) {
+      const a = base + (xs.index[2 * ox] as number) * 3;
+      const b = base + (xs.index[2 * ox + 1] as number) * 3;
+      const wa = xs.weight[2 * ox] as number;
+      const wb = xs.weight[2 * ox + 1] as number;
+      const q = offset + ox * 3;
+      out[q] = wa * (sd[a] as number) + wb * (sd[b] as number);
+      out[q + 1] = wa * (sd[a + 1] as number) + wb * (sd[b + 1] as number);
+      out[q + 2] = wa * (sd[a + 2] as number) + wb * (sd[b + 2] as number);
+    }
+    return;
+  }
+  for (let ox = 0; ox < width; ox++) {
+    let r = 0;
+    let g = 0;
+    let b = 0;
+    for (let u = xs.start[ox] as number; u < (xs.start[ox + 1] as number); u++) {
+      const o = base + (xs.index[u] as number) * 3;
+      const w = xs.weight[u] as number;
+      r += w * (sd[o] as number);
+      g += w * (sd[o + 1] as number);
+      b += w * (sd[o + 2] as number);
+    }
+    const q = offset + ox * 3;
+    out[q] = r;
+    out[q + 1] = g;
+    out[q + 2] = b;
+  }
 }
 
 /**
@@ -110,6 +217,8 @@ interface Taps {
   start: Int32Array;
   index: Int32Array;
   weight: Float32Array;
+  /** Every output pixel has two taps (the axis grows: bilinear). */
+  pairs: boolean;
 }
 
 /**
@@ -146,5 +255,10 @@ function axisTaps(srcSize: number, outSize: number, offset: number, limit: numbe
     }
   }
   start[outSize] = index.length;
-  return { start, index: Int32Array.from(index), weight: Float32Array.from(weight) };
+  return {
+    start,
+    index: Int32Array.from(index),
+    weight: Float32Array.from(weight),
+    pairs: scale <= 1,
+  };
 }
