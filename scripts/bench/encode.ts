@@ -3,7 +3,12 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { locateFfmpeg, Mp4Writer, type Mp4WriterOptions } from '../../src/media/index.ts';
+import {
+  locateFfmpeg,
+  Mp4Writer,
+  type Mp4WriterOptions,
+  X264_FOOTAGE_PARAMS,
+} from '../../src/media/index.ts';
 import { type Bench, childCpuMs, machineLine, table } from './harness.ts';
 
 const run = promisify(execFile);
@@ -41,8 +46,8 @@ const ARMS: Arm[] = [
   { name: '8x8dct=0', options: { x264Params: '8x8dct=0' } },
   { name: 'partitions=p8x8,i8x8,i4x4', options: { x264Params: 'partitions=p8x8,i8x8,i4x4' } },
   {
-    name: 'partitions=i8x8,i4x4:subme=1',
-    options: { x264Params: 'partitions=i8x8,i4x4:subme=1' },
+    name: `X264_FOOTAGE_PARAMS (${X264_FOOTAGE_PARAMS})`,
+    options: { x264Params: X264_FOOTAGE_PARAMS },
   },
   {
     name: 'partitions=i8x8,i4x4:subme=1:me=dia',
