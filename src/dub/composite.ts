@@ -71,6 +71,7 @@ export function blendCrop(
     return;
   }
   const k = size / crop.side;
+  const cols = columnTaps(x0, x1, crop.x, k, size);
   for (let y = y0; y < y1; y++) {
     const v = Math.min(size - 1, Math.max(0, (y + 0.5 - crop.y) * k - 0.5));
     const v0 = Math.min(size - 2, Math.floor(v));
@@ -85,9 +86,8 @@ export function blendCrop(
       xb = Math.min(x1, Math.ceil(crop.x + (last + 2) * s) + 1);
     }
     for (let x = xa; x < xb; x++) {
-      const u = Math.min(size - 1, Math.max(0, (x + 0.5 - crop.x) * k - 0.5));
-      const u0 = Math.min(size - 2, Math.floor(u));
-      const fu = u - u0;
+      const u0 = cols.u0[x - x0] as number;
+      const fu = cols.fu[x - x0] as number;
       const q00 = v0 * size + u0;
       const w00 = (1 - fu) * (1 - fv);
       const w01 = fu * (1 - fv);
@@ -100,17 +100,47 @@ export function blendCrop(
         w11 * (mask[q00 + size + 1] as number);
       if (m <= BLEND_MIN) continue;
       const o = (y * width + x) * 3;
+      const r00 = q00 * 3;
+      const r10 = r00 + size * 3;
       for (let c = 0; c < 3; c++) {
         const r =
-          w00 * (render[q00 * 3 + c] as number) +
-          w01 * (render[(q00 + 1) * 3 + c] as number) +
-          w10 * (render[(q00 + size) * 3 + c] as number) +
-          w11 * (render[(q00 + size + 1) * 3 + c] as number);
+          w00 * (render[r00 + c] as number) +
+          w01 * (render[r00 + 3 + c] as number) +
+          w10 * (render[r10 + c] as number) +
+          w11 * (render[r10 + 3 + c] as number);
         const s = out[o + c] as number;
         out[o + c] = s + m * (r - s) + 0.5;
       }
     }
   }
+}
+
+/** Per frame column x0 … x1 − 1: its left grid tap and the weight of the right one. */
+interface ColumnTaps {
+  u0: Int32Array;
+  fu: Float64Array;
+}
+
+let columnScratch: ColumnTaps = { u0: new Int32Array(0), fu: new Float64Array(0) };
+
+/**
+ * The grid taps of frame columns [x0, x1) (what each row of the scaled blend would compute
+ * per pixel: u = clamp((x + 0.5 − crop x)·k − 0.5), u0 = min(size − 2, ⌊u⌋), fu = u − u0),
+ * in a reused scratch valid until the next call.
+ */
+function columnTaps(x0: number, x1: number, cropX: number, k: number, size: number): ColumnTaps {
+  const n = Math.max(0, x1 - x0);
+  if (columnScratch.u0.length < n) {
+    columnScratch = { u0: new Int32Array(n), fu: new Float64Array(n) };
+  }
+  const { u0, fu } = columnScratch;
+  for (let x = x0; x < x1; x++) {
+    const u = Math.min(size - 1, Math.max(0, (x + 0.5 - cropX) * k - 0.5));
+    const left = Math.min(size - 2, Math.floor(u));
+    u0[x - x0] = left;
+    fu[x - x0] = u - left;
+  }
+  return columnScratch;
 }
 
 const union = { first: 1, last: 0 };

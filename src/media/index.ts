@@ -4,6 +4,7 @@ export {
   Mp4Writer,
   type Mp4WriterOptions,
   mp4WriterOptionsSchema,
+  X264_FOOTAGE_PARAMS,
 } from './encode.ts';
 export { MediaError, type MediaErrorCode } from './errors.ts';
 export {

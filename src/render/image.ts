@@ -40,7 +40,7 @@ export function resizeRgb(
   ) {
     return copyRegion(src, out, region);
   }
-  const xs = axisTaps(region.width, out.width, region.x, src.width);
+  const xs = evenTaps(axisTaps(region.width, out.width, region.x, src.width));
   const ys = axisTaps(region.height, out.height, region.y, src.height);
   const rowLength = out.width * 3;
   const ring = rowRing(maxTaps(ys) + 1, rowLength);
@@ -83,6 +83,18 @@ function sumRows(
     for (let q = 0; q < rowLength; q++) {
       const a = Math.fround(w0 * (rows[base0 + q] as number));
       od[o + q] = Math.fround(a + w1 * (rows[base1 + q] as number)) + 0.5;
+    }
+    return;
+  }
+  if (end - first === 3) {
+    const base1 = ((ys.index[first + 1] as number) % slots) * rowLength;
+    const base2 = ((ys.index[first + 2] as number) % slots) * rowLength;
+    const w1 = ys.weight[first + 1] as number;
+    const w2 = ys.weight[first + 2] as number;
+    for (let q = 0; q < rowLength; q++) {
+      const a = Math.fround(w0 * (rows[base0 + q] as number));
+      const b = Math.fround(a + w1 * (rows[base1 + q] as number));
+      od[o + q] = Math.fround(b + w2 * (rows[base2 + q] as number)) + 0.5;
     }
     return;
   }
@@ -149,8 +161,8 @@ function resampleRow(
 ): void {
   const sd = src.data;
   const base = sy * src.width * 3;
-  if (xs.pairs) {
-    // Growing: two taps a pixel, the sums as the general loop forms them (0 + a + b).
+  if (xs.stride === 2) {
+    // Two taps a pixel, the sums as the general loop forms them (0 + a + b).
     for (let ox = 0; ox < width; ox++) {
       const a = base + (xs.index[2 * ox] as number) * 3;
       const b = base + (xs.index[2 * ox + 1] as number) * 3;
@@ -160,6 +172,23 @@ function resampleRow(
       out[q] = wa * (sd[a] as number) + wb * (sd[b] as number);
       out[q + 1] = wa * (sd[a + 1] as number) + wb * (sd[b + 1] as number);
       out[q + 2] = wa * (sd[a + 2] as number) + wb * (sd[b + 2] as number);
+    }
+    return;
+  }
+  if (xs.stride === 3) {
+    for (let ox = 0; ox < width; ox++) {
+      const a = base + (xs.index[3 * ox] as number) * 3;
+      const b = base + (xs.index[3 * ox + 1] as number) * 3;
+      const c = base + (xs.index[3 * ox + 2] as number) * 3;
+      const wa = xs.weight[3 * ox] as number;
+      const wb = xs.weight[3 * ox + 1] as number;
+      const wc = xs.weight[3 * ox + 2] as number;
+      const q = offset + ox * 3;
+      out[q] = wa * (sd[a] as number) + wb * (sd[b] as number) + wc * (sd[c] as number);
+      out[q + 1] =
+        wa * (sd[a + 1] as number) + wb * (sd[b + 1] as number) + wc * (sd[c + 1] as number);
+      out[q + 2] =
+        wa * (sd[a + 2] as number) + wb * (sd[b + 2] as number) + wc * (sd[c + 2] as number);
     }
     return;
   }
@@ -217,8 +246,8 @@ interface Taps {
   start: Int32Array;
   index: Int32Array;
   weight: Float32Array;
-  /** Every output pixel has two taps (the axis grows: bilinear). */
-  pairs: boolean;
+  /** Taps per output pixel when every pixel has the same number (see {@link evenTaps}), else 0. */
+  stride: number;
 }
 
 /**
@@ -259,6 +288,33 @@ function axisTaps(srcSize: number, outSize: number, offset: number, limit: numbe
     start,
     index: Int32Array.from(index),
     weight: Float32Array.from(weight),
-    pairs: scale <= 1,
+    stride: scale <= 1 ? 2 : 0,
   };
+}
+
+/**
+ * `taps` with every output pixel given the most taps any has (up to 3; more are left as they
+ * are): the extra taps repeat the pixel's last source pixel with weight 0, which adds an exact
+ * 0 to the sum, so the fixed-count loops give the same values as the variable-count one.
+ */
+function evenTaps(taps: Taps): Taps {
+  const count = taps.start.length - 1;
+  const stride = maxTaps(taps);
+  if (taps.stride === stride || stride > 3 || taps.index.length === stride * count) {
+    return { ...taps, stride: taps.index.length === stride * count ? stride : taps.stride };
+  }
+  const start = new Int32Array(count + 1);
+  const index = new Int32Array(stride * count);
+  const weight = new Float32Array(stride * count);
+  for (let i = 0; i < count; i++) {
+    const first = taps.start[i] as number;
+    const n = (taps.start[i + 1] as number) - first;
+    start[i] = i * stride;
+    for (let k = 0; k < stride; k++) {
+      index[i * stride + k] = taps.index[first + Math.min(k, n - 1)] as number;
+      weight[i * stride + k] = k < n ? (taps.weight[first + k] as number) : 0;
+    }
+  }
+  start[count] = stride * count;
+  return { start, index, weight, stride };
 }

@@ -5,7 +5,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/audio/index.ts';
 import { AbortedError, FacecastError } from '../../src/core/index.ts';
-import { locateFfmpeg, MediaError, Mp4Writer, probeMedia } from '../../src/media/index.ts';
+import {
+  locateFfmpeg,
+  MediaError,
+  Mp4Writer,
+  probeMedia,
+  X264_FOOTAGE_PARAMS,
+} from '../../src/media/index.ts';
 import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
 
 const run = promisify(execFile);
@@ -255,8 +261,9 @@ describe('Mp4Writer', () => {
     expect(byDefault).toMatch(/ me=hex /);
     expect(byDefault).toMatch(/ crf=18\.0 /);
     expect(byDefault).toMatch(/ rc_lookahead=10 /);
-    const tuned = await encode('tuned.mp4', 'subme=1:me=dia');
-    expect(await settings(tuned)).toMatch(/ me=dia subme=1 /);
+    expect(byDefault).toMatch(/ analyse=0x3:0x113 /); // P/B sub-partitions searched
+    const tuned = await encode('tuned.mp4', X264_FOOTAGE_PARAMS);
+    expect(await settings(tuned)).toMatch(/ analyse=0x3:0x3 me=hex subme=1 /);
     // BT.709 limited range back to RGB: each patch's centre keeps its colour within 4 levels.
     const { stdout } = await run(
       locateFfmpeg().ffmpegPath,
