@@ -26,7 +26,7 @@ const X264_PRESETS = [
 /**
  * x264 settings for camera footage (video avatars, dubbing), to pass as `x264Params`: no P
  * sub-partitions and subme 1 over `veryfast`. `npm run bench -- encode`, three held-out
- * talking-head clips at 512², one thread: ffmpeg CPU −29…−44 %, PSNR −0.02…−0.10 dB, files
+ * talking-head clips at 512², one thread: ffmpeg CPU −27…−44 %, PSNR −0.02…−0.10 dB, files
  * +1.7…+5.5 %. Not the default: on a rendered photo avatar it costs 0.66 dB and 15 % size.
  */
 export const X264_FOOTAGE_PARAMS = 'partitions=i8x8,i4x4:subme=1';
