@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,19 +13,12 @@ import {
 import { FaceLandmarker, loadFaceModel } from '../../src/face/index.ts';
 import { locateFfmpeg, openVideoFrames } from '../../src/media/index.ts';
 import { MotionModel } from '../../src/motion/index.ts';
-import { type Bench, machineLine, table } from './harness.ts';
+import { type Bench, childCpuMs, machineLine, table } from './harness.ts';
 import { threadCpuMs } from './track.ts';
 
 const fixtures = resolve(process.env.FACECAST_FIXTURES ?? '../shared/fixtures');
 const HELDOUT = new URL('../../test/fixtures/heldout/', import.meta.url).pathname;
 const load = () => loadavg()[0]?.toFixed(1) ?? '?';
-
-/** CPU ms of this process's ended child processes (ffmpeg's decodes and encodes). */
-function childrenCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * 10;
-}
 
 /**
  * Wall ms of `fn`, CPU ms of this process, of its main thread, of its busiest other thread
@@ -39,7 +32,7 @@ async function measure<T>(fn: () => Promise<T>): Promise<{
   otherMs: number;
   ffmpegMs: number;
 }> {
-  const children0 = childrenCpuMs();
+  const children0 = childCpuMs();
   const threads0 = threadCpuMs();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -53,7 +46,7 @@ async function measure<T>(fn: () => Promise<T>): Promise<{
     if (tid === process.pid) mainMs = used;
     else otherMs = Math.max(otherMs, used);
   }
-  const ffmpegMs = childrenCpuMs() - children0;
+  const ffmpegMs = childCpuMs() - children0;
   return { value, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, mainMs, otherMs, ffmpegMs };
 }
 

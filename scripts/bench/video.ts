@@ -7,7 +7,7 @@ import type { ControlsFrame } from '../../src/controls/index.ts';
 import { locateFfmpeg, Mp4Writer } from '../../src/media/index.ts';
 import { VideoPipeline } from '../../src/pipeline/index.ts';
 import { createRenderer } from '../../src/render/index.ts';
-import { type Bench, machineLine, table } from './harness.ts';
+import { type Bench, childCpuMs, machineLine, table } from './harness.ts';
 
 const AVATAR = 'test/fixtures/avatars/s42';
 const SPEECH = 'test/fixtures/speech/jfk.wav';
@@ -41,14 +41,6 @@ async function longSpeech(dir: string, seconds: number): Promise<string> {
 
 const load = () => loadavg()[0]?.toFixed(1) ?? '?';
 
-/** CPU time of this process's finished children (ffmpeg), from /proc/self/stat, ms. */
-async function childCpuMs(): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 16 and 17 (cutime, cstime) counted from 1; here the list starts at field 3.
-  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
-}
-
 /** Wall time on two idle cores, estimated from CPU time: Node's thread(s) ‖ ffmpeg. */
 const idleMs = (r: { nodeCpuMs: number; childCpuMs: number }) =>
   Math.max(r.nodeCpuMs, (r.nodeCpuMs + r.childCpuMs) / 2);
@@ -80,7 +72,7 @@ export const videoBench: Bench = {
       for (let i = 0; i < 3; i++) {
         for (const threads of runs.keys()) {
           const cpu = process.cpuUsage();
-          const children = await childCpuMs();
+          const children = childCpuMs();
           const t = performance.now();
           const result = await pipeline.render(
             {
@@ -95,7 +87,7 @@ export const videoBench: Bench = {
           runs.get(threads)?.push({
             wallMs: performance.now() - t,
             nodeCpuMs: (used.user + used.system) / 1000,
-            childCpuMs: (await childCpuMs()) - children,
+            childCpuMs: childCpuMs() - children,
             timings: result.timingsMs,
           });
         }
