@@ -6,8 +6,8 @@ import { Dubber, STATUS_ID, type TrackPassResult, type TrackSoFar } from '../../
 import { OutputPlan, PlanChanged } from '../../src/dub/output-plan.ts';
 import { dubStrength } from '../../src/dub/segments.ts';
 import { TrackFeed } from '../../src/dub/track-feed.ts';
-import { locateFfmpeg, openVideoFrames } from '../../src/media/index.ts';
-import { fixture, tempDir } from '../helpers/media.ts';
+import { locateFfmpeg } from '../../src/media/index.ts';
+import { decodeFrames, fixture, tempDir } from '../helpers/media.ts';
 
 const run = promisify(execFile);
 
@@ -157,12 +157,6 @@ describe('dubbing with pass 2 overlapping pass 1', () => {
     await cleanup?.();
   });
 
-  async function decode(path: string): Promise<Uint8Array[]> {
-    const frames: Uint8Array[] = [];
-    for await (const f of await openVideoFrames(path, { fps: 'source' })) frames.push(f.rgb);
-    return frames;
-  }
-
   async function sameDub(videoPath: string, audioPath: string, name: string) {
     const on = await dubber.dub(
       { videoPath, audioPath, outPath: join(dir, `${name}-on.mp4`) },
@@ -172,7 +166,7 @@ describe('dubbing with pass 2 overlapping pass 1', () => {
       { videoPath, audioPath, outPath: join(dir, `${name}-off.mp4`) },
       { overlap: false },
     );
-    const [a, b] = await Promise.all([decode(on.outPath), decode(off.outPath)]);
+    const [a, b] = await Promise.all([decodeFrames(on.outPath), decodeFrames(off.outPath)]);
     expect(a.length).toBe(on.frames);
     expect(b.length).toBe(a.length);
     let differing = 0;

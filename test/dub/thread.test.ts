@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dubber } from '../../src/dub/index.ts';
-import { locateFfmpeg, openVideoFrames } from '../../src/media/index.ts';
-import { fixture, tempDir } from '../helpers/media.ts';
+import { locateFfmpeg } from '../../src/media/index.ts';
+import { decodeFrames, fixture, tempDir } from '../helpers/media.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -19,13 +19,6 @@ afterAll(async () => {
   await dubber?.close();
   await cleanup?.();
 });
-
-/** Every decoded frame of a video. */
-async function decode(path: string): Promise<Uint8Array[]> {
-  const frames: Uint8Array[] = [];
-  for await (const f of await openVideoFrames(path, { fps: 'source' })) frames.push(f.rgb);
-  return frames;
-}
 
 describe('pass 2 on the reanimator thread', () => {
   it('gives the same pictures as on the calling thread, frames in order, ping-pong included', async () => {
@@ -48,7 +41,7 @@ describe('pass 2 on the reanimator thread', () => {
     expect(threaded.frames).toBe(local.frames);
     expect(order.threaded).toEqual([...Array(threaded.frames).keys()]);
     expect(order.local).toEqual(order.threaded);
-    const [a, b] = await Promise.all([decode(threaded.outPath), decode(local.outPath)]);
+    const [a, b] = await Promise.all([decodeFrames(threaded.outPath), decodeFrames(local.outPath)]);
     expect(a.length).toBe(b.length);
     let se = 0;
     let n = 0;

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { locateFfmpeg } from '../../src/media/index.ts';
+import { locateFfmpeg, openVideoFrames } from '../../src/media/index.ts';
 
 const run = promisify(execFile);
 
@@ -21,4 +21,11 @@ export async function tempDir(
 /** Runs the project's ffmpeg with the given arguments (test material generation). */
 export async function ffmpeg(args: string[]): Promise<void> {
   await run(locateFfmpeg().ffmpegPath, ['-v', 'error', '-y', ...args]);
+}
+
+/** Every frame of a video at its own rate, as RGB24. */
+export async function decodeFrames(path: string): Promise<Uint8Array[]> {
+  const frames: Uint8Array[] = [];
+  for await (const f of await openVideoFrames(path, { fps: 'source' })) frames.push(f.rgb);
+  return frames;
 }
