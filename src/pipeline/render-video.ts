@@ -3,7 +3,7 @@ import { type BodyModel, BodyStream } from '../body/index.ts';
 import { type ControlsFrame, FRAME_DURATION_MS } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import type { Generator } from '../generator/index.ts';
-import { Mp4Writer } from '../media/index.ts';
+import { Mp4Writer, X264_FOOTAGE_PARAMS } from '../media/index.ts';
 import type { MotionModel } from '../motion/index.ts';
 import { PipelineError } from './errors.ts';
 import { DEFAULT_RENDER_THREADS, type FrameRenderer, openFrameRenderer } from './frame-renderer.ts';
@@ -123,8 +123,9 @@ export async function renderVideo(
       height: renderer.height,
       audioPath: request.audioPath,
       // A video avatar already keeps both cores busy (its reanimator thread, this thread):
-      // one x264 thread costs a quarter less CPU than x264's own choice, same pictures.
-      ...(renderer.kind === 'replica' ? { threads: 1 } : {}),
+      // one x264 thread costs a quarter less CPU than x264's own choice, same pictures. Its
+      // frames are camera footage: X264_FOOTAGE_PARAMS (not for rendered photo avatars).
+      ...(renderer.kind === 'replica' ? { threads: 1, x264Params: X264_FOOTAGE_PARAMS } : {}),
       signal,
     }).catch((error: unknown) => {
       throw error instanceof Error && 'code' in error && error.code === 'ENCODE_BAD_OPTIONS'

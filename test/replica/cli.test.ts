@@ -89,6 +89,10 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
     });
     const facts = await mp4Facts(out);
     expect(Math.abs(facts.videoDurationMs - 7520)).toBeLessThanOrEqual(40);
+    // Camera footage: encoded with X264_FOOTAGE_PARAMS (x264's settings SEI in the stream).
+    const text = (await readFile(out)).toString('latin1');
+    const at = text.indexOf('x264 - core');
+    expect(text.slice(at, at + 2000)).toMatch(/ analyse=0x3:0x3 me=hex subme=1 /);
   });
 
   it('renders a Controls file (a tracked performance) onto the video avatar', async () => {
