@@ -1,7 +1,7 @@
 import { BLENDSHAPE_COUNT } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
 import { FACE_VERTEX_COUNT, type FaceModel } from '../face/index.ts';
-import { Mp4Writer, X264_FOOTAGE_PARAMS } from '../media/index.ts';
+import { Mp4Writer } from '../media/index.ts';
 import { copyFrame } from './composite.ts';
 import type { DubModels, DubTimings } from './dub.ts';
 import { DubError } from './errors.ts';
@@ -167,8 +167,6 @@ async function openWriter(input: RenderPassInput, width: number, height: number)
     fps: input.plan.fps,
     audioPath: input.audioPath,
     crf: input.options.crf,
-    // Dubbed camera footage: X264_FOOTAGE_PARAMS (bench encode, decided on training footage).
-    x264Params: X264_FOOTAGE_PARAMS,
     signal: input.options.signal,
   }).catch((error: unknown) => {
     throw error instanceof Error && 'code' in error && error.code === 'ENCODE_BAD_OPTIONS'
