@@ -24,10 +24,13 @@ const X264_PRESETS = [
 ] as const;
 
 /**
- * x264 settings for camera footage (video avatars, dubbing), to pass as `x264Params`: no P
- * sub-partitions and subme 1 over `veryfast`. `npm run bench -- encode`, three held-out
- * talking-head clips at 512², one thread: ffmpeg CPU −27…−44 %, PSNR −0.02…−0.10 dB, files
- * +1.7…+5.5 %. Not the default: on a rendered photo avatar it costs 0.66 dB and 15 % size.
+ * x264 settings for camera footage (video-avatar renders), to pass as `x264Params`: no P
+ * sub-partitions and subme 1 over `veryfast`. Decided by `npm run bench -- encode` on three
+ * training talking-head clips at 512², one thread, against a bar fixed in advance (≥ 20 % less
+ * ffmpeg CPU, ≤ 0.15 dB, ≤ 8 % size): CPU −33…−44 %, PSNR −0.08…+0.11 dB, files +4…+7.4 %;
+ * the held-out clips agree (−30…−36 %, ≤ 0.10 dB, ≤ 5.5 %). Not the default: on a rendered
+ * photo avatar it costs 0.64 dB and 15 % size. Dubbing keeps the default (its lip-sync
+ * measure on the encoded MP4 moved: held-out german 0.546 → 0.526).
  */
 export const X264_FOOTAGE_PARAMS = 'partitions=i8x8,i4x4:subme=1';
 

@@ -90,9 +90,7 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
     const facts = await mp4Facts(out);
     expect(Math.abs(facts.videoDurationMs - 7520)).toBeLessThanOrEqual(40);
     // Camera footage: encoded with X264_FOOTAGE_PARAMS (x264's settings SEI in the stream).
-    const text = (await readFile(out)).toString('latin1');
-    const at = text.indexOf('x264 - core');
-    expect(text.slice(at, at + 2000)).toMatch(/ analyse=0x3:0x3 me=hex subme=1 /);
+    expect(await x264Settings(out)).toMatch(/ analyse=0x3:0x3 me=hex subme=1 /);
   });
 
   it('renders a Controls file (a tracked performance) onto the video avatar', async () => {
@@ -111,6 +109,7 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ renderer: 'replica', frames: 75, width: 256 });
     expect((await probeMedia(out)).video?.frameCount).toBe(75);
+    expect(await x264Settings(out)).toMatch(/ analyse=0x3:0x3 me=hex subme=1 /);
   });
 
   it('plays as the stages of a live session: footage-sized frames that keep moving', async () => {
@@ -225,3 +224,10 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
     expect(stderr).toContain('REPLICA_MULTIPLE_PEOPLE');
   });
 });
+
+/** x264's settings string (its SEI in the stream): how the footage was encoded. */
+async function x264Settings(path: string): Promise<string> {
+  const text = (await readFile(path)).toString('latin1');
+  const at = text.indexOf('x264 - core');
+  return text.slice(at, at + 2000);
+}

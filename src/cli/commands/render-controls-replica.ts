@@ -1,6 +1,6 @@
 import { BLENDSHAPE_COUNT, blendshapeVector, type ControlsSequence } from '../../controls/index.ts';
 import { throwIfAborted } from '../../core/index.ts';
-import { Mp4Writer } from '../../media/index.ts';
+import { Mp4Writer, X264_FOOTAGE_PARAMS } from '../../media/index.ts';
 import { REPLICA_FPS, ReplicaPlayer } from '../../replica/index.ts';
 import { type CommandContext, UsageError, writeJson } from '../command.ts';
 
@@ -29,6 +29,9 @@ export async function renderControlsOnReplica(
       width: player.width,
       height: player.height,
       fps: REPLICA_FPS,
+      // Footage: the same encode as `render` on a video avatar (src/pipeline render-video.ts).
+      threads: 1,
+      x264Params: X264_FOOTAGE_PARAMS,
       ...(flags.audio ? { audioPath: flags.audio } : {}),
       signal,
     });
