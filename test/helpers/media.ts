@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,4 +28,11 @@ export async function decodeFrames(path: string): Promise<Uint8Array[]> {
   const frames: Uint8Array[] = [];
   for await (const f of await openVideoFrames(path, { fps: 'source' })) frames.push(f.rgb);
   return frames;
+}
+
+/** x264's settings string (the SEI text x264 writes into the stream): how a video was encoded. */
+export async function x264Settings(path: string): Promise<string> {
+  const text = (await readFile(path)).toString('latin1');
+  const at = text.indexOf('x264 - core');
+  return text.slice(at, at + 2000);
 }

@@ -12,7 +12,7 @@ import {
   probeMedia,
   X264_FOOTAGE_PARAMS,
 } from '../../src/media/index.ts';
-import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
+import { ffmpeg, fixture, tempDir, x264Settings } from '../helpers/media.ts';
 
 const run = promisify(execFile);
 const W = 96;
@@ -236,10 +236,6 @@ describe('Mp4Writer', () => {
 
   it('encodes with x264 veryfast at crf 18 by default, x264Params over it, colours kept', async () => {
     // x264 writes its settings into the stream (an SEI text): what ffmpeg was actually told.
-    const settings = async (path: string) => {
-      const text = (await readFile(path)).toString('latin1');
-      return text.slice(text.indexOf('x264 - core'), text.indexOf('x264 - core') + 2000);
-    };
     const patches = [
       [230, 30, 30],
       [30, 200, 40],
@@ -256,14 +252,14 @@ describe('Mp4Writer', () => {
       await writer.finish();
       return out;
     };
-    const byDefault = await settings(await encode('default.mp4'));
+    const byDefault = await x264Settings(await encode('default.mp4'));
     expect(byDefault).toMatch(/ subme=2 /);
     expect(byDefault).toMatch(/ me=hex /);
     expect(byDefault).toMatch(/ crf=18\.0 /);
     expect(byDefault).toMatch(/ rc_lookahead=10 /);
     expect(byDefault).toMatch(/ analyse=0x3:0x113 /); // P/B sub-partitions searched
     const tuned = await encode('tuned.mp4', X264_FOOTAGE_PARAMS);
-    expect(await settings(tuned)).toMatch(/ analyse=0x3:0x3 me=hex subme=1 /);
+    expect(await x264Settings(tuned)).toMatch(/ analyse=0x3:0x3 me=hex subme=1 /);
     // BT.709 limited range back to RGB: each patch's centre keeps its colour within 4 levels.
     const { stdout } = await run(
       locateFfmpeg().ffmpegPath,

@@ -9,7 +9,7 @@ import { avatarFolders, createLiveStages } from '../../src/live/index.ts';
 import { probeMedia } from '../../src/media/index.ts';
 import { Replica, ReplicaPlayer, replicaManifestSchema } from '../../src/replica/index.ts';
 import { facecast } from '../helpers/cli.ts';
-import { ffmpeg, fixture, tempDir } from '../helpers/media.ts';
+import { ffmpeg, fixture, tempDir, x264Settings } from '../helpers/media.ts';
 import { mp4Facts } from '../helpers/video.ts';
 
 function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
@@ -224,10 +224,3 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
     expect(stderr).toContain('REPLICA_MULTIPLE_PEOPLE');
   });
 });
-
-/** x264's settings string (its SEI in the stream): how the footage was encoded. */
-async function x264Settings(path: string): Promise<string> {
-  const text = (await readFile(path)).toString('latin1');
-  const at = text.indexOf('x264 - core');
-  return text.slice(at, at + 2000);
-}
