@@ -29,6 +29,11 @@ export interface TrackVideoOptions {
    */
   landmarker?: FaceLandmarker;
   model?: FaceModel;
+  /**
+   * Called with each frame's body keypoints as the model found them (before any holding or
+   * smoothing); undefined where the body model did not run on the frame or found no one.
+   */
+  onBody?: (frameIndex: number, body: DetectedBody | undefined) => void;
   /** Called after each decoded frame. */
   onProgress?: (framesDone: number, framesExpected: number | undefined) => void;
   signal?: AbortSignal;
@@ -111,6 +116,7 @@ export async function trackVideo(
   const timings = { detect: 0, fit: 0 };
   const fitFrame = (frameIndex: number, detection: Detection) => {
     if (detection.body) lastBody = detection.body;
+    options.onBody?.(frameIndex, detection.body);
     const shoulders =
       !chestAnchor && detection.body && chestAnchorShoulders(detection.body.keypoints);
     if (shoulders) chestAnchor = { frameIndex, shoulders };

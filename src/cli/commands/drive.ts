@@ -1,8 +1,7 @@
 import { driveBody } from '../../body/index.ts';
 import type { ControlsSequence } from '../../controls/index.ts';
-import { throwIfAborted } from '../../core/index.ts';
-import { FaceLandmarker, trackVideo } from '../../face/index.ts';
-import { checkLocalInput, openVideoFrames } from '../../media/index.ts';
+import { type DetectedBody, trackVideo } from '../../face/index.ts';
+import { checkLocalInput } from '../../media/index.ts';
 import type { RenderReference } from '../../render/index.ts';
 import { UsageError } from '../command.ts';
 
@@ -26,23 +25,18 @@ export async function drivenControls(
       '--drive needs a photo avatar whose shoulders were detected (a half- or full-body photo)',
     );
   await checkLocalInput(video, { maxBytes: 4 * 1024 ** 3 });
-  const { sequence } = await trackVideo(video, { bodyEvery: 0, maxSize: DRIVE_MAX_SIZE, signal });
-  const landmarker = await FaceLandmarker.load({ body: true, signal });
-  const keypoints: ({ name: string; x: number; y: number; score: number }[] | undefined)[] = [];
-  try {
-    const frames = await openVideoFrames(video, { fps: 25, maxSize: DRIVE_MAX_SIZE, signal });
-    for await (const frame of frames) {
-      throwIfAborted(signal);
-      const { body } = await landmarker.detect(
-        { width: frame.width, height: frame.height, data: frame.rgb },
-        { body: true, face: false, signal },
-      );
-      keypoints[frame.frameIndex] = body?.keypoints;
-      options.onProgress?.(frame.frameIndex + 1);
-    }
-  } finally {
-    await landmarker.close();
-  }
+  // One decode: the face is tracked and MoveNet runs on every frame of the same pass.
+  const keypoints: (DetectedBody['keypoints'] | undefined)[] = [];
+  const { sequence } = await trackVideo(video, {
+    bodyEvery: 1,
+    chest: false,
+    maxSize: DRIVE_MAX_SIZE,
+    signal,
+    onBody: (frameIndex, body) => {
+      keypoints[frameIndex] = body?.keypoints;
+    },
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   const driven = (() => {
     try {
       return driveBody(keypoints.slice(0, sequence.frames.length), {
