@@ -42,65 +42,55 @@ export function sampleRgb(
   out: Float32Array,
   offset = 0,
 ): void {
-  const { size } = o;
+  const { size, scale, bias } = o;
   const flip = o.flip === true;
-  let k = offset;
-  for (let row = 0; row < size; row++) {
-    for (let c = 0; c < size; c++) {
-      const col = flip ? size - 1 - c : c;
-      samplePixel(image, grid, o, col, row, out, k);
-      k += 3;
-    }
-  }
-}
-
-/**
- * Output pixel (col, row) of {@link sampleRgb} into `out` at `k`. Hoisted and unrolled, with
- * the arithmetic (and so every value) of the per-channel formulation:
- * ((top + (bottom − top)·fy)·scale + bias, top and bottom mixing across by fx).
- */
-function samplePixel(
-  image: RgbImage,
-  grid: SampleGrid,
-  o: SampleOptions,
-  col: number,
-  row: number,
-  out: Float32Array,
-  k: number,
-): void {
+  const zero = o.edge === 'zero';
+  const { x0, y0, dxCol, dyCol, dxRow, dyRow } = grid;
   const w = image.width;
   const h = image.height;
   const data = image.data;
-  const scale = o.scale;
-  const bias = o.bias;
-  let x = grid.x0 + col * grid.dxCol + row * grid.dxRow;
-  let y = grid.y0 + col * grid.dyCol + row * grid.dyRow;
-  if (o.edge === 'zero' && (x < 0 || y < 0 || x > w - 1 || y > h - 1)) {
-    out[k] = bias;
-    out[k + 1] = bias;
-    out[k + 2] = bias;
-    return;
+  const xMax = w - 1;
+  const yMax = h - 1;
+  const stride = w * 3;
+  let k = offset;
+  for (let row = 0; row < size; row++) {
+    // every value as the per-channel formulation computes it: the image point
+    // (x0 + col·dxCol + row·dxRow, y0 + col·dyCol + row·dyRow), then
+    // ((top + (bottom − top)·fy)·scale + bias, top and bottom mixing across by fx)
+    const rowX = row * dxRow;
+    const rowY = row * dyRow;
+    for (let c = 0; c < size; c++, k += 3) {
+      const col = flip ? size - 1 - c : c;
+      let x = x0 + col * dxCol + rowX;
+      let y = y0 + col * dyCol + rowY;
+      if (zero && (x < 0 || y < 0 || x > xMax || y > yMax)) {
+        out[k] = bias;
+        out[k + 1] = bias;
+        out[k + 2] = bias;
+        continue;
+      }
+      x = Math.min(Math.max(x, 0), xMax);
+      y = Math.min(Math.max(y, 0), yMax);
+      const xi = x | 0; // x, y ≥ 0 here: the floor
+      const yi = y | 0;
+      const fx = x - xi;
+      const fy = y - yi;
+      const gx = 1 - fx;
+      const p00 = (yi * w + xi) * 3;
+      const p01 = xi < xMax ? p00 + 3 : p00;
+      const p10 = yi < yMax ? p00 + stride : p00;
+      const p11 = p10 + (p01 - p00);
+      const t0 = (data[p00] as number) * gx + (data[p01] as number) * fx;
+      const b0 = (data[p10] as number) * gx + (data[p11] as number) * fx;
+      out[k] = (t0 + (b0 - t0) * fy) * scale + bias;
+      const t1 = (data[p00 + 1] as number) * gx + (data[p01 + 1] as number) * fx;
+      const b1 = (data[p10 + 1] as number) * gx + (data[p11 + 1] as number) * fx;
+      out[k + 1] = (t1 + (b1 - t1) * fy) * scale + bias;
+      const t2 = (data[p00 + 2] as number) * gx + (data[p01 + 2] as number) * fx;
+      const b2 = (data[p10 + 2] as number) * gx + (data[p11 + 2] as number) * fx;
+      out[k + 2] = (t2 + (b2 - t2) * fy) * scale + bias;
+    }
   }
-  x = Math.min(Math.max(x, 0), w - 1);
-  y = Math.min(Math.max(y, 0), h - 1);
-  const xi = x | 0; // x, y ≥ 0 here: the floor
-  const yi = y | 0;
-  const fx = x - xi;
-  const fy = y - yi;
-  const gx = 1 - fx;
-  const p00 = (yi * w + xi) * 3;
-  const p01 = xi + 1 < w ? p00 + 3 : p00;
-  const p10 = yi + 1 < h ? p00 + w * 3 : p00;
-  const p11 = p10 + (p01 - p00);
-  const t0 = (data[p00] as number) * gx + (data[p01] as number) * fx;
-  const b0 = (data[p10] as number) * gx + (data[p11] as number) * fx;
-  out[k] = (t0 + (b0 - t0) * fy) * scale + bias;
-  const t1 = (data[p00 + 1] as number) * gx + (data[p01 + 1] as number) * fx;
-  const b1 = (data[p10 + 1] as number) * gx + (data[p11 + 1] as number) * fx;
-  out[k + 1] = (t1 + (b1 - t1) * fy) * scale + bias;
-  const t2 = (data[p00 + 2] as number) * gx + (data[p01 + 2] as number) * fx;
-  const b2 = (data[p10 + 2] as number) * gx + (data[p11 + 2] as number) * fx;
-  out[k + 2] = (t2 + (b2 - t2) * fy) * scale + bias;
 }
 
 /** The grid of tfjs `resizeBilinear(image, [size, size])` (no corner alignment, no half-pixel offset). */

@@ -12,20 +12,31 @@ export function thumbnail(
   out: Float32Array = new Float32Array(THUMB * THUMB),
 ): Float32Array {
   out.fill(0);
-  const counts = new Float32Array(THUMB * THUMB);
-  // Every 2nd pixel in each direction is plenty for block means.
+  const counts = new Uint32Array(THUMB * THUMB);
+  // Every 2nd pixel in each direction is plenty for block means. Pixel x is in column block
+  // ⌊16x / width⌋, so a row's pixels of one block follow one another: they are summed in a
+  // local (rounded to float32 at each step, as the block's float32 sum would be: the same
+  // values) and stored when the row leaves the block.
   for (let y = 0; y < height; y += 2) {
-    const by = Math.min(THUMB - 1, Math.floor((y * THUMB) / height));
-    for (let x = 0; x < width; x += 2) {
-      const bx = Math.min(THUMB - 1, Math.floor((x * THUMB) / width));
-      const o = (y * width + x) * 3;
-      const luma =
-        0.299 * (rgb[o] as number) +
-        0.587 * (rgb[o + 1] as number) +
-        0.114 * (rgb[o + 2] as number);
-      const b = by * THUMB + bx;
-      out[b] = (out[b] as number) + luma;
-      counts[b] = (counts[b] as number) + 1;
+    const rowBlock = Math.min(THUMB - 1, Math.floor((y * THUMB) / height)) * THUMB;
+    let x = 0;
+    let o = y * width * 3;
+    for (let bx = 0; bx < THUMB && x < width; bx++) {
+      const b = rowBlock + bx;
+      // the block's last pixel: 16x < (bx + 1)·width
+      const end = (bx + 1) * width;
+      let sum = out[b] as number;
+      let n = 0;
+      for (; x < width && x * THUMB < end; x += 2, o += 6) {
+        const luma =
+          0.299 * (rgb[o] as number) +
+          0.587 * (rgb[o + 1] as number) +
+          0.114 * (rgb[o + 2] as number);
+        sum = Math.fround(sum + luma);
+        n++;
+      }
+      out[b] = sum;
+      counts[b] = (counts[b] as number) + n;
     }
   }
   for (let b = 0; b < out.length; b++)
