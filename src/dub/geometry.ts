@@ -1,10 +1,8 @@
 import { BLENDSHAPE_COUNT } from '../controls/index.ts';
 import {
-  deformVertices,
   FACE_VERTEX_COUNT,
   type FaceModel,
   type FacePose,
-  poseVertices,
   projectInPlace,
   rotationMatrix,
 } from '../face/index.ts';
@@ -33,10 +31,8 @@ export class FrameGeometry {
   readonly #closing = new WeakMap<Float32Array, Float32Array>();
   readonly #posed = new Float32Array(FACE_VERTEX_COUNT * 3);
   readonly #expression = new Float32Array(FACE_VERTEX_COUNT * 3);
-  readonly #zero = new Float32Array(FACE_VERTEX_COUNT * 3);
   readonly #effective = new Float32Array(BLENDSHAPE_COUNT);
   readonly #delta = new Float32Array(BLENDSHAPE_COUNT);
-  readonly #explained = new Float32Array(FACE_VERTEX_COUNT * 3);
   /** The frame's exact neutral for the renderer's reference, 468 × 3 cm. */
   readonly identity = new Float32Array(FACE_VERTEX_COUNT * 3);
   /** The Controls weights of the new frame (what the mouth fill and blinks read). */
@@ -70,8 +66,7 @@ export class FrameGeometry {
     const model = this.#model;
     // The neutral that puts the fitted mesh exactly on the landmarks (each landmark taken
     // back into the model frame, depth from the fit, the expression subtracted).
-    deformVertices(model, calibrated, sourceWeights, this.#posed);
-    deformVertices(model, this.#zero, sourceWeights, this.#expression);
+    deformBoth(model, calibrated, sourceWeights, this.#posed, this.#expression);
     const r = rotationMatrix(pose.pitch, pose.yaw, pose.roll);
     const posed = this.#posed;
     const exact = this.identity;
@@ -88,7 +83,6 @@ export class FrameGeometry {
         exact[i * 3 + a] = unposed - (this.#expression[i * 3 + a] as number);
       }
     }
-    poseVertices(model, exact, sourceWeights, pose, this.source);
 
     // The mouth the frame shows, in weights on the closed neutral.
     const effective = this.#effective;
@@ -109,12 +103,12 @@ export class FrameGeometry {
         (sourceWeights[k] as number) + (this.#delta[k] as number) - (effective[k] as number);
     }
     const target = this.target;
-    deformVertices(model, exact, this.#delta, target);
+    // The source mesh (exact + basis · fitted, posed) and the new one, in one pass.
+    deformTwice(model, exact, sourceWeights, this.source, this.#delta, target);
+    projectInPlace(this.source, pose);
     // What the basis cannot express of each inner-lip gap: landmarks − (calibrated + fitted
     // + residual weights), taken off the pair in proportion to the strength.
     // explained = calibrated + basis · (effective + closing) = calibrated + basis · (fitted + residual).
-    deformVertices(model, calibrated, effective, this.#explained);
-    deformVertices(model, this.#explained, closing, this.#explained);
     for (const [u, l] of this.#pairs) {
       // The landmarks in the model frame: exact + basis · fitted = posed − calibrated + exact.
       const shown =
@@ -125,7 +119,8 @@ export class FrameGeometry {
           (exact[u * 3 + 1] as number) -
           (calibrated[u * 3 + 1] as number));
       const explained =
-        (this.#explained[l * 3 + 1] as number) - (this.#explained[u * 3 + 1] as number);
+        explainedAt(model, calibrated, effective, closing, l * 3 + 1) -
+        explainedAt(model, calibrated, effective, closing, u * 3 + 1);
       const half = (strength * (shown - explained)) / 2;
       target[u * 3 + 1] = (target[u * 3 + 1] as number) + half;
       target[l * 3 + 1] = (target[l * 3 + 1] as number) - half;
@@ -133,6 +128,91 @@ export class FrameGeometry {
     projectInPlace(target, pose);
     mergeWeights(sourceWeights, audioWeights, strength, this.frameWeights);
   }
+}
+
+/*
+ * The deformations below are face's `deformVertices` (out = identity, then out += w · basis
+ * shape by shape, each sum rounded to float32, zero weights skipped) fused so that the basis
+ * is read once for two meshes; each output is byte-identical to its own deformVertices call.
+ */
+
+/** `withBase` = base + basis · weights and `alone` = basis · weights, in one pass. */
+function deformBoth(
+  model: FaceModel,
+  base: Float32Array,
+  weights: ArrayLike<number>,
+  withBase: Float32Array,
+  alone: Float32Array,
+): void {
+  const n = FACE_VERTEX_COUNT * 3;
+  withBase.set(base.subarray(0, n));
+  alone.fill(0);
+  const basis = model.basis;
+  for (let k = 0; k < BLENDSHAPE_COUNT; k++) {
+    const w = weights[k] ?? 0;
+    if (w === 0) continue;
+    const offset = k * n;
+    for (let i = 0; i < n; i++) {
+      const d = w * (basis[offset + i] as number);
+      withBase[i] = (withBase[i] as number) + d;
+      alone[i] = (alone[i] as number) + d;
+    }
+  }
+}
+
+/** `outA` = base + basis · weightsA and `outB` = base + basis · weightsB, in one pass. */
+function deformTwice(
+  model: FaceModel,
+  base: Float32Array,
+  weightsA: ArrayLike<number>,
+  outA: Float32Array,
+  weightsB: ArrayLike<number>,
+  outB: Float32Array,
+): void {
+  const n = FACE_VERTEX_COUNT * 3;
+  outA.set(base.subarray(0, n));
+  outB.set(base.subarray(0, n));
+  const basis = model.basis;
+  for (let k = 0; k < BLENDSHAPE_COUNT; k++) {
+    const a = weightsA[k] ?? 0;
+    const b = weightsB[k] ?? 0;
+    const offset = k * n;
+    if (a !== 0 && b !== 0) {
+      for (let i = 0; i < n; i++) {
+        const v = basis[offset + i] as number;
+        outA[i] = (outA[i] as number) + a * v;
+        outB[i] = (outB[i] as number) + b * v;
+      }
+    } else if (a !== 0) {
+      for (let i = 0; i < n; i++) outA[i] = (outA[i] as number) + a * (basis[offset + i] as number);
+    } else if (b !== 0) {
+      for (let i = 0; i < n; i++) outB[i] = (outB[i] as number) + b * (basis[offset + i] as number);
+    }
+  }
+}
+
+/**
+ * Coordinate `j` of (base + basis · first) + basis · second, rounded as two deformVertices
+ * calls round it: what the lip-gap correction reads of the explained mesh (a few
+ * coordinates, not the whole mesh).
+ */
+function explainedAt(
+  model: FaceModel,
+  base: Float32Array,
+  first: ArrayLike<number>,
+  second: ArrayLike<number>,
+  j: number,
+): number {
+  const n = FACE_VERTEX_COUNT * 3;
+  const basis = model.basis;
+  let v = base[j] as number;
+  for (const weights of [first, second]) {
+    for (let k = 0; k < BLENDSHAPE_COUNT; k++) {
+      const w = weights[k] ?? 0;
+      if (w !== 0) v = Math.fround(v + w * (basis[k * n + j] as number));
+    }
+  }
+  return v;
 }
 
 /** Scales a pose from one image size to another (weak perspective scales linearly). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BLENDSHAPE_INDEX } from '../../src/controls/index.ts';
 import { FrameGeometry } from '../../src/dub/geometry.ts';
@@ -133,5 +134,41 @@ describe('dubbed-frame geometry', () => {
       Array.from(closingWeights(model, Float32Array.from(shut))).every((w) => Math.abs(w) < 0.05),
     ).toBe(true);
     expect(CLOSED_GAP_CM).toBeLessThan(0.05);
+  });
+});
+
+describe('dubbed-frame geometry, pinned', () => {
+  /**
+   * The meshes of fixed inputs, byte for byte: the geometry's speed work (fused deformations,
+   * the inner-lip gaps computed only where they are read) must not move a vertex by one ulp.
+   * A calibrated neutral that is ajar (closing weights in play), source weights with zeros,
+   * strengths 0, 0.6 and 1.
+   */
+  it('gives the pinned meshes', () => {
+    const calibrated = Float32Array.from(model.neutral);
+    for (const v of model.sets.lipsLowerInner) {
+      const j = (v as number) * 3 + 1;
+      calibrated[j] = (calibrated[j] as number) + 0.25;
+    }
+    const g = new FrameGeometry(model);
+    const hash = createHash('sha256');
+    for (const [i, strength] of [0, 0.6, 1].entries()) {
+      const source = new Float32Array(52);
+      source[BLENDSHAPE_INDEX.jawOpen] = 0.2 + 0.1 * i;
+      source[BLENDSHAPE_INDEX.mouthSmileLeft] = 0.3;
+      source[BLENDSHAPE_INDEX.eyeBlinkRight] = 0.7;
+      const landmarks = landmarksOf(calibrated, source);
+      const audio = new Float32Array(52);
+      audio[BLENDSHAPE_INDEX.jawOpen] = 0.5 - 0.2 * i;
+      audio[BLENDSHAPE_INDEX.mouthFunnel] = 0.3;
+      audio[BLENDSHAPE_INDEX.mouthClose] = 0.1 * i;
+      g.update(calibrated, landmarks, source, audio, strength, { ...pose, yaw: 0.1 * i - 0.1 });
+      for (const a of [g.target, g.source, g.identity, g.frameWeights]) {
+        hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      }
+    }
+    expect(hash.digest('hex')).toBe(
+      '4499c663d09d931a510f033833ab8062428e1ddec01eebb600215665ca8b2a99',
+    );
   });
 });
