@@ -23,6 +23,7 @@ import { queueBench } from './queue.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { replicaLiveBench } from './replica-live.ts';
+import { replicaMouthTrainBench } from './replica-mouth-train.ts';
 import { replicaSpeedBench } from './replica-speed.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
@@ -51,6 +52,7 @@ const BENCHES: Bench[] = [
   queueBench,
   replicaBench,
   replicaLiveBench,
+  replicaMouthTrainBench,
   replicaSpeedBench,
   mouthInteriorBench,
   lipsyncBench,
