@@ -1,7 +1,7 @@
 /**
  * Worker side of {@link LandmarkThread} (landmark-thread.ts): one FaceFinder, answering the
  * images it is sent in the order it receives them and transferring each face's landmarks
- * back. Not a public entry.
+ * and the image itself back. Not a public entry.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isFacecastError } from '../core/index.ts';
@@ -38,12 +38,17 @@ try {
       height: request.height,
       data: new Uint8Array(request.data),
     };
+    // the image goes back with the answer, for the caller's next call
     finder.faces(image).then(
       (faces) => {
         const transfer = faces.map((f) => f.landmarks.buffer as ArrayBuffer);
-        reply({ type: 'faces', id: request.id, faces, stats: finder.stats() }, transfer);
+        const answer = { type: 'faces', id: request.id, faces, stats: finder.stats() } as const;
+        reply({ ...answer, image: request.data }, [...transfer, request.data]);
       },
-      (error: unknown) => reply({ type: 'error', id: request.id, error: serialise(error) }),
+      (error: unknown) =>
+        reply({ type: 'error', id: request.id, error: serialise(error), image: request.data }, [
+          request.data,
+        ]),
     );
   });
   reply({ type: 'ready' });

@@ -24,6 +24,9 @@ export type LandmarkThreadRequest =
   | { type: 'faces'; id: number; width: number; height: number; data: ArrayBuffer }
   | { type: 'reset' };
 
+/** Images kept for reuse per byte size (more than the calls a caller keeps in flight). */
+const SPARE_IMAGES = 8;
+
 /** One face across the thread boundary (its landmarks' buffer transferred). */
 export interface ThreadFace {
   box: PixelBox;
@@ -33,11 +36,19 @@ export interface ThreadFace {
 
 export type LandmarkThreadReply =
   | { type: 'ready' }
-  | { type: 'faces'; id: number; faces: ThreadFace[]; stats: LandmarkerStats }
-  | { type: 'error'; id: number | undefined; error: { code: string; message: string } };
+  | { type: 'faces'; id: number; faces: ThreadFace[]; stats: LandmarkerStats; image: ArrayBuffer }
+  | {
+      type: 'error';
+      id: number | undefined;
+      error: { code: string; message: string };
+      /** The request's image, sent back for reuse (absent for a start-up error). */
+      image?: ArrayBuffer;
+    };
 
 /**
- * The face models (FaceFinder) on a worker thread: `faces()` copies the image across and
+ * The face models (FaceFinder) on a worker thread: `faces()` copies the image into a buffer
+ * that goes to the thread and comes back with the answer (reused: a frame's worth of memory
+ * per call otherwise, which made V8 collect its old generation every few dozen frames), and
  * answers in call order, several calls may be in flight, so the models run while the caller
  * fits, decodes or runs the body model. Errors keep their code (FACE_MODEL_INVALID at start,
  * LANDMARKER_FAILED otherwise, also when the thread dies: every pending and later call
@@ -46,6 +57,8 @@ export type LandmarkThreadReply =
 export class LandmarkThread implements FaceSource {
   readonly #worker: Worker;
   readonly #pending = new PendingReplies<DetectedFace[]>();
+  readonly #spare = new Map<number, ArrayBuffer[]>();
+  #imagesAllocated = 0;
   #stats: LandmarkerStats = { frames: 0, detectorRuns: 0, meshRuns: 0, cuts: 0, lost: 0 };
   #failure: Error | undefined;
   #closing: Promise<void> | undefined;
@@ -102,16 +115,22 @@ export class LandmarkThread implements FaceSource {
     }
     const { id, reply } = this.#pending.add();
     // a copy of exactly the image's bytes travels (the caller keeps its buffer)
-    const copy = image.data.slice();
+    const copy = this.#takeImage(image.data.byteLength);
+    new Uint8Array(copy).set(image.data);
     const request: LandmarkThreadRequest = {
       type: 'faces',
       id,
       width: image.width,
       height: image.height,
-      data: copy.buffer,
+      data: copy,
     };
-    this.#worker.postMessage(request, [copy.buffer]);
+    this.#worker.postMessage(request, [copy]);
     return reply;
+  }
+
+  /** Image buffers allocated since start (the rest were reused). */
+  get imagesAllocated(): number {
+    return this.#imagesAllocated;
   }
 
   /** Forgets the tracked faces: the calls made after this detect afresh. */
@@ -134,8 +153,25 @@ export class LandmarkThread implements FaceSource {
     return this.#closing;
   }
 
+  #takeImage(bytes: number): ArrayBuffer {
+    const spare = this.#spare.get(bytes)?.pop();
+    if (spare) return spare;
+    this.#imagesAllocated++;
+    return new ArrayBuffer(bytes);
+  }
+
   #onReply(reply: LandmarkThreadReply): void {
     if (reply.type === 'ready' || reply.id === undefined) return;
+    if (reply.image) {
+      // only the latest size is kept (a new video's frames replace the last one's)
+      const bytes = reply.image.byteLength;
+      const list = this.#spare.get(bytes) ?? [];
+      if (!this.#spare.has(bytes)) {
+        this.#spare.clear();
+        this.#spare.set(bytes, list);
+      }
+      if (list.length < SPARE_IMAGES) list.push(reply.image);
+    }
     if (reply.type === 'faces') {
       if (this.#pending.resolve(reply.id, reply.faces)) this.#stats = reply.stats;
     } else {

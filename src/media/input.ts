@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MediaError } from './errors.ts';
@@ -28,6 +29,8 @@ export function ffmpegInputUrl(absolutePath: string): string {
 export interface LocalInput {
   absolutePath: string;
   sizeBytes: number;
+  /** Device, inode, size and change times: differs once the file is replaced or rewritten. */
+  version: string;
 }
 
 /** Checks that `path` is a readable, non-empty regular file within the size limit. */
@@ -37,20 +40,22 @@ export async function checkLocalInput(
 ): Promise<LocalInput> {
   const absolutePath = resolve(path);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
-  let info: Awaited<ReturnType<typeof stat>>;
+  let info: BigIntStats;
   try {
-    info = await stat(absolutePath);
+    info = await stat(absolutePath, { bigint: true });
   } catch (cause) {
     throw new MediaError('MEDIA_NOT_FOUND', `no such file: ${path}`, { cause });
   }
   if (!info.isFile()) throw new MediaError('MEDIA_NOT_A_FILE', `not a regular file: ${path}`);
-  if (info.size === 0) throw new MediaError('MEDIA_EMPTY', `file is empty: ${path}`);
-  if (info.size > maxBytes) {
+  const sizeBytes = Number(info.size);
+  if (sizeBytes === 0) throw new MediaError('MEDIA_EMPTY', `file is empty: ${path}`);
+  if (sizeBytes > maxBytes) {
     throw new MediaError(
       'MEDIA_TOO_LARGE',
-      `file is ${info.size} bytes; the limit is ${maxBytes} bytes`,
-      { details: { sizeBytes: info.size, maxBytes } },
+      `file is ${sizeBytes} bytes; the limit is ${maxBytes} bytes`,
+      { details: { sizeBytes, maxBytes } },
     );
   }
-  return { absolutePath, sizeBytes: info.size };
+  const version = [info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs].join(':');
+  return { absolutePath, sizeBytes, version };
 }

@@ -5,6 +5,7 @@ import {
   checkLocalInput,
   ffmpegInputUrl,
   LOCAL_ONLY_INPUT_OPTIONS,
+  type LocalInput,
   type LocalInputOptions,
 } from './input.ts';
 import { locateFfmpeg } from './locate.ts';
@@ -93,6 +94,33 @@ export async function probeMedia(
   options: LocalInputOptions & { signal?: AbortSignal } = {},
 ): Promise<MediaInfo> {
   const input = await checkLocalInput(path, options);
+  // a dub probes each input several times (checks, decode, mux): ffprobe once per version
+  const key = `${input.absolutePath}\0${input.version}`;
+  const known = probed.get(key);
+  if (known) return structuredClone(known);
+  const info = await runFfprobe(path, input, options.signal);
+  probed.delete(key);
+  probed.set(key, info);
+  if (probed.size > PROBES_KEPT) probed.delete(probed.keys().next().value as string);
+  return structuredClone(info);
+}
+
+/** Probes remembered (the latest), by path and file version. */
+const PROBES_KEPT = 32;
+const probed = new Map<string, MediaInfo>();
+let ffprobeRuns = 0;
+
+/** How many times ffprobe has run in this process (tests: a repeated probe reuses the answer). */
+export function ffprobeRunCount(): number {
+  return ffprobeRuns;
+}
+
+async function runFfprobe(
+  path: string,
+  input: LocalInput,
+  signal: AbortSignal | undefined,
+): Promise<MediaInfo> {
+  ffprobeRuns++;
   const { ffprobePath } = locateFfmpeg();
   const args = [
     '-v',
@@ -109,7 +137,7 @@ export async function probeMedia(
       execFile(
         ffprobePath,
         args,
-        { maxBuffer: 16 * 1024 * 1024, signal: options.signal, timeout: 60_000 },
+        { maxBuffer: 16 * 1024 * 1024, signal, timeout: 60_000 },
         (error, out, err) => {
           if (error) {
             const reason = String(err).trim().split('\n').pop() || error.message;

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ParityItem, parityImages } from '../../scripts/face/human-reference.ts';
 import { refinedPairs } from '../../src/face/eye-regions.ts';
+import { DEFAULT_LANDMARK_MODEL_DIR } from '../../src/face/landmark-models.ts';
+import { LandmarkThread } from '../../src/face/landmark-thread.ts';
 import { openVideoFrames } from '../../src/media/index.ts';
 import { fixture, tempDir } from '../helpers/media.ts';
 import { FaceLandmarker, isFaceError, LANDMARK_COUNT, type RgbImage } from './helpers.ts';
@@ -155,6 +157,31 @@ describe('FaceLandmarker with the face models on their own thread', () => {
     }
     const closed = await threaded.detect(frames[0]!).catch((e) => e);
     expect(isFaceError(closed, 'LANDMARKER_FAILED')).toBe(true);
+  });
+
+  it('reuses the image buffers it sends to the thread, the same answers, the callers’ images untouched', async () => {
+    const frames = await clipFrames(fixture('face/grid_bbaf2n.mpg'), 12);
+    const before = frames.map((f) => Buffer.from(f.data).toString('base64'));
+    const options = { maxFaces: 1, minFaceScore: 0.5, video: true, detectEvery: 10 };
+    const settings = { ...options, cutThreshold: 28, trackScale: 1.5, threads: 1 };
+    const thread = await LandmarkThread.start(DEFAULT_LANDMARK_MODEL_DIR, settings);
+    const local = await FaceLandmarker.load({ ...options, body: false });
+    try {
+      // four calls in flight at a time, as the dub's pass 1 keeps them
+      for (let i = 0; i < frames.length; i += 4) {
+        const batch = frames.slice(i, i + 4);
+        const answers = await Promise.all(batch.map((image) => thread.faces(image)));
+        for (const [k, image] of batch.entries()) {
+          const expected = (await local.detect(image)).faces;
+          expect(Array.from(answers[k]![0]!.landmarks)).toEqual(Array.from(expected[0]!.landmarks));
+        }
+      }
+      expect(thread.imagesAllocated).toBe(4);
+      expect(frames.map((f) => Buffer.from(f.data).toString('base64'))).toEqual(before);
+    } finally {
+      await thread.close();
+      await local.close();
+    }
   });
 });
 
