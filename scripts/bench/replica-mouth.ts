@@ -19,6 +19,12 @@ import {
 export interface MouthArm {
   psnr: number;
   ssim: number;
+  /**
+   * Flicker: PSNR of the frame-to-frame change against the real change, over the mouth box
+   * of consecutive open-mouthed frames (higher = the interior changes as the real one does;
+   * an entry switching to a different-looking one costs here).
+   */
+  changePsnr: number;
 }
 
 /**
@@ -64,6 +70,8 @@ export async function mouthBankReenactment(
   });
   const scorer = new FrameScorer(width, height);
   const sums = { drawnMse: 0, drawnSsim: 0, bankMse: 0, bankSsim: 0, n: 0 };
+  const change = { drawn: 0, bank: 0, n: 0 };
+  let last: { frame: number; real: Uint8Array; a: Uint8Array; b: Uint8Array } | undefined;
   try {
     for (let s = cut; s < m.footage.storedFrames; s++) {
       const face = replica.face(s);
@@ -85,6 +93,12 @@ export async function mouthBankReenactment(
       sums.bankMse += sb.mse;
       sums.bankSsim += sb.ssim;
       sums.n++;
+      if (last && last.frame === s - 1) {
+        change.drawn += changeMse(a, last.a, real, last.real, width, region);
+        change.bank += changeMse(b, last.b, real, last.real, width, region);
+        change.n++;
+      }
+      last = { frame: s, real, a, b };
     }
   } finally {
     drawn.close();
@@ -92,12 +106,43 @@ export async function mouthBankReenactment(
     await replica.close();
   }
   const n = Math.max(1, sums.n);
+  const pairs = Math.max(1, change.n);
   return {
     frames: sums.n,
     bankEntries: bank.size,
-    procedural: { psnr: psnrFromMse(sums.drawnMse / n), ssim: sums.drawnSsim / n },
-    bank: { psnr: psnrFromMse(sums.bankMse / n), ssim: sums.bankSsim / n },
+    procedural: {
+      psnr: psnrFromMse(sums.drawnMse / n),
+      ssim: sums.drawnSsim / n,
+      changePsnr: psnrFromMse(change.drawn / pairs),
+    },
+    bank: {
+      psnr: psnrFromMse(sums.bankMse / n),
+      ssim: sums.bankSsim / n,
+      changePsnr: psnrFromMse(change.bank / pairs),
+    },
   };
+}
+
+/** MSE of an output's frame-to-frame change against the real change, over `region`. */
+function changeMse(
+  out: Uint8Array,
+  outBefore: Uint8Array,
+  real: Uint8Array,
+  realBefore: Uint8Array,
+  width: number,
+  region: Region,
+): number {
+  let se = 0;
+  for (let y = region.y; y < region.y + region.height; y++) {
+    for (let o = (y * width + region.x) * 3, end = o + region.width * 3; o < end; o++) {
+      const d =
+        (out[o] as number) -
+        (outBefore[o] as number) -
+        ((real[o] as number) - (realBefore[o] as number));
+      se += d * d;
+    }
+  }
+  return se / Math.max(1, region.width * region.height * 3);
 }
 
 /** Smallest side of the scored mouth box, px. */
