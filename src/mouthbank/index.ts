@@ -1,9 +1,11 @@
 export {
   chooseBankFrames,
+  MOUTH_BANK_BLEND,
   MOUTH_BANK_DEFAULTS,
   MOUTH_BANK_FILE,
   MouthBank,
   type MouthBankOptions,
+  type MouthBankPaintOptions,
   type MouthSample,
   type PaintRegion,
 } from './bank.ts';

@@ -76,7 +76,7 @@ describe('MouthBank', () => {
   });
 
   it('paints the real interior between the target lips, colour-matched to its lips', async () => {
-    const bank = await MouthBank.build(samples);
+    const bank = await MouthBank.build(samples, { blend: 1 });
     const target = lips(20, 6);
     // Darker lighting: lips at 80 % of the bank's.
     const data = picture(target, [120, 48, 48], [0, 0, 255]);
@@ -111,6 +111,64 @@ describe('MouthBank', () => {
         bank.lipColourAt({ width: W, height: H, data: bright }, lips(15, 4)),
       ),
     ).toBe(0);
+  });
+
+  it('blends the queried entry with the closest others, far ones weighing little', async () => {
+    // The real interior is dark; the closest shape is a lone bright one (its teeth showed),
+    // three nearly as close are dark, and one far wider mouth is blue.
+    const entry = (gap: number, inside: number[], frame: number) => {
+      const l = lips(gap);
+      return {
+        image: { width: W, height: H, data: picture(l, [150, 60, 60], inside) },
+        lips: l,
+        frame,
+      };
+    };
+    const entries = [
+      entry(16, [240, 240, 230], 0),
+      entry(15, [40, 30, 30], 1),
+      entry(17, [40, 30, 30], 2),
+      entry(15.5, [40, 30, 30], 3),
+      entry(40, [0, 0, 255], 4),
+    ];
+    const target = lips(16);
+    const centre = async (blend: number) => {
+      const bank = await MouthBank.build(entries, { blend });
+      const data = picture(target, [150, 60, 60], [0, 255, 0]);
+      const view = { width: W, height: H, data };
+      const index = bank.query(target, -1, bank.lipColourAt(view, target));
+      expect(index).toBe(0);
+      bank.paint(view, target, index);
+      return Array.from(data.subarray((60 * W + 80) * 3, (60 * W + 80) * 3 + 3));
+    };
+    const alone = await centre(1);
+    expect(alone[0]).toBeGreaterThan(220); // one entry: the bright teeth, 200 levels off
+    const blended = await centre(8);
+    expect(blended[1]).toBeLessThan(160); // the green placeholder is gone
+    expect(blended[0]).toBeGreaterThan(80); // the queried entry counts most (≈ 90)…
+    expect(blended[0]).toBeLessThan(130); // …but the three dark ones together outweigh it
+    // The far blue mouth weighs little: blue exceeds green by a few levels (27 at equal weights).
+    expect((blended[2] as number) - (blended[1] as number)).toBeLessThan(8);
+    expect(Math.abs((blended[0] as number) - 40)).toBeLessThan(Math.abs((alone[0] as number) - 40));
+  });
+
+  it('blends by default; a bank loaded with blend 1 paints the queried entry alone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'facecast-bank-'));
+    try {
+      await (await MouthBank.build(samples)).save(dir);
+      const target = lips(20, 6);
+      const paintWith = async (bank: MouthBank) => {
+        const data = picture(target, [150, 60, 60], [0, 0, 255]);
+        bank.paint({ width: W, height: H, data }, target, 1);
+        return data[(60 * W + 86) * 3] as number;
+      };
+      const single = await paintWith(await MouthBank.load(dir, { blend: 1 }));
+      const blended = await paintWith(await MouthBank.load(dir));
+      expect(single).toBeLessThan(70); // entry 1's dark interior
+      expect(blended).toBeGreaterThan(single + 20); // entry 0's white teeth mixed in
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('saves and loads the same entries', async () => {
