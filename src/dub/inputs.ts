@@ -42,6 +42,26 @@ export async function inspectDubInputs(
   limits: DubLimits,
   signal?: AbortSignal,
 ): Promise<DubInputs> {
+  // both at once (the dub waits for them before pass 1); the video's errors come first, and
+  // stop the audio's decode
+  const stopAudio = new AbortController();
+  const audioSignal = signal ? AbortSignal.any([signal, stopAudio.signal]) : stopAudio.signal;
+  const videoChecked = inspectVideo(videoPath, limits, signal);
+  videoChecked.catch(() => stopAudio.abort());
+  const [video, audio] = await Promise.allSettled([
+    videoChecked,
+    measureAudio(audioPath, limits, audioSignal),
+  ]);
+  if (video.status === 'rejected') throw video.reason;
+  if (audio.status === 'rejected') throw audio.reason;
+  return { video: video.value, audio: audio.value };
+}
+
+async function inspectVideo(
+  videoPath: string,
+  limits: DubLimits,
+  signal: AbortSignal | undefined,
+): Promise<DubInputs['video']> {
   const source = await openVideoFrames(videoPath, { fps: 'source', signal });
   const { width, height } = source;
   if (width * height > limits.maxFramePixels) {
@@ -59,6 +79,14 @@ export async function inspectDubInputs(
       { details: { durationMs, maxDurationMs: limits.maxVideoDurationMs } },
     );
   }
+  return { width, height, durationMs };
+}
+
+async function measureAudio(
+  audioPath: string,
+  limits: DubLimits,
+  signal: AbortSignal | undefined,
+): Promise<DubInputs['audio']> {
   const reader = await openAudio(audioPath, { signal, maxDurationMs: limits.maxAudioDurationMs });
   let samples = 0;
   let peak = 0;
@@ -69,8 +97,5 @@ export async function inspectDubInputs(
       if (v > peak) peak = v;
     }
   }
-  return {
-    video: { width, height, durationMs },
-    audio: { durationMs: (samples / PIPELINE_SAMPLE_RATE) * 1000, silent: peak < 1e-3 },
-  };
+  return { durationMs: (samples / PIPELINE_SAMPLE_RATE) * 1000, silent: peak < 1e-3 };
 }
