@@ -43,13 +43,20 @@ export type SentPlan = Omit<ReanimatePlan, 'mask'> & {
   };
 };
 
-/** The plan to send (copies: the planner's buffers are reused by its next plan). */
-function sendablePlan(plan: ReanimatePlan, sizePx: number): SentPlan {
+/**
+ * The plan to send (copies: the planner's buffers are reused by its next plan); the mask
+ * rows go into `spare` (a grid-sized buffer the thread sent back) when there is one.
+ */
+function sendablePlan(
+  plan: ReanimatePlan,
+  sizePx: number,
+  spare: ArrayBuffer | undefined,
+): SentPlan {
   const { values, bounds, blendSpans } = plan.mask;
-  const rows =
-    bounds.y1 < bounds.y0
-      ? new Float32Array(0)
-      : values.slice(bounds.y0 * sizePx, (bounds.y1 + 1) * sizePx);
+  const from = bounds.y1 < bounds.y0 ? 0 : bounds.y0 * sizePx;
+  const to = bounds.y1 < bounds.y0 ? 0 : (bounds.y1 + 1) * sizePx;
+  const rows = new Float32Array(spare ?? new ArrayBuffer(sizePx * sizePx * 4), 0, to - from);
+  rows.set(values.subarray(from, to));
   return { ...plan, mask: { rows, bounds: { ...bounds }, blendSpans } };
 }
 
@@ -98,7 +105,15 @@ export type ReanimatorThreadRequest =
 export type ReanimatorThreadReply =
   | { type: 'ready' }
   | { type: 'done'; id: number }
-  | { type: 'frame'; id: number; rgb: Uint8Array; result: ThreadReanimateResult; ms: number }
+  | {
+      type: 'frame';
+      id: number;
+      rgb: Uint8Array;
+      result: ThreadReanimateResult;
+      ms: number;
+      /** A drawn plan's mask-rows buffer, sent back for the next plan. */
+      spare?: ArrayBuffer;
+    }
   | { type: 'error'; id: number | undefined; error: SerialisedError };
 
 /** What one frame did ({@link ReanimateResult} without the mask, which stays in the thread). */
@@ -214,6 +229,8 @@ export class ReanimatorThread {
   readonly #id: number;
   /** Plans frames here when the options ask for it (its renderer is never made). */
   readonly #planner: LowerFaceReanimator | undefined;
+  /** Mask-rows buffers back from the thread, reused (no mask-sized garbage a frame). */
+  readonly #spares: ArrayBuffer[] = [];
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -300,6 +317,7 @@ export class ReanimatorThread {
           [buffer],
         );
     if (reply.type !== 'frame') throw workerFailed(`unexpected reply ${reply.type}`);
+    if (reply.spare) this.#spares.push(reply.spare);
     return { rgb: reply.rgb, result: reply.result, ms: reply.ms };
   }
 
@@ -312,7 +330,11 @@ export class ReanimatorThread {
     out: { outWidth: number; outHeight: number; forget: boolean },
   ): Promise<ReanimatorThreadReply> {
     const planner = this.#planner as LowerFaceReanimator;
-    const plan = sendablePlan(planner.plan(source, audioWeights, strength), this.sizePx);
+    const plan = sendablePlan(
+      planner.plan(source, audioWeights, strength),
+      this.sizePx,
+      this.#spares.pop(),
+    );
     return this.#host.send(
       {
         type: 'draw',

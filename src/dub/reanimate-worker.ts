@@ -98,7 +98,12 @@ try {
     if (request.forget) target.painter?.forget();
     const { mask: _mask, ...small } = result;
     const ms = performance.now() - started;
-    reply({ type: 'frame', id: request.id, rgb, result: small, ms }, [rgb.buffer as ArrayBuffer]);
+    const spare =
+      request.type === 'draw' ? (request.plan.mask.rows.buffer as ArrayBuffer) : undefined;
+    reply({ type: 'frame', id: request.id, rgb, result: small, ms, spare }, [
+      rgb.buffer as ArrayBuffer,
+      ...(spare ? [spare] : []),
+    ]);
   };
   port.on('message', (request: ReanimatorThreadRequest) => {
     queue = queue.then(() =>
