@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -77,39 +77,58 @@ export async function speedAt512(
   await ffmpeg(['-i', join(HELDOUT_DIR, 'voices/tango_en_f.wav'), '-t', '8', speech]);
   const photoDir = join(dir, 'photo');
   await createAvatar(join(HELDOUT_DIR, 'photos/katiehill_smile_teeth.jpg'), photoDir, { model });
-  // Three renders of each, alternating (the machine is shared: load drifts), the median of
-  // each; CPU seconds of this process and its ffmpeg children per second of video too (what
-  // the render costs whatever the load).
-  const runs = { video: [] as SpeedRun[], photo: [] as SpeedRun[] };
-  for (let k = 0; k < 3; k++) {
-    for (const [key, avatar] of [
-      ['video', avatarDir],
-      ['photo', photoDir],
-    ] as const) {
-      const t = performance.now();
-      const cpu = cpuSeconds();
-      const r = await pipeline.render({
-        avatarDir: avatar,
-        audioPath: speech,
-        outPath: join(dir, `speed-${key}.mp4`),
-        sizePx: 512,
-      });
-      const cpuPerS = (cpuSeconds() - cpu) / (r.durationMs / 1000);
-      runs[key].push({ rtf: r.durationMs / (performance.now() - t), cpuPerS, r });
+  // Three renders of each arm, alternating (the machine is shared: load drifts), the median
+  // of each; CPU seconds of this process and its ffmpeg children per second of video too (what
+  // the render costs whatever the load), and per thread. The baseline arm re-animates each
+  // frame wholly on the reanimator thread (FACECAST_REPLICA_PLAN_HERE=0); the default plans
+  // it (geometry, crop, mask) on the main thread and only renders and blends on the thread.
+  const arms = [
+    { key: 'video', avatar: avatarDir, planHere: '1' },
+    { key: 'videoThreadOnly', avatar: avatarDir, planHere: '0' },
+    { key: 'photo', avatar: photoDir, planHere: '1' },
+  ] as const;
+  const runs: Record<(typeof arms)[number]['key'], SpeedRun[]> = {
+    video: [],
+    videoThreadOnly: [],
+    photo: [],
+  };
+  const planHereBefore = process.env.FACECAST_REPLICA_PLAN_HERE;
+  try {
+    for (let k = 0; k < 3; k++) {
+      for (const { key, avatar, planHere } of arms) {
+        process.env.FACECAST_REPLICA_PLAN_HERE = planHere;
+        const t = performance.now();
+        const cpu = cpuSeconds();
+        const threads = threadSeconds();
+        const r = await pipeline.render({
+          avatarDir: avatar,
+          audioPath: speech,
+          outPath: join(dir, `speed-${key}.mp4`),
+          sizePx: 512,
+        });
+        const seconds = r.durationMs / 1000;
+        const cpuPerS = (cpuSeconds() - cpu) / seconds;
+        const perThread = threadShares(threads, threadSeconds(), seconds);
+        runs[key].push({ rtf: r.durationMs / (performance.now() - t), cpuPerS, perThread, r });
+      }
     }
+  } finally {
+    if (planHereBefore === undefined) delete process.env.FACECAST_REPLICA_PLAN_HERE;
+    else process.env.FACECAST_REPLICA_PLAN_HERE = planHereBefore;
   }
   const video = median(runs.video);
+  const base = median(runs.videoThreadOnly);
   const photo = median(runs.photo);
   const player = await playerSpeed(avatarDir, 200);
-  return `**Offline speed at 512²** (load ${loadBefore} → ${load()}, 1-minute average; 8 s of speech; katiehill_256 upscaled to 512² as the footage; \`VideoPipeline.render\` from opening the avatar to the finished MP4, encode included; three renders of each, alternating, the median): video avatar ${f2(video.rtf)}× real time, ${f2(video.cpuPerS)} CPU s per s of video (node and its ffmpeg children; 512×512); the photo avatar of the same person, warp-only, same speech, same run: ${f2(photo.rtf)}× real time, ${f2(photo.cpuPerS)} CPU s per s. On the 2 cores, ≥ 3× real time needs ≤ 0.67 CPU s per s with both cores busy.
+  return `**Offline speed at 512²** (load ${loadBefore} → ${load()}, 1-minute average; 8 s of speech; katiehill_256 upscaled to 512² as the footage; \`VideoPipeline.render\` from opening the avatar to the finished MP4, encode included; three renders of each arm, alternating, the median): video avatar ${f2(video.rtf)}× real time, ${f2(video.cpuPerS)} CPU s per s of video (node and its ffmpeg children; 512×512; ${threadLine(video)}); the same with each frame wholly on the reanimator thread (\`FACECAST_REPLICA_PLAN_HERE=0\`, the baseline arm): ${f2(base.rtf)}× real time, ${f2(base.cpuPerS)} CPU s per s (${threadLine(base)}); the photo avatar of the same person, warp-only, same speech, same run: ${f2(photo.rtf)}× real time, ${f2(photo.cpuPerS)} CPU s per s. On the 2 cores, ≥ 3× real time needs ≤ 0.67 CPU s per s with both cores busy.
 
-**The player alone** (\`ReplicaPlayer\`, the same avatar, ${player.frames} frames with a moving jaw, two in flight as the pipeline asks, no encoder; after one warm-up pass of each): the reanimator on its worker thread (the default) ${f2(player.thread.rtf)}× real time, ${f2(player.thread.cpuPerS)} CPU s per s; on the calling thread (\`thread: false\`, the previous path) ${f2(player.here.rtf)}× real time, ${f2(player.here.cpuPerS)} CPU s per s.`;
+**The player alone** (\`ReplicaPlayer\`, the same avatar, ${player.frames} frames with a moving jaw, two in flight as the pipeline asks, no encoder; after one warm-up pass of each): frames planned here and drawn on the reanimator thread (the default) ${f2(player.planned.rtf)}× real time, ${f2(player.planned.cpuPerS)} CPU s per s; wholly on the thread (\`planOnCaller: false\`) ${f2(player.thread.rtf)}× real time, ${f2(player.thread.cpuPerS)} CPU s per s; on the calling thread (\`thread: false\`) ${f2(player.here.rtf)}× real time, ${f2(player.here.cpuPerS)} CPU s per s.`;
 }
 
 /** Frames per second of the player alone (no encoder), reanimator on its thread vs here. */
 async function playerSpeed(avatarDir: string, frames: number) {
-  const once = async (thread: boolean) => {
-    const player = await ReplicaPlayer.open(avatarDir, { thread });
+  const once = async (thread: boolean, planOnCaller = true) => {
+    const player = await ReplicaPlayer.open(avatarDir, { thread, planOnCaller });
     const weights = new Float32Array(BLENDSHAPE_COUNT);
     const jaw = ARKIT_BLENDSHAPES.indexOf('jawOpen');
     try {
@@ -132,14 +151,65 @@ async function playerSpeed(avatarDir: string, frames: number) {
     }
   };
   await once(true);
+  await once(true, false);
   await once(false);
-  return { frames, thread: await once(true), here: await once(false) };
+  const planned = await once(true);
+  const thread = await once(true, false);
+  return { frames, planned, thread, here: await once(false) };
 }
 
 interface SpeedRun {
   rtf: number;
   cpuPerS: number;
+  perThread: ThreadShares;
   r: Awaited<ReturnType<VideoPipeline['render']>>;
+}
+
+/** CPU s per s of video: the main thread, the busiest other (the reanimator), the rest. */
+interface ThreadShares {
+  main: number;
+  busiest: number;
+  rest: number;
+}
+
+function threadLine(run: SpeedRun): string {
+  const t = run.perThread;
+  const ffmpeg = run.cpuPerS - t.main - t.busiest - t.rest;
+  return `per thread: main ${f2(t.main)}, reanimator ${f2(t.busiest)}, other threads (JPEG decode, GC, libuv) ${f2(t.rest)}, ffmpeg ${f2(ffmpeg)}`;
+}
+
+/** CPU seconds of each thread of this process (/proc/self/task, Linux), by thread id. */
+function threadSeconds(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+function threadShares(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  seconds: number,
+): ThreadShares {
+  const main = String(process.pid);
+  const others: number[] = [];
+  let mainS = 0;
+  for (const [tid, s] of after) {
+    const used = s - (before.get(tid) ?? 0);
+    if (tid === main) mainS = used;
+    else others.push(used);
+  }
+  others.sort((a, b) => b - a);
+  const busiest = others[0] ?? 0;
+  const rest = others.slice(1).reduce((a, b) => a + b, 0);
+  return { main: mainS / seconds, busiest: busiest / seconds, rest: rest / seconds };
 }
 
 function median(runs: SpeedRun[]): SpeedRun {

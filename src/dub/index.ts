@@ -27,11 +27,14 @@ export {
 } from './options.ts';
 export { FIT_MODES, type FitMode, fitModeSchema, outputFrameCount, videoFrameAt } from './plan.ts';
 export {
+  drawInPlace,
   type InteriorPainter,
   type InteriorPaintInput,
   LowerFaceReanimator,
   type MouthBankPainter,
   mouthBankPainter,
+  type PlanSource,
+  type ReanimatePlan,
   type ReanimateResult,
   type ReanimateSource,
   reanimateInPlace,

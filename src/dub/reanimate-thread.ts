@@ -1,8 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { PendingReplies, throwIfAborted, WORKER_BOOT, workerReady } from '../core/index.ts';
-import type { FacePose } from '../face/index.ts';
+import { type FacePose, loadFaceModel } from '../face/index.ts';
 import { RenderError, reviveThreadError, type SerialisedError } from '../render/index.ts';
-import type { ReanimateResult, ReanimateSource } from './reanimate.ts';
+import {
+  LowerFaceReanimator,
+  type ReanimatePlan,
+  type ReanimateResult,
+  type ReanimateSource,
+} from './reanimate.ts';
 
 const ENTRY = new URL('./reanimate-worker.ts', import.meta.url).href;
 
@@ -17,7 +22,42 @@ export interface ReanimatorThreadOptions {
   mouthBankDir?: string;
   /** The renderer draws the whole interior (the reanimator's `drawInterior`). Default false. */
   drawInterior?: boolean;
+  /**
+   * Plan each frame (geometry, crop, blend mask: about a third of the work, no pixels) on
+   * the calling thread and send the plan, so that the thread only renders and blends: the
+   * two halves of consecutive frames overlap on two cores. Default false (all on the thread).
+   */
+  planOnCaller?: boolean;
   signal?: AbortSignal;
+}
+
+/**
+ * A {@link ReanimatePlan} as sent to the thread: the mask as its rows inside the bounds
+ * (the grid is 0 outside them), the rest as it is.
+ */
+export type SentPlan = Omit<ReanimatePlan, 'mask'> & {
+  mask: {
+    rows: Float32Array;
+    bounds: { x0: number; y0: number; x1: number; y1: number };
+    blendSpans: Int32Array;
+  };
+};
+
+/**
+ * The plan to send (copies: the planner's buffers are reused by its next plan); the mask
+ * rows go into `spare` (a grid-sized buffer the thread sent back) when there is one.
+ */
+function sendablePlan(
+  plan: ReanimatePlan,
+  sizePx: number,
+  spare: ArrayBuffer | undefined,
+): SentPlan {
+  const { values, bounds, blendSpans } = plan.mask;
+  const from = bounds.y1 < bounds.y0 ? 0 : bounds.y0 * sizePx;
+  const to = bounds.y1 < bounds.y0 ? 0 : (bounds.y1 + 1) * sizePx;
+  const rows = new Float32Array(spare ?? new ArrayBuffer(sizePx * sizePx * 4), 0, to - from);
+  rows.set(values.subarray(from, to));
+  return { ...plan, mask: { rows, bounds: { ...bounds }, blendSpans } };
 }
 
 /** Messages to the worker. */
@@ -48,12 +88,32 @@ export type ReanimatorThreadRequest =
       /** Forget the mouth bank's last entry after this frame (a warm-up frame). */
       forget: boolean;
     }
+  | {
+      type: 'draw';
+      id: number;
+      reanimator: number;
+      rgb: ArrayBuffer;
+      width: number;
+      height: number;
+      plan: SentPlan;
+      outWidth: number;
+      outHeight: number;
+      forget: boolean;
+    }
   | { type: 'close'; id: number; reanimator: number };
 
 export type ReanimatorThreadReply =
   | { type: 'ready' }
   | { type: 'done'; id: number }
-  | { type: 'frame'; id: number; rgb: Uint8Array; result: ThreadReanimateResult; ms: number }
+  | {
+      type: 'frame';
+      id: number;
+      rgb: Uint8Array;
+      result: ThreadReanimateResult;
+      ms: number;
+      /** A drawn plan's mask-rows buffer, sent back for the next plan. */
+      spare?: ArrayBuffer;
+    }
   | { type: 'error'; id: number | undefined; error: SerialisedError };
 
 /** What one frame did ({@link ReanimateResult} without the mask, which stays in the thread). */
@@ -167,12 +227,22 @@ export class ReanimatorThread {
   readonly sizePx: number;
   readonly #host: ReanimatorHost;
   readonly #id: number;
+  /** Plans frames here when the options ask for it (its renderer is never made). */
+  readonly #planner: LowerFaceReanimator | undefined;
+  /** Mask-rows buffers back from the thread, reused (no mask-sized garbage a frame). */
+  readonly #spares: ArrayBuffer[] = [];
   #closing: Promise<void> | undefined;
 
-  private constructor(host: ReanimatorHost, id: number, sizePx: number) {
+  private constructor(
+    host: ReanimatorHost,
+    id: number,
+    sizePx: number,
+    planner: LowerFaceReanimator | undefined,
+  ) {
     this.#host = host;
     this.#id = id;
     this.sizePx = sizePx;
+    this.#planner = planner;
   }
 
   /**
@@ -193,7 +263,10 @@ export class ReanimatorThread {
       mouthBankDir: options.mouthBankDir,
       drawInterior: options.drawInterior ?? false,
     });
-    return new ReanimatorThread(host, (opened as { id: number }).id, options.sizePx);
+    const planner = options.planOnCaller
+      ? new LowerFaceReanimator(await loadFaceModel(), options.sizePx)
+      : undefined;
+    return new ReanimatorThread(host, (opened as { id: number }).id, options.sizePx, planner);
   }
 
   /**
@@ -215,27 +288,65 @@ export class ReanimatorThread {
     if (!(buffer instanceof ArrayBuffer) || source.rgb.byteLength !== buffer.byteLength) {
       throw new RenderError('RENDER_BAD_OPTIONS', 'source.rgb must own its whole ArrayBuffer');
     }
-    const reply = await this.#host.send(
+    const outWidth = options.outWidth ?? source.width;
+    const outHeight = options.outHeight ?? source.height;
+    const forget = options.forget ?? false;
+    const reply = this.#planner
+      ? await this.#sendPlanned(source, buffer, audioWeights, strength, {
+          outWidth,
+          outHeight,
+          forget,
+        })
+      : await this.#host.send(
+          {
+            type: 'reanimate',
+            reanimator: this.#id,
+            rgb: buffer,
+            width: source.width,
+            height: source.height,
+            landmarks: Float32Array.from(source.landmarks),
+            weights: Float32Array.from(source.weights),
+            pose: { ...source.pose },
+            identity: source.identity,
+            audioWeights: Float32Array.from(audioWeights),
+            strength,
+            outWidth,
+            outHeight,
+            forget,
+          },
+          [buffer],
+        );
+    if (reply.type !== 'frame') throw workerFailed(`unexpected reply ${reply.type}`);
+    if (reply.spare) this.#spares.push(reply.spare);
+    return { rgb: reply.rgb, result: reply.result, ms: reply.ms };
+  }
+
+  /** Plans the frame here and sends the plan with the pixels: the thread renders and blends. */
+  #sendPlanned(
+    source: ReanimateSource,
+    buffer: ArrayBuffer,
+    audioWeights: ArrayLike<number>,
+    strength: number,
+    out: { outWidth: number; outHeight: number; forget: boolean },
+  ): Promise<ReanimatorThreadReply> {
+    const planner = this.#planner as LowerFaceReanimator;
+    const plan = sendablePlan(
+      planner.plan(source, audioWeights, strength),
+      this.sizePx,
+      this.#spares.pop(),
+    );
+    return this.#host.send(
       {
-        type: 'reanimate',
+        type: 'draw',
         reanimator: this.#id,
         rgb: buffer,
         width: source.width,
         height: source.height,
-        landmarks: Float32Array.from(source.landmarks),
-        weights: Float32Array.from(source.weights),
-        pose: { ...source.pose },
-        identity: source.identity,
-        audioWeights: Float32Array.from(audioWeights),
-        strength,
-        outWidth: options.outWidth ?? source.width,
-        outHeight: options.outHeight ?? source.height,
-        forget: options.forget ?? false,
+        plan,
+        ...out,
       },
-      [buffer],
+      [buffer, plan.mask.rows.buffer as ArrayBuffer],
     );
-    if (reply.type !== 'frame') throw workerFailed(`unexpected reply ${reply.type}`);
-    return { rgb: reply.rgb, result: reply.result, ms: reply.ms };
   }
 
   /** Releases this reanimator (the shared thread stays for the next). Idempotent. */

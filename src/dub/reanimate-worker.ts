@@ -9,12 +9,18 @@ import { loadFaceModel } from '../face/index.ts';
 import { MouthBank } from '../mouthbank/index.ts';
 import { serialiseThreadError } from '../render/index.ts';
 import {
+  drawInPlace,
   LowerFaceReanimator,
   type MouthBankPainter,
   mouthBankPainter,
+  type ReanimatePlan,
   reanimateInPlace,
 } from './reanimate.ts';
-import type { ReanimatorThreadReply, ReanimatorThreadRequest } from './reanimate-thread.ts';
+import type {
+  ReanimatorThreadReply,
+  ReanimatorThreadRequest,
+  SentPlan,
+} from './reanimate-thread.ts';
 
 const port = parentPort;
 if (!port) throw new Error('reanimate-worker.ts runs as a worker thread');
@@ -24,6 +30,20 @@ const reply = (message: ReanimatorThreadReply, transfer: ArrayBuffer[] = []) =>
 interface Open {
   reanimator: LowerFaceReanimator;
   painter: MouthBankPainter | undefined;
+  /** The blend mask of sent plans, on the full grid (0 outside the rows last written). */
+  mask: Float32Array;
+  maskRows: { y0: number; y1: number };
+}
+
+/** A sent plan with its mask back on the full grid (the rows written last time zeroed). */
+function receivedPlan(target: Open, sent: SentPlan, sizePx: number): ReanimatePlan {
+  const { mask, maskRows } = target;
+  if (maskRows.y1 >= maskRows.y0) mask.fill(0, maskRows.y0 * sizePx, (maskRows.y1 + 1) * sizePx);
+  const { bounds, rows, blendSpans } = sent.mask;
+  if (bounds.y1 >= bounds.y0) mask.set(rows, bounds.y0 * sizePx);
+  maskRows.y0 = bounds.y0;
+  maskRows.y1 = bounds.y1;
+  return { ...sent, mask: { values: mask, bounds, blendSpans } };
 }
 
 try {
@@ -40,7 +60,12 @@ try {
         ...(painter ? { painter } : {}),
         drawInterior: request.drawInterior,
       });
-      open.set(request.id, { reanimator, painter });
+      open.set(request.id, {
+        reanimator,
+        painter,
+        mask: new Float32Array(request.sizePx * request.sizePx),
+        maskRows: { y0: 0, y1: -1 },
+      });
       reply({ type: 'done', id: request.id });
       return;
     }
@@ -53,18 +78,32 @@ try {
     }
     if (!target) throw new Error(`reanimator ${request.reanimator} is not open`);
     const started = performance.now();
-    const { rgb, result } = reanimateInPlace(
-      target.reanimator,
-      { ...request, rgb: new Uint8Array(request.rgb) },
-      request.audioWeights,
-      request.strength,
-      request.outWidth,
-      request.outHeight,
-    );
+    const { rgb, result } =
+      request.type === 'draw'
+        ? drawInPlace(
+            target.reanimator,
+            receivedPlan(target, request.plan, target.reanimator.sizePx),
+            { ...request, rgb: new Uint8Array(request.rgb) },
+            request.outWidth,
+            request.outHeight,
+          )
+        : reanimateInPlace(
+            target.reanimator,
+            { ...request, rgb: new Uint8Array(request.rgb) },
+            request.audioWeights,
+            request.strength,
+            request.outWidth,
+            request.outHeight,
+          );
     if (request.forget) target.painter?.forget();
     const { mask: _mask, ...small } = result;
     const ms = performance.now() - started;
-    reply({ type: 'frame', id: request.id, rgb, result: small, ms }, [rgb.buffer as ArrayBuffer]);
+    const spare =
+      request.type === 'draw' ? (request.plan.mask.rows.buffer as ArrayBuffer) : undefined;
+    reply({ type: 'frame', id: request.id, rgb, result: small, ms, spare }, [
+      rgb.buffer as ArrayBuffer,
+      ...(spare ? [spare] : []),
+    ]);
   };
   port.on('message', (request: ReanimatorThreadRequest) => {
     queue = queue.then(() =>

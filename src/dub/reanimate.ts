@@ -77,6 +77,37 @@ export function mouthBankPainter(model: FaceModel, bank: MouthBank): MouthBankPa
   });
 }
 
+/** What {@link LowerFaceReanimator.plan} reads of a frame: its tracked face, no pixels. */
+export type PlanSource = Omit<ReanimateSource, 'rgb' | 'width' | 'height'>;
+
+/** One frame's geometry, crop and blend mask ({@link LowerFaceReanimator.plan}). */
+export interface ReanimatePlan {
+  crop: CropSquare;
+  /** The frame's exact neutral (the renderer's reference identity), 468 × 3 cm. */
+  identity: Float32Array;
+  /** The frame's fitted weights (the reference's). */
+  weights: Float32Array;
+  pose: FacePose;
+  /** The new mesh, 468 × (x, y, depth) frame px. */
+  target: Float32Array;
+  /** The new frame's Controls weights. */
+  frameWeights: Float32Array;
+  /** The source and new meshes in crop grid px (what the painter reads). */
+  srcCrop: Float32Array;
+  tgtCrop: Float32Array;
+  /**
+   * The blend mask on the `sizePx` grid: `values` is read only inside `bounds` and, per row,
+   * `blendSpans` (src/dub mask.ts `LowerFaceMask`); 0 elsewhere.
+   */
+  mask: {
+    values: Float32Array;
+    bounds: { x0: number; y0: number; x1: number; y1: number };
+    blendSpans: Int32Array;
+  };
+  mouthGap: number;
+  sourceMouthGap: number;
+}
+
 /** What one re-animated frame did. */
 export interface ReanimateResult {
   /** The square of the frame that was re-rendered, px. */
@@ -153,6 +184,15 @@ export class LowerFaceReanimator {
     outWidth = source.width,
     outHeight = source.height,
   ): ReanimateResult {
+    return this.draw(this.plan(source, audioWeights, strength), source, out, outWidth, outHeight);
+  }
+
+  /**
+   * The first half of {@link reanimate}, which reads no pixel: the frame's geometry (the new
+   * mesh), its crop and its blend mask. Its buffers are the reanimator's, valid until the
+   * next `plan` (a thread copies them: {@link ReanimatorThread} plans on the caller's thread).
+   */
+  plan(source: PlanSource, audioWeights: ArrayLike<number>, strength: number): ReanimatePlan {
     const model = this.#model;
     const geometry = this.#geometry;
     const size = this.sizePx;
@@ -169,13 +209,6 @@ export class LowerFaceReanimator {
     );
     const anchor = mouthAnchor(model, geometry.source, 3);
     const crop = cropSquare(anchor, size);
-    const reference = {
-      image: { width: source.width, height: source.height, data: source.rgb },
-      identity: geometry.identity,
-      weights: this.#weights,
-      pose: source.pose,
-      crop: { x: crop.x, y: crop.y, width: crop.side, height: crop.side },
-    };
     const k = size / crop.side;
     toCrop(geometry.source, crop, k, this.#srcCrop);
     toCrop(geometry.target, crop, k, this.#tgtCrop);
@@ -186,31 +219,66 @@ export class LowerFaceReanimator {
       MASK_GROW_INTER_OCULAR * iodOut,
       MASK_FEATHER_INTER_OCULAR * iodOut,
     );
+    return {
+      crop,
+      identity: geometry.identity,
+      weights: this.#weights,
+      pose: source.pose,
+      target: geometry.target,
+      frameWeights: geometry.frameWeights,
+      srcCrop: this.#srcCrop,
+      tgtCrop: this.#tgtCrop,
+      mask: { values: mask, bounds: this.#mask.bounds, blendSpans: this.#mask.blendSpans },
+      mouthGap: innerLipGap(model, geometry.target, 3) / anchor.interOcularPx,
+      sourceMouthGap: innerLipGap(model, geometry.source, 3) / anchor.interOcularPx,
+    };
+  }
+
+  /**
+   * The second half of {@link reanimate}: renders the planned crop from `source`'s pixels,
+   * paints the interior and blends it into `out` under the plan's mask.
+   */
+  draw(
+    plan: ReanimatePlan,
+    source: { rgb: Uint8Array; width: number; height: number },
+    out: Uint8Array,
+    outWidth = source.width,
+    outHeight = source.height,
+  ): ReanimateResult {
+    const size = this.sizePx;
+    const { crop, mask } = plan;
+    const reference = {
+      image: { width: source.width, height: source.height, data: source.rgb },
+      identity: plan.identity,
+      weights: plan.weights,
+      pose: plan.pose,
+      crop: { x: crop.x, y: crop.y, width: crop.side, height: crop.side },
+    };
     if (this.#renderer) this.#renderer.setReference(reference);
     // Not steadied: the reference changes every frame, which resets the steadier anyway.
-    else this.#renderer = Renderer.create(model, reference, { size, steady: false });
-    setBlendshapeVector(this.#controls, geometry.frameWeights);
+    else this.#renderer = Renderer.create(this.#model, reference, { size, steady: false });
+    setBlendshapeVector(this.#controls, plan.frameWeights);
     const rendered = this.#renderer.render(this.#controls, {
-      vertices: geometry.target,
+      vertices: plan.target,
       drawInterior: this.#drawInterior,
-      region: shadedRegion(this.#mask.blendSpans, this.#region),
+      region: shadedRegion(mask.blendSpans, this.#region),
     });
     this.#painter?.({
       image: rendered.composite,
       labels: rendered.maps.labels,
-      target: this.#tgtCrop,
-      source: this.#srcCrop,
+      target: plan.tgtCrop,
+      source: plan.srcCrop,
     });
-    blendCrop(out, outWidth, outHeight, rendered.composite.data, mask, size, crop, {
-      bounds: this.#mask.bounds,
-      spans: this.#mask.blendSpans,
+    blendCrop(out, outWidth, outHeight, rendered.composite.data, mask.values, size, crop, {
+      bounds: mask.bounds,
+      spans: mask.blendSpans,
     });
     return {
       crop,
-      mask,
+      mask: mask.values,
       sizePx: size,
-      mouthGap: innerLipGap(model, geometry.target, 3) / anchor.interOcularPx,
-      sourceMouthGap: innerLipGap(model, geometry.source, 3) / anchor.interOcularPx,
+      mouthGap: plan.mouthGap,
+      sourceMouthGap: plan.sourceMouthGap,
     };
   }
 
@@ -235,12 +303,24 @@ export function reanimateInPlace(
   outWidth: number,
   outHeight: number,
 ): { rgb: Uint8Array; result: ReanimateResult } {
+  const plan = reanimator.plan(source, audioWeights, strength);
+  return drawInPlace(reanimator, plan, source, outWidth, outHeight);
+}
+
+/** {@link reanimateInPlace} from a plan made beforehand (on another thread, say). */
+export function drawInPlace(
+  reanimator: LowerFaceReanimator,
+  plan: ReanimatePlan,
+  source: { rgb: Uint8Array; width: number; height: number },
+  outWidth: number,
+  outHeight: number,
+): { rgb: Uint8Array; result: ReanimateResult } {
   let out = source.rgb;
   if (outWidth !== source.width || outHeight !== source.height) {
     out = new Uint8Array(outWidth * outHeight * 3);
     copyFrame(source.rgb, source.width, out, outWidth, outHeight);
   }
-  const result = reanimator.reanimate(source, audioWeights, strength, out, outWidth, outHeight);
+  const result = reanimator.draw(plan, source, out, outWidth, outHeight);
   return { rgb: out, result };
 }
 

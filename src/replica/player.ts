@@ -27,6 +27,13 @@ export interface ReplicaPlayerOptions {
    * false re-animates on the calling thread. Default true.
    */
   thread?: boolean;
+  /**
+   * With the thread: plan each frame (geometry, crop, blend mask) here and only render and
+   * blend on the thread (src/dub `ReanimatorThread` `planOnCaller`), so that consecutive
+   * frames' halves overlap on two cores; the same pictures. Default true, unless the
+   * environment sets FACECAST_REPLICA_PLAN_HERE=0 (the speed bench's baseline arm).
+   */
+  planOnCaller?: boolean;
 }
 
 /** Re-animates one footage frame in its own buffer (on a thread or here). */
@@ -249,6 +256,7 @@ async function openReanimator(
     const thread = await ReanimatorThread.start({
       sizePx,
       ...(bank ? { mouthBankDir: replica.dir } : {}),
+      planOnCaller: options.planOnCaller ?? process.env.FACECAST_REPLICA_PLAN_HERE !== '0',
     });
     return {
       run: async (source, weights, forget) =>

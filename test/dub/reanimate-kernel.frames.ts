@@ -5,11 +5,18 @@ import {
   LowerFaceReanimator,
   mouthBankPainter,
   type ReanimateSource,
+  ReanimatorThread,
   reanimateInPlace,
 } from '../../src/dub/index.ts';
 import { type FacePose, loadFaceModel } from '../../src/face/index.ts';
-import { loadGenericMouthBank } from '../../src/mouthbank/index.ts';
+import { DEFAULT_MOUTH_BANK_DIR, loadGenericMouthBank } from '../../src/mouthbank/index.ts';
 import { fixture } from '../helpers/media.ts';
+
+/**
+ * Where the frames are re-animated: here (`reanimateInPlace`), on the reanimator thread, or
+ * on the thread with each frame planned here (`planOnCaller`).
+ */
+export type KernelRunner = 'here' | 'thread' | 'thread-planned';
 
 /** How one arm of the kernel run re-animates. */
 export interface KernelArm {
@@ -30,7 +37,12 @@ interface Profile {
  * mouth that opens, closes and rounds — the same reanimator for every frame (what a video
  * avatar does). Returns each output frame (512 × 512 × 3).
  */
-export async function kernelFrames(arm: KernelArm, count = 10): Promise<Uint8Array[]> {
+export async function kernelFrames(
+  arm: KernelArm,
+  count = 10,
+  runner: KernelRunner = 'here',
+  driftPx = 6,
+): Promise<Uint8Array[]> {
   const model = await loadFaceModel();
   const dir = fixture('avatars/s42');
   const profile = JSON.parse(await readFile(`${dir}/profile.json`, 'utf8')) as Profile;
@@ -44,14 +56,22 @@ export async function kernelFrames(arm: KernelArm, count = 10): Promise<Uint8Arr
   const weights = Float32Array.from(ARKIT_BLENDSHAPES, (n) => profile.fit.blendshapes[n] ?? 0);
   const painter = arm.bank ? mouthBankPainter(model, await loadGenericMouthBank()) : undefined;
   const reanimator = new LowerFaceReanimator(model, arm.sizePx, painter ? { painter } : {});
+  const thread =
+    runner === 'here'
+      ? undefined
+      : await ReanimatorThread.start({
+          sizePx: arm.sizePx,
+          ...(arm.bank ? { mouthBankDir: DEFAULT_MOUTH_BANK_DIR } : {}),
+          planOnCaller: runner === 'thread-planned',
+        });
   const audio = new Float32Array(BLENDSHAPE_COUNT);
   const at = (name: string) =>
     ARKIT_BLENDSHAPES.indexOf(name as (typeof ARKIT_BLENDSHAPES)[number]);
   const frames: Uint8Array[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      const dx = Math.round(6 * Math.sin(i / 2));
-      const dy = (i % 4) - 1;
+      const dx = Math.round(driftPx * Math.sin(i / 2));
+      const dy = Math.round(((i % 4) - 1) * (driftPx / 6));
       const landmarks = new Float32Array(468 * 2);
       for (let v = 0; v < 468; v++) {
         landmarks[v * 2] = (profile.face.landmarks[v * 3] as number) + dx;
@@ -73,10 +93,15 @@ export async function kernelFrames(arm: KernelArm, count = 10): Promise<Uint8Arr
       audio[at('jawOpen')] = 0.45 + 0.4 * Math.sin(i / 1.5);
       audio[at('mouthFunnel')] = i % 3 === 0 ? 0.5 : 0;
       audio[at('mouthSmileLeft')] = 0.2 * (i % 2);
-      frames.push(reanimateInPlace(reanimator, source, audio, 1, width, height).rgb);
+      frames.push(
+        thread
+          ? (await thread.reanimate(source, audio, 1)).rgb
+          : reanimateInPlace(reanimator, source, audio, 1, width, height).rgb,
+      );
     }
   } finally {
     reanimator.close();
+    await thread?.close();
   }
   return frames;
 }

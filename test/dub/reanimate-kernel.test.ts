@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type KernelArm, kernelFrames } from './reanimate-kernel.frames.ts';
+import { type KernelArm, type KernelRunner, kernelFrames } from './reanimate-kernel.frames.ts';
 
 /**
  * The re-animation kernel's pictures, pinned: speed work on the reanimator (mask, crop
@@ -33,5 +33,24 @@ describe('LowerFaceReanimator frames of a fixed input', () => {
       for (const frame of frames) hash.update(frame);
       expect(hash.digest('hex')).toBe(sha256);
     });
+    // The reanimator thread gives the same bytes, whole frames on the thread or each frame
+    // planned (geometry, crop, mask) on the caller and drawn on the thread.
+    for (const runner of ['thread', 'thread-planned'] as KernelRunner[]) {
+      it(`on the thread (${runner}) too (grid ${arm.sizePx}, bank ${arm.bank})`, async () => {
+        const frames = await kernelFrames(arm, 10, runner);
+        const hash = createHash('sha256');
+        for (const frame of frames) hash.update(frame);
+        expect(hash.digest('hex')).toBe(sha256);
+      }, 60_000);
+    }
   }
+
+  it('planned on the caller: the same frames as here when the face moves further', async () => {
+    const arm = { sizePx: 256, bank: false };
+    const here = await kernelFrames(arm, 8, 'here', 48);
+    const planned = await kernelFrames(arm, 8, 'thread-planned', 48);
+    here.forEach((frame, i) => {
+      expect(Buffer.compare(frame, planned[i] as Uint8Array)).toBe(0);
+    });
+  }, 60_000);
 });
