@@ -23,7 +23,7 @@ import { queueBench } from './queue.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { replicaLiveBench } from './replica-live.ts';
-import { replicaMouthTrainBench } from './replica-mouth-train.ts';
+import { replicaMouthHeldoutBench, replicaMouthTrainBench } from './replica-mouth-train.ts';
 import { replicaSpeedBench } from './replica-speed.ts';
 import { segmentationBench } from './segmentation.ts';
 import { torsoBench } from './torso.ts';
@@ -53,6 +53,7 @@ const BENCHES: Bench[] = [
   replicaBench,
   replicaLiveBench,
   replicaMouthTrainBench,
+  replicaMouthHeldoutBench,
   replicaSpeedBench,
   mouthInteriorBench,
   lipsyncBench,

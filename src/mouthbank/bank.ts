@@ -54,6 +54,13 @@ const COLOUR_WEIGHT = 0.3;
  * does not tell them apart); their weighted mean is nearer on average and switches smoothly.
  */
 export const MOUTH_BANK_BLEND = 8;
+/**
+ * Rings of pixels along the painted region's edge that are softened towards the pixels round
+ * it (ring r keeps r / (rings + 1) of the painted colour): the seam between the bank's interior
+ * and the rendered lips (decided on the same 12 training clips with the blend: 0, 1, 2, 3
+ * rings tried, mouth-box PSNR gain +4.95, +5.27, +5.32, +5.29 dB, SSIM best at 2).
+ */
+export const MOUTH_BANK_FEATHER = 2;
 /** The colour match's gain per channel stays within this range. */
 const MIN_GAIN = 0.6;
 const MAX_GAIN = 1.6;
@@ -94,6 +101,8 @@ interface Entry {
 export interface MouthBankPaintOptions {
   /** Entries blended per paint (1 = the queried entry alone). Default {@link MOUTH_BANK_BLEND}. */
   blend?: number;
+  /** Edge rings softened when painting into a region (0 = none). Default {@link MOUTH_BANK_FEATHER}. */
+  feather?: number;
 }
 
 /**
@@ -143,10 +152,12 @@ export function chooseBankFrames(
 export class MouthBank {
   readonly #entries: Entry[];
   readonly #blend: number;
+  readonly #feather: number;
 
   private constructor(entries: Entry[], options: MouthBankPaintOptions = {}) {
     this.#entries = entries;
     this.#blend = Math.max(1, Math.round(options.blend ?? MOUTH_BANK_BLEND));
+    this.#feather = Math.max(0, Math.round(options.feather ?? MOUTH_BANK_FEATHER));
   }
 
   /** Entries in the bank. */
@@ -219,7 +230,8 @@ export class MouthBank {
    * Paints entry `index`'s interior into `image` between `lips` (image px): in `region` when
    * given, else inside the inner-lip contour. Blended with the bank's `blend − 1` other entries
    * closest to `lips` and the lips' colour (the query's distance; weights exp(−d / mean d)), each
-   * colour-matched to the lips around it.
+   * colour-matched to the lips around it. In a region, its edge is then softened
+   * ({@link MOUTH_BANK_FEATHER}).
    */
   paint(image: RgbView, lips: InnerLips, index: number, region?: PaintRegion): void {
     if (!this.#entries[index]) return;
@@ -256,6 +268,7 @@ export class MouthBank {
         for (let c = 0; c < 3; c++) image.data[o + c] = Math.min(255, (sum[c] as number) + 0.5);
       }
     }
+    if (region) featherEdge(image, region, box, this.#feather);
   }
 
   /**
@@ -364,6 +377,68 @@ function distance(a: Float32Array, b: Float32Array): number {
     d += e * e;
   }
   return d;
+}
+
+/**
+ * Softens the edge of the region painted inside `box`: `rings` passes, each taking the painted
+ * pixels with a 4-neighbour outside the region (or softened by an earlier pass) and mixing
+ * them with those neighbours' mean, keeping r / (rings + 1) of their own colour in pass r.
+ */
+function featherEdge(
+  image: RgbView,
+  region: PaintRegion,
+  box: { x0: number; y0: number; x1: number; y1: number },
+  rings: number,
+): void {
+  const bw = box.x1 - box.x0 + 1;
+  const bh = box.y1 - box.y0 + 1;
+  // 1 = painted and not yet softened; 0 = outside the region or the box, or softened.
+  const inner = new Uint8Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const p = (box.y0 + y) * image.width + box.x0 + x;
+      inner[y * bw + x] = region.labels[p] === region.value ? 1 : 0;
+    }
+  }
+  const isInner = (x: number, y: number) =>
+    x >= 0 && y >= 0 && x < bw && y < bh && inner[y * bw + x] === 1;
+  const mean = new Float32Array(3);
+  for (let r = 1; r <= rings; r++) {
+    const keep = r / (rings + 1);
+    const edits: number[] = [];
+    for (let y = 0; y < bh; y++) {
+      for (let x = 0; x < bw; x++) {
+        if (!isInner(x, y)) continue;
+        mean.fill(0);
+        let n = 0;
+        for (const [nx, ny] of [
+          [x - 1, y],
+          [x + 1, y],
+          [x, y - 1],
+          [x, y + 1],
+        ] as const) {
+          if (isInner(nx, ny)) continue;
+          const gx = Math.min(image.width - 1, Math.max(0, box.x0 + nx));
+          const gy = Math.min(image.height - 1, Math.max(0, box.y0 + ny));
+          const q = (gy * image.width + gx) * 3;
+          for (let c = 0; c < 3; c++) mean[c] = (mean[c] as number) + (image.data[q + c] as number);
+          n++;
+        }
+        if (n === 0) continue;
+        const p = ((box.y0 + y) * image.width + box.x0 + x) * 3;
+        edits.push(y * bw + x);
+        for (let c = 0; c < 3; c++) {
+          edits.push(keep * (image.data[p + c] as number) + ((1 - keep) * (mean[c] as number)) / n);
+        }
+      }
+    }
+    for (let k = 0; k < edits.length; k += 4) {
+      const i = edits[k] as number;
+      const p = ((box.y0 + Math.floor(i / bw)) * image.width + box.x0 + (i % bw)) * 3;
+      for (let c = 0; c < 3; c++) image.data[p + c] = Math.round(edits[k + 1 + c] as number);
+      inner[i] = 0;
+    }
+  }
 }
 
 function lipsBox(lips: InnerLips, image: RgbView, margin: number) {

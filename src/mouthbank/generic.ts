@@ -44,9 +44,10 @@ async function readChecked(dir: string): Promise<MouthBank> {
       .digest('hex');
     if (actual !== sha) throw new Error(`${join(dir, name)}: sha256 does not match the manifest`);
   }
-  // One entry a paint, as when the photo avatars' mouth-interior bench measured it: the blend
-  // (MOUTH_BANK_BLEND) was decided on a person's own bank, not on many people's mouths.
-  const bank = await MouthBank.load(dir, { blend: 1 });
+  // One entry a paint, unsoftened, as when the photo avatars' mouth-interior bench measured it:
+  // the blend and the feather (MOUTH_BANK_BLEND, MOUTH_BANK_FEATHER) were decided on a
+  // person's own bank, not on many people's mouths.
+  const bank = await MouthBank.load(dir, { blend: 1, feather: 0 });
   if (bank.size !== manifest.entries) {
     throw new Error(`${dir}: ${bank.size} mouths, the manifest says ${manifest.entries}`);
   }

@@ -2,6 +2,7 @@ export {
   chooseBankFrames,
   MOUTH_BANK_BLEND,
   MOUTH_BANK_DEFAULTS,
+  MOUTH_BANK_FEATHER,
   MOUTH_BANK_FILE,
   MouthBank,
   type MouthBankOptions,

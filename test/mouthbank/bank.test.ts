@@ -171,6 +171,31 @@ describe('MouthBank', () => {
     }
   });
 
+  it('softens the edge of the painted region towards the pixels round it, two rings deep', async () => {
+    const target = lips(20);
+    const lip = [150, 60, 60];
+    // The region: the inner-lip opening as the picture draws it (the renderer's label).
+    const labels = Uint8Array.from(
+      picture(target, [0, 0, 0], [1, 1, 1]).filter((_, i) => i % 3 === 0),
+    );
+    const paintWith = async (feather: number) => {
+      const bank = await MouthBank.build(samples, { blend: 1, feather });
+      const data = picture(target, lip, [0, 0, 255]);
+      bank.paint({ width: W, height: H, data }, target, 1, { labels, value: 1 });
+      return (x: number, y: number) => data[(y * W + x) * 3] as number;
+    };
+    const sharp = await paintWith(0);
+    const soft = await paintWith(2);
+    let top = 0;
+    while (labels[top * W + 80] !== 1) top++;
+    // Ring 1 keeps a third of the painted red, ring 2 two thirds; the middle is untouched.
+    expect(soft(80, top)).toBeGreaterThan(sharp(80, top) + 30);
+    expect(soft(80, top)).toBeLessThan(lip[0] as number);
+    expect(soft(80, top + 1)).toBeGreaterThan(sharp(80, top + 1) + 5);
+    expect(soft(80, top + 1)).toBeLessThan(soft(80, top));
+    expect(soft(80, 60)).toBe(sharp(80, 60));
+  });
+
   it('saves and loads the same entries', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'facecast-bank-'));
     try {
