@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { PendingReplies, throwIfAborted, WORKER_BOOT, workerReady } from '../core/index.ts';
 import { type FacePose, loadFaceModel } from '../face/index.ts';
+import type { MouthBankPaintOptions } from '../mouthbank/index.ts';
 import { RenderError, reviveThreadError, type SerialisedError } from '../render/index.ts';
 import {
   LowerFaceReanimator,
@@ -20,6 +21,8 @@ export interface ReanimatorThreadOptions {
    * the mouth interior from it ({@link mouthBankPainter}). Default: the renderer's interior.
    */
   mouthBankDir?: string;
+  /** How that bank paints (MouthBank.load's options; the generic bank's: GENERIC_MOUTH_BANK_PAINT). */
+  mouthBankPaint?: MouthBankPaintOptions;
   /** The renderer draws the whole interior (the reanimator's `drawInterior`). Default false. */
   drawInterior?: boolean;
   /**
@@ -67,6 +70,7 @@ export type ReanimatorThreadRequest =
       id: number;
       sizePx: number;
       mouthBankDir: string | undefined;
+      mouthBankPaint: MouthBankPaintOptions | undefined;
       drawInterior: boolean;
     }
   | {
@@ -261,6 +265,7 @@ export class ReanimatorThread {
       type: 'open',
       sizePx: options.sizePx,
       mouthBankDir: options.mouthBankDir,
+      mouthBankPaint: options.mouthBankPaint,
       drawInterior: options.drawInterior ?? false,
     });
     const planner = options.planOnCaller

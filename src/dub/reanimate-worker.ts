@@ -54,7 +54,10 @@ try {
   const handle = async (request: ReanimatorThreadRequest): Promise<void> => {
     if (request.type === 'open') {
       const painter = request.mouthBankDir
-        ? mouthBankPainter(model, await MouthBank.load(request.mouthBankDir))
+        ? mouthBankPainter(
+            model,
+            await MouthBank.load(request.mouthBankDir, request.mouthBankPaint),
+          )
         : undefined;
       const reanimator = new LowerFaceReanimator(model, request.sizePx, {
         ...(painter ? { painter } : {}),

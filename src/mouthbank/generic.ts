@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { MouthBank } from './bank.ts';
+import { MouthBank, type MouthBankPaintOptions } from './bank.ts';
 
 /** The shipped bank of many people's real mouths (scripts/mouthbank/build-generic.ts). */
 export const DEFAULT_MOUTH_BANK_DIR = fileURLToPath(
@@ -16,6 +16,13 @@ const manifestSchema = z.object({
   files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
   entries: z.number().int().positive(),
 });
+
+/**
+ * How the generic bank paints: one entry a paint, unsoftened, as when the photo avatars'
+ * mouth-interior bench measured it: the blend and the feather (MOUTH_BANK_BLEND,
+ * MOUTH_BANK_FEATHER) were decided on a person's own bank, not on many people's mouths.
+ */
+export const GENERIC_MOUTH_BANK_PAINT: Readonly<MouthBankPaintOptions> = { blend: 1, feather: 0 };
 
 const loaded = new Map<string, Promise<MouthBank>>();
 
@@ -44,10 +51,7 @@ async function readChecked(dir: string): Promise<MouthBank> {
       .digest('hex');
     if (actual !== sha) throw new Error(`${join(dir, name)}: sha256 does not match the manifest`);
   }
-  // One entry a paint, unsoftened, as when the photo avatars' mouth-interior bench measured it:
-  // the blend and the feather (MOUTH_BANK_BLEND, MOUTH_BANK_FEATHER) were decided on a
-  // person's own bank, not on many people's mouths.
-  const bank = await MouthBank.load(dir, { blend: 1, feather: 0 });
+  const bank = await MouthBank.load(dir, GENERIC_MOUTH_BANK_PAINT);
   if (bank.size !== manifest.entries) {
     throw new Error(`${dir}: ${bank.size} mouths, the manifest says ${manifest.entries}`);
   }

@@ -10,6 +10,10 @@ export {
   type MouthSample,
   type PaintRegion,
 } from './bank.ts';
-export { DEFAULT_MOUTH_BANK_DIR, loadGenericMouthBank } from './generic.ts';
+export {
+  DEFAULT_MOUTH_BANK_DIR,
+  GENERIC_MOUTH_BANK_PAINT,
+  loadGenericMouthBank,
+} from './generic.ts';
 export { type InnerLips, innerLipsFromMesh, lipShape, opening } from './lips.ts';
 export type { RgbView } from './patch.ts';

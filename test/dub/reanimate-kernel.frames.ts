@@ -9,7 +9,11 @@ import {
   reanimateInPlace,
 } from '../../src/dub/index.ts';
 import { type FacePose, loadFaceModel } from '../../src/face/index.ts';
-import { DEFAULT_MOUTH_BANK_DIR, loadGenericMouthBank } from '../../src/mouthbank/index.ts';
+import {
+  DEFAULT_MOUTH_BANK_DIR,
+  GENERIC_MOUTH_BANK_PAINT,
+  loadGenericMouthBank,
+} from '../../src/mouthbank/index.ts';
 import { fixture } from '../helpers/media.ts';
 
 /**
@@ -61,7 +65,9 @@ export async function kernelFrames(
       ? undefined
       : await ReanimatorThread.start({
           sizePx: arm.sizePx,
-          ...(arm.bank ? { mouthBankDir: DEFAULT_MOUTH_BANK_DIR } : {}),
+          ...(arm.bank
+            ? { mouthBankDir: DEFAULT_MOUTH_BANK_DIR, mouthBankPaint: GENERIC_MOUTH_BANK_PAINT }
+            : {}),
           planOnCaller: runner === 'thread-planned',
         });
   const audio = new Float32Array(BLENDSHAPE_COUNT);
