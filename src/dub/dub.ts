@@ -137,7 +137,11 @@ export async function dubVideo(
   const report = progressReporter(options.onProgress);
   report({ stage: 'audio', fraction: 0, framesDone: 0, framesTotal: 0 }, true);
   const t = performance.now();
-  const inputs = await inspectDubInputs(videoPath, audioPath, o, signal);
+  // the audio is decoded once: the check keeps its samples for the motion model (≤ 38 MB at
+  // the 10 min limit) unless the mouth comes from given Controls
+  const inputs = await inspectDubInputs(videoPath, audioPath, o, signal, {
+    keepPcm: !o.mouthControls,
+  });
   const audioMs = performance.now() - t;
   const { width: sourceWidth, height: sourceHeight, durationMs: declaredMs } = inputs.video;
   const audio = inputs.audio;
@@ -148,7 +152,7 @@ export async function dubVideo(
     const t0 = performance.now();
     const track = o.mouthControls
       ? MouthTrack.fromControls(o.mouthControls)
-      : await MouthTrack.fromAudio(models.motion, audioPath, {
+      : await MouthTrack.fromAudio(models.motion, audio.pcm ?? audioPath, {
           maxDurationMs: o.maxAudioDurationMs,
           ...(signal ? { signal } : {}),
         });

@@ -26,6 +26,8 @@ export interface DubInputs {
     durationMs: number;
     /** Digital silence throughout (−60 dBFS peak): every mouth will close. */
     silent: boolean;
+    /** The decoded samples (16 kHz mono), when asked for with `keepPcm`. */
+    pcm?: Float32Array;
   };
 }
 
@@ -41,6 +43,7 @@ export async function inspectDubInputs(
   audioPath: string,
   limits: DubLimits,
   signal?: AbortSignal,
+  options: { keepPcm?: boolean } = {},
 ): Promise<DubInputs> {
   // both at once (the dub waits for them before pass 1); the video's errors come first, and
   // stop the audio's decode
@@ -50,7 +53,7 @@ export async function inspectDubInputs(
   videoChecked.catch(() => stopAudio.abort());
   const [video, audio] = await Promise.allSettled([
     videoChecked,
-    measureAudio(audioPath, limits, audioSignal),
+    measureAudio(audioPath, limits, audioSignal, options.keepPcm === true),
   ]);
   if (video.status === 'rejected') throw video.reason;
   if (audio.status === 'rejected') throw audio.reason;
@@ -86,16 +89,30 @@ async function measureAudio(
   audioPath: string,
   limits: DubLimits,
   signal: AbortSignal | undefined,
+  keepPcm: boolean,
 ): Promise<DubInputs['audio']> {
   const reader = await openAudio(audioPath, { signal, maxDurationMs: limits.maxAudioDurationMs });
   let samples = 0;
   let peak = 0;
+  const kept: Float32Array[] = [];
   for await (const chunk of reader) {
     samples += chunk.length;
+    if (keepPcm) kept.push(chunk);
     for (let i = 0; i < chunk.length; i++) {
       const v = Math.abs(chunk[i] as number);
       if (v > peak) peak = v;
     }
   }
-  return { durationMs: (samples / PIPELINE_SAMPLE_RATE) * 1000, silent: peak < 1e-3 };
+  const measured = { durationMs: (samples / PIPELINE_SAMPLE_RATE) * 1000, silent: peak < 1e-3 };
+  return keepPcm ? { ...measured, pcm: joined(kept, samples) } : measured;
+}
+
+function joined(chunks: Float32Array[], samples: number): Float32Array {
+  const out = new Float32Array(samples);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
 }

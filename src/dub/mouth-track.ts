@@ -12,6 +12,9 @@ import type { MotionModel } from '../motion/index.ts';
 import { AUDIO_DRIVEN } from './merge.ts';
 import { CLOSED_GAP_CM } from './mouth-fit.ts';
 
+/** The motion model's input piece, samples (~1 s at 16 kHz): fixed, for a deterministic track. */
+export const MOTION_PIECE_SAMPLES = 16_384;
+
 const DRIVEN_INDEX = Int32Array.from(AUDIO_DRIVEN, (n) => ARKIT_BLENDSHAPES.indexOf(n));
 const D = DRIVEN_INDEX.length;
 
@@ -44,27 +47,35 @@ export class MouthTrack {
     this.timingsMs = timingsMs;
   }
 
-  /** Runs the motion model over the audio (raw mouth: no idle life). */
+  /**
+   * Runs the motion model over the audio (raw mouth: no idle life): a file, decoded streaming,
+   * or samples already decoded (16 kHz mono, e.g. kept by the input check). Either way the
+   * model gets the audio in pieces of MOTION_PIECE_SAMPLES, so the track does not depend on
+   * how the decoder happened to cut it (the model's batches change its float sums).
+   */
   static async fromAudio(
     model: MotionModel,
-    audioPath: string,
+    audio: string | Float32Array,
     options: { maxDurationMs?: number; signal?: AbortSignal } = {},
   ): Promise<MouthTrack> {
     const { signal } = options;
     const timings = { decode: 0, motion: 0 };
-    const reader = await openAudio(audioPath, {
-      signal,
-      ...(options.maxDurationMs ? { maxDurationMs: options.maxDurationMs } : {}),
-    });
+    const chunks =
+      typeof audio === 'string'
+        ? await openAudio(audio, {
+            signal,
+            ...(options.maxDurationMs ? { maxDurationMs: options.maxDurationMs } : {}),
+          })
+        : [audio];
     const stream = model.createStream({ idle: false });
     const parts: Float32Array[] = [];
     const keep = (frames: ControlsFrame[]) => parts.push(drivenRows(frames));
     try {
-      const chunks = reader[Symbol.asyncIterator]();
+      const pieces = fixedPieces(chunks, MOTION_PIECE_SAMPLES)[Symbol.asyncIterator]();
       for (;;) {
         throwIfAborted(signal);
         let t = performance.now();
-        const next = await chunks.next();
+        const next = await pieces.next();
         timings.decode += performance.now() - t;
         t = performance.now();
         if (next.done) {
@@ -78,12 +89,7 @@ export class MouthTrack {
     } finally {
       stream.close();
     }
-    const rows = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      rows.set(p, o);
-      o += p.length;
-    }
+    const rows = concat(parts);
     if (rows.length === 0) throw new RangeError('the audio produced no motion frames');
     return new MouthTrack(rows, timings);
   }
@@ -168,6 +174,40 @@ export class MouthTrack {
     }
     return out;
   }
+}
+
+/** Re-cuts chunks of any sizes into pieces of exactly `size` samples (the last one shorter). */
+export async function* fixedPieces(
+  chunks: AsyncIterable<Float32Array> | Iterable<Float32Array>,
+  size: number,
+): AsyncGenerator<Float32Array> {
+  let piece = new Float32Array(size);
+  let filled = 0;
+  for await (const chunk of chunks) {
+    let from = 0;
+    while (from < chunk.length) {
+      const n = Math.min(size - filled, chunk.length - from);
+      piece.set(chunk.subarray(from, from + n), filled);
+      filled += n;
+      from += n;
+      if (filled === size) {
+        yield piece;
+        piece = new Float32Array(size);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield piece.subarray(0, filled);
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 function drivenRows(frames: ControlsFrame[]): Float32Array {

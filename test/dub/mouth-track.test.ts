@@ -1,7 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeAudioFile } from '../../src/audio/index.ts';
 import { BLENDSHAPE_INDEX, neutralFrame } from '../../src/controls/index.ts';
-import { MouthTrack, openingScale } from '../../src/dub/mouth-track.ts';
+import {
+  fixedPieces,
+  MOTION_PIECE_SAMPLES,
+  MouthTrack,
+  openingScale,
+} from '../../src/dub/mouth-track.ts';
 import { type FaceModel, loadFaceModel } from '../../src/face/index.ts';
+import { MotionModel } from '../../src/motion/index.ts';
+import { fixture } from '../helpers/media.ts';
 
 let model: FaceModel;
 beforeAll(async () => {
@@ -56,4 +64,41 @@ describe('the new mouth over the audio', () => {
     expect(openingScale(ramp(0.02, 0.12), ramp(0.03, 0.03))).toBe(1);
     expect(openingScale([], ramp(0.03, 0.08))).toBe(1);
   });
+});
+
+describe('the new mouth from audio', () => {
+  it('re-cuts chunks of any sizes into fixed pieces', async () => {
+    const whole = Float32Array.from({ length: 40_000 }, (_, i) => Math.sin(i / 7));
+    const cut = [whole.subarray(0, 1000), whole.subarray(1000, 17_777), whole.subarray(17_777)];
+    const pieces = async (chunks: Float32Array[]) => {
+      const out: Float32Array[] = [];
+      for await (const p of fixedPieces(chunks, MOTION_PIECE_SAMPLES))
+        out.push(Float32Array.from(p));
+      return out;
+    };
+    const a = await pieces([whole]);
+    expect(a.map((p) => p.length)).toEqual([16_384, 16_384, 40_000 - 2 * 16_384]);
+    expect(await pieces(cut)).toEqual(a);
+  });
+
+  it('gives the same track from the file as from its decoded samples', async () => {
+    const motion = await MotionModel.load();
+    try {
+      const path = fixture('speech/jfk.wav');
+      const pcm = (await decodeAudioFile(path)).samples.subarray(0, 16_000 * 4);
+      const fromSamples = await MouthTrack.fromAudio(motion, pcm);
+      const again = await MouthTrack.fromAudio(motion, Float32Array.from(pcm));
+      expect(fromSamples.frames).toBeGreaterThanOrEqual(100);
+      const out = (t: MouthTrack) =>
+        Array.from({ length: t.frames }, (_, f) =>
+          Array.from(t.weightsAt(f * 40, new Float32Array(52))),
+        );
+      expect(out(again)).toEqual(out(fromSamples));
+      const fromFile = await MouthTrack.fromAudio(motion, path, { maxDurationMs: 60_000 });
+      const head = out(fromFile).slice(0, 90); // the file goes on: its last frames see more audio
+      expect(head).toEqual(out(fromSamples).slice(0, 90));
+    } finally {
+      await motion.close();
+    }
+  }, 60_000);
 });
