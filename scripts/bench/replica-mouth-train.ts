@@ -34,7 +34,8 @@ export const TRAINING_MOUTH_CLIPS: [string, number, number, number][] = [
 ];
 
 /** Where the prepared clips and their video avatars are kept between runs (tracking is slow). */
-const CACHE = join(tmpdir(), 'facecast-replica-mouth-train');
+export const MOUTH_TRAIN_CACHE = join(tmpdir(), 'facecast-replica-mouth-train');
+const CACHE = MOUTH_TRAIN_CACHE;
 
 const exists = (path: string) =>
   access(path).then(
@@ -43,10 +44,10 @@ const exists = (path: string) =>
   );
 
 /** The clip's stem (file name without folder and extension). */
-const stem = (file: string) => (file.split('/').pop() as string).replace(/\.[^.]+$/, '');
+export const stem = (file: string) => (file.split('/').pop() as string).replace(/\.[^.]+$/, '');
 
 /** The training clip's video avatar, prepared (scaled, 25 fps) and created once. */
-async function trainingAvatar(
+export async function trainingAvatar(
   [file, startS, seconds, size]: [string, number, number, number],
   model: FaceModel,
   landmarker: FaceLandmarker,
@@ -114,12 +115,17 @@ async function mouthRows(
   return { rows, wins: psnrGainDb.filter((g) => g > 0).length, psnrGainDb };
 }
 
-/** The training clips' figures (throws on a held-out clip). */
-export async function trainingMouthRows(clips = TRAINING_MOUTH_CLIPS) {
+/** Throws when a clip is held out (heldout.json `sources`). */
+export async function refuseHeldout(clips: readonly [string, ...unknown[]][]): Promise<void> {
   const heldout = await loadHeldoutSources();
   for (const clip of clips) {
     if (heldout.has(stem(clip[0]))) throw new Error(`${clip[0]} is held out`);
   }
+}
+
+/** The training clips' figures (throws on a held-out clip). */
+export async function trainingMouthRows(clips = TRAINING_MOUTH_CLIPS) {
+  await refuseHeldout(clips);
   return mouthRows(
     clips.map((clip) => ({
       name: `${stem(clip[0])} (${clip[3]} px)`,

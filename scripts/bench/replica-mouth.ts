@@ -7,7 +7,7 @@ import {
 } from '../../src/dub/index.ts';
 import { FrameScorer, psnrFromMse, type Region } from '../../src/eval/index.ts';
 import type { FaceModel } from '../../src/face/index.ts';
-import { lipShape, opening } from '../../src/mouthbank/index.ts';
+import { lipShape, type MouthBankPaintOptions, opening } from '../../src/mouthbank/index.ts';
 import {
   buildReplicaMouthBank,
   Replica,
@@ -33,33 +33,23 @@ export interface MouthArm {
  * mouth is re-rendered as its own reference with its own mouth (strength 0: the geometry is
  * the frame's, only the interior is new), once with the renderer's drawn interior and once
  * painted from the bank, and scored against the real frame over the mouth box (the inner
- * lips' bounding box grown by a quarter of the mouth width).
+ * lips' bounding box grown by a quarter of the mouth width). The avatar's bank is left
+ * rebuilt without the held-out stretch ({@link rebuildMouthBank} restores it). `paint`: how
+ * the bank paints (default: the bank's defaults).
  */
 export async function mouthBankReenactment(
   dir: string,
   model: FaceModel,
   heldFrames: number,
+  paint?: MouthBankPaintOptions,
 ): Promise<{ frames: number; bankEntries: number; procedural: MouthArm; bank: MouthArm }> {
   const first = await Replica.load(dir);
   const m = first.manifest;
   await first.close();
   const cut = m.footage.storedFrames - heldFrames;
-  const store = await TrackStore.open(join(dir, TRACK_FILE));
-  try {
-    await buildReplicaMouthBank(dir, {
-      model,
-      store,
-      statuses: Uint8Array.from(m.usable, (u) => (u ? STATUS_ID.dubbed : STATUS_ID['no-face'])),
-      width: m.footage.width,
-      height: m.footage.height,
-      storedFrames: m.footage.storedFrames,
-      exclude: (frame) => frame >= cut,
-    });
-  } finally {
-    await store.close({ keep: true });
-  }
+  await rebuildMouthBank(dir, model, (frame) => frame >= cut);
   const replica = await Replica.load(dir);
-  const bank = replica.bank;
+  const bank = paint ? replica.bank?.withPaint(paint) : replica.bank;
   if (!bank) throw new Error(`${dir}: no mouth bank before the held-out stretch`);
   const { width, height } = m.footage;
   const size = 256;
@@ -121,6 +111,34 @@ export async function mouthBankReenactment(
       changePsnr: psnrFromMse(change.bank / pairs),
     },
   };
+}
+
+/**
+ * Rebuilds a video avatar's mouth bank in place from its stored frames, as `createReplica`
+ * builds it (every usable frame may join), or without the frames `exclude` names.
+ */
+export async function rebuildMouthBank(
+  dir: string,
+  model: FaceModel,
+  exclude?: (frame: number) => boolean,
+): Promise<void> {
+  const replica = await Replica.load(dir);
+  const m = replica.manifest;
+  await replica.close();
+  const store = await TrackStore.open(join(dir, TRACK_FILE));
+  try {
+    await buildReplicaMouthBank(dir, {
+      model,
+      store,
+      statuses: Uint8Array.from(m.usable, (u) => (u ? STATUS_ID.dubbed : STATUS_ID['no-face'])),
+      width: m.footage.width,
+      height: m.footage.height,
+      storedFrames: m.footage.storedFrames,
+      ...(exclude ? { exclude } : {}),
+    });
+  } finally {
+    await store.close({ keep: true });
+  }
 }
 
 /** MSE of an output's frame-to-frame change against the real change, over `region`. */

@@ -23,6 +23,7 @@ import { queueBench } from './queue.ts';
 import { renderBench } from './render.ts';
 import { replicaBench } from './replica.ts';
 import { replicaLiveBench } from './replica-live.ts';
+import { replicaMouthTrainLipSyncBench } from './replica-mouth-lipsync.ts';
 import { replicaMouthHeldoutBench, replicaMouthTrainBench } from './replica-mouth-train.ts';
 import { replicaSpeedBench } from './replica-speed.ts';
 import { segmentationBench } from './segmentation.ts';
@@ -53,6 +54,7 @@ const BENCHES: Bench[] = [
   replicaBench,
   replicaLiveBench,
   replicaMouthTrainBench,
+  replicaMouthTrainLipSyncBench,
   replicaMouthHeldoutBench,
   replicaSpeedBench,
   mouthInteriorBench,

@@ -165,6 +165,14 @@ export class MouthBank {
     return this.#entries.length;
   }
 
+  /**
+   * The same entries painting with other options (shared, not copied): e.g. a bench's arm, or
+   * a player told how to paint a bank it already loaded.
+   */
+  withPaint(options: MouthBankPaintOptions): MouthBank {
+    return new MouthBank(this.#entries, options);
+  }
+
   /** The footage frame each entry came from. */
   get frames(): number[] {
     return this.#entries.map((e) => e.frame);

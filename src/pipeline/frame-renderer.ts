@@ -1,5 +1,6 @@
 import { BLENDSHAPE_COUNT, blendshapeVector, type ControlsFrame } from '../controls/index.ts';
 import { framedReference, type Generator } from '../generator/index.ts';
+import type { MouthBankPaintOptions } from '../mouthbank/index.ts';
 import { createRenderer } from '../render/index.ts';
 import { isReplicaDir, ReplicaPlayer } from '../replica/index.ts';
 import { RenderPool } from './render-pool.ts';
@@ -48,9 +49,13 @@ export async function openFrameRenderer(
     signal?: AbortSignal;
     generator?: Generator;
     seed?: number;
+    /** A video avatar's mouth-bank paint (ReplicaPlayer `mouthBankPaint`). */
+    mouthBankPaint?: MouthBankPaintOptions;
   },
 ): Promise<FrameRenderer> {
-  if (await isReplicaDir(avatarDir)) return openReplicaRenderer(avatarDir, options.seed ?? 0);
+  if (await isReplicaDir(avatarDir)) {
+    return openReplicaRenderer(avatarDir, options.seed ?? 0, options.mouthBankPaint);
+  }
   if (options.generator) return openGeneratedRenderer(avatarDir, options.generator, options);
   if (options.threads <= 0) {
     const renderer = await createRenderer(avatarDir, {
@@ -87,8 +92,15 @@ export async function openFrameRenderer(
  * flight: the next frame renders while the previous one is handed to the encoder (the
  * player reads the weights at the call and keeps its frames valid that long).
  */
-async function openReplicaRenderer(avatarDir: string, seed: number): Promise<FrameRenderer> {
-  const player = await ReplicaPlayer.open(avatarDir, { seed });
+async function openReplicaRenderer(
+  avatarDir: string,
+  seed: number,
+  mouthBankPaint: MouthBankPaintOptions | undefined,
+): Promise<FrameRenderer> {
+  const player = await ReplicaPlayer.open(avatarDir, {
+    seed,
+    ...(mouthBankPaint ? { mouthBankPaint } : {}),
+  });
   const weights = new Float32Array(BLENDSHAPE_COUNT);
   return {
     width: player.width,

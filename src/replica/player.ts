@@ -6,6 +6,7 @@ import {
   reanimateInPlace,
 } from '../dub/index.ts';
 import { type FaceModel, loadFaceModel } from '../face/index.ts';
+import type { MouthBankPaintOptions } from '../mouthbank/index.ts';
 import { MAX_RENDER_SIZE, MIN_RENDER_SIZE } from '../render/index.ts';
 import { type PlanOptions, PlaybackPlan, type PlaybackStep } from './plan.ts';
 import { Replica, type ReplicaFace } from './replica.ts';
@@ -19,6 +20,8 @@ export interface ReplicaPlayerOptions {
    * false draws the renderer's procedural interior. Default true (when the avatar has a bank).
    */
   mouthBank?: boolean;
+  /** How the bank paints (src/mouthbank `MouthBankPaintOptions`). Default: the bank's defaults. */
+  mouthBankPaint?: MouthBankPaintOptions;
   /** Playback-planner settings (src/replica plan.ts). */
   plan?: Omit<PlanOptions, 'seed'>;
   /**
@@ -256,6 +259,7 @@ async function openReanimator(
     const thread = await ReanimatorThread.start({
       sizePx,
       ...(bank ? { mouthBankDir: replica.dir } : {}),
+      ...(bank && options.mouthBankPaint ? { mouthBankPaint: options.mouthBankPaint } : {}),
       planOnCaller: options.planOnCaller ?? process.env.FACECAST_REPLICA_PLAN_HERE !== '0',
     });
     return {
@@ -264,7 +268,8 @@ async function openReanimator(
       close: () => thread.close(),
     };
   }
-  const painter = bank ? mouthBankPainter(model, bank) : undefined;
+  const paint = options.mouthBankPaint;
+  const painter = bank ? mouthBankPainter(model, paint ? bank.withPaint(paint) : bank) : undefined;
   const reanimator = new LowerFaceReanimator(model, sizePx, painter ? { painter } : {});
   return {
     run: async (source, weights, forget) => {

@@ -171,6 +171,27 @@ describe('MouthBank', () => {
     }
   });
 
+  it('withPaint: the same entries painting as a bank loaded with those options', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'facecast-bank-'));
+    try {
+      await (await MouthBank.build(samples)).save(dir);
+      const target = lips(20, 6);
+      const paintWith = (bank: MouthBank) => {
+        const data = picture(target, [150, 60, 60], [0, 0, 255]);
+        bank.paint({ width: W, height: H, data }, target, 1);
+        return data;
+      };
+      const loaded = await MouthBank.load(dir);
+      const single = paintWith(await MouthBank.load(dir, { blend: 1, feather: 0 }));
+      const switched = loaded.withPaint({ blend: 1, feather: 0 });
+      expect(switched.frames).toEqual(loaded.frames);
+      expect(paintWith(switched)).toEqual(single);
+      expect(paintWith(loaded)).not.toEqual(single); // the original keeps its own options
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('softens the edge of the painted region towards the pixels round it, two rings deep', async () => {
     const target = lips(20);
     const lip = [150, 60, 60];

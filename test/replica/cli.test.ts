@@ -7,6 +7,7 @@ import { ARKIT_BLENDSHAPES, BLENDSHAPE_COUNT } from '../../src/controls/index.ts
 import { ReanimatorThread } from '../../src/dub/index.ts';
 import { avatarFolders, createLiveStages } from '../../src/live/index.ts';
 import { probeMedia } from '../../src/media/index.ts';
+import { MOUTH_BANK_BLEND, MOUTH_BANK_FEATHER } from '../../src/mouthbank/index.ts';
 import { Replica, ReplicaPlayer, replicaManifestSchema } from '../../src/replica/index.ts';
 import { facecast } from '../helpers/cli.ts';
 import { ffmpeg, fixture, tempDir, x264Settings } from '../helpers/media.ts';
@@ -170,6 +171,31 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
     }
     // The mouth moved: not the footage passed through.
     expect(meanAbsDiff(here[0] as Uint8Array, here[3] as Uint8Array)).toBeGreaterThan(0);
+  });
+
+  it('paints the mouth bank as mouthBankPaint says, on the thread as on the calling thread', async () => {
+    const frames = async (options: Parameters<typeof ReplicaPlayer.open>[1]) => {
+      const player = await ReplicaPlayer.open(avatar, { seed: 2, ...options });
+      const weights = new Float32Array(BLENDSHAPE_COUNT);
+      const jaw = ARKIT_BLENDSHAPES.indexOf('jawOpen');
+      const out: Uint8Array[] = [];
+      try {
+        for (let i = 0; i < 20; i++) {
+          weights[jaw] = 0.5 + 0.3 * Math.sin(i / 2);
+          out.push(Uint8Array.from(await player.render(weights)));
+        }
+      } finally {
+        await player.close();
+      }
+      return Buffer.concat(out);
+    };
+    const defaults = await frames({});
+    const explicit = { blend: MOUTH_BANK_BLEND, feather: MOUTH_BANK_FEATHER };
+    expect(Buffer.compare(await frames({ mouthBankPaint: explicit }), defaults)).toBe(0);
+    const single = await frames({ mouthBankPaint: { blend: 1, feather: 0 } });
+    expect(Buffer.compare(single, defaults)).not.toBe(0);
+    const singleHere = await frames({ mouthBankPaint: { blend: 1, feather: 0 }, thread: false });
+    expect(Buffer.compare(singleHere, single)).toBe(0);
   });
 
   it('the reanimator thread refuses a frame it cannot take and frames after close', async () => {
