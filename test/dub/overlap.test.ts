@@ -138,19 +138,9 @@ describe('dubbing with pass 2 overlapping pass 1', () => {
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir('facecast-dub-overlap-'));
     dubber = await Dubber.load();
-    // A process's first dub can differ from the later ones in a frame or two (a few grey
-    // levels, with or without the overlap): compare warmed-up dubs.
-    const clip = join(dir, 'warm.mp4');
-    await run(locateFfmpeg().ffmpegPath, [
-      '-v',
-      'error',
-      '-i',
-      fixture('dub/retalking.mp4'),
-      '-t',
-      '1',
-      clip,
-    ]);
-    await dubber.dub({ videoPath: clip, audioPath: clip, outPath: join(dir, 'warm-out.mp4') });
+    // No warm-up dub: the first dub of the process is compared too. (Until the motion model
+    // got fixed-size audio pieces, a process's first dub could differ from later ones in a
+    // few frames: the track depended on how the decoder happened to cut the audio.)
   }, 120_000);
   afterAll(async () => {
     await dubber?.close();
