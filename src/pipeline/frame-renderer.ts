@@ -1,7 +1,7 @@
 import { BLENDSHAPE_COUNT, blendshapeVector, type ControlsFrame } from '../controls/index.ts';
 import { framedReference, type Generator } from '../generator/index.ts';
 import { createRenderer } from '../render/index.ts';
-import { isReplicaDir, ReplicaPlayer } from '../replica/index.ts';
+import { isReplicaDir, ReplicaPlayer, type ReplicaPlayerPool } from '../replica/index.ts';
 import { RenderPool } from './render-pool.ts';
 
 /** Renders Controls frames to packed RGB, in order, with some frames in flight. */
@@ -48,9 +48,13 @@ export async function openFrameRenderer(
     signal?: AbortSignal;
     generator?: Generator;
     seed?: number;
+    /** Where a video avatar's player is taken from and given back to (kept between renders). */
+    replicas?: ReplicaPlayerPool;
   },
 ): Promise<FrameRenderer> {
-  if (await isReplicaDir(avatarDir)) return openReplicaRenderer(avatarDir, options.seed ?? 0);
+  if (await isReplicaDir(avatarDir)) {
+    return openReplicaRenderer(avatarDir, options.seed ?? 0, options.replicas);
+  }
   if (options.generator) return openGeneratedRenderer(avatarDir, options.generator, options);
   if (options.threads <= 0) {
     const renderer = await createRenderer(avatarDir, {
@@ -87,17 +91,35 @@ export async function openFrameRenderer(
  * flight: the next frame renders while the previous one is handed to the encoder (the
  * player reads the weights at the call and keeps its frames valid that long).
  */
-async function openReplicaRenderer(avatarDir: string, seed: number): Promise<FrameRenderer> {
-  const player = await ReplicaPlayer.open(avatarDir, { seed });
+async function openReplicaRenderer(
+  avatarDir: string,
+  seed: number,
+  pool: ReplicaPlayerPool | undefined,
+): Promise<FrameRenderer> {
+  const player = pool
+    ? await pool.acquire(avatarDir, { seed })
+    : await ReplicaPlayer.open(avatarDir, { seed });
   const weights = new Float32Array(BLENDSHAPE_COUNT);
+  let failed = false;
+  let closing: Promise<void> | undefined;
   return {
     width: player.width,
     height: player.height,
     maxInFlight: 2,
     kind: 'replica',
-    render: (frame) => player.render(blendshapeVector(frame, weights)),
+    render: (frame) => {
+      const rgb = player.render(blendshapeVector(frame, weights));
+      rgb.catch(() => {
+        failed = true;
+      });
+      return rgb;
+    },
     flush: async () => {},
-    close: () => player.close(),
+    // A player that failed a frame is not kept.
+    close: () => {
+      closing ??= pool ? pool.release(player, failed) : player.close();
+      return closing;
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import { throwIfAborted } from '../core/index.ts';
 import type { Generator } from '../generator/index.ts';
 import { Mp4Writer, X264_FOOTAGE_PARAMS } from '../media/index.ts';
 import type { MotionModel } from '../motion/index.ts';
+import type { ReplicaPlayerPool } from '../replica/index.ts';
 import { PipelineError } from './errors.ts';
 import { DEFAULT_RENDER_THREADS, type FrameRenderer, openFrameRenderer } from './frame-renderer.ts';
 import { DEFAULT_SIZE_PX, type StageTimings } from './job.ts';
@@ -65,6 +66,11 @@ export interface RenderVideoOptions {
    * moves the neck and shoulders with it. Default: none (the shoulders only breathe).
    */
   body?: BodyModel;
+  /**
+   * Opened video-avatar players kept between renders (src/replica `ReplicaPlayerPool`):
+   * the player is taken from and given back to it. Default: none (opened and closed here).
+   */
+  replicas?: ReplicaPlayerPool;
 }
 
 /** What {@link renderVideo} produced. */
@@ -111,6 +117,7 @@ export async function renderVideo(
     ...(signal ? { signal } : {}),
     ...(options.generator ? { generator: options.generator } : {}),
     seed: request.seed ?? 0,
+    ...(options.replicas ? { replicas: options.replicas } : {}),
   });
   let writer: Mp4Writer | undefined;
   try {

@@ -75,6 +75,8 @@ export class ReplicaPlayer {
   readonly #ahead: PlaybackStep[] = [];
   /** The previous frame's preparation: frames are prepared and sent in call order. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** The last frame asked for (settled, its error swallowed). */
+  #last: Promise<unknown> = Promise.resolve();
   readonly #face: ReplicaFace;
 
   private constructor(
@@ -135,7 +137,24 @@ export class ReplicaPlayer {
     // The chain waits for each frame to be sent, not for it to be re-animated.
     const sent = this.#queue.then(() => this.#sendNext(own));
     this.#queue = sent.catch(() => undefined);
-    return sent.then(({ frame }) => frame);
+    const frame = sent.then(({ frame }) => frame);
+    this.#last = frame.catch(() => undefined);
+    return frame;
+  }
+
+  /**
+   * Starts playback again as a newly opened player with `seed` would (the same frames, byte
+   * for byte), keeping what opening costs: the loaded avatar, the reanimator and its thread,
+   * the playback plan's joins and the decoded footage. Waits for the frames asked for so far;
+   * their buffers are reused. What {@link ReplicaPlayerPool} does between renders.
+   */
+  async restart(seed: number): Promise<void> {
+    await this.#last;
+    this.#free.push(...this.#handedOut.splice(0).map((f) => f.buffer as ArrayBuffer));
+    this.#ahead.length = 0;
+    this.lastStep = undefined;
+    this.plan.restart(seed);
+    await this.#prepare();
   }
 
   /** Prepares the next planned frame and hands it to the reanimator. */
