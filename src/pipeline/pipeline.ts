@@ -42,12 +42,16 @@ export interface VideoPipelineOptions {
   generatorOptions?: Omit<GeneratorLoadOptions, 'signal'>;
   /**
    * Video avatars' opened players kept between renders (src/replica `ReplicaPlayerPool`: a
-   * render of a recently used avatar skips opening it, the same frames). Default: up to 2
-   * idle players, each closed after 2 minutes unused; `{ maxIdle: 0 }` keeps none.
+   * render of a recently used avatar folder skips opening it, the same frames). Default: up
+   * to 2 idle players, each closed after 2 minutes unused; `{ maxIdle: 0 }` keeps none. Jobs
+   * ({@link VideoPipeline.jobRunner}) render a private copy of the avatar: never kept.
    */
   replicaPool?: ReplicaPlayerPoolOptions;
   signal?: AbortSignal;
 }
+
+/** A pool that keeps no player: each render opens its avatar and closes it. */
+const NOTHING_KEPT = new ReplicaPlayerPool({ maxIdle: 0 });
 
 /** Output file name of a video job, inside its folder. */
 export const OUTPUT_FILE = 'output.mp4';
@@ -199,6 +203,8 @@ export class VideoPipeline {
       {
         signal,
         expectedDurationMs,
+        // The job renders its own copy of the avatar, removed with the job: nothing to keep.
+        replicas: NOTHING_KEPT,
         onProgress: (p) =>
           context.progress({
             stage: p.stage,
