@@ -29,9 +29,12 @@ export interface ReplicaPlayerOptions {
   thread?: boolean;
   /**
    * With the thread: plan each frame (geometry, crop, blend mask) here and only render and
-   * blend on the thread (src/dub `ReanimatorThread` `planOnCaller`), so that consecutive
-   * frames' halves overlap on two cores; the same pictures. Default true, unless the
-   * environment sets FACECAST_REPLICA_PLAN_HERE=0 (the speed bench's baseline arm).
+   * blend on the thread (src/dub `ReanimatorThread` `planOnCaller`); the same pictures.
+   * Default false (the whole frame on the thread), unless the environment sets
+   * FACECAST_REPLICA_PLAN_HERE=1 (the speed bench's baseline arm): in alternating runs the
+   * split was no faster (medians 2.76–2.96× vs 2.92–3.00× real time at 512², the same CPU
+   * per second of video) and doubled the calling thread's time (0.14 vs 0.07–0.08 CPU s per s
+   * of video), which the motion model, the encoder's writes and a live transport need.
    */
   planOnCaller?: boolean;
 }
@@ -275,7 +278,7 @@ async function openReanimator(
     const thread = await ReanimatorThread.start({
       sizePx,
       ...(bank ? { mouthBankDir: replica.dir } : {}),
-      planOnCaller: options.planOnCaller ?? process.env.FACECAST_REPLICA_PLAN_HERE !== '0',
+      planOnCaller: options.planOnCaller ?? process.env.FACECAST_REPLICA_PLAN_HERE === '1',
     });
     return {
       run: async (source, weights, forget) =>
