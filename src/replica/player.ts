@@ -31,10 +31,11 @@ export interface ReplicaPlayerOptions {
    * With the thread: plan each frame (geometry, crop, blend mask) here and only render and
    * blend on the thread (src/dub `ReanimatorThread` `planOnCaller`); the same pictures.
    * Default false (the whole frame on the thread), unless the environment sets
-   * FACECAST_REPLICA_PLAN_HERE=1 (the speed bench's baseline arm): in alternating runs the
-   * split was no faster (medians 2.76–2.96× vs 2.92–3.00× real time at 512², the same CPU
-   * per second of video) and doubled the calling thread's time (0.14 vs 0.07–0.08 CPU s per s
-   * of video), which the motion model, the encoder's writes and a live transport need.
+   * FACECAST_REPLICA_PLAN_HERE=1 (the speed bench's baseline arm): in alternating whole
+   * renders the split was no faster (medians 2.76–2.96× vs 2.92–3.00× real time at 512², the
+   * same CPU per second of video) and doubled the calling thread's time (0.14 vs 0.07–0.08
+   * CPU s per s of video), which the motion model, the encoder's writes and a live transport
+   * need; it pays only when the calling thread has nothing else to do.
    */
   planOnCaller?: boolean;
 }
@@ -113,7 +114,9 @@ export class ReplicaPlayer {
     const warming = (options.thread ?? true) ? ReanimatorThread.warmUp() : Promise.resolve();
     warming.catch(() => undefined);
     const model = await loadFaceModel();
-    const replica = await Replica.load(dir);
+    // A reanimator thread loads the mouth bank itself: not here as well.
+    const thread = options.thread ?? true;
+    const replica = await Replica.load(dir, { mouthBank: !thread && options.mouthBank !== false });
     let player: ReplicaPlayer | undefined;
     try {
       const reanimate = await openReanimator(model, replica, options);
@@ -273,11 +276,11 @@ async function openReanimator(
   const outWidth = width - (width % 2);
   const outHeight = height - (height % 2);
   const sizePx = renderSize(model, replica);
-  const bank = options.mouthBank === false ? undefined : replica.bank;
+  const withBank = options.mouthBank !== false && replica.manifest.mouthBank !== null;
   if (options.thread ?? true) {
     const thread = await ReanimatorThread.start({
       sizePx,
-      ...(bank ? { mouthBankDir: replica.dir } : {}),
+      ...(withBank ? { mouthBankDir: replica.dir } : {}),
       planOnCaller: options.planOnCaller ?? process.env.FACECAST_REPLICA_PLAN_HERE === '1',
     });
     return {
@@ -286,6 +289,7 @@ async function openReanimator(
       close: () => thread.close(),
     };
   }
+  const bank = withBank ? replica.bank : undefined;
   const painter = bank ? mouthBankPainter(model, bank) : undefined;
   const reanimator = new LowerFaceReanimator(model, sizePx, painter ? { painter } : {});
   return {
