@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from '../../src/audio/index.ts';
@@ -220,6 +220,14 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
       expect(other).not.toBe(again);
       await pool.release(other);
       await pool.release(again);
+      expect(pool.idle).toBe(2);
+      // The avatar's files changed (created again in place): a newly opened player; at most
+      // two idle, the oldest closed.
+      const later = new Date(Date.now() + 60_000);
+      await utimes(join(avatar, 'replica.json'), later, later);
+      const renewed = await pool.acquire(avatar, { seed: 3 });
+      expect(renewed).not.toBe(again);
+      await pool.release(renewed);
       expect(pool.idle).toBe(2);
     } finally {
       await pool.close();
