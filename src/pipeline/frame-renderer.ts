@@ -2,7 +2,7 @@ import { BLENDSHAPE_COUNT, blendshapeVector, type ControlsFrame } from '../contr
 import { framedReference, type Generator } from '../generator/index.ts';
 import type { MouthBankPaintOptions } from '../mouthbank/index.ts';
 import { createRenderer } from '../render/index.ts';
-import { isReplicaDir, ReplicaPlayer } from '../replica/index.ts';
+import { isReplicaDir, ReplicaPlayer, type ReplicaPlayerPool } from '../replica/index.ts';
 import { RenderPool } from './render-pool.ts';
 
 /** Renders Controls frames to packed RGB, in order, with some frames in flight. */
@@ -51,10 +51,17 @@ export async function openFrameRenderer(
     seed?: number;
     /** A video avatar's mouth-bank paint (ReplicaPlayer `mouthBankPaint`). */
     mouthBankPaint?: MouthBankPaintOptions;
+    /** Where a video avatar's player is taken from and given back to (kept between renders). */
+    replicas?: ReplicaPlayerPool;
   },
 ): Promise<FrameRenderer> {
   if (await isReplicaDir(avatarDir)) {
-    return openReplicaRenderer(avatarDir, options.seed ?? 0, options.mouthBankPaint);
+    return openReplicaRenderer(
+      avatarDir,
+      options.seed ?? 0,
+      options.mouthBankPaint,
+      options.replicas,
+    );
   }
   if (options.generator) return openGeneratedRenderer(avatarDir, options.generator, options);
   if (options.threads <= 0) {
@@ -96,20 +103,33 @@ async function openReplicaRenderer(
   avatarDir: string,
   seed: number,
   mouthBankPaint: MouthBankPaintOptions | undefined,
+  pool: ReplicaPlayerPool | undefined,
 ): Promise<FrameRenderer> {
-  const player = await ReplicaPlayer.open(avatarDir, {
-    seed,
-    ...(mouthBankPaint ? { mouthBankPaint } : {}),
-  });
+  const options = { seed, ...(mouthBankPaint ? { mouthBankPaint } : {}) };
+  const player = pool
+    ? await pool.acquire(avatarDir, options)
+    : await ReplicaPlayer.open(avatarDir, options);
   const weights = new Float32Array(BLENDSHAPE_COUNT);
+  let failed = false;
+  let closing: Promise<void> | undefined;
   return {
     width: player.width,
     height: player.height,
     maxInFlight: 2,
     kind: 'replica',
-    render: (frame) => player.render(blendshapeVector(frame, weights)),
+    render: (frame) => {
+      const rgb = player.render(blendshapeVector(frame, weights));
+      rgb.catch(() => {
+        failed = true;
+      });
+      return rgb;
+    },
     flush: async () => {},
-    close: () => player.close(),
+    // A player that failed a frame is not kept.
+    close: () => {
+      closing ??= pool ? pool.release(player, failed) : player.close();
+      return closing;
+    },
   };
 }
 

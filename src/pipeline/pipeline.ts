@@ -10,6 +10,7 @@ import {
 } from '../generator/index.ts';
 import type { JobRunContext, JobRunner } from '../jobs/index.ts';
 import { MotionModel, type MotionModelOptions } from '../motion/index.ts';
+import { ReplicaPlayerPool, type ReplicaPlayerPoolOptions } from '../replica/index.ts';
 import { createTtsProvider, type TtsConfig, type TtsProvider } from '../tts/index.ts';
 import type { VideoJobInput, VideoJobResult } from './job.ts';
 import { type RenderVideoRequest, type RenderVideoResult, renderVideo } from './render-video.ts';
@@ -39,8 +40,18 @@ export interface VideoPipelineOptions {
   generator?: GeneratorMode;
   /** Where the generator and SR models are, execution providers (default: the shipped ones). */
   generatorOptions?: Omit<GeneratorLoadOptions, 'signal'>;
+  /**
+   * Video avatars' opened players kept between renders (src/replica `ReplicaPlayerPool`: a
+   * render of a recently used avatar folder skips opening it, the same frames). Default: up
+   * to 2 idle players, each closed after 2 minutes unused; `{ maxIdle: 0 }` keeps none. Jobs
+   * ({@link VideoPipeline.jobRunner}) render a private copy of the avatar: never kept.
+   */
+  replicaPool?: ReplicaPlayerPoolOptions;
   signal?: AbortSignal;
 }
+
+/** A pool that keeps no player: each render opens its avatar and closes it. */
+const NOTHING_KEPT = new ReplicaPlayerPool({ maxIdle: 0 });
 
 /** Output file name of a video job, inside its folder. */
 export const OUTPUT_FILE = 'output.mp4';
@@ -64,6 +75,7 @@ export class VideoPipeline {
   readonly #ttsConfig: TtsConfig;
   readonly #maxDurationMs: number | undefined;
   readonly #renderThreads: number | undefined;
+  readonly #replicas: ReplicaPlayerPool;
   #tts: Promise<TtsProvider> | undefined;
   #closing: Promise<void> | undefined;
 
@@ -81,6 +93,7 @@ export class VideoPipeline {
     this.#ttsConfig = options.tts ?? { provider: 'local' };
     this.#maxDurationMs = options.maxDurationMs;
     this.#renderThreads = options.renderThreads;
+    this.#replicas = new ReplicaPlayerPool(options.replicaPool);
   }
 
   static async load(options: VideoPipelineOptions = {}): Promise<VideoPipeline> {
@@ -131,6 +144,7 @@ export class VideoPipeline {
       ...(this.#renderThreads === undefined ? {} : { renderThreads: this.#renderThreads }),
       ...(this.#generator ? { generator: this.#generator } : {}),
       ...(this.body ? { body: this.body } : {}),
+      replicas: this.#replicas,
       ...options,
     });
   }
@@ -140,11 +154,12 @@ export class VideoPipeline {
     return (input, context) => this.#runJob(input, context);
   }
 
-  /** Releases the model session and the TTS provider. Idempotent. */
+  /** Releases the model session, the TTS provider and the kept video-avatar players. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const tts = await this.#tts?.catch(() => undefined);
       await tts?.close();
+      await this.#replicas.close();
       await this.motion.close();
       await this.body?.close();
       await this.#generator?.close();
@@ -188,6 +203,8 @@ export class VideoPipeline {
       {
         signal,
         expectedDurationMs,
+        // The job renders its own copy of the avatar, removed with the job: nothing to keep.
+        replicas: NOTHING_KEPT,
         onProgress: (p) =>
           context.progress({
             stage: p.stage,

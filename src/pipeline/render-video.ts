@@ -6,6 +6,7 @@ import type { Generator } from '../generator/index.ts';
 import { Mp4Writer, X264_FOOTAGE_PARAMS } from '../media/index.ts';
 import type { MotionModel } from '../motion/index.ts';
 import type { MouthBankPaintOptions } from '../mouthbank/index.ts';
+import type { ReplicaPlayerPool } from '../replica/index.ts';
 import { PipelineError } from './errors.ts';
 import { DEFAULT_RENDER_THREADS, type FrameRenderer, openFrameRenderer } from './frame-renderer.ts';
 import { DEFAULT_SIZE_PX, type StageTimings } from './job.ts';
@@ -71,6 +72,11 @@ export interface RenderVideoOptions {
    * Default: the bank's defaults. Photo avatars ignore it.
    */
   mouthBankPaint?: MouthBankPaintOptions;
+  /**
+   * Opened video-avatar players kept between renders (src/replica `ReplicaPlayerPool`):
+   * the player is taken from and given back to it. Default: none (opened and closed here).
+   */
+  replicas?: ReplicaPlayerPool;
 }
 
 /** What {@link renderVideo} produced. */
@@ -118,6 +124,7 @@ export async function renderVideo(
     ...(options.generator ? { generator: options.generator } : {}),
     seed: request.seed ?? 0,
     ...(options.mouthBankPaint ? { mouthBankPaint: options.mouthBankPaint } : {}),
+    ...(options.replicas ? { replicas: options.replicas } : {}),
   });
   let writer: Mp4Writer | undefined;
   try {

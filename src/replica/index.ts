@@ -28,6 +28,10 @@ export {
   playbackRuns,
 } from './plan.ts';
 export { ReplicaPlayer, type ReplicaPlayerOptions } from './player.ts';
+export {
+  ReplicaPlayerPool,
+  type ReplicaPlayerPoolOptions,
+} from './pool.ts';
 export { faceFeatures, Replica, type ReplicaFace } from './replica.ts';
 export {
   checkFootage,

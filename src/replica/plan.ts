@@ -157,6 +157,7 @@ export class PlaybackPlan {
   readonly #runs: Run[];
   readonly #byRunExit = new Map<Run, Join[]>();
   readonly #blend: number;
+  readonly #longest: Run;
   #rand: () => number;
   #frame: number;
   #direction: 1 | -1 = 1;
@@ -182,9 +183,23 @@ export class PlaybackPlan {
       );
     }
     this.#blend = o.blendFrames;
+    this.#longest = longest;
     this.#rand = mulberry32(o.seed);
     this.#run = longest;
     this.#frame = longest.first;
+    this.#choose();
+  }
+
+  /**
+   * Starts again from the beginning with `seed`: the steps that follow are those of a new
+   * plan with that seed (the joins, the costly part, are kept).
+   */
+  restart(seed: number): void {
+    this.#rand = mulberry32(seed);
+    this.#run = this.#longest;
+    this.#frame = this.#longest.first;
+    this.#direction = 1;
+    this.#fade = undefined;
     this.#choose();
   }
 

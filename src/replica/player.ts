@@ -32,9 +32,13 @@ export interface ReplicaPlayerOptions {
   thread?: boolean;
   /**
    * With the thread: plan each frame (geometry, crop, blend mask) here and only render and
-   * blend on the thread (src/dub `ReanimatorThread` `planOnCaller`), so that consecutive
-   * frames' halves overlap on two cores; the same pictures. Default true, unless the
-   * environment sets FACECAST_REPLICA_PLAN_HERE=0 (the speed bench's baseline arm).
+   * blend on the thread (src/dub `ReanimatorThread` `planOnCaller`); the same pictures.
+   * Default false (the whole frame on the thread), unless the environment sets
+   * FACECAST_REPLICA_PLAN_HERE=1 (the speed bench's baseline arm): in alternating whole
+   * renders the split was no faster (medians 2.76–2.96× vs 2.92–3.00× real time at 512², the
+   * same CPU per second of video) and doubled the calling thread's time (0.14 vs 0.07–0.08
+   * CPU s per s of video), which the motion model, the encoder's writes and a live transport
+   * need; it pays only when the calling thread has nothing else to do.
    */
   planOnCaller?: boolean;
 }
@@ -78,6 +82,8 @@ export class ReplicaPlayer {
   readonly #ahead: PlaybackStep[] = [];
   /** The previous frame's preparation: frames are prepared and sent in call order. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** The last frame asked for (settled, its error swallowed). */
+  #last: Promise<unknown> = Promise.resolve();
   readonly #face: ReplicaFace;
 
   private constructor(
@@ -111,7 +117,9 @@ export class ReplicaPlayer {
     const warming = (options.thread ?? true) ? ReanimatorThread.warmUp() : Promise.resolve();
     warming.catch(() => undefined);
     const model = await loadFaceModel();
-    const replica = await Replica.load(dir);
+    // A reanimator thread loads the mouth bank itself: not here as well.
+    const thread = options.thread ?? true;
+    const replica = await Replica.load(dir, { mouthBank: !thread && options.mouthBank !== false });
     let player: ReplicaPlayer | undefined;
     try {
       const reanimate = await openReanimator(model, replica, options);
@@ -138,7 +146,24 @@ export class ReplicaPlayer {
     // The chain waits for each frame to be sent, not for it to be re-animated.
     const sent = this.#queue.then(() => this.#sendNext(own));
     this.#queue = sent.catch(() => undefined);
-    return sent.then(({ frame }) => frame);
+    const frame = sent.then(({ frame }) => frame);
+    this.#last = frame.catch(() => undefined);
+    return frame;
+  }
+
+  /**
+   * Starts playback again as a newly opened player with `seed` would (the same frames, byte
+   * for byte), keeping what opening costs: the loaded avatar, the reanimator and its thread,
+   * the playback plan's joins and the decoded footage. Waits for the frames asked for so far;
+   * their buffers are reused. What {@link ReplicaPlayerPool} does between renders.
+   */
+  async restart(seed: number): Promise<void> {
+    await this.#last;
+    this.#free.push(...this.#handedOut.splice(0).map((f) => f.buffer as ArrayBuffer));
+    this.#ahead.length = 0;
+    this.lastStep = undefined;
+    this.plan.restart(seed);
+    await this.#prepare();
   }
 
   /** Prepares the next planned frame and hands it to the reanimator. */
@@ -254,13 +279,13 @@ async function openReanimator(
   const outWidth = width - (width % 2);
   const outHeight = height - (height % 2);
   const sizePx = renderSize(model, replica);
-  const bank = options.mouthBank === false ? undefined : replica.bank;
+  const withBank = options.mouthBank !== false && replica.manifest.mouthBank !== null;
   if (options.thread ?? true) {
     const thread = await ReanimatorThread.start({
       sizePx,
-      ...(bank ? { mouthBankDir: replica.dir } : {}),
-      ...(bank && options.mouthBankPaint ? { mouthBankPaint: options.mouthBankPaint } : {}),
-      planOnCaller: options.planOnCaller ?? process.env.FACECAST_REPLICA_PLAN_HERE !== '0',
+      ...(withBank ? { mouthBankDir: replica.dir } : {}),
+      ...(withBank && options.mouthBankPaint ? { mouthBankPaint: options.mouthBankPaint } : {}),
+      planOnCaller: options.planOnCaller ?? process.env.FACECAST_REPLICA_PLAN_HERE === '1',
     });
     return {
       run: async (source, weights, forget) =>
@@ -268,6 +293,7 @@ async function openReanimator(
       close: () => thread.close(),
     };
   }
+  const bank = withBank ? replica.bank : undefined;
   const paint = options.mouthBankPaint;
   const painter = bank ? mouthBankPainter(model, paint ? bank.withPaint(paint) : bank) : undefined;
   const reanimator = new LowerFaceReanimator(model, sizePx, painter ? { painter } : {});

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from '../../src/audio/index.ts';
@@ -8,7 +8,12 @@ import { ReanimatorThread } from '../../src/dub/index.ts';
 import { avatarFolders, createLiveStages } from '../../src/live/index.ts';
 import { probeMedia } from '../../src/media/index.ts';
 import { MOUTH_BANK_BLEND, MOUTH_BANK_FEATHER } from '../../src/mouthbank/index.ts';
-import { Replica, ReplicaPlayer, replicaManifestSchema } from '../../src/replica/index.ts';
+import {
+  Replica,
+  ReplicaPlayer,
+  ReplicaPlayerPool,
+  replicaManifestSchema,
+} from '../../src/replica/index.ts';
 import { facecast } from '../helpers/cli.ts';
 import { ffmpeg, fixture, tempDir, x264Settings } from '../helpers/media.ts';
 import { mp4Facts } from '../helpers/video.ts';
@@ -196,6 +201,64 @@ describe('facecast avatar create <video>', { timeout: 600_000 }, () => {
     expect(Buffer.compare(single, defaults)).not.toBe(0);
     const singleHere = await frames({ mouthBankPaint: { blend: 1, feather: 0 }, thread: false });
     expect(Buffer.compare(singleHere, single)).toBe(0);
+  });
+
+  it('a pooled player, restarted, plays the frames of a newly opened one byte for byte', async () => {
+    // Two in flight as the pipeline asks; long enough to pass a join or a reverse.
+    const play = async (player: ReplicaPlayer, frames: number, phase: number) => {
+      const weights = new Float32Array(BLENDSHAPE_COUNT);
+      const jaw = ARKIT_BLENDSHAPES.indexOf('jawOpen');
+      const out: Uint8Array[] = [];
+      const pending: Promise<Uint8Array>[] = [];
+      for (let i = 0; i < frames; i++) {
+        weights[jaw] = 0.4 + 0.4 * Math.sin(i / 2 + phase);
+        pending.push(player.render(weights));
+        if (pending.length === 2)
+          out.push(Uint8Array.from(await (pending.shift() as Promise<Uint8Array>)));
+      }
+      for (const p of pending) out.push(Uint8Array.from(await p));
+      return out;
+    };
+    const fresh = await ReplicaPlayer.open(avatar, { seed: 3 });
+    const expected = await play(fresh, 200, 0).finally(() => fresh.close());
+    const pool = new ReplicaPlayerPool();
+    try {
+      // Another seed and other mouths first, stopped mid-way with a frame in flight.
+      const first = await pool.acquire(avatar, { seed: 5 });
+      await play(first, 77, 1);
+      const open = new Float32Array(BLENDSHAPE_COUNT);
+      open[ARKIT_BLENDSHAPES.indexOf('jawOpen')] = 0.8;
+      void first.render(open);
+      await pool.release(first);
+      expect(pool.idle).toBe(1);
+      const again = await pool.acquire(avatar, { seed: 3 });
+      expect(again).toBe(first);
+      expect(pool.idle).toBe(0);
+      const played = await play(again, 200, 0);
+      expect(played.some((f) => f.length === 0)).toBe(false);
+      let differing = 0;
+      for (let i = 0; i < expected.length; i++) {
+        if (Buffer.compare(expected[i] as Uint8Array, played[i] as Uint8Array) !== 0) differing++;
+      }
+      expect(differing).toBe(0);
+      // Other options: another player.
+      const other = await pool.acquire(avatar, { seed: 3, mouthBank: false });
+      expect(other).not.toBe(again);
+      await pool.release(other);
+      await pool.release(again);
+      expect(pool.idle).toBe(2);
+      // The avatar's files changed (created again in place): a newly opened player; at most
+      // two idle, the oldest closed.
+      const later = new Date(Date.now() + 60_000);
+      await utimes(join(avatar, 'replica.json'), later, later);
+      const renewed = await pool.acquire(avatar, { seed: 3 });
+      expect(renewed).not.toBe(again);
+      await pool.release(renewed);
+      expect(pool.idle).toBe(2);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.idle).toBe(0);
   });
 
   it('the reanimator thread refuses a frame it cannot take and frames after close', async () => {

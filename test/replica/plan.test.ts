@@ -83,4 +83,23 @@ describe('PlaybackPlan', () => {
       }
     }
   });
+
+  it('restarted with a seed, plays exactly as a new plan with that seed', () => {
+    // Joins (periodic footage with a cut) and ping-pong (footage that never matches itself).
+    for (const input of [footage(300, 50), footage(120, 1e9, 1)]) {
+      input.continues[100] = 0;
+      const plan = new PlaybackPlan(input, { seed: 1 });
+      // Stopped mid-way: inside a cross-fade, playing backwards, early; then restarted.
+      for (const [seed, stop] of [
+        [4, 'cut'],
+        [1, 'reverse'],
+        [9, null],
+      ] as const) {
+        play(plan, 5);
+        for (let k = 0; stop && k < 3000; k++) if (plan.next().join === stop) break;
+        plan.restart(seed);
+        expect(play(plan, 1500)).toEqual(play(new PlaybackPlan(input, { seed }), 1500));
+      }
+    }
+  });
 });
