@@ -16,5 +16,6 @@ export {
   type PipelineSampleRate,
   pcmFormatSchema,
 } from './pcm.ts';
+export { AUDIO_PIECE_SAMPLES, fixedPieces } from './pieces.ts';
 export { Resampler, type ResamplerOptions, resample } from './resample.ts';
 export { decodeWav, encodeWav, type WavAudio } from './wav.ts';

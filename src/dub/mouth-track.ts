@@ -1,4 +1,4 @@
-import { openAudio } from '../audio/index.ts';
+import { AUDIO_PIECE_SAMPLES, fixedPieces, openAudio } from '../audio/index.ts';
 import {
   ARKIT_BLENDSHAPES,
   type BlendshapeName,
@@ -11,9 +11,6 @@ import { FACE_VERTEX_COUNT, type FaceModel } from '../face/index.ts';
 import type { MotionModel } from '../motion/index.ts';
 import { AUDIO_DRIVEN } from './merge.ts';
 import { CLOSED_GAP_CM } from './mouth-fit.ts';
-
-/** The motion model's input piece, samples (~1 s at 16 kHz): fixed, for a deterministic track. */
-export const MOTION_PIECE_SAMPLES = 16_384;
 
 const DRIVEN_INDEX = Int32Array.from(AUDIO_DRIVEN, (n) => ARKIT_BLENDSHAPES.indexOf(n));
 const D = DRIVEN_INDEX.length;
@@ -50,7 +47,7 @@ export class MouthTrack {
   /**
    * Runs the motion model over the audio (raw mouth: no idle life): a file, decoded streaming,
    * or samples already decoded (16 kHz mono, e.g. kept by the input check). Either way the
-   * model gets the audio in pieces of MOTION_PIECE_SAMPLES, so the track does not depend on
+   * model gets the audio in pieces of AUDIO_PIECE_SAMPLES, so the track does not depend on
    * how the decoder happened to cut it (the model's batches change its float sums).
    */
   static async fromAudio(
@@ -71,7 +68,7 @@ export class MouthTrack {
     const parts: Float32Array[] = [];
     const keep = (frames: ControlsFrame[]) => parts.push(drivenRows(frames));
     try {
-      const pieces = fixedPieces(chunks, MOTION_PIECE_SAMPLES)[Symbol.asyncIterator]();
+      const pieces = fixedPieces(chunks, AUDIO_PIECE_SAMPLES)[Symbol.asyncIterator]();
       for (;;) {
         throwIfAborted(signal);
         let t = performance.now();
@@ -174,30 +171,6 @@ export class MouthTrack {
     }
     return out;
   }
-}
-
-/** Re-cuts chunks of any sizes into pieces of exactly `size` samples (the last one shorter). */
-export async function* fixedPieces(
-  chunks: AsyncIterable<Float32Array> | Iterable<Float32Array>,
-  size: number,
-): AsyncGenerator<Float32Array> {
-  let piece = new Float32Array(size);
-  let filled = 0;
-  for await (const chunk of chunks) {
-    let from = 0;
-    while (from < chunk.length) {
-      const n = Math.min(size - filled, chunk.length - from);
-      piece.set(chunk.subarray(from, from + n), filled);
-      filled += n;
-      from += n;
-      if (filled === size) {
-        yield piece;
-        piece = new Float32Array(size);
-        filled = 0;
-      }
-    }
-  }
-  if (filled > 0) yield piece.subarray(0, filled);
 }
 
 function concat(parts: Float32Array[]): Float32Array {

@@ -1,4 +1,10 @@
-import { type AudioReader, openAudio, PIPELINE_SAMPLE_RATE } from '../audio/index.ts';
+import {
+  AUDIO_PIECE_SAMPLES,
+  type AudioReader,
+  fixedPieces,
+  openAudio,
+  PIPELINE_SAMPLE_RATE,
+} from '../audio/index.ts';
 import { type BodyModel, BodyStream } from '../body/index.ts';
 import { type ControlsFrame, FRAME_DURATION_MS } from '../controls/index.ts';
 import { throwIfAborted } from '../core/index.ts';
@@ -216,7 +222,8 @@ async function streamFrames(
 
   try {
     report('prepare', true);
-    const chunks = reader[Symbol.asyncIterator]();
+    // fixed pieces: the same audio gives the same video whatever chunks the decoder delivers
+    const chunks = fixedPieces(reader, AUDIO_PIECE_SAMPLES)[Symbol.asyncIterator]();
     for (;;) {
       let t = performance.now();
       const next = await chunks.next();

@@ -1,12 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeAudioFile } from '../../src/audio/index.ts';
+import { AUDIO_PIECE_SAMPLES, decodeAudioFile, fixedPieces } from '../../src/audio/index.ts';
 import { BLENDSHAPE_INDEX, neutralFrame } from '../../src/controls/index.ts';
-import {
-  fixedPieces,
-  MOTION_PIECE_SAMPLES,
-  MouthTrack,
-  openingScale,
-} from '../../src/dub/mouth-track.ts';
+import { MouthTrack, openingScale } from '../../src/dub/mouth-track.ts';
 import { type FaceModel, loadFaceModel } from '../../src/face/index.ts';
 import { MotionModel } from '../../src/motion/index.ts';
 import { fixture } from '../helpers/media.ts';
@@ -72,7 +67,7 @@ describe('the new mouth from audio', () => {
     const cut = [whole.subarray(0, 1000), whole.subarray(1000, 17_777), whole.subarray(17_777)];
     const pieces = async (chunks: Float32Array[]) => {
       const out: Float32Array[] = [];
-      for await (const p of fixedPieces(chunks, MOTION_PIECE_SAMPLES))
+      for await (const p of fixedPieces(chunks, AUDIO_PIECE_SAMPLES))
         out.push(Float32Array.from(p));
       return out;
     };
