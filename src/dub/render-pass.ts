@@ -166,6 +166,8 @@ async function openWriter(input: RenderPassInput, width: number, height: number)
     height,
     fps: input.plan.fps,
     audioPath: input.audioPath,
+    // the audio is encoded alongside the frames (no mux after the last one) when the plan holds
+    expectedFrames: input.plan.expectedFrames,
     crf: input.options.crf,
     signal: input.options.signal,
   }).catch((error: unknown) => {

@@ -28,7 +28,23 @@ export interface VideoEncodeOptions {
   x264Params?: string | undefined;
 }
 
-export function startVideoEncoding(outPath: string, options: VideoEncodeOptions): Encoding {
+/** An audio file encoded in the same ffmpeg run as the video (see {@link startVideoEncoding}). */
+export interface AudioAlongside {
+  path: string;
+  /** Output samples at {@link MP4_AUDIO_SAMPLE_RATE}: the audio is padded or cut to exactly this. */
+  samples: number;
+  bitrateKbps: number;
+}
+
+/**
+ * Starts the H.264 encode of raw RGB frames from stdin; with `audio`, that file is encoded as
+ * AAC in the same run (no second run after the last frame).
+ */
+export function startVideoEncoding(
+  outPath: string,
+  options: VideoEncodeOptions,
+  audio?: AudioAlongside,
+): Encoding {
   const { ffmpegPath } = locateFfmpeg();
   // Frames go straight to ffmpeg's stdin (see Mp4Writer.writeFrame), not through a stream
   // fluent-ffmpeg pipes: a write's callback says when its buffer may be reused.
@@ -45,11 +61,15 @@ export function startVideoEncoding(outPath: string, options: VideoEncodeOptions)
       `${options.width}x${options.height}`,
       '-framerate',
       String(options.fps),
-    ])
+    ]);
+  if (audio) {
+    command.input(ffmpegInputUrl(audio.path)).inputOptions([...LOCAL_ONLY_INPUT_OPTIONS]);
+  }
+  command
     .outputOptions([
       '-map',
       '0:v:0',
-      '-an',
+      ...(audio ? ['-map', '1:a:0', ...aacOptions(audio.samples, audio.bitrateKbps)] : ['-an']),
       '-c:v',
       'libx264',
       '-preset',
@@ -98,13 +118,7 @@ export function startAudioMux(
       '1:a:0',
       '-c:v',
       'copy',
-      // Exactly as many samples as the video lasts: pad with silence, then cut.
-      '-af',
-      `aresample=${MP4_AUDIO_SAMPLE_RATE},apad,atrim=end_sample=${samples}`,
-      '-c:a',
-      'aac',
-      '-b:a',
-      `${options.audioBitrateKbps}k`,
+      ...aacOptions(samples, options.audioBitrateKbps),
       '-movflags',
       '+faststart',
       '-f',
@@ -114,7 +128,27 @@ export function startAudioMux(
   return run(command, 'audio mux');
 }
 
+/** AAC of exactly `samples` samples at {@link MP4_AUDIO_SAMPLE_RATE}: padded with silence, then cut. */
+function aacOptions(samples: number, bitrateKbps: number): string[] {
+  return [
+    '-af',
+    `aresample=${MP4_AUDIO_SAMPLE_RATE},apad,atrim=end_sample=${samples}`,
+    '-c:a',
+    'aac',
+    '-b:a',
+    `${bitrateKbps}k`,
+  ];
+}
+
+let runs = 0;
+
+/** How many encodes and muxes this process has started (tests: one run when the audio goes alongside). */
+export function encoderRunCount(): number {
+  return runs;
+}
+
 function run(command: ffmpeg.FfmpegCommand, what: string): Encoding {
+  runs++;
   let state: 'starting' | 'running' | 'exited' = 'starting';
   let killRequested = false;
   let started: (stdin: Writable) => void = () => {};

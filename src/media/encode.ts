@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { AbortedError, throwIfAborted } from '../core/index.ts';
 import {
+  type AudioAlongside,
   type Encoding,
   MP4_AUDIO_SAMPLE_RATE,
   startAudioMux,
@@ -61,6 +62,13 @@ export const mp4WriterOptionsSchema = z
     preset: z.enum(X264_PRESETS).default('veryfast'),
     /** AAC bit rate in kb/s. Default 128. */
     audioBitrateKbps: z.number().int().min(32).max(512).default(128),
+    /**
+     * The frames the caller expects to write. With `audioPath`, the audio is then encoded in
+     * the same ffmpeg run as the video, cut or padded to that many frames' length, so
+     * `finish()` only waits for x264; if a different number of frames was written, `finish()`
+     * muxes the audio again to the real length (what it always does without this).
+     */
+    expectedFrames: z.number().int().min(1).max(10_000_000).optional(),
     /** Frames buffered towards ffmpeg before `writeFrame` waits (the memory bound). Default 3. */
     queueFrames: z.number().int().min(1).max(64).default(3),
     /** x264 threads; 0 lets x264 choose. Default 0. */
@@ -104,8 +112,10 @@ export { MP4_AUDIO_SAMPLE_RATE };
  * file next to it, renamed at the end. `close()` (or the signal) kills ffmpeg and removes
  * every partial file.
  *
- * With audio the video is encoded first and the audio muxed by a second, short ffmpeg run
- * (video stream copied), because the exact length is only known at `finish()`.
+ * With audio and `expectedFrames`, one ffmpeg run encodes both, the audio cut or padded to
+ * the expected length; `finish()` keeps that file when exactly that many frames came. Otherwise
+ * (no `expectedFrames`, or another count) the audio is muxed by a second, short ffmpeg run
+ * after the last frame (video stream copied), at the length the frames give.
  *
  * @example
  * const writer = await Mp4Writer.open('out.mp4', { width: 512, height: 512, audioPath: 'speech.wav' });
@@ -139,7 +149,7 @@ export class Mp4Writer {
     this.#partPath = `${stem}.part.mp4`;
     this.#videoPath = options.audioPath === undefined ? this.#partPath : `${stem}.video.mp4`;
     this.#signal = signal;
-    this.#encoding = startVideoEncoding(this.#videoPath, options);
+    this.#encoding = startVideoEncoding(this.#videoPath, options, audioAlongside(options));
     this.#encoding.exited.catch((error: Error) => {
       this.#failure = error;
     });
@@ -287,9 +297,12 @@ export class Mp4Writer {
       (await this.#encoding.stdin).end();
       await this.#encoding.exited;
       this.#throwIfClosed(options.signal);
-      const { fps, audioPath } = this.options;
+      const { fps, audioPath, expectedFrames } = this.options;
       const durationMs = (this.#frames / fps) * 1000;
-      if (audioPath !== undefined) {
+      if (audioPath !== undefined && expectedFrames === this.#frames) {
+        // the audio went in alongside, at this length
+        await rename(this.#videoPath, this.#partPath);
+      } else if (audioPath !== undefined) {
         const samples = Math.round((this.#frames / fps) * MP4_AUDIO_SAMPLE_RATE);
         this.#encoding = startAudioMux(this.#videoPath, audioPath, samples, this.#partPath, {
           audioBitrateKbps: this.options.audioBitrateKbps,
@@ -352,4 +365,15 @@ export class Mp4Writer {
     if (aborted) return new AbortedError(`${what} aborted`, { cause: aborted.reason });
     return new MediaError('ENCODE_CLOSED', `${what}: the writer was closed`);
   }
+}
+
+/** The audio to encode in the video's own ffmpeg run: when there is one and the length is known. */
+function audioAlongside(options: ResolvedOptions): AudioAlongside | undefined {
+  const { audioPath, expectedFrames, fps } = options;
+  if (audioPath === undefined || expectedFrames === undefined) return undefined;
+  return {
+    path: audioPath,
+    samples: Math.round((expectedFrames / fps) * MP4_AUDIO_SAMPLE_RATE),
+    bitrateKbps: options.audioBitrateKbps,
+  };
 }

@@ -138,10 +138,13 @@ export async function renderVideo(
       signal,
       ...(options.maxDurationMs ? { maxDurationMs: options.maxDurationMs } : {}),
     });
+    const expectedMs = options.expectedDurationMs ?? reader.source.declaredDurationMs ?? 0;
     writer = await Mp4Writer.open(request.outPath, {
       width: renderer.width,
       height: renderer.height,
       audioPath: request.audioPath,
+      // the audio is encoded alongside the frames when the count is as expected
+      ...(expectedMs > 0 ? { expectedFrames: expectedFrameCount(expectedMs) } : {}),
       // A video avatar already keeps both cores busy (its reanimator thread, this thread):
       // one x264 thread costs a quarter less CPU than x264's own choice, same pictures. Its
       // frames are camera footage: X264_FOOTAGE_PARAMS (not for rendered photo avatars).
@@ -152,7 +155,6 @@ export async function renderVideo(
         ? new PipelineError('OUTPUT_NOT_WRITABLE', error.message, { cause: error })
         : error;
     });
-    const expectedMs = options.expectedDurationMs ?? reader.source.declaredDurationMs ?? 0;
     return await streamFrames(motion, renderer, reader, writer, request, options, {
       expectedMs,
       startedMs,
@@ -175,7 +177,7 @@ async function streamFrames(
 ): Promise<RenderVideoResult> {
   const { signal, onProgress } = options;
   const timings = { decode: 0, motion: 0, render: 0, encode: 0 };
-  let framesTotal = Math.max(1, Math.round(expectedMs / FRAME_DURATION_MS));
+  let framesTotal = expectedFrameCount(expectedMs);
   const stream = motion.createStream({ seed: request.seed ?? 0 });
   const body = options.body ? new BodyStream(options.body, { seed: request.seed ?? 0 }) : undefined;
   const pending: ControlsFrame[] = [];
@@ -269,4 +271,9 @@ async function streamFrames(
     stream.close();
     body?.close();
   }
+}
+
+/** Frames of a video as long as `durationMs` of audio (at least one). */
+function expectedFrameCount(durationMs: number): number {
+  return Math.max(1, Math.round(durationMs / FRAME_DURATION_MS));
 }

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/audio/index.ts';
 import { AbortedError, FacecastError } from '../../src/core/index.ts';
+import { encoderRunCount } from '../../src/media/encode-ffmpeg.ts';
 import {
   locateFfmpeg,
   MediaError,
@@ -178,6 +179,54 @@ describe('Mp4Writer', () => {
     // AAC codes 1024-sample frames: the track ends within one frame (21.3 ms) of the video.
     expect(Math.abs((info.audio?.durationMs ?? 0) - 1480)).toBeLessThanOrEqual(21.4);
     expect(info.video?.frameCount).toBe(37);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('encodes the audio in the video run when the expected frames come: one ffmpeg run, same length', async () => {
+    const out = join(dir, 'alongside.mp4');
+    const runs = encoderRunCount();
+    const writer = await Mp4Writer.open(out, {
+      width: W,
+      height: H,
+      audioPath: fixture('speech/jfk.wav'), // 11 s
+      expectedFrames: 37,
+    });
+    const frames = Array.from({ length: 37 }, (_, i) => testFrame(i));
+    for (const frame of frames) await writer.writeFrame(frame);
+    const summary = await writer.finish();
+    expect(encoderRunCount()).toBe(runs + 1);
+    expect(summary).toMatchObject({ durationMs: 1480, hasAudio: true });
+    const info = await probeMedia(out);
+    expect(info.audio).toMatchObject({ codec: 'aac', sampleRate: 48_000 });
+    expect(Math.abs((info.audio?.durationMs ?? 0) - 1480)).toBeLessThanOrEqual(21.4);
+    expect(info.video?.frameCount).toBe(37);
+    // the pictures are those of a video-only encode, byte for byte
+    const alone = await Mp4Writer.open(join(dir, 'alone.mp4'), { width: W, height: H });
+    for (const frame of frames) await alone.writeFrame(frame);
+    await alone.finish();
+    expect(
+      Buffer.compare(await decodeFrames(out), await decodeFrames(join(dir, 'alone.mp4'))),
+    ).toBe(0);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('muxes the audio again at the real length when fewer or more frames come than expected', async () => {
+    for (const expectedFrames of [50, 20]) {
+      const out = join(dir, `unexpected-${expectedFrames}.mp4`);
+      const runs = encoderRunCount();
+      const writer = await Mp4Writer.open(out, {
+        width: W,
+        height: H,
+        audioPath: fixture('speech/jfk.wav'),
+        expectedFrames,
+      });
+      for (let i = 0; i < 37; i++) await writer.writeFrame(testFrame(i));
+      expect((await writer.finish()).durationMs).toBe(1480);
+      expect(encoderRunCount()).toBe(runs + 2);
+      const info = await probeMedia(out);
+      expect(Math.abs((info.audio?.durationMs ?? 0) - 1480)).toBeLessThanOrEqual(21.4);
+      expect(info.video?.frameCount).toBe(37);
+    }
     expect(await leftovers()).toEqual([]);
   });
 

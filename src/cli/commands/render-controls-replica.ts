@@ -33,6 +33,7 @@ export async function renderControlsOnReplica(
       threads: 1,
       x264Params: X264_FOOTAGE_PARAMS,
       ...(flags.audio ? { audioPath: flags.audio } : {}),
+      expectedFrames: Math.max(1, sequence.frames.length),
       signal,
     });
     const weights = new Float32Array(BLENDSHAPE_COUNT);

@@ -144,6 +144,7 @@ Options:
       height: renderer.height,
       fps: sequence.fps,
       ...(flags.audio ? { audioPath: flags.audio } : {}),
+      expectedFrames: Math.max(1, sequence.frames.length),
       signal,
     });
     const dump = flags.maps
