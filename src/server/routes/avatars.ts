@@ -113,7 +113,7 @@ const createAvatarRoute = createRoute({
   tags: ['avatars'],
   summary: 'Create an avatar from a photo of one face, or a video avatar from a short clip',
   description:
-    'A `photo` must show one face, frontal enough (|yaw| ≤ 35°, |pitch| ≤ 30°, |roll| ≤ 45°) and large enough (≥ 32 px between the eyes). Errors: FACE_NOT_FOUND, FACE_MULTIPLE, FACE_TOO_SMALL, FACE_POSE_EXTREME, IMAGE_UNREADABLE. A `video` is tracked once (this request lasts about as long as tracking, ~60 ms a frame on CPU); its avatar plays the footage with only the mouth re-animated. Errors: REPLICA_TOO_SHORT, REPLICA_TOO_LONG (413), REPLICA_VARIABLE_FRAME_RATE, REPLICA_MULTIPLE_PEOPLE, REPLICA_FACE_LOST, REPLICA_NO_FRONTAL, REPLICA_TOO_FRAGMENTED, MEDIA_*. Both: UNSUPPORTED_MEDIA_TYPE, PAYLOAD_TOO_LARGE.',
+    'A `photo` must show one face, frontal enough (|yaw| ≤ 35°, |pitch| ≤ 30°, |roll| ≤ 45°) and large enough (≥ 32 px between the eyes). Errors: FACE_NOT_FOUND, FACE_MULTIPLE, FACE_TOO_SMALL, FACE_POSE_EXTREME, IMAGE_UNREADABLE. A `video` is tracked once (this request lasts about as long as tracking, ~17 ms a frame on two cores: about half as long as the clip); its avatar plays the footage with only the mouth re-animated. Errors: REPLICA_TOO_SHORT, REPLICA_TOO_LONG (413), REPLICA_VARIABLE_FRAME_RATE, REPLICA_MULTIPLE_PEOPLE, REPLICA_FACE_LOST, REPLICA_NO_FRONTAL, REPLICA_TOO_FRAGMENTED, MEDIA_*. Both: UNSUPPORTED_MEDIA_TYPE, PAYLOAD_TOO_LARGE.',
   request: { body: { required: true, content: { 'multipart/form-data': { schema: avatarForm } } } },
   responses: {
     201: { description: 'The avatar', content: { 'application/json': { schema: AvatarSchema } } },
