@@ -303,7 +303,7 @@ export class Mp4Writer {
         // the audio went in alongside, at this length
         await rename(this.#videoPath, this.#partPath);
       } else if (audioPath !== undefined) {
-        const samples = Math.round((this.#frames / fps) * MP4_AUDIO_SAMPLE_RATE);
+        const samples = audioSamples(this.#frames, fps);
         this.#encoding = startAudioMux(this.#videoPath, audioPath, samples, this.#partPath, {
           audioBitrateKbps: this.options.audioBitrateKbps,
         });
@@ -373,7 +373,12 @@ function audioAlongside(options: ResolvedOptions): AudioAlongside | undefined {
   if (audioPath === undefined || expectedFrames === undefined) return undefined;
   return {
     path: audioPath,
-    samples: Math.round((expectedFrames / fps) * MP4_AUDIO_SAMPLE_RATE),
+    samples: audioSamples(expectedFrames, fps),
     bitrateKbps: options.audioBitrateKbps,
   };
+}
+
+/** Audio samples (at {@link MP4_AUDIO_SAMPLE_RATE}) exactly as long as `frames` at `fps`. */
+function audioSamples(frames: number, fps: number): number {
+  return Math.round((frames / fps) * MP4_AUDIO_SAMPLE_RATE);
 }
