@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { allocatorBench } from './allocator.ts';
 import { bodyBench } from './body.ts';
 import { dubBench } from './dub.ts';
 import { encodeBench } from './encode.ts';
@@ -49,6 +50,7 @@ const BENCHES: Bench[] = [
   videoBench,
   videoMemoryBench,
   dubBench,
+  allocatorBench,
   encodeBench,
   queueBench,
   replicaBench,
