@@ -4,12 +4,13 @@
  * same load. Each process loads a Dubber, dubs once untimed, then twice timed.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   allocatorEnvironment,
+  hugePagesMode,
   MALLOC_OPT_OUT,
   MALLOC_TUNABLES,
 } from '../../src/core/allocator.mjs';
@@ -77,30 +78,15 @@ const spread = (values: number[], scale: number, digits: number) =>
 function armRow(arm: Arm, seconds: number): (string | number)[] {
   const d = arm.dubs;
   const all = d.map((x) => x.nodeCpuMs + x.ffmpegCpuMs);
+  const inSeconds = (values: number[]) => spread(values, 1000, 2);
   return [
     arm.label,
-    spread(
-      d.map((x) => x.wallMs),
-      1000,
-      2,
-    ),
+    inSeconds(d.map((x) => x.wallMs)),
     `${(seconds / (mean(d.map((x) => x.wallMs)) / 1000)).toFixed(2)}×`,
-    spread(all, 1000, 2),
-    spread(
-      d.map((x) => x.nodeCpuMs),
-      1000,
-      2,
-    ),
-    spread(
-      d.map((x) => x.nodeSysMs),
-      1000,
-      2,
-    ),
-    spread(
-      d.map((x) => x.ffmpegCpuMs),
-      1000,
-      2,
-    ),
+    inSeconds(all),
+    inSeconds(d.map((x) => x.nodeCpuMs)),
+    inSeconds(d.map((x) => x.nodeSysMs)),
+    inSeconds(d.map((x) => x.ffmpegCpuMs)),
     spread(
       d.map((x) => x.minorFaults),
       1,
@@ -108,17 +94,6 @@ function armRow(arm: Arm, seconds: number): (string | number)[] {
     ),
     `${(seconds / (mean(all) / 2000)).toFixed(2)}×`,
   ];
-}
-
-function transparentHugePages(): string {
-  try {
-    const mode = /\[(\w+)\]/.exec(
-      readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'),
-    );
-    return mode?.[1] ?? 'unknown';
-  } catch {
-    return 'not available';
-  }
 }
 
 export const allocatorBench: Bench = {
@@ -150,7 +125,7 @@ export const allocatorBench: Bench = {
     const hashes = new Set(arms.flatMap((a) => a.dubs.map((d) => d.sha256)));
     const [base, tuned] = arms.map((a) => mean(a.dubs.map((d) => d.nodeCpuMs + d.ffmpegCpuMs)));
     const body = [
-      `Machine: ${machineLine()}; load average ${loadBefore} before, ${loadAfter} after (2 cores shared with the other engineers' work); transparent huge pages: \`${transparentHugePages()}\`. Input: ${video.split('/').pop()} (${frames} frames, ${seconds.toFixed(1)} s) dubbed with the first 8 s of jfk.wav, default options, through \`Dubber\` (what \`facecast dub\` runs). ${PROCESSES_PER_ARM} fresh processes per arm, alternating from the baseline; each loads the models, dubs once untimed, then ${DUBS_PER_PROCESS} times timed: mean (min–max) over the ${PROCESSES_PER_ARM * DUBS_PER_PROCESS} timed dubs of each arm. facecast's settings: GLIBC_TUNABLES=${MALLOC_TUNABLES.join(':')} (src/core/allocator.mjs; the CLI and \`npm run bench\` start their process with it). Command: \`npm run bench -- allocator\`.`,
+      `Machine: ${machineLine()}; load average ${loadBefore} before, ${loadAfter} after (2 cores shared with the other engineers' work); transparent huge pages: \`${hugePagesMode()}\`. Input: ${video.split('/').pop()} (${frames} frames, ${seconds.toFixed(1)} s) dubbed with the first 8 s of jfk.wav, default options, through \`Dubber\` (what \`facecast dub\` runs). ${PROCESSES_PER_ARM} fresh processes per arm, alternating from the baseline; each loads the models, dubs once untimed, then ${DUBS_PER_PROCESS} times timed: mean (min–max) over the ${PROCESSES_PER_ARM * DUBS_PER_PROCESS} timed dubs of each arm. facecast's settings: GLIBC_TUNABLES=${MALLOC_TUNABLES.join(':')} (src/core/allocator.mjs; the CLI and \`npm run bench\` start their process with it). Command: \`npm run bench -- allocator\`.`,
       '',
       table(
         [

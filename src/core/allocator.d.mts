@@ -6,3 +6,4 @@ export declare function allocatorEnvironment(
   platform?: NodeJS.Platform,
 ): NodeJS.ProcessEnv | undefined;
 export declare function relaunchWithAllocator(): Promise<boolean>;
+export declare function hugePagesMode(): string;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /**
  * The C allocator's settings for facecast's processes (docs/architecture.md, "Memory").
@@ -86,4 +87,19 @@ export async function relaunchWithAllocator() {
   if (settle.signal) process.kill(process.pid, settle.signal);
   else process.exitCode = settle.code ?? 1;
   return true;
+}
+
+/**
+ * The kernel's transparent-huge-page mode (`always`, `madvise`, `never`; `never` where the
+ * kernel has none): with `never`, {@link MALLOC_TUNABLES}' huge pages change nothing.
+ *
+ * @returns {string}
+ */
+export function hugePagesMode() {
+  try {
+    const text = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
+    return /\[(\w+)\]/.exec(text)?.[1] ?? 'never';
+  } catch {
+    return 'never';
+  }
 }

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { allocatorEnvironment, MALLOC_TUNABLES } from '../../src/core/allocator.mjs';
+import { allocatorEnvironment, hugePagesMode, MALLOC_TUNABLES } from '../../src/core/allocator.mjs';
 
 const PROBE = new URL('./allocator-probe.mjs', import.meta.url).pathname;
 const OURS = MALLOC_TUNABLES.join(':');
@@ -42,17 +41,6 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   if (!('GLIBC_TUNABLES' in extra)) delete env.GLIBC_TUNABLES;
   if (!('FACECAST_MALLOC' in extra)) delete env.FACECAST_MALLOC;
   return env;
-}
-
-function hugePagesMode(): string {
-  try {
-    return (
-      /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ??
-      'never'
-    );
-  } catch {
-    return 'never';
-  }
 }
 
 describe('allocatorEnvironment', () => {
