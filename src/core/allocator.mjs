@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 
 /**
  * The C allocator's settings for facecast's processes (docs/architecture.md, "Memory").
@@ -48,6 +49,12 @@ export function allocatorEnvironment(env, platform = process.platform) {
   return { ...env, GLIBC_TUNABLES: tunables };
 }
 
+/**
+ * Names the file descriptor on which a relaunched process holds a pipe to its launcher; read
+ * once and removed, so processes it starts in turn do not inherit it.
+ */
+const LAUNCHER_FD = 'FACECAST_LAUNCHER_FD';
+
 /** Signals passed on to the relaunched process (SIGINT is not: see below). @type {readonly NodeJS.Signals[]} */
 const FORWARDED = ['SIGTERM', 'SIGHUP'];
 
@@ -59,15 +66,19 @@ const FORWARDED = ['SIGTERM', 'SIGHUP'];
  * SIGTERM and SIGHUP are passed on; SIGINT is not, because a terminal's Ctrl-C already
  * reaches the whole process group (passing it on would interrupt the child twice), so this
  * process only ignores it and waits. A child ended by a signal ends this process by the same.
+ * SIGKILL cannot be passed on, so the two share a pipe: in the relaunched process (where
+ * this returns false) {@link endWithLauncher} ends it as soon as the launcher is gone, and
+ * `kill -9` on the pid a user or supervisor knows still stops the work.
  *
  * @returns {Promise<boolean>}
  */
 export async function relaunchWithAllocator() {
+  if (endWithLauncher(process.env)) return false;
   const env = allocatorEnvironment(process.env);
   if (!env) return false;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env,
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: { ...env, [LAUNCHER_FD]: '3' },
   });
   /** @param {NodeJS.Signals} signal */
   const forward = (signal) => child.kill(signal);
@@ -86,6 +97,26 @@ export async function relaunchWithAllocator() {
   if (!settle.started) return false;
   if (settle.signal) process.kill(process.pid, settle.signal);
   else process.exitCode = settle.code ?? 1;
+  return true;
+}
+
+/**
+ * In a relaunched process: watches the pipe to the launcher and ends this process with
+ * SIGKILL when the pipe closes (the launcher died without passing a signal on, e.g. by
+ * SIGKILL or the OOM killer). The watch keeps no event loop alive. Returns whether this is
+ * a relaunched process; the variable naming the pipe is removed from `env` either way.
+ *
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {boolean}
+ */
+function endWithLauncher(env) {
+  const fd = Number(env[LAUNCHER_FD]);
+  delete env[LAUNCHER_FD];
+  if (!Number.isInteger(fd) || fd < 3) return false;
+  const end = () => process.kill(process.pid, 'SIGKILL');
+  const pipe = new Socket({ fd, readable: true, writable: false });
+  pipe.on('end', end).on('close', end).on('error', end).resume();
+  pipe.unref();
   return true;
 }
 

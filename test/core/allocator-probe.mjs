@@ -1,5 +1,5 @@
 // Probe for allocator.test.ts: relaunches itself like bin/facecast, then reports what the
-// running process got: its GLIBC_TUNABLES, its parent, and the minor page faults of filling
+// running process got: its GLIBC_TUNABLES, its pid and parent, and the minor page faults of filling
 // 16 MiB of fresh memory. `wait` keeps it running until SIGTERM (it then exits with 43).
 import { relaunchWithAllocator } from '../../src/core/allocator.mjs';
 
@@ -8,7 +8,13 @@ if (!(await relaunchWithAllocator())) {
   const block = new Uint8Array(16 * 1024 * 1024);
   block.fill(1);
   const faults = process.resourceUsage().minorPageFault - before;
-  const report = { tunables: process.env.GLIBC_TUNABLES ?? null, ppid: process.ppid, faults };
+  const report = {
+    tunables: process.env.GLIBC_TUNABLES ?? null,
+    pid: process.pid,
+    ppid: process.ppid,
+    launcherFd: process.env.FACECAST_LAUNCHER_FD ?? null,
+    faults,
+  };
   process.stdout.write(`${JSON.stringify(report)}\n`);
   if (process.argv[2] === 'wait') {
     process.on('SIGTERM', () => process.exit(43));

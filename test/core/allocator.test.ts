@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allocatorEnvironment, hugePagesMode, MALLOC_TUNABLES } from '../../src/core/allocator.mjs';
 
@@ -8,7 +9,15 @@ const OURS = MALLOC_TUNABLES.join(':');
 interface ProbeRun {
   code: number | null;
   signal: NodeJS.Signals | null;
-  report: { tunables: string | null; ppid: number; faults: number } | undefined;
+  report:
+    | {
+        tunables: string | null;
+        pid: number;
+        ppid: number;
+        launcherFd: string | null;
+        faults: number;
+      }
+    | undefined;
   pid: number | undefined;
 }
 
@@ -16,7 +25,7 @@ interface ProbeRun {
 function runProbe(
   args: string[],
   env: NodeJS.ProcessEnv,
-  onReport?: (pid: number) => void,
+  onReport?: (pid: number, report: NonNullable<ProbeRun['report']>) => void,
 ): Promise<ProbeRun> {
   const child = spawn(process.execPath, [PROBE, ...args], {
     env,
@@ -28,12 +37,30 @@ function runProbe(
     out += text;
     if (!report && out.includes('\n')) {
       report = JSON.parse(out.split('\n')[0] as string);
-      onReport?.(child.pid as number);
+      onReport?.(child.pid as number, report as NonNullable<ProbeRun['report']>);
     }
   });
   return new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, report, pid: child.pid })),
   );
+}
+
+/** Whether a process is gone (or a zombie nobody has reaped yet). */
+function gone(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
+  } catch {
+    return true;
+  }
+}
+
+async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (gone(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return gone(pid);
 }
 
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -83,6 +110,20 @@ describe.runIf(process.platform === 'linux')('relaunchWithAllocator', () => {
     const run = await runProbe(['wait'], cleanEnv(), (pid) => process.kill(pid, 'SIGTERM'));
     expect(run.report?.tunables).toBe(OURS);
     expect(run.code).toBe(43);
+  });
+
+  it('ends the relaunched process when the launcher is killed with SIGKILL', async () => {
+    let worker = 0;
+    const run = await runProbe(['wait'], cleanEnv(), (pid, report) => {
+      worker = report.pid;
+      process.kill(pid, 'SIGKILL');
+    });
+    expect(run.signal).toBe('SIGKILL');
+    expect(worker).not.toBe(run.pid);
+    const ended = await waitUntilGone(worker, 5000);
+    if (!ended) process.kill(worker, 'SIGKILL');
+    expect(ended).toBe(true);
+    expect(run.report?.launcherFd).toBeNull(); // not passed on to what it starts
   });
 
   it.runIf(hugePagesMode() !== 'never')(
