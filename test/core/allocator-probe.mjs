@@ -15,11 +15,12 @@ if (!(await relaunchWithAllocator())) {
     launcherFd: process.env.FACECAST_LAUNCHER_FD ?? null,
     faults,
   };
-  process.stdout.write(`${JSON.stringify(report)}\n`);
   if (process.argv[2] === 'wait') {
+    // before the report: the test signals as soon as it reads it
     process.on('SIGTERM', () => process.exit(43));
     setInterval(() => undefined, 1000);
   } else {
     process.exitCode = Number(process.argv[2] ?? 0);
   }
+  process.stdout.write(`${JSON.stringify(report)}\n`);
 }

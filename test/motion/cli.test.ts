@@ -104,7 +104,9 @@ describe('facecast motion', () => {
     expect(report.frames).toBe(15_001);
     expect(report.durationMs).toBe(600_000);
     // Audio, mel and model state are streamed; only the output (Controls + file text) grows.
-    expect(report.peakRssMb).toBeLessThan(350);
+    // 1 min peaks at ~190 MB, 10 min at 290-300 MB with the system allocator and 315-340 MB
+    // with facecast's (heap on 2 MiB pages, freed heap kept: docs/architecture.md "Memory").
+    expect(report.peakRssMb).toBeLessThan(380);
   });
 
   it('exits 2 with one clear line on bad input', async () => {
