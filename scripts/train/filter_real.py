@@ -43,15 +43,19 @@ def main():
     args = ap.parse_args()
     keep = set(filter(None, args.keep.split(",")))
     os.makedirs(args.out, exist_ok=True)
+    shards = [os.path.basename(p)[len("index-") : -len(".json")]
+              for p in sorted(glob.glob(os.path.join(args.data, "index-*.json")))]
+    load = lambda name, n: np.load(os.path.join(args.data, f"{name}-{n}.npy"), mmap_mode="r")
+    index_of = lambda n: json.load(open(os.path.join(args.data, f"index-{n}.json")))
+    # First every clip's r (its copy-0 session may sit in any shard), then the filtered copies.
     report = {}
-    for index_path in sorted(glob.glob(os.path.join(args.data, "index-*.json"))):
-        n = os.path.basename(index_path)[len("index-") : -len(".json")]
-        load = lambda name: np.load(os.path.join(args.data, f"{name}-{n}.npy"), mmap_mode="r")
-        targets, mask, rms = load("targets"), load("mask"), load("rms")
-        index = json.load(open(index_path))
-        for s in index["sessions"]:
+    for n in shards:
+        targets, mask, rms = load("targets", n), load("mask", n), load("rms", n)
+        for s in index_of(n)["sessions"]:
             if s["copy"] == 0:
                 report[s["clip"]] = clip_r(targets, mask, rms, s["frameStart"], s["frames"])
+    for n in shards:
+        index = index_of(n)
         kept = [
             s
             for s in index["sessions"]
