@@ -95,8 +95,14 @@ async function main(): Promise<void> {
   );
   if (!write) return;
   const manifest = JSON.parse(await readFile(MANIFEST, 'utf8')) as Record<string, unknown>;
+  // The soft ceiling is decided on rendered videos, not here: kept as it is.
+  const { mouthSoftCeiling, mouthGate, softCeiling } = (manifest.calibration ?? {}) as Record<
+    string,
+    unknown
+  >;
   manifest.calibration = {
     mouthGain: gain,
+    ...(mouthSoftCeiling === undefined ? {} : { mouthSoftCeiling, mouthGate, softCeiling }),
     measuredAt: new Date().toISOString(),
     command: 'node --import tsx scripts/train/calibrate-mouth.ts --write',
     method:

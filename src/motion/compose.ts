@@ -28,6 +28,21 @@ export interface ComposeOptions {
    * the motion model passes its calibrated gain.
    */
   mouthGain?: number;
+  /**
+   * Soft ceiling of the mouth's opening, E (0 = none: the gained channels are clamped at 1).
+   * With E > 0 the frame's gained jaw x = mouthGain · jawOpen becomes
+   * 1 − exp(−E · max(0, x − mouthGate)), and every mouth-opening channel is scaled by the same
+   * factor, so the mouth keeps its shape: openings just above the gate grow up to E times (the
+   * renderers show a mouth opened less than ~2 mm as closed), wide ones approach 1 without a
+   * hard clip, and the frames of one voice vary more like a real speaker's.
+   * Default 0; the motion model passes its calibrated value.
+   */
+  mouthSoftCeiling?: number;
+  /**
+   * With the soft ceiling: the gained jaw under which the mouth stays shut (the model's jaw in
+   * silence is not quite 0, and the ceiling would open it E times). Default 0.
+   */
+  mouthGate?: number;
 }
 
 /** The channels that open the lips: the jaw, the lips' vertical shapes and mouthClose (a fraction of the jaw). */
@@ -53,9 +68,13 @@ export class ControlsComposer {
   /** Causal smoothing of mouth activity, which scales idle head sway while speaking. */
   #activity = 0;
   readonly #mouthGain: number;
+  readonly #softCeiling: number;
+  readonly #gate: number;
 
   constructor(options: ComposeOptions = {}) {
     this.#mouthGain = options.mouthGain ?? 1;
+    this.#softCeiling = options.mouthSoftCeiling ?? 0;
+    this.#gate = options.mouthGate ?? 0;
     this.#idle =
       options.idle === false
         ? undefined
@@ -80,7 +99,10 @@ export class ControlsComposer {
     for (let c = 0; c < BLENDSHAPE_COUNT; c++) w[c] = data[o + c] as number;
     // Idle life follows the model's own jaw (before the gain), as it was tuned.
     const rawJaw = clamp(w[B.jawOpen] as number, 0, 1);
-    for (const c of MOUTH_OPENING_INDEX) w[c] = (w[c] as number) * this.#mouthGain;
+    const gain =
+      this.#mouthGain *
+      openingFactor(this.#mouthGain * (w[B.jawOpen] as number), this.#softCeiling, this.#gate);
+    for (const c of MOUTH_OPENING_INDEX) w[c] = (w[c] as number) * gain;
     for (let c = 0; c < BLENDSHAPE_COUNT; c++) w[c] = clamp(w[c] as number, 0, 1);
     let pitch = data[o + HEAD_OFFSET] as number;
     let yaw = data[o + HEAD_OFFSET + 1] as number;
@@ -157,4 +179,16 @@ function look(w: Float64Array, index: number, angle: number): void {
 
 function clamp(v: number, lo: number, hi: number): number {
   return Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : 0;
+}
+
+/**
+ * The factor on the gained mouth-opening channels of a frame whose gained jaw is `x`
+ * (see {@link ComposeOptions.mouthSoftCeiling}): 1 without a ceiling (E = 0), else
+ * (1 − exp(−E · max(0, x − gate))) / x, so that the jaw becomes 1 − exp(−E · max(0, x − gate));
+ * a closed jaw takes the curve's slope at 0 (E, or 0 with a gate).
+ */
+export function openingFactor(x: number, softCeiling: number, gate = 0): number {
+  if (softCeiling <= 0) return 1;
+  if (x <= 1e-6) return gate > 0 ? 0 : softCeiling;
+  return (1 - Math.exp(-softCeiling * Math.max(0, x - gate))) / x;
 }

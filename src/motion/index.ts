@@ -1,4 +1,4 @@
-export { type ComposeOptions, ControlsComposer, MOUTH_OPENING } from './compose.ts';
+export { type ComposeOptions, ControlsComposer, MOUTH_OPENING, openingFactor } from './compose.ts';
 export { MotionCore, type MotionCoreOptions, type MotionRows } from './core.ts';
 export { MotionError, type MotionErrorCode } from './errors.ts';
 export { IDLE_DEFAULTS, type IdleFrame, IdleLife, type IdleOptions, mulberry32 } from './idle.ts';

@@ -55,6 +55,9 @@ export const motionManifestSchema = z
     calibration: z
       .object({
         mouthGain: z.number().min(0.5).max(4),
+        /** Soft ceiling of the opening and its gate (src/motion/compose.ts); absent: none. */
+        mouthSoftCeiling: z.number().min(0).max(8).optional(),
+        mouthGate: z.number().min(0).max(0.5).optional(),
         measuredAt: z.string(),
         command: z.string(),
       })

@@ -35,6 +35,12 @@ export interface MotionModelOptions {
    * manifest's `calibration.mouthGain` (scripts/train/calibrate-mouth.ts), else 1.
    */
   mouthGain?: number;
+  /**
+   * Soft ceiling of the mouth opening and its gate (src/motion/compose.ts `mouthSoftCeiling`,
+   * `mouthGate`). Default: the manifest's `calibration` values, else none.
+   */
+  mouthSoftCeiling?: number;
+  mouthGate?: number;
   signal?: AbortSignal;
 }
 
@@ -62,16 +68,22 @@ export class MotionModel {
   readonly cacheShape: readonly [number, number, number, number];
   /** Gain on the mouth-opening channels (see {@link MotionModelOptions.mouthGain}). */
   readonly mouthGain: number;
+  /** Soft ceiling of the mouth opening (see {@link MotionModelOptions.mouthSoftCeiling}). */
+  readonly mouthSoftCeiling: number;
+  readonly mouthGate: number;
   #closed = false;
 
   private constructor(
     manifest: MotionManifest,
     session: OnnxSession,
     modelPath: string,
-    mouthGain: number | undefined,
+    mouth: Pick<MotionModelOptions, 'mouthGain' | 'mouthSoftCeiling' | 'mouthGate'>,
   ) {
     this.manifest = manifest;
-    this.mouthGain = mouthGain ?? manifest.calibration?.mouthGain ?? 1;
+    const calibration = manifest.calibration;
+    this.mouthGain = mouth.mouthGain ?? calibration?.mouthGain ?? 1;
+    this.mouthSoftCeiling = mouth.mouthSoftCeiling ?? calibration?.mouthSoftCeiling ?? 0;
+    this.mouthGate = mouth.mouthGate ?? calibration?.mouthGate ?? 0;
     this.session = session;
     this.modelPath = modelPath;
     const c = manifest.config;
@@ -110,7 +122,7 @@ export class MotionModel {
         throw new MotionError('MOTION_MODEL_MISSING', error.message, { cause: error });
       throw error;
     }
-    const model = new MotionModel(manifest, session, modelPath, o.mouthGain);
+    const model = new MotionModel(manifest, session, modelPath, o);
     try {
       model.#checkContract();
     } catch (error) {

@@ -49,7 +49,12 @@ export class MotionStream {
 
   constructor(model: MotionModel, options: MotionStreamOptions = {}) {
     this.#core = new MotionCore(model, options);
-    this.#composer = new ControlsComposer({ mouthGain: model.mouthGain, ...options });
+    this.#composer = new ControlsComposer({
+      mouthGain: model.mouthGain,
+      mouthSoftCeiling: model.mouthSoftCeiling,
+      mouthGate: model.mouthGate,
+      ...options,
+    });
   }
 
   /** Frames emitted so far (the index of the next frame). */

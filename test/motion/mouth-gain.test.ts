@@ -5,6 +5,7 @@ import {
   MOTION_OUTPUT_COUNT,
   MOUTH_OPENING,
   MotionModel,
+  openingFactor,
 } from '../../src/motion/index.ts';
 
 /** Model rows with every blendshape at `value` (head and gaze 0). */
@@ -41,13 +42,73 @@ describe('the mouth gain (amplitude calibration)', () => {
     expect(loud[0]?.blendshapes.jawOpen).toBe(1);
   });
 
-  it('the shipped model takes its calibrated gain from the manifest; an option overrides it', async () => {
+  it('a soft ceiling opens small mouths up to E times and wide ones short of 1, keeping the mouth shape', () => {
+    const E = 3.5;
+    const jaw = [0.02, 0.05, 0.1, 0.2, 0.4];
+    // Opening channels at their own ratios to the jaw; a non-opening channel beside them.
+    const data = new Float32Array(jaw.length * MOTION_OUTPUT_COUNT);
+    jaw.forEach((j, f) => {
+      const o = f * MOTION_OUTPUT_COUNT;
+      data[o + ARKIT_BLENDSHAPES.indexOf('jawOpen')] = j;
+      data[o + ARKIT_BLENDSHAPES.indexOf('mouthLowerDownLeft')] = j / 2;
+      data[o + ARKIT_BLENDSHAPES.indexOf('mouthClose')] = j / 4;
+      data[o + ARKIT_BLENDSHAPES.indexOf('mouthSmileLeft')] = 0.3;
+    });
+    const gain = 2.5;
+    const hard = new ControlsComposer({ idle: false, mouthGain: gain }).compose(data, jaw.length);
+    const soft = new ControlsComposer({
+      idle: false,
+      mouthGain: gain,
+      mouthSoftCeiling: E,
+    }).compose(data, jaw.length);
+    jaw.forEach((j, f) => {
+      const b = soft[f]?.blendshapes as Record<string, number>;
+      const x = gain * j;
+      expect(b.jawOpen).toBeCloseTo(1 - Math.exp(-E * x), 5);
+      expect(b.jawOpen).toBeLessThan(1);
+      expect(b.mouthLowerDownLeft).toBeCloseTo((b.jawOpen as number) / 2, 5);
+      expect(b.mouthClose).toBeCloseTo((b.jawOpen as number) / 4, 5);
+      expect(b.mouthSmileLeft).toBeCloseTo(0.3, 6);
+    });
+    // Small openings: well over the linear gain (2.5 · 0.02 = 0.05 → 0.16); wide: under the clamp.
+    expect(soft[0]?.blendshapes.jawOpen).toBeGreaterThan(3 * (hard[0]?.blendshapes.jawOpen ?? 0));
+    expect(soft[4]?.blendshapes.jawOpen).toBeLessThan(hard[4]?.blendshapes.jawOpen ?? 0);
+    // Monotone in the model's jaw.
+    for (let f = 1; f < jaw.length; f++) {
+      expect(soft[f]?.blendshapes.jawOpen).toBeGreaterThan(soft[f - 1]?.blendshapes.jawOpen ?? 1);
+    }
+  });
+
+  it('without a ceiling the factor is 1 (the plain gain); a jaw under the gate stays shut', () => {
+    expect(openingFactor(0.5, 0)).toBe(1);
+    expect(openingFactor(0, 3.5)).toBe(3.5);
+    expect(0.2 * openingFactor(0.2, 3.5)).toBeCloseTo(1 - Math.exp(-0.7), 6);
+    expect(openingFactor(0, 3.5, 0.01)).toBe(0);
+    expect(openingFactor(0.008, 3.5, 0.01)).toBe(0);
+    expect(0.2 * openingFactor(0.2, 3.5, 0.01)).toBeCloseTo(1 - Math.exp(-3.5 * 0.19), 6);
+    // A gated composer: a silent model's jaw (gained 0.005) gives a shut mouth.
+    const data = rows(1, () => 0.002);
+    const shut = new ControlsComposer({
+      idle: false,
+      mouthGain: 2.5,
+      mouthSoftCeiling: 3.5,
+      mouthGate: 0.01,
+    });
+    const b = shut.compose(data, 1)[0]?.blendshapes as Record<string, number>;
+    for (const name of MOUTH_OPENING) expect(b[name]).toBe(0);
+  });
+
+  it('the shipped model takes its calibrated gain and ceiling from the manifest; options override them', async () => {
     const model = await MotionModel.load();
-    const overridden = await MotionModel.load({ mouthGain: 1 });
+    const overridden = await MotionModel.load({ mouthGain: 1, mouthSoftCeiling: 0, mouthGate: 0 });
     try {
-      const calibrated = model.manifest.calibration?.mouthGain;
-      expect(model.mouthGain).toBe(calibrated ?? 1);
+      const calibration = model.manifest.calibration;
+      expect(model.mouthGain).toBe(calibration?.mouthGain ?? 1);
+      expect(model.mouthSoftCeiling).toBe(calibration?.mouthSoftCeiling ?? 0);
+      expect(model.mouthSoftCeiling).toBeGreaterThan(0);
+      expect(model.mouthGate).toBe(calibration?.mouthGate ?? 0);
       expect(overridden.mouthGain).toBe(1);
+      expect(overridden.mouthSoftCeiling).toBe(0);
     } finally {
       await model.close();
       await overridden.close();
