@@ -265,12 +265,14 @@ export class MouthBank {
         if (!region && (u <= 0 || u >= 1 || v < up || v > lo)) continue;
         const s = lo - up > 1e-4 ? Math.min(1.5, Math.max(-0.5, (v - up) / (lo - up))) : 0.5;
         sum.fill(0);
-        for (const { entry, gain } of mix) {
+        for (let m = 0; m < mix.length; m++) {
+          const { entry, gain } = mix[m] as (typeof mix)[number];
           const eu = profileAt(entry.upper, u);
           const el = profileAt(entry.lower, u);
           samplePatch(entry.patch, u, eu + s * (el - eu), rgb);
-          for (let c = 0; c < 3; c++)
-            sum[c] = (sum[c] as number) + (rgb[c] as number) * (gain[c] as number);
+          sum[0] = (sum[0] as number) + (rgb[0] as number) * (gain[0] as number);
+          sum[1] = (sum[1] as number) + (rgb[1] as number) * (gain[1] as number);
+          sum[2] = (sum[2] as number) + (rgb[2] as number) * (gain[2] as number);
         }
         const o = p * 3;
         for (let c = 0; c < 3; c++) image.data[o + c] = Math.min(255, (sum[c] as number) + 0.5);
@@ -408,24 +410,22 @@ function featherEdge(
       inner[y * bw + x] = region.labels[p] === region.value ? 1 : 0;
     }
   }
-  const isInner = (x: number, y: number) =>
-    x >= 0 && y >= 0 && x < bw && y < bh && inner[y * bw + x] === 1;
+  // Per softened pixel of a pass: its index in the box and its new colour.
+  const at = new Int32Array(bw * bh);
+  const colour = new Float64Array(bw * bh * 3);
   const mean = new Float32Array(3);
   for (let r = 1; r <= rings; r++) {
     const keep = r / (rings + 1);
-    const edits: number[] = [];
+    let edits = 0;
     for (let y = 0; y < bh; y++) {
       for (let x = 0; x < bw; x++) {
-        if (!isInner(x, y)) continue;
+        if (inner[y * bw + x] !== 1) continue;
         mean.fill(0);
         let n = 0;
-        for (const [nx, ny] of [
-          [x - 1, y],
-          [x + 1, y],
-          [x, y - 1],
-          [x, y + 1],
-        ] as const) {
-          if (isInner(nx, ny)) continue;
+        for (let k = 0; k < 4; k++) {
+          const nx = k === 0 ? x - 1 : k === 1 ? x + 1 : x;
+          const ny = k === 2 ? y - 1 : k === 3 ? y + 1 : y;
+          if (nx >= 0 && ny >= 0 && nx < bw && ny < bh && inner[ny * bw + nx] === 1) continue;
           const gx = Math.min(image.width - 1, Math.max(0, box.x0 + nx));
           const gy = Math.min(image.height - 1, Math.max(0, box.y0 + ny));
           const q = (gy * image.width + gx) * 3;
@@ -434,16 +434,18 @@ function featherEdge(
         }
         if (n === 0) continue;
         const p = ((box.y0 + y) * image.width + box.x0 + x) * 3;
-        edits.push(y * bw + x);
+        at[edits] = y * bw + x;
         for (let c = 0; c < 3; c++) {
-          edits.push(keep * (image.data[p + c] as number) + ((1 - keep) * (mean[c] as number)) / n);
+          colour[edits * 3 + c] =
+            keep * (image.data[p + c] as number) + ((1 - keep) * (mean[c] as number)) / n;
         }
+        edits++;
       }
     }
-    for (let k = 0; k < edits.length; k += 4) {
-      const i = edits[k] as number;
+    for (let e = 0; e < edits; e++) {
+      const i = at[e] as number;
       const p = ((box.y0 + Math.floor(i / bw)) * image.width + box.x0 + (i % bw)) * 3;
-      for (let c = 0; c < 3; c++) image.data[p + c] = Math.round(edits[k + 1 + c] as number);
+      for (let c = 0; c < 3; c++) image.data[p + c] = Math.round(colour[e * 3 + c] as number);
       inner[i] = 0;
     }
   }
