@@ -389,6 +389,9 @@ function distance(a: Float32Array, b: Float32Array): number {
   return d;
 }
 
+/** {@link featherEdge}'s buffers, grown as boxes need (this thread's; painting is synchronous). */
+const featherScratch = { at: new Int32Array(0), colour: new Float64Array(0) };
+
 /**
  * Softens the edge of the region painted inside `box`: `rings` passes, each taking the painted
  * pixels with a 4-neighbour outside the region (or softened by an earlier pass) and mixing
@@ -410,9 +413,13 @@ function featherEdge(
       inner[y * bw + x] = region.labels[p] === region.value ? 1 : 0;
     }
   }
-  // Per softened pixel of a pass: its index in the box and its new colour.
-  const at = new Int32Array(bw * bh);
-  const colour = new Float64Array(bw * bh * 3);
+  // Per softened pixel of a pass: its index in the box and its new colour (scratch kept
+  // between paints: one per frame on the reanimator's hot path).
+  if (featherScratch.at.length < bw * bh) {
+    featherScratch.at = new Int32Array(bw * bh);
+    featherScratch.colour = new Float64Array(bw * bh * 3);
+  }
+  const { at, colour } = featherScratch;
   const mean = new Float32Array(3);
   for (let r = 1; r <= rings; r++) {
     const keep = r / (rings + 1);
